@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parsers and sockaddr helpers: host:port, CIDRs, port sets, host-name
+ * globs, proxy URLs.  Pure: no I/O, no allocation, no name resolution.
+ * Functions return 0 or -EINVAL unless stated otherwise.
+ */
+#ifndef SOCKSIFY_COMMON_NET_H
+#define SOCKSIFY_COMMON_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define NET_HOST_MAX 255
+
+/* An IP address in either family; v4-mapped v6 is stored as AF_INET. */
+struct net_ip {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t b[16]; /* network order; 4 bytes used for AF_INET */
+};
+
+struct net_cidr {
+	struct net_ip ip; /* host bits cleared */
+	uint8_t prefix;   /* 0..32 or 0..128 */
+};
+
+/* "host:port", "[v6]:port"; host may be a name (not resolved). */
+struct net_hostport {
+	char host[NET_HOST_MAX + 1];
+	uint16_t port;
+	bool is_ip;       /* host is a numeric address, parsed into ip */
+	struct net_ip ip;
+};
+
+#define NET_PORT_RANGES_MAX 32
+struct net_ports {
+	uint8_t n; /* 0 = any port */
+	struct { uint16_t lo, hi; } r[NET_PORT_RANGES_MAX];
+};
+
+enum net_scheme {
+	NET_SCHEME_SOCKS4 = 4,
+	NET_SCHEME_SOCKS4A = 40,
+	NET_SCHEME_SOCKS5 = 5,
+	NET_SCHEME_SOCKS5H = 50
+};
+
+struct net_proxy_url {
+	enum net_scheme scheme;
+	struct net_hostport hp; /* port defaults to 1080 */
+	bool has_user, has_pass;
+	char user[256];  /* percent-decoded */
+	char pass[256];  /* percent-decoded */
+};
+
+/* Parse a numeric address (v4, v6, v4-mapped -> AF_INET). */
+int net_ip_parse(const char *s, struct net_ip *ip);
+/* From/to sockaddr (v4-mapped v6 normalised to AF_INET). -EAFNOSUPPORT. */
+int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
+			 const struct sockaddr *sa, socklen_t len);
+/* Text form without port into @buf (INET6_ADDRSTRLEN is enough). */
+const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap);
+bool net_ip_is_loopback(const struct net_ip *ip);
+
+/*
+ * "host:port", "[v6]:port", "v4:port".  With @default_port >= 0 the port may
+ * be omitted ("host", "[v6]", and a bare v6 address).  Port 0 is accepted
+ * only when @allow_zero.
+ */
+int net_hostport_parse(const char *s, int default_port, bool allow_zero,
+		       struct net_hostport *hp);
+
+/* "a.b.c.d/n", "v6/n", a single address (full prefix), "::ffff:a.b.c.d/n"
+ * (normalised to v4 with n - 96). */
+int net_cidr_parse(const char *s, struct net_cidr *c);
+bool net_cidr_contains(const struct net_cidr *c, const struct net_ip *ip);
+const char *net_cidr_format(const struct net_cidr *c, char *buf, size_t cap);
+
+/* "N", "N-M", "N,M-O,..." with 1 <= N <= M <= 65535. */
+int net_ports_parse(const char *s, struct net_ports *p);
+bool net_ports_contains(const struct net_ports *p, uint16_t port);
+
+/*
+ * Case-insensitive glob on host names: '*' matches any run of characters
+ * (dots included), '?' one character.  A trailing dot on @name is ignored.
+ * "*.example.com" does not match "example.com" itself.
+ */
+bool net_glob_match(const char *pattern, const char *name);
+/* A pattern that we accept as a host glob (not a CIDR): [A-Za-z0-9.*?_-]. */
+bool net_glob_is_valid(const char *pattern);
+
+/*
+ * socks4://host[:port], socks4a://[user@]host[:port],
+ * socks5://[user[:pass]@]host[:port], socks5h://...  (IPv6 in brackets,
+ * percent-encoding in user and pass).  Errors: -EINVAL with *@why set to a
+ * static explanation.
+ */
+int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
+			const char **why);
+/* "socks5h" etc. */
+const char *net_scheme_name(enum net_scheme s);
+
+#endif
