@@ -4,7 +4,7 @@
  *
  *   slowsocks [-l ADDR] [-p PORTFILE] [-L LOGFILE] [-r MS] [-g MS]
  *             [-e REP] [-H greet|request|partial] [-N] [-u USER:PASS]
- *             [-m echo|relay] [-t HOST:PORT]
+ *             [-m echo|relay] [-t HOST:PORT] [-P]
  *
  * Listens on ADDR (default 127.0.0.1) port 0 and writes the port to
  * PORTFILE (atomically, via rename).  One thread per connection.
@@ -21,6 +21,8 @@
  *           back, whatever the destination; "relay" connects to the
  *           requested destination (names resolved with getaddrinfo)
  *   -t H:P  relay every granted CONNECT to this fixed target instead
+ *   -P      plain echo server, no SOCKS at all (a fast echo target for
+ *           benchmarks)
  *
  * Echo mode is the default because it makes destinations that do not
  * exist anywhere (203.0.113.x in a namespace with only lo) work, so a test
@@ -72,6 +74,7 @@ static struct {
 	const char *user;
 	const char *pass;
 	int relay;
+	int plain;
 	const char *fixed_host;
 	const char *fixed_port;
 	int logfd;
@@ -471,7 +474,9 @@ static void *serve(void *arg)
 	struct conn *c = arg;
 	unsigned char v;
 
-	if (read_full(c->fd, &v, 1) == 0) {
+	if (opt.plain)
+		pump(c, -1);
+	else if (read_full(c->fd, &v, 1) == 0) {
 		if (v == 4)
 			serve_v4(c, v);
 		else if (v == 5)
@@ -488,7 +493,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: slowsocks [-l ADDR] [-p PORTFILE] [-L LOGFILE] "
 			"[-r MS] [-g MS] [-e REP] [-H greet|request|partial] "
-			"[-N] [-u USER:PASS] [-m echo|relay] [-t HOST:PORT]\n");
+			"[-N] [-u USER:PASS] [-m echo|relay] [-t HOST:PORT] [-P]\n");
 	exit(2);
 }
 
@@ -572,7 +577,7 @@ int main(int argc, char **argv)
 	char *s;
 	int lfd, ch;
 
-	while ((ch = getopt(argc, argv, "l:p:L:r:g:e:H:Nu:m:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "l:p:L:r:g:e:H:Nu:m:t:P")) != -1) {
 		switch (ch) {
 		case 'l':
 			addr = optarg;
@@ -609,6 +614,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			opt.never = 1;
+			break;
+		case 'P':
+			opt.plain = 1;
 			break;
 		case 'u':
 			s = strdup(optarg);
