@@ -100,7 +100,9 @@ netns_http() {
 	for fam in 4 6; do
 		[ $fam = 4 ] && host=$T4 || host=$T6
 		pf=$TMP/http$fam.port
-		nsx "$NS_T" python3 - "$host" "$pf" >"$TMP/http$fam.log" 2>&1 <<'PY' &
+		# background jobs: ip netns exec directly (not the nsx function,
+		# whose subshell would be the PID we kill)
+		ip netns exec "$NS_T" "$PY3" - "$host" "$pf" >"$TMP/http$fam.log" 2>&1 <<'PY' &
 import http.server, socket, sys, os
 host, pf = sys.argv[1], sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):
@@ -127,10 +129,14 @@ netns_proxy() {
 	if [ -x "$SOCKSIFYD" ] && [ "${NETNS_PROXY:-socksifyd}" = socksifyd ]; then
 		PROXY_KIND=socksifyd
 		SOCKSIFYD_LOG=$TMP/socksifyd.log
-		nsx "$NS_P" "$SOCKSIFYD" -d 1 -l $P4:0 -l "[$P6]:0" ${SOCKSIFYD_ARGS:-} \
-			2>"$SOCKSIFYD_LOG" &
+		# not an open proxy: only the client subnets may use it
+		cat >"$TMP/socksifyd.conf" <<EOC
+rule { action = "pass" from = { "198.51.100.0/24", "2001:db8:1::/64" } }
+EOC
+		ip netns exec "$NS_P" "$SOCKSIFYD" -d 1 -f "$TMP/socksifyd.conf" -l $P4:0 -l "[$P6]:0" \
+			${SOCKSIFYD_ARGS:-} 2>"$SOCKSIFYD_LOG" &
 		PIDS+=($!)
-		wait_for 50 test "$(grep -c 'listening on' "$SOCKSIFYD_LOG")" -ge 2 ||
+		wait_for 50 sh -c "[ \$(grep -c 'listening on' '$SOCKSIFYD_LOG') -ge 2 ]" ||
 			fail "socksifyd did not start: $(cat "$SOCKSIFYD_LOG")"
 		PROXY_PORT4=$(sed -n "s/.*listening on $P4:\([0-9]\+\)\$/\1/p" "$SOCKSIFYD_LOG" | head -n1)
 		PROXY_PORT6=$(sed -n 's/.*listening on .*\]:\([0-9]\+\)$/\1/p' "$SOCKSIFYD_LOG" | head -n1)
@@ -140,8 +146,8 @@ netns_proxy() {
 		local fam addr port
 		for fam in 4 6; do
 			[ $fam = 4 ] && addr=$P4 || addr=$P6
-			port=$(nsx "$NS_P" python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$addr")
-			nsx "$NS_P" microsocks -i "$addr" -p "$port" >"$TMP/microsocks$fam.log" 2>&1 &
+			port=$(nsx "$NS_P" "$PY3" -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$addr")
+			ip netns exec "$NS_P" microsocks -i "$addr" -p "$port" >"$TMP/microsocks$fam.log" 2>&1 &
 			PIDS+=($!)
 			wait_for 50 nsx "$NS_P" bash -c "exec 3<>/dev/tcp/$addr/$port" ||
 				fail "microsocks did not start on $addr"
@@ -184,8 +190,8 @@ count() {
 expect_clean() {
 	local l d p
 	l=$(count leak) d=$(count dns) p=$(count proxy)
-	[ "$l" = 0 ] || fail "$1: $l packets left the client other than to the proxy"
-	[ "$d" = 0 ] || fail "$1: $d DNS packets left the client"
-	[ "$p" -gt 0 ] || fail "$1: no packet to the proxy"
+	[ "$l" = 0 ] || { bad "$1: $l packets left the client other than to the proxy"; return 1; }
+	[ "$d" = 0 ] || { bad "$1: $d DNS packets left the client"; return 1; }
+	[ "$p" -gt 0 ] || { bad "$1: no packet to the proxy"; return 1; }
 	echo "ok: $1: proxy=$p leak=0 dns=0"
 }

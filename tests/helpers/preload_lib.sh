@@ -17,6 +17,27 @@ T4=203.0.113.1
 T6=2001:db8::1
 N4=target4.socksify.test
 N6=target6.socksify.test
+# the system python (a version-manager shim takes seconds to start)
+PY3=$(command -v /usr/bin/python3 || command -v python3)
+
+# Case failures are collected (bad) so one run reports every failing case;
+# finish exits 1 if any.  fail (lib.sh) stays for broken infrastructure.
+FAILED=()
+bad() {
+	echo "FAIL: $*"
+	FAILED+=("$*")
+	return 1
+}
+finish() {
+	if [ ${#FAILED[@]} -gt 0 ]; then
+		echo "${#FAILED[@]} case(s) failed:"
+		printf '  %s\n' "${FAILED[@]}"
+		[ -n "${SOCKSIFYD_LOG:-}" ] && [ -f "$SOCKSIFYD_LOG" ] &&
+			{ echo '--- socksifyd log:'; tail -n 20 "$SOCKSIFYD_LOG"; }
+		exit 1
+	fi
+	pass "$@"
+}
 
 need_lib() {
 	[ -f "$LIBSOCKSIFY" ] || skip "libsocksify.so not built ($LIBSOCKSIFY)"
@@ -69,6 +90,7 @@ EOW
 		chmod +x "$TMP/bin/$prog"
 	done
 	[ -x "$SOCKSIFYD" ] && SOCKSIFYD=$TMP/bin/socksifyd
+	[ "$PY3" = /usr/bin/python3 ] && ln -s "$PY3" "$TMP/bin/python3"
 	PATH=$TMP/bin:$PATH
 	export PATH
 }
@@ -109,29 +131,40 @@ slow_conns() {
 expect_slow() {
 	local line=$(grep '^conn=' "$SLOW_LOG" | tail -n 1)
 	local p
-	[ -n "$line" ] || fail "slowsocks saw no connection (direct path?)"
+	[ -n "$line" ] || { bad "slowsocks saw no connection (direct path?)"; return 1; }
 	for p in "$@"; do
 		echo "$line" | grep -Eq -- "$p" ||
-			fail "slowsocks request '$line' does not match '$p'"
+			{ bad "slowsocks request '$line' does not match '$p'"; return 1; }
 	done
 	echo "$line" | grep -q ' early=0 ' ||
-		fail "program bytes reached the proxy before the reply: $line"
+		{ bad "program bytes reached the proxy before the reply: $line"; return 1; }
 }
 
 # expect_session DST [PATTERN...]: socksifyd logged a successful session
 # to DST (grep -E for HOST:PORT as the client sent it) that carried data
 # both ways; the line also matches every PATTERN (e.g. 'user=alice').
+# Only lines logged after the last session_mark count.
+SESSION_MARK=0
+session_mark() {
+	SESSION_MARK=0
+	[ -f "${SOCKSIFYD_LOG:-}" ] && SESSION_MARK=$(wc -l <"$SOCKSIFYD_LOG")
+	return 0
+}
+new_sessions() {
+	tail -n +$((SESSION_MARK + 1)) "$SOCKSIFYD_LOG"
+}
 expect_session() {
 	local dst=$1 re line p
 	shift
 	re="session: .*dst=$dst .*result=succeeded"
-	wait_for 30 grep -Eq "$re" "$SOCKSIFYD_LOG" ||
-		fail "no successful socksifyd session to $dst"
-	line=$(grep -E "$re" "$SOCKSIFYD_LOG" | tail -n 1)
+	wait_for 30 sh -c "tail -n +$((SESSION_MARK + 1)) '$SOCKSIFYD_LOG' | grep -Eq '$re'" ||
+		{ bad "no new successful socksifyd session to $dst"; return 1; }
+	line=$(new_sessions | grep -E "$re" | tail -n 1)
 	echo "$line" | grep -Eq 'up=[1-9][0-9]* down=[1-9]' ||
-		fail "socksifyd session to $dst carried no data: $line"
+		{ bad "socksifyd session to $dst carried no data: $line"; return 1; }
 	for p in "$@"; do
-		echo "$line" | grep -Eq -- "$p" || fail "session '$line' does not match '$p'"
+		echo "$line" | grep -Eq -- "$p" ||
+			{ bad "session '$line' does not match '$p'"; return 1; }
 	done
 }
 
@@ -163,7 +196,7 @@ write_conf() {
 # the body, so the test knows the request did not go direct.
 start_http_peer() {
 	local host=$1 pf=$TMP/httpp.$RANDOM.port
-	python3 - "$host" "$pf" >"$TMP/httpp.log" 2>&1 <<'PY' &
+	"$PY3" - "$host" "$pf" >"$TMP/httpp.log" 2>&1 <<'PY' &
 import http.server, socket, sys, os
 host, pf = sys.argv[1], sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):
@@ -192,11 +225,15 @@ get() {
 	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
 	[ "${1:-}" = -- ] && { shift; wrap=("$@"); }
+	session_mark
 	if [ ${#wrap[@]} -gt 0 ]; then
 		out=$(env "${envs[@]}" "${wrap[@]}" curl -sS --max-time 10 "$url" 2>&1)
 	else
 		out=$(env "${envs[@]}" LD_PRELOAD="$LIBSOCKSIFY" curl -sS --max-time 10 "$url" 2>&1)
-	fi || fail "curl $url (${envs[*]} ${wrap[*]}): $out"
-	case $out in *"$want"*) ;; *) fail "curl $url: got '$out', want '$want'" ;; esac
+	fi || { bad "curl $url (${envs[*]} ${wrap[*]}): $out"; return 1; }
+	case $out in
+	*"$want"*) ;;
+	*) bad "curl $url (${envs[*]} ${wrap[*]}): got '$out', want '$want'"; return 1 ;;
+	esac
 	echo "ok: curl $url (${envs[*]} ${wrap[*]}): $out"
 }

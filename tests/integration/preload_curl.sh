@@ -33,19 +33,19 @@ ran=0
 if [ -x "$SOCKSIFYD" ]; then
 	start_socksifyd
 	PX=127.0.0.1:$SOCKSIFYD_PORT
-	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks5h://$PX
-	expect_session "$N4:$P4" 'ver=5'
-	get "http://$T4:$P4/" "$H4" SOCKS_PROXY=socks5://$PX
-	expect_session "$T4:$P4"
-	get "http://$T4:$P4/" "$H4" SOCKS_PROXY=socks4://$PX
-	expect_session "$T4:$P4" 'ver=4'
-	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks4a://$PX
-	expect_session "$N4:$P4" 'ver=4'
+	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks5h://$PX &&
+		expect_session "$N4:$P4" 'ver=5'
+	get "http://$T4:$P4/" "$H4" SOCKS_PROXY=socks5://$PX &&
+		expect_session "$T4:$P4"
+	get "http://$T4:$P4/" "$H4" SOCKS_PROXY=socks4://$PX &&
+		expect_session "$T4:$P4" 'ver=4'
+	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks4a://$PX &&
+		expect_session "$N4:$P4" 'ver=4'
 	if [ "$HAVE_V6" = 1 ]; then
-		get "http://[$T6]:$P6/" "$H6" SOCKS_PROXY=socks5://$PX
-		expect_session "\[?$T6\]?:$P6"
-		get "http://$N6:$P6/" "$H6" SOCKS_PROXY=socks5h://$PX
-		expect_session "$N6:$P6"
+		get "http://[$T6]:$P6/" "$H6" SOCKS_PROXY=socks5://$PX &&
+			expect_session "\[?$T6\]?:$P6"
+		get "http://$N6:$P6/" "$H6" SOCKS_PROXY=socks5h://$PX &&
+			expect_session "$N6:$P6"
 	fi
 	write_conf "$TMP/c.conf" "socks5://$PX"
 	get "http://$N4:$P4/" "$H4" SOCKS_CONF="$TMP/c.conf"
@@ -54,7 +54,7 @@ if [ -x "$SOCKSIFYD" ]; then
 		get "http://$N4:$P4/" "$H4" -- "$SOCKSIFY" -p "socks5h://$PX"
 		get "http://$N4:$P4/" "$H4" -- "$SOCKSIFY" -c "$TMP/c.conf"
 		[ "$(sessions_to "$N4:$P4")" -eq $((n + 2)) ] ||
-			fail "wrapper requests did not reach socksifyd"
+			bad "wrapper requests did not reach socksifyd"
 	else
 		echo "note: socksify wrapper not built, wrapper cases not run"
 	fi
@@ -62,8 +62,8 @@ if [ -x "$SOCKSIFYD" ]; then
 	# user/password (RFC 1929): URL, environment, config file
 	start_socksifyd -u alice:s3cret
 	PX=127.0.0.1:$SOCKSIFYD_PORT
-	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks5h://alice:s3cret@$PX
-	expect_session "$N4:$P4" 'user=alice'
+	get "http://$N4:$P4/" "$H4" SOCKS_PROXY=socks5h://alice:s3cret@$PX &&
+		expect_session "$N4:$P4" 'user=alice'
 	get "http://$T4:$P4/" "$H4" SOCKS_PROXY=socks5://$PX \
 		SOCKS_USERNAME=alice SOCKS_PASSWORD=s3cret
 	expect_session "$T4:$P4" 'user=alice'
@@ -78,9 +78,9 @@ if command -v microsocks >/dev/null; then
 	# connection to 203.0.113.1 would come from 203.0.113.1
 	start_microsocks -b 127.0.0.1
 	PX=127.0.0.1:$MICROSOCKS_PORT
-	get "http://$N4:$P4/" "$H4 peer=127.0.0.1" SOCKS_PROXY=socks5h://$PX
-	grep -q "connected to $N4:$P4" "$TMP/microsocks.log" ||
-		fail "microsocks did not log the name"
+	get "http://$N4:$P4/" "$H4 peer=127.0.0.1" SOCKS_PROXY=socks5h://$PX &&
+		{ grep -q "connected to $N4:$P4" "$TMP/microsocks.log" ||
+			bad "microsocks did not log the name"; }
 	get "http://$T4:$P4/" "$H4 peer=127.0.0.1" SOCKS_PROXY=socks5://$PX
 	ran=1
 fi
@@ -98,9 +98,9 @@ if [ -x "$SLOWSOCKS" ]; then
 	# a proxy that answers after 300 ms and forwards everything to the
 	# HTTP server: 203.0.113.50 exists nowhere
 	start_slowsocks -r 300 -t "$T4:$P4"
-	get "http://203.0.113.50:8080/" "$H4" SOCKS_PROXY=socks5://127.0.0.1:$SLOW_PORT
-	expect_slow 'dst=203\.0\.113\.50:8080 ' 'action=ok'
+	get "http://203.0.113.50:8080/" "$H4" SOCKS_PROXY=socks5://127.0.0.1:$SLOW_PORT &&
+		expect_slow 'dst=203\.0\.113\.50:8080 ' 'action=ok'
 	ran=1
 fi
 [ $ran = 1 ] || skip "no SOCKS server available"
-pass "curl through the library"
+finish "curl through the library"

@@ -22,7 +22,7 @@ err() {
 	for m in "-w poll" "-w epoll-et -B" "-w select" "-b"; do
 		# shellcheck disable=SC2086
 		out=$(SOCKS_PROXY=$url with_lib "$NBCONNECT" -t 8000 -E "$e" $m "$@" 2>&1) ||
-			fail "expected $e via $url ($m $*): $out"
+			{ bad "expected $e via $url ($m $*): $out"; return 1; }
 	done
 	echo "ok: $e via $url ($*)"
 }
@@ -30,30 +30,30 @@ err() {
 # SOCKS5 REP -> errno (SPEC §4)
 for pair in 2:EACCES 3:ENETUNREACH 4:EHOSTUNREACH 5:ECONNREFUSED \
 	6:ETIMEDOUT 7:EOPNOTSUPP 8:EAFNOSUPPORT; do
-	start_slowsocks -r 100 -e "${pair%%:*}"
-	err socks5://127.0.0.1:$SLOW_PORT "${pair#*:}" 203.0.113.99 7
-	[ "$(slow_conns)" -eq 4 ] || fail "REP ${pair%%:*}: proxy saw $(slow_conns) requests, expected 4"
-	expect_slow "action=rep=${pair%%:*}"
+	start_slowsocks -r 50 -e "${pair%%:*}"
+	err socks5://127.0.0.1:$SLOW_PORT "${pair#*:}" 203.0.113.99 7 &&
+		{ [ "$(slow_conns)" -eq 4 ] ||
+			bad "REP ${pair%%:*}: proxy saw $(slow_conns) requests, expected 4"; } &&
+		expect_slow "action=rep=${pair%%:*}"
 	kill "$SLOW_PID"
 done
 
 # SOCKS4 CD 91 -> ECONNREFUSED
 start_slowsocks -r 100 -e 5
-err socks4://127.0.0.1:$SLOW_PORT ECONNREFUSED 203.0.113.99 7
-expect_slow 'ver=4'
+err socks4://127.0.0.1:$SLOW_PORT ECONNREFUSED 203.0.113.99 7 && expect_slow 'ver=4'
 kill "$SLOW_PID"
 
 # authentication failure -> EACCES
 start_slowsocks -u alice:s3cret
 err socks5://alice:wrong@127.0.0.1:$SLOW_PORT EACCES 203.0.113.99 7
-grep -q 'bad conn=.* reason=auth user=alice' "$SLOW_LOG" || fail "proxy saw no auth attempt"
+grep -q 'bad conn=.* reason=auth user=alice' "$SLOW_LOG" || bad "proxy saw no auth attempt"
 kill "$SLOW_PID"
 
 # proxy hangs up mid-handshake -> ECONNRESET
 for stage in greet request partial; do
 	start_slowsocks -r 100 -H $stage
-	err socks5://127.0.0.1:$SLOW_PORT ECONNRESET 203.0.113.99 7
-	[ "$(slow_conns)" -ge 4 ] || fail "hang-up at $stage: proxy saw $(slow_conns) requests"
+	err socks5://127.0.0.1:$SLOW_PORT ECONNRESET 203.0.113.99 7 &&
+		{ [ "$(slow_conns)" -ge 4 ] || bad "hang-up at $stage: proxy saw $(slow_conns) requests"; }
 	kill "$SLOW_PID"
 done
 
@@ -64,7 +64,7 @@ sed -i 's/^timeout = .*/timeout = 1/' "$TMP/t.conf"
 for m in "-w epoll-lt" "-b"; do
 	# shellcheck disable=SC2086
 	out=$(SOCKS_CONF=$TMP/t.conf with_lib "$NBCONNECT" -t 8000 -E ETIMEDOUT $m 203.0.113.99 7 2>&1) ||
-		fail "silent proxy ($m): $out"
+		bad "silent proxy ($m): $out"
 done
 expect_slow 'action=never'
 
@@ -79,7 +79,7 @@ write_conf "$TMP/deny.conf" "socks5://127.0.0.1:$SLOW_PORT" \
 for m in "-w poll" "-w epoll-et" "-b"; do
 	# shellcheck disable=SC2086
 	out=$(SOCKS_CONF=$TMP/deny.conf with_lib "$NBCONNECT" -E EACCES $m 203.0.113.99 25 2>&1) ||
-		fail "deny route ($m): $out"
+		bad "deny route ($m): $out"
 done
 # no route matches at all: fail closed
 cat >"$TMP/nomatch.conf" <<EOC
@@ -87,10 +87,12 @@ proxy "p" { url = "socks5://127.0.0.1:$SLOW_PORT" }
 route { to = "198.51.100.0/24" via = "p" }
 EOC
 out=$(SOCKS_CONF=$TMP/nomatch.conf with_lib "$NBCONNECT" -E EACCES 203.0.113.99 7 2>&1) ||
-	fail "unmatched destination: $out"
-[ "$(slow_conns)" -eq 0 ] || fail "denied connections reached the proxy: $(cat "$SLOW_LOG")"
+	bad "unmatched destination: $out"
+[ "$(slow_conns)" -eq 0 ] || bad "denied connections reached the proxy: $(cat "$SLOW_LOG")"
 # and the same proxy does work for a permitted destination
-out=$(SOCKS_CONF=$TMP/deny.conf with_lib "$NBCONNECT" -i 203.0.113.99 7 2>&1) ||
-	fail "permitted destination under the deny config: $out"
-expect_slow 'action=ok'
-pass "negotiation failures and denials map to the documented errno"
+if out=$(SOCKS_CONF=$TMP/deny.conf with_lib "$NBCONNECT" -i 203.0.113.99 7 2>&1); then
+	expect_slow 'action=ok'
+else
+	bad "permitted destination under the deny config: $out"
+fi
+finish "negotiation failures and denials map to the documented errno"

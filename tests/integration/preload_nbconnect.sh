@@ -36,10 +36,10 @@ nb() {
 	shift
 	n0=$(slow_conns)
 	out=$(SOCKS_PROXY=$url with_lib "$NBCONNECT" "$@" 2>&1) ||
-		fail "nbconnect $* via $url: $out"
+		{ bad "nbconnect $* via $url: $out"; return 1; }
 	[ "$(slow_conns)" -eq $((n0 + 1)) ] ||
-		fail "nbconnect $*: expected 1 proxy connection, saw $(($(slow_conns) - n0))"
-	expect_slow "${pats[@]}"
+		{ bad "nbconnect $*: expected 1 proxy connection, saw $(($(slow_conns) - n0))"; return 1; }
+	expect_slow "${pats[@]}" || return 1
 	echo "ok: $out ($*)"
 }
 
@@ -74,10 +74,12 @@ PX=127.0.0.1:$SLOW_PORT
 nb socks5://alice:s3cret@$PX 'method=02' 'user=alice ' 'action=ok' -- \
 	-i -w epoll-et -o $OPTS 203.0.113.99 7
 n0=$(slow_conns)
-out=$(SOCKS_PROXY=socks5://$PX SOCKS_USERNAME=alice SOCKS_PASSWORD=s3cret \
-	with_lib "$NBCONNECT" -i -w ppoll 203.0.113.99 7 2>&1) ||
-	fail "SOCKS_USERNAME/SOCKS_PASSWORD: $out"
-expect_slow 'method=02' 'user=alice '
+if out=$(SOCKS_PROXY=socks5://$PX SOCKS_USERNAME=alice SOCKS_PASSWORD=s3cret \
+	with_lib "$NBCONNECT" -i -w ppoll 203.0.113.99 7 2>&1); then
+	expect_slow 'method=02' 'user=alice '
+else
+	bad "SOCKS_USERNAME/SOCKS_PASSWORD: $out"
+fi
 kill "$SLOW_PID"
 
 # 50 concurrent non-blocking connects: all started, then all completed
@@ -85,12 +87,11 @@ start_slowsocks -r 300
 n0=$(slow_conns)
 for mode in epoll-et poll; do
 	out=$(SOCKS_PROXY=socks5://127.0.0.1:$SLOW_PORT with_lib \
-		"$NBCONNECT" -i -n 50 -w $mode -o $OPTS 203.0.113.99 7 2>&1) ||
-		fail "50 concurrent ($mode): $out"
-	echo "ok: $out"
+		"$NBCONNECT" -i -n 50 -w $mode -o $OPTS 203.0.113.99 7 2>&1) &&
+		echo "ok: $out" || bad "50 concurrent ($mode): $out"
 done
 [ "$(slow_conns)" -eq $((n0 + 100)) ] ||
-	fail "expected 100 proxy connections, saw $(($(slow_conns) - n0))"
+	bad "expected 100 proxy connections, saw $(($(slow_conns) - n0))"
 grep '^conn=' "$SLOW_LOG" | grep -v ' early=0 ' &&
-	fail "program bytes reached the proxy before its reply"
-pass "non-blocking connect via a slow proxy in every wait mode"
+	bad "program bytes reached the proxy before its reply"
+finish "non-blocking connect via a slow proxy in every wait mode"

@@ -29,17 +29,20 @@ TARGETS=("$N4 $E4" "$T4 $E4")
 # saw the session.
 check() {
 	local what=$1 host=$2 port=$3 out=$4 dst
-	case $out in *"echo:ping-$what"*) ;; *) fail "$what to $host:$port: '$out'" ;; esac
+	case $out in
+	*"echo:ping-$what"*) ;;
+	*) bad "$what to $host:$port: '$out'"; return 1 ;;
+	esac
 	dst=$host
 	case $host in *:*) dst="\[?$host\]?" ;; esac
-	expect_session "$dst:$port"
-	echo "ok: $what $host:$port"
+	expect_session "$dst:$port" && echo "ok: $what $host:$port"
 }
 
 ran=()
 if command -v nc >/dev/null; then
 	for t in "${TARGETS[@]}"; do
 		set -- $t
+		session_mark
 		out=$(printf 'ping-nc\n' | SOCKS_PROXY=$PX with_lib nc -N -w 5 "$1" "$2" 2>&1)
 		check nc "$1" "$2" "echo:$out"
 	done
@@ -49,6 +52,7 @@ fi
 if [ -n "$PY" ]; then
 	for t in "${TARGETS[@]}"; do
 		set -- $t
+		session_mark
 		out=$(SOCKS_PROXY=$PX with_lib "$PY" - "$1" "$2" 2>&1 <<'PY'
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
@@ -62,6 +66,7 @@ print("echo:" + buf.decode().strip())
 PY
 )
 		check py "$1" "$2" "$out"
+		session_mark
 		out=$(SOCKS_PROXY=$PX with_lib "$PY" - "$1" "$2" 2>&1 <<'PY'
 import asyncio, sys
 async def main():
@@ -82,6 +87,7 @@ fi
 if command -v node >/dev/null; then
 	for t in "${TARGETS[@]}"; do
 		set -- $t
+		session_mark
 		out=$(SOCKS_PROXY=$PX with_lib node -e '
 const net = require("net");
 const s = net.connect({host: process.argv[1], port: +process.argv[2]});
@@ -97,4 +103,4 @@ s.on("error", e => { console.log("error " + e.code); process.exit(1); });
 	ran+=(node)
 fi
 [ ${#ran[@]} -gt 0 ] || skip "none of nc, python3, node installed"
-pass "${ran[*]} through the library"
+finish "${ran[*]} through the library"

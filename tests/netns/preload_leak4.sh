@@ -39,8 +39,11 @@ run() {
 	shift
 	netns_counters
 	out=$(nsx "$NS_C" env "${envs[@]}" LD_PRELOAD="$LIBSOCKSIFY" "$@" 2>&1) ||
-		fail "$what: $out"
-	case $out in *"$WANT"*) ;; *) fail "$what: got '$out', want '$WANT'" ;; esac
+		{ bad "$what: $out"; expect_clean "$what"; return 1; }
+	case $out in
+	*"$WANT"*) ;;
+	*) bad "$what: got '$out', want '$WANT'" ;;
+	esac
 	expect_clean "$what"
 }
 
@@ -63,4 +66,4 @@ fi
 if [ "$PROXY_KIND" = socksifyd ]; then
 	expect_session "$NAME:$HTTP_PORT4"
 fi
-pass "IPv4: no packet but TCP to the proxy left the client ($PROXY_KIND)"
+finish "IPv4: no packet but TCP to the proxy left the client ($PROXY_KIND)"
