@@ -237,3 +237,36 @@ get() {
 	esac
 	echo "ok: curl $url (${envs[*]} ${wrap[*]}): $out"
 }
+
+# start_echo_peer HOST: a TCP echo server on HOST port 0 that appends the
+# address of every peer to $ECHO_PEERS (one line per connection); sets
+# ECHO_PID, ECHO_PORT.  See start_http_peer for why the peer matters.
+start_echo_peer() {
+	local host=$1 pf=$TMP/echop.$RANDOM.port
+	ECHO_PEERS=$TMP/echo-peers.$RANDOM
+	: >"$ECHO_PEERS"
+	"$PY3" - "$host" "$pf" "$ECHO_PEERS" >"$TMP/echop.log" 2>&1 <<'PY' &
+import socket, sys, threading, os
+host, pf, peers = sys.argv[1], sys.argv[2], sys.argv[3]
+fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+s = socket.socket(fam); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, 0)); s.listen(128)
+open(pf + '.tmp', 'w').write(str(s.getsockname()[1])); os.rename(pf + '.tmp', pf)
+lock = threading.Lock()
+def serve(c, a):
+    with lock, open(peers, 'a') as f:
+        f.write("peer=%s\n" % a[0])
+    with c:
+        while True:
+            d = c.recv(65536)
+            if not d: break
+            c.sendall(d)
+while True:
+    c, a = s.accept()
+    threading.Thread(target=serve, args=(c, a), daemon=True).start()
+PY
+	ECHO_PID=$!
+	PIDS+=("$ECHO_PID")
+	wait_for 50 test -s "$pf" || fail "echo server did not start"
+	ECHO_PORT=$(cat "$pf")
+}
