@@ -79,10 +79,10 @@ const char *field255(char c);
  * mode: far too slow for millions of inputs.  Hot paths test by hand and
  * only call into check on failure.
  */
-#define REQUIRE(cond, ...)                                                     \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			ck_abort_msg(__VA_ARGS__);                             \
+#define REQUIRE(cond, ...)                         \
+	do {                                       \
+		if (!(cond))                       \
+			ck_abort_msg(__VA_ARGS__); \
 	} while (0) /* needs <check.h> at the use site */
 
 /* xorshift64: the suites' own deterministic PRNG (fixed seeds). */

@@ -4,11 +4,11 @@
  * decoder (PROTO_FUZZ_N raises it), lengths 0..600, a quarter fully random
  * bytes, a quarter random bytes behind a plausible header, half mutations
  * of the golden vectors.  Each input is copied into a heap buffer of
- * exactly its length so that AddressSanitizer catches any read past len.  Checks: the result
- * is 0..len or one of the errors this decoder may return; a positive result
- * re-encodes to the same bytes (after canonicalisation of RSV, the RFC 1929
- * reply VER and the SOCKS4A DSTIP) and decodes the same from exactly its
- * own bytes.
+ * exactly its length so that AddressSanitizer catches any read past len.
+ * Checks: the result is 0..len or one of the errors this decoder may
+ * return; a positive result re-encodes to the same bytes (after
+ * canonicalisation of RSV, the RFC 1929 reply VER and the SOCKS4A DSTIP)
+ * and decodes the same from exactly its own bytes.
  */
 #include "config.h"
 
@@ -37,14 +37,13 @@ static void setup(void)
 
 #define E(x) (1u << (-(x)))
 
-
 /* Errors each decoder may return (bit -code). */
 static unsigned int allowed_errors(enum msg_kind k)
 {
 	switch (k) {
 	case K_S4_REQ:
-		return E(PROTO_E_VERSION) | E(PROTO_E_CMD) |
-		       E(PROTO_E_USERID) | E(PROTO_E_NAME);
+		return E(PROTO_E_VERSION) | E(PROTO_E_CMD) | E(PROTO_E_USERID) |
+		       E(PROTO_E_NAME);
 	case K_S5_GREET:
 		return E(PROTO_E_VERSION) | E(PROTO_E_NMETHODS);
 	case K_S5_REQ:
@@ -81,10 +80,9 @@ static void fill_random(uint64_t *s, uint8_t *p, size_t n)
 }
 
 /* Make the first bytes look like the kind's header, so decoders go deep. */
-static void plausible_header(uint64_t *s, enum msg_kind k, uint8_t *p,
-			     size_t n)
+static void plausible_header(uint64_t *s, enum msg_kind k, uint8_t *p, size_t n)
 {
-	static const uint8_t atyps[] = { 1, 3, 4, 3 };
+	static const uint8_t atyps[] = {1, 3, 4, 3};
 	uint64_t r = xs64(s);
 	uint8_t atyp = atyps[r % 4];
 
@@ -157,8 +155,8 @@ static void plausible_header(uint64_t *s, enum msg_kind k, uint8_t *p,
 /* Copy a golden vector of kind @k and mutate it; returns the length. */
 static size_t mutate(uint64_t *s, enum msg_kind k, uint8_t *p)
 {
-	static const uint8_t interesting[] = { 0,    1,	   2,	 3,    4,
-					       5,    0x7f, 0x80, 0xfe, 0xff };
+	static const uint8_t interesting[] = {0, 1,    2,    3,	   4,
+					      5, 0x7f, 0x80, 0xfe, 0xff};
 	const struct vec *v;
 	size_t len, idx, pos, i, nmut;
 	uint64_t r;
@@ -227,14 +225,13 @@ static ssize_t check_one(enum msg_kind k, const uint8_t *in, size_t len,
 
 	n = msg_decode(k, in, len, &m);
 	if (n < 0) {
-		REQUIRE(n >= PROTO_E_TRUNCATED &&
-				      (allowed_errors(k) & E(n)),
-			      "%s iter %ld: len %zu gave error %zd",
-			      msg_kind_name(k), iter, len, n);
+		REQUIRE(n >= PROTO_E_TRUNCATED && (allowed_errors(k) & E(n)),
+			"%s iter %ld: len %zu gave error %zd", msg_kind_name(k),
+			iter, len, n);
 		return n;
 	}
 	REQUIRE((size_t)n <= len, "%s iter %ld: consumed %zd of %zu",
-		      msg_kind_name(k), iter, n, len);
+		msg_kind_name(k), iter, n, len);
 	if (n == 0) {
 		REQUIRE(k != K_UDP, "udp iter %ld: returned 0", iter);
 		return 0;
@@ -242,17 +239,15 @@ static ssize_t check_one(enum msg_kind k, const uint8_t *in, size_t len,
 	/* re-encode: same bytes, once canonical */
 	e = msg_encode(k, out, sizeof(out), &m);
 	REQUIRE(e == n, "%s iter %ld: re-encode %zd, decoded %zd",
-		      msg_kind_name(k), iter, e, n);
+		msg_kind_name(k), iter, e, n);
 	memcpy(canon, in, (size_t)n);
 	msg_canonicalize(k, canon, (size_t)n);
 	REQUIRE(memcmp(out, canon, (size_t)n) == 0,
-		      "%s iter %ld: re-encoded bytes differ", msg_kind_name(k),
-		      iter);
+		"%s iter %ld: re-encoded bytes differ", msg_kind_name(k), iter);
 	/* exactly its own bytes decode the same */
 	e = msg_decode(k, in, (size_t)n, &m2);
 	REQUIRE(e == n && memcmp(&m, &m2, msg_size(k)) == 0,
-		      "%s iter %ld: prefix decode differs", msg_kind_name(k),
-		      iter);
+		"%s iter %ld: prefix decode differs", msg_kind_name(k), iter);
 	return n;
 }
 

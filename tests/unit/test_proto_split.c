@@ -67,7 +67,7 @@ END_TEST
 
 static void trailing_bytes_one(size_t i)
 {
-	static const size_t extra[] = { 1, 2, 3, 7, 64, 300, 600 };
+	static const size_t extra[] = {1, 2, 3, 7, 64, 300, 600};
 	const struct vec *v = &V[i];
 	uint8_t buf[VEC_MAX + 600];
 	uint64_t s = 0x1234567 + (uint64_t)i;
@@ -120,16 +120,14 @@ struct stream {
 	union msg got[3];
 };
 
-static const enum msg_kind conv_kinds[3] = { K_S5_GREET, K_AUTH_REQ,
-					     K_S5_REQ };
+static const enum msg_kind conv_kinds[3] = {K_S5_GREET, K_AUTH_REQ, K_S5_REQ};
 
 static void consume(struct stream *st)
 {
 	while (st->stage < 3) {
-		ssize_t n = decode_exact(conv_kinds[st->stage],
-					 st->buf + st->used,
-					 st->have - st->used,
-					 &st->got[st->stage]);
+		ssize_t n =
+			decode_exact(conv_kinds[st->stage], st->buf + st->used,
+				     st->have - st->used, &st->got[st->stage]);
 
 		ck_assert_int_ge(n, 0);
 		if (n == 0)
