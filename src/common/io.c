@@ -99,22 +99,33 @@ int io_wait(int fd, short events, int64_t deadline)
  * Write all @len bytes before @deadline.  send(MSG_NOSIGNAL) first; on
  * ENOTSOCK switch to io_sys.write for the rest (pipes, files, ttys: plain
  * write(2) semantics, SIGPIPE included).  EINTR retried, EAGAIN waits for
- * POLLOUT, short writes continue.  Returns 0, -ETIMEDOUT or -errno
- * (-EIO if the call wrote nothing without an error).  errno preserved.
+ * POLLOUT, short writes continue.  With a deadline, sends use MSG_DONTWAIT
+ * so that a blocking socket cannot outlive it (the fd's flags are never
+ * changed); writes to non-sockets wait for POLLOUT first.  Returns 0,
+ * -ETIMEDOUT or -errno (-EIO if a call wrote nothing without an error).
+ * errno preserved.
  */
 int io_write_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	int saved = errno;
 	const char *p = buf;
 	bool use_write = false;
+	int flags = MSG_NOSIGNAL | (deadline >= 0 ? MSG_DONTWAIT : 0);
 	ssize_t n;
 	int rc = 0;
 
 	while (len > 0) {
-		if (use_write)
+		if (use_write) {
+			if (deadline >= 0) {
+				rc = io_wait_raw(fd, POLLOUT, deadline);
+				if (rc < 0)
+					break;
+				rc = 0;
+			}
 			n = io_sys.write(fd, p, len);
-		else
-			n = io_sys.send(fd, p, len, MSG_NOSIGNAL);
+		} else {
+			n = io_sys.send(fd, p, len, flags);
+		}
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
@@ -145,8 +156,10 @@ int io_write_all(int fd, const void *buf, size_t len, int64_t deadline)
 }
 
 /*
- * Read exactly @len bytes before @deadline.  Returns 0, -ECONNRESET on EOF
- * before @len bytes, -ETIMEDOUT, or -errno.  errno preserved.
+ * Read exactly @len bytes before @deadline.  With a deadline each read is
+ * preceded by a wait for POLLIN, so blocking descriptors honour it too.
+ * Returns 0, -ECONNRESET on EOF before @len bytes, -ETIMEDOUT, or -errno.
+ * errno preserved.
  */
 int io_read_all(int fd, void *buf, size_t len, int64_t deadline)
 {
@@ -156,6 +169,12 @@ int io_read_all(int fd, void *buf, size_t len, int64_t deadline)
 	int rc = 0;
 
 	while (len > 0) {
+		if (deadline >= 0) {
+			rc = io_wait_raw(fd, POLLIN, deadline);
+			if (rc < 0)
+				break;
+			rc = 0;
+		}
 		n = io_sys.read(fd, p, len);
 		if (n > 0) {
 			p += n;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * All-or-nothing I/O with a deadline.  Works on blocking and non-blocking
- * descriptors (waits with poll on EAGAIN).  EINTR is retried.  errno is
+ * descriptors (waits with poll on EAGAIN; with a deadline, blocking sockets
+ * are driven with MSG_DONTWAIT / poll so they honour it, and no file flag
+ * is ever changed).  EINTR is retried.  errno is
  * preserved: results are returned as 0 / -errno.  The preload library points
  * io_sys at the real libc functions before first use.
  */
