@@ -583,13 +583,16 @@ bool net_glob_match(const char *pattern, const char *name)
 
 /*
  * A host glob we accept: 1..NET_HOST_MAX characters of [A-Za-z0-9.*?_-],
- * not starting with '.', no empty label (".."), and not a plain IPv4
- * address (that is a CIDR).  Returns true when valid.
+ * not starting with '.', no empty label ("..").  Globs match host names
+ * only, so a pattern that could only ever match dotted numbers (an IPv4
+ * address such as "10.0.0.1", or "10.0.0.*": digits, dots, '*' and '?'
+ * with at least one digit and one dot) is rejected: that is a CIDR's job.
+ * Returns true when valid.
  */
 bool net_glob_is_valid(const char *pattern)
 {
 	size_t i, len;
-	struct net_ip ip;
+	bool numeric = true, digit = false, dot = false;
 
 	if (!pattern)
 		return false;
@@ -604,8 +607,14 @@ bool net_glob_is_valid(const char *pattern)
 			return false;
 		if (c == '.' && pattern[i + 1] == '.')
 			return false;
+		if (net_is_digit(c))
+			digit = true;
+		else if (c == '.')
+			dot = true;
+		else if (c != '*' && c != '?')
+			numeric = false;
 	}
-	return net_ip_parse(pattern, &ip) < 0;
+	return !(numeric && digit && dot);
 }
 
 static int net_hexval(char c)

@@ -32,7 +32,7 @@ static const struct {
 };
 
 static const char *const ip_bad[] = {
-	"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4",
+	"", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4",
 	"1.2.3.-4", "01.2.3.4x", "::1::", "2001:db8::g", "fe80::1%lo",
 	"[::1]", "host", "1.2.3.4/8", "12345::", "0x7f.0.0.1",
 	"1111:2222:3333:4444:5555:6666:7777:8888:9999",
@@ -556,7 +556,12 @@ static const struct {
 	{ "host?.lan", true },
 	{ "a_b-c.d", true },
 	{ "*", true },
-	{ "10.0.0.*", true },
+	{ "10.0.0.*", false }, /* can only match numbers: use a CIDR */
+	{ "*.1", false },
+	{ "1*", true },        /* "1host" is a name */
+	{ "1.example", true },
+	{ "*.10", false },
+	{ "?", true },
 	{ "", false },
 	{ ".example.com", false },
 	{ "a..b", false },
