@@ -30,10 +30,10 @@ static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_file_fd = -1;
 static log_write_fn log_writer = write;
 
-static const char *const log_tag_names[] = { "ERROR", "WARN", "INFO", "DEBUG",
-					     "TRACE" };
-static const int log_tag_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
-				    LOG_DEBUG };
+static const char *const log_tag_names[] = {"ERROR", "WARN", "INFO", "DEBUG",
+					    "TRACE"};
+static const int log_tag_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
+				   LOG_DEBUG};
 
 /* Drop the current target's resources; errno is the caller's to save. */
 static void log_release(void)
@@ -163,8 +163,8 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 			     (long)getpid());
 		off = n > 0 ? (size_t)n : 0;
 	}
-	n = snprintf(buf + off, sizeof(buf) - off, "%s %.64s: ",
-		     log_tag_names[tag], func);
+	n = snprintf(buf + off, sizeof(buf) - off,
+		     "%s %.64s: ", log_tag_names[tag], func);
 	off += n > 0 ? (size_t)n : 0;
 	if (off >= sizeof(buf) / 2)
 		off = sizeof(buf) / 2;
