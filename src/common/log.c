@@ -49,7 +49,8 @@ static void log_release(void)
 /*
  * Configure ident, level and target ("stderr" or NULL/"", "syslog", or a
  * file path opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode 0600; a file
- * literally named "syslog" is "./syslog").  @ident NULL keeps the current
+ * literally named "syslog" is "./syslog"; syslog lines carry syslog's own
+ * "ident[pid]:" and then "LEVEL func: msg").  @ident NULL keeps the current
  * one.  Levels outside QUIET..TRACE are clamped.  Returns 0 or -errno of
  * open(2); on error nothing changes.  errno is preserved.  Not thread-safe.
  */

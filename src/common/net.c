@@ -436,12 +436,15 @@ int net_cidr_parse(const char *s, struct net_cidr *c)
 /* True when @ip has @c's family and its first c->prefix bits equal c's. */
 bool net_cidr_contains(const struct net_cidr *c, const struct net_ip *ip)
 {
-	unsigned int full, rest;
+	unsigned int bits, full, rest;
 
 	if (c->ip.family != ip->family)
 		return false;
-	full = c->prefix / 8u;
-	rest = c->prefix % 8u;
+	bits = c->ip.family == AF_INET ? 32u : 128u;
+	if (bits > c->prefix) /* never read past the address, even if bogus */
+		bits = c->prefix;
+	full = bits / 8u;
+	rest = bits % 8u;
 	if (memcmp(c->ip.b, ip->b, full) != 0)
 		return false;
 	if (rest == 0)

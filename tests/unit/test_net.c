@@ -416,7 +416,16 @@ END_TEST
 START_TEST(t_cidr_misc)
 {
 	struct net_cidr c;
+	struct net_ip ip;
 	char small[8];
+
+	/* a bogus prefix past the address length never reads out of bounds */
+	ck_assert_int_eq(net_cidr_parse("203.0.113.1", &c), 0);
+	ck_assert_int_eq(net_ip_parse("203.0.113.1", &ip), 0);
+	c.prefix = 255;
+	ck_assert(net_cidr_contains(&c, &ip));
+	ip.b[3] = 2;
+	ck_assert(!net_cidr_contains(&c, &ip));
 
 	ck_assert_int_eq(net_cidr_parse(NULL, &c), -EINVAL);
 	ck_assert_int_eq(net_cidr_parse("::/0", NULL), -EINVAL);
