@@ -81,7 +81,7 @@ static void *peer_writer(void *arg)
 static void *peer_reader(void *arg)
 {
 	struct peer *pe = arg;
-	unsigned char buf[64];
+	unsigned char buf[1024];
 	ssize_t n, i;
 
 	pe->ok = true;
@@ -102,7 +102,7 @@ static void *peer_reader(void *arg)
 START_TEST(t_read_chunks)
 {
 	/* blocking and non-blocking reader, with and without a deadline */
-	static const size_t len = 20000;
+	static const size_t len = 3000;
 	unsigned char *buf = malloc(len);
 	struct peer pe = {.fd = sv[1], .len = len, .chunk = 7};
 	pthread_t th;
@@ -127,9 +127,9 @@ END_TEST
 START_TEST(t_write_chunks)
 {
 	/* more than the socket buffer, so the writer must wait for POLLOUT */
-	static const size_t len = 4 << 20;
+	static const size_t len = 1 << 20;
 	unsigned char *buf = malloc(len);
-	struct peer pe = {.fd = sv[1], .chunk = 61};
+	struct peer pe = {.fd = sv[1], .chunk = 997};
 	pthread_t th;
 	size_t i;
 
@@ -186,7 +186,7 @@ END_TEST
 START_TEST(t_write_timeout)
 {
 	/* nobody reads: the socket buffer fills, the deadline expires */
-	static const size_t len = 8 << 20;
+	static const size_t len = 2 << 20;
 	char *buf = calloc(1, len);
 
 	if (_i)
