@@ -643,7 +643,8 @@ static int net_hexval(char c)
 /* RFC 3986 userinfo characters other than ':' and '%'. */
 static bool net_userinfo_char(char c)
 {
-	return net_is_alnum(c) || strchr("-._~!$&'()*+,;=", c) != NULL;
+	return net_is_alnum(c) ||
+	       (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
 }
 
 /*
