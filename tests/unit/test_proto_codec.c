@@ -67,6 +67,20 @@ static void golden_encode_one(size_t i)
 	ck_assert_msg(memcmp(out, want, v->len) == 0, "%s: bytes differ",
 		      v->name);
 	free(out);
+
+	/* with room to spare: the same bytes, nothing written after them */
+	{
+		uint8_t big[VEC_MAX + 32];
+
+		memset(big, 0xee, sizeof(big));
+		n = msg_encode(v->kind, big, sizeof(big), &v->m);
+		ck_assert_msg(n == (ssize_t)v->len, "%s: big cap gave %zd",
+			      v->name, n);
+		ck_assert(memcmp(big, want, v->len) == 0);
+		for (size_t j = v->len; j < sizeof(big); j++)
+			ck_assert_msg(big[j] == 0xee, "%s: byte %zu touched",
+				      v->name, j);
+	}
 }
 
 START_TEST(golden_encode)
@@ -439,6 +453,45 @@ static void malformed_one(size_t i)
 		      proto_strerror((int)b->want));
 	free(copy);
 }
+
+/*
+ * Wire order, fail early: over the prefixes of each malformed message the
+ * result is "need more" (UDP: TRUNCATED) up to the offending byte and the
+ * same error from there on; it never flips back or changes code.
+ */
+static void malformed_prefixes_one(size_t i)
+{
+	const struct bad *b = &bads[i];
+	ssize_t short_want = b->kind == K_UDP ? PROTO_E_TRUNCATED : 0;
+	int seen_error = 0;
+	size_t p;
+
+	for (p = 0; p <= b->len; p++) {
+		uint8_t *copy = malloc(p ? p : 1);
+		union msg m;
+		ssize_t n;
+
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, b->b, p);
+		n = msg_decode(b->kind, copy, p, &m);
+		free(copy);
+		if (n == b->want && n != short_want)
+			seen_error = 1;
+		else
+			ck_assert_msg(!seen_error && n == short_want,
+				      "%s: prefix %zu gave %zd", b->name, p, n);
+	}
+	ck_assert(seen_error || b->want == short_want);
+}
+
+START_TEST(malformed_prefixes)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+		malformed_prefixes_one(i);
+}
+END_TEST
 
 START_TEST(malformed_table)
 {
@@ -953,6 +1006,7 @@ static Suite *proto_suite(void)
 
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, malformed_table);
+	tcase_add_test(tc, malformed_prefixes);
 	tcase_add_test(tc, malformed_cmd_reported);
 	tcase_add_test(tc, malformed_socks4_lengths);
 	tcase_add_test(tc, encode_inval);
