@@ -136,20 +136,24 @@ echo
 echo "### (c) start-up cost"
 if command -v hyperfine >/dev/null; then
 	pc_conf "$TMP/pc0.conf" 1
-	cmds=("true")
+	# "env true" is the baseline for the env LD_PRELOAD line (env is one
+	# more exec); the wrapper and proxychains4 compare with plain true
+	cmds=("true" "env true")
 	[ -x "$B/socksify" ] && cmds+=("$B/socksify -p socks5://127.0.0.1:1 true")
 	cmds+=("env LD_PRELOAD=$LIB SOCKS_PROXY=socks5://127.0.0.1:1 true")
 	command -v proxychains4 >/dev/null && cmds+=("proxychains4 -q -f $TMP/pc0.conf true")
-	show hyperfine -N --warmup 10 --runs 100 --export-json "$TMP/hf.json" "${cmds[@]}"
-	hyperfine -N --warmup 10 --runs 100 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1 ||
-		hyperfine --warmup 10 --runs 100 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1
+	show hyperfine -N --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}"
+	hyperfine -N --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1 ||
+		hyperfine --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1
 	python3 - "$TMP/hf.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-base = r[0]["mean"]
+base, envbase = r[0]["mean"], r[1]["mean"]
 for x in r:
-    print("  %-70.70s %7.3f ms +- %.3f  (+%.3f ms over true)" % (
-        x["command"], x["mean"] * 1e3, x["stddev"] * 1e3, (x["mean"] - base) * 1e3))
+    ref, name = (envbase, "env true") if x["command"].startswith("env ") else (base, "true")
+    print("  %-62.62s mean %7.3f ms +- %.3f, median %7.3f  (+%.3f ms over %s)" % (
+        x["command"], x["mean"] * 1e3, x["stddev"] * 1e3, x["median"] * 1e3,
+        (x["mean"] - ref) * 1e3, name))
 PY
 	echo "  target: socksify true <= 0.3 ms over true"
 else
