@@ -4,7 +4,7 @@
  *
  *   slowsocks [-l ADDR] [-p PORTFILE] [-L LOGFILE] [-r MS] [-g MS]
  *             [-e REP] [-H greet|request|partial] [-N] [-u USER:PASS]
- *             [-m echo|relay] [-t HOST:PORT] [-P]
+ *             [-m echo|relay] [-t HOST:PORT] [-b ATYP] [-P]
  *
  * Listens on ADDR (default 127.0.0.1) port 0 and writes the port to
  * PORTFILE (atomically, via rename).  One thread per connection.
@@ -21,6 +21,9 @@
  *           back, whatever the destination; "relay" connects to the
  *           requested destination (names resolved with getaddrinfo)
  *   -t H:P  relay every granted CONNECT to this fixed target instead
+ *   -b ATYP SOCKS5 replies carry a BND.ADDR of this type whatever the
+ *           request: 1 (0.0.0.0:0), 3 (name "bnd.socksify.test"), 4 (::)
+ *           (default: the address of our end of the client connection)
  *   -P      plain echo server, no SOCKS at all (a fast echo target for
  *           benchmarks)
  *
@@ -75,6 +78,7 @@ static struct {
 	const char *pass;
 	int relay;
 	int plain;
+	int bnd_atyp;
 	const char *fixed_host;
 	const char *fixed_port;
 	int logfd;
@@ -336,6 +340,21 @@ static size_t bnd_v5(struct conn *c, unsigned char *out)
 	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
+	if (opt.bnd_atyp == 3) {
+		static const char name[] = "bnd.socksify.test";
+
+		out[0] = 3;
+		out[1] = sizeof(name) - 1;
+		memcpy(out + 2, name, sizeof(name) - 1);
+		out[1 + sizeof(name)] = 0x04;
+		out[2 + sizeof(name)] = 0x38;
+		return 3 + sizeof(name);
+	}
+	if (opt.bnd_atyp == 1 || opt.bnd_atyp == 4) {
+		out[0] = opt.bnd_atyp;
+		memset(out + 1, 0, opt.bnd_atyp == 1 ? 6 : 18);
+		return opt.bnd_atyp == 1 ? 7 : 19;
+	}
 	getsockname(c->fd, (struct sockaddr *)&ss, &len);
 	if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -493,7 +512,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: slowsocks [-l ADDR] [-p PORTFILE] [-L LOGFILE] "
 			"[-r MS] [-g MS] [-e REP] [-H greet|request|partial] "
-			"[-N] [-u USER:PASS] [-m echo|relay] [-t HOST:PORT] [-P]\n");
+			"[-N] [-u USER:PASS] [-m echo|relay] [-t HOST:PORT] "
+			"[-b 1|3|4] [-P]\n");
 	exit(2);
 }
 
@@ -577,7 +597,7 @@ int main(int argc, char **argv)
 	char *s;
 	int lfd, ch;
 
-	while ((ch = getopt(argc, argv, "l:p:L:r:g:e:H:Nu:m:t:P")) != -1) {
+	while ((ch = getopt(argc, argv, "l:p:L:r:g:e:H:Nu:m:t:b:P")) != -1) {
 		switch (ch) {
 		case 'l':
 			addr = optarg;
@@ -617,6 +637,12 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			opt.plain = 1;
+			break;
+		case 'b':
+			opt.bnd_atyp = atoi(optarg);
+			if (opt.bnd_atyp != 1 && opt.bnd_atyp != 3 &&
+			    opt.bnd_atyp != 4)
+				usage();
 			break;
 		case 'u':
 			s = strdup(optarg);

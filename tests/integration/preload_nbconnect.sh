@@ -18,7 +18,7 @@ need_helpers
 isolate "$@"
 unset SOCKS_CONF SOCKS_PROXY SOCKS_USERNAME SOCKS_PASSWORD
 
-start_slowsocks -r 300
+start_slowsocks -r 200
 PX=127.0.0.1:$SLOW_PORT
 OPTS=cloexec,nodelay,keepalive,rcvbuf=65536
 
@@ -67,6 +67,27 @@ nb socks4a://$PX 'ver=4' 'dst=echo\.socksify\.test:7 ' -- \
 # SOCKS4 with an IPv4 destination: VN CD PORT IP
 nb socks4://$PX 'ver=4' 'req=04010007cb007163' -- -i -w select 203.0.113.99 7
 kill "$SLOW_PID"
+
+# slow method selection too (each reply delayed)
+start_slowsocks -g 150 -r 150
+nb socks5://127.0.0.1:$SLOW_PORT "$REQ4" -- -i -w epoll-et -B -o $OPTS 203.0.113.99 7
+kill "$SLOW_PID"
+# replies whose BND.ADDR type differs from the request's (IPv6, a name):
+# the client must parse the reply's own ATYP
+for atyp in 4 3; do
+	start_slowsocks -r 100 -b $atyp
+	nb socks5://127.0.0.1:$SLOW_PORT "$REQ4" -- -i -w poll -o $OPTS 203.0.113.99 7
+	kill "$SLOW_PID"
+done
+# a proxy on IPv6 loopback, for an IPv6 socket (an AF_INET socket cannot
+# reach an IPv6 proxy on its own fd)
+if [ "$HAVE_V6" = 1 ]; then
+	start_slowsocks -l ::1 -r 150
+	nb "socks5://[::1]:$SLOW_PORT" 'peer=::1:' \
+		"req=0501000420010db8$(printf '0%.0s' {1..20})00990007 " -- \
+		-i -6 -w epoll-lt -o $OPTS 2001:db8::99 7
+	kill "$SLOW_PID"
+fi
 
 # user/password (RFC 1929), credentials in the URL and from the environment
 start_slowsocks -r 200 -u alice:s3cret
