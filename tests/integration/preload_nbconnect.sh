@@ -61,7 +61,7 @@ if [ "$HAVE_V6" = 1 ]; then
 fi
 # names resolved by the proxy: SOCKS5 DOMAINNAME, SOCKS4a
 nb socks5h://$PX 'ver=5' 'dst=echo\.socksify\.test:7 ' \
-	'req=050100030[0-9a-f]*0007 ' -- -i -w poll -o $OPTS echo.socksify.test 7
+	'req=05010003[0-9a-f]*0007 ' -- -i -w poll -o $OPTS echo.socksify.test 7
 nb socks4a://$PX 'ver=4' 'dst=echo\.socksify\.test:7 ' -- \
 	-i -w epoll-lt -B echo.socksify.test 7
 # SOCKS4 with an IPv4 destination: VN CD PORT IP

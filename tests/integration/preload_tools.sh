@@ -57,13 +57,14 @@ run_all() {
 	for t in "$@"; do
 		set -- $t
 		if command -v nc >/dev/null; then
-			# -N half-closes after stdin; microsocks ends both
-			# directions on a half-close, so wait 1 s (-q 1) there
-			local eof=-N
-			[ "$server" = microsocks ] && eof="-q 1"
+			# -N half-closes after stdin's EOF (so does -q); microsocks
+			# ends both directions on a half-close, so there nc keeps
+			# its side open and quits after 2 s idle (-w 2)
+			local eof="-N -w 5"
+			[ "$server" = microsocks ] && eof="-w 2"
 			session_mark
 			# shellcheck disable=SC2086
-			out=$(printf 'ping-nc\n' | SOCKS_PROXY=$px with_lib nc $eof -w 5 "$1" "$2" 2>&1)
+			out=$(printf 'ping-nc\n' | SOCKS_PROXY=$px with_lib nc $eof "$1" "$2" 2>&1)
 			check "$server" nc "$1" "$2" "echo:$out" ||
 				echo "  (nc -N relies on the proxy passing the half-close on to the target)"
 		fi
