@@ -63,25 +63,35 @@
 
 enum mode { M_SELECT, M_PSELECT, M_POLL, M_PPOLL, M_EPOLL_LT, M_EPOLL_ET };
 
-static const char *const mode_names[] = { "select",   "pselect",
-					  "poll",     "ppoll",
-					  "epoll-lt", "epoll-et" };
+static const char *const mode_names[] = {"select", "pselect",  "poll",
+					 "ppoll",  "epoll-lt", "epoll-et"};
 
 static const struct {
 	const char *name;
 	int val;
 } errnames[] = {
-	{ "ECONNREFUSED", ECONNREFUSED }, { "ECONNRESET", ECONNRESET },
-	{ "ETIMEDOUT", ETIMEDOUT },	  { "EACCES", EACCES },
-	{ "ENETUNREACH", ENETUNREACH },	  { "EHOSTUNREACH", EHOSTUNREACH },
-	{ "EOPNOTSUPP", EOPNOTSUPP },	  { "EAFNOSUPPORT", EAFNOSUPPORT },
-	{ "EPERM", EPERM },		  { "ECONNABORTED", ECONNABORTED },
-	{ "EPIPE", EPIPE },		  { "EINVAL", EINVAL },
-	{ "EINPROGRESS", EINPROGRESS },	  { "EALREADY", EALREADY },
-	{ "EISCONN", EISCONN },		  { "EINTR", EINTR },
-	{ "EAGAIN", EAGAIN },		  { "ENOTCONN", ENOTCONN },
-	{ "EPROTO", EPROTO },		  { "EBADF", EBADF },
-	{ "ENOENT", ENOENT },		  { "EIO", EIO },
+	{"ECONNREFUSED", ECONNREFUSED},
+	{"ECONNRESET", ECONNRESET},
+	{"ETIMEDOUT", ETIMEDOUT},
+	{"EACCES", EACCES},
+	{"ENETUNREACH", ENETUNREACH},
+	{"EHOSTUNREACH", EHOSTUNREACH},
+	{"EOPNOTSUPP", EOPNOTSUPP},
+	{"EAFNOSUPPORT", EAFNOSUPPORT},
+	{"EPERM", EPERM},
+	{"ECONNABORTED", ECONNABORTED},
+	{"EPIPE", EPIPE},
+	{"EINVAL", EINVAL},
+	{"EINPROGRESS", EINPROGRESS},
+	{"EALREADY", EALREADY},
+	{"EISCONN", EISCONN},
+	{"EINTR", EINTR},
+	{"EAGAIN", EAGAIN},
+	{"ENOTCONN", ENOTCONN},
+	{"EPROTO", EPROTO},
+	{"EBADF", EBADF},
+	{"ENOENT", ENOENT},
+	{"EIO", EIO},
 };
 
 static struct {
@@ -99,7 +109,7 @@ static struct {
 	int timeout_ms;
 	int nopeer;
 	int quiet;
-} opt = { .mode = M_POLL, .family = AF_UNSPEC, .n = 1, .timeout_ms = 10000 };
+} opt = {.mode = M_POLL, .family = AF_UNSPEC, .n = 1, .timeout_ms = 10000};
 
 struct job {
 	int fd;
@@ -138,7 +148,8 @@ static int eparse(const char *s)
 	exit(2);
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -178,8 +189,8 @@ static void setint(int fd, int level, int name, int v)
 
 static void resolve(const char *host, const char *port)
 {
-	struct addrinfo hints = { .ai_family = opt.family,
-				  .ai_socktype = SOCK_STREAM },
+	struct addrinfo hints = {.ai_family = opt.family,
+				 .ai_socktype = SOCK_STREAM},
 			*res;
 	int rc = getaddrinfo(host, port, &hints, &res);
 
@@ -244,7 +255,7 @@ static void job_open(struct job *j, int idx)
 
 static void ep_ctl(int op, struct job *j, unsigned ev)
 {
-	struct epoll_event e = { .events = ev, .data.ptr = j };
+	struct epoll_event e = {.events = ev, .data.ptr = j};
 
 	if (opt.mode == M_EPOLL_ET)
 		e.events |= EPOLLET;
@@ -280,28 +291,34 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				if (jobs[i].done)
 					continue;
 				if (jobs[i].fd >= FD_SETSIZE)
-					die("fd %d too big for select", jobs[i].fd);
+					die("fd %d too big for select",
+					    jobs[i].fd);
 				FD_SET(jobs[i].fd, want == POLLIN ? &rs : &ws);
 				if (jobs[i].fd > maxfd)
 					maxfd = jobs[i].fd;
 			}
 			if (opt.mode == M_SELECT) {
-				struct timeval tv = { rem / 1000, (rem % 1000) * 1000 };
+				struct timeval tv = {rem / 1000,
+						     (rem % 1000) * 1000};
 
 				r = select(maxfd + 1, &rs, &ws, NULL, &tv);
 			} else {
-				struct timespec ts = { rem / 1000, (rem % 1000) * 1000000 };
+				struct timespec ts = {rem / 1000,
+						      (rem % 1000) * 1000000};
 				sigset_t mask;
 
 				sigemptyset(&mask);
-				r = pselect(maxfd + 1, &rs, &ws, NULL, &ts, &mask);
+				r = pselect(maxfd + 1, &rs, &ws, NULL, &ts,
+					    &mask);
 			}
 			if (r < 0)
-				die("%s: %s", mode_names[opt.mode], ename(errno));
+				die("%s: %s", mode_names[opt.mode],
+				    ename(errno));
 			for (i = 0; i < n; i++) {
 				if (jobs[i].done)
 					continue;
-				if (FD_ISSET(jobs[i].fd, want == POLLIN ? &rs : &ws)) {
+				if (FD_ISSET(jobs[i].fd,
+					     want == POLLIN ? &rs : &ws)) {
 					jobs[i].done = 1;
 					left--;
 				}
@@ -324,20 +341,23 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 			if (opt.mode == M_POLL) {
 				r = poll(p, np, (int)rem);
 			} else {
-				struct timespec ts = { rem / 1000, (rem % 1000) * 1000000 };
+				struct timespec ts = {rem / 1000,
+						      (rem % 1000) * 1000000};
 				sigset_t mask;
 
 				sigemptyset(&mask);
 				r = ppoll(p, np, &ts, &mask);
 			}
 			if (r < 0)
-				die("%s: %s", mode_names[opt.mode], ename(errno));
+				die("%s: %s", mode_names[opt.mode],
+				    ename(errno));
 			for (k = 0; k < np; k++) {
 				if (!p[k].revents)
 					continue;
 				if (p[k].revents & POLLNVAL)
 					die("POLLNVAL on fd %d", p[k].fd);
-				if (!(p[k].revents & (want | POLLERR | POLLHUP)))
+				if (!(p[k].revents &
+				      (want | POLLERR | POLLHUP)))
 					continue;
 				jobs[map[k]].done = 1;
 				left--;
@@ -353,7 +373,8 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				die("epoll_wait: %s", ename(errno));
 			for (k = 0; k < r; k++) {
 				struct job *j = ev[k].data.ptr;
-				unsigned w = want == POLLIN ? EPOLLIN : EPOLLOUT;
+				unsigned w =
+					want == POLLIN ? EPOLLIN : EPOLLOUT;
 
 				if (j->done)
 					continue;
@@ -383,9 +404,11 @@ static void check_after(struct job *j)
 	if (fl < 0 || fdfl < 0)
 		die("fcntl: %s", ename(errno));
 	if (!!(fl & O_NONBLOCK) != !opt.blocking)
-		die("O_NONBLOCK changed: now %s", fl & O_NONBLOCK ? "set" : "clear");
+		die("O_NONBLOCK changed: now %s",
+		    fl & O_NONBLOCK ? "set" : "clear");
 	if (!!(fdfl & FD_CLOEXEC) != !!opt.cloexec)
-		die("FD_CLOEXEC changed: now %s", fdfl & FD_CLOEXEC ? "set" : "clear");
+		die("FD_CLOEXEC changed: now %s",
+		    fdfl & FD_CLOEXEC ? "set" : "clear");
 	if (opt.nodelay && getint(j->fd, IPPROTO_TCP, TCP_NODELAY) == 0)
 		die("TCP_NODELAY lost");
 	if (opt.keepalive && getint(j->fd, SOL_SOCKET, SO_KEEPALIVE) == 0)
@@ -399,8 +422,8 @@ static void check_after(struct job *j)
 		die("fstat: %s", ename(errno));
 	if (st.st_ino != j->ino)
 		die("fd %d is no longer the socket the program created "
-		    "(inode %lu -> %lu)", j->fd, (unsigned long)j->ino,
-		    (unsigned long)st.st_ino);
+		    "(inode %lu -> %lu)",
+		    j->fd, (unsigned long)j->ino, (unsigned long)st.st_ino);
 	memset(&peer, 0, sizeof(peer));
 	if (getpeername(j->fd, (struct sockaddr *)&peer, &plen) < 0)
 		die("getpeername: %s", ename(errno));
@@ -413,7 +436,8 @@ static void check_after(struct job *j)
 		    &((struct sockaddr_in6 *)&dst)->sin6_addr, 16)) ||
 	    ((struct sockaddr_in *)&peer)->sin_port !=
 		    ((struct sockaddr_in *)&dst)->sin_port)
-		die("getpeername %s, asked for %s", fmt_addr(&peer, a, sizeof(a)),
+		die("getpeername %s, asked for %s",
+		    fmt_addr(&peer, a, sizeof(a)),
 		    fmt_addr(&dst, b, sizeof(b)));
 }
 
@@ -423,7 +447,8 @@ static int conn_error(int err, const char *where)
 	if (opt.expect_err) {
 		if (err != opt.expect_err)
 			die("%s: got %s, expected %s", where,
-			    err ? ename(err) : "success", ename(opt.expect_err));
+			    err ? ename(err) : "success",
+			    ename(opt.expect_err));
 		return 1;
 	}
 	if (err)
@@ -436,7 +461,8 @@ static void do_write(struct job *j)
 	size_t off = 0;
 
 	while (off < j->len) {
-		ssize_t w = send(j->fd, j->msg + off, j->len - off, MSG_NOSIGNAL);
+		ssize_t w =
+			send(j->fd, j->msg + off, j->len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			die("write: EINTR");
@@ -457,11 +483,13 @@ static int do_read(struct job *j)
 		if (r < 0)
 			die("read: %s", ename(errno));
 		if (r == 0)
-			die("read: EOF after %zu of %zu echo bytes", j->got, j->len);
+			die("read: EOF after %zu of %zu echo bytes", j->got,
+			    j->len);
 		j->got += r;
 		if (j->got == j->len) {
 			if (memcmp(j->buf, j->msg, j->len))
-				die("echo mismatch: got \"%.*s\"", (int)j->len, j->buf);
+				die("echo mismatch: got \"%.*s\"", (int)j->len,
+				    j->buf);
 			return 1;
 		}
 	}
@@ -496,12 +524,13 @@ static int run_concurrent(void)
 			inprogress++;
 		} else if (rc == 0) {
 			if (opt.need_inprogress)
-				die("connect returned 0, expected -1 EINPROGRESS");
+				die("connect returned 0, expected -1 "
+				    "EINPROGRESS");
 			immediate++;
 			j->done = 1;
 		} else {
 			conn_error(errno, "connect");
-			j->done = 2;	/* expected error, finished */
+			j->done = 2; /* expected error, finished */
 			finished++;
 			continue;
 		}
@@ -515,7 +544,8 @@ static int run_concurrent(void)
 		if (j->done == 2)
 			continue;
 		j->done = 0;
-		if (conn_error(getint(j->fd, SOL_SOCKET, SO_ERROR), "SO_ERROR")) {
+		if (conn_error(getint(j->fd, SOL_SOCKET, SO_ERROR),
+			       "SO_ERROR")) {
 			j->done = 2;
 			finished++;
 			continue;
@@ -601,7 +631,8 @@ static void parse_opts(char *s)
 {
 	char *tok, *save = NULL;
 
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "cloexec"))
 			opt.cloexec = 1;
 		else if (!strcmp(tok, "nodelay"))

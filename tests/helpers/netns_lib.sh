@@ -18,7 +18,7 @@
 # hook: "proxy" (TCP to the proxy port), "dns" (port 53), "leak"
 # (anything else except lo and IPv6 neighbour discovery/MLD).
 
-NS_C= NS_P= NS_T=
+NS_C='' NS_P='' NS_T=''
 C4=198.51.100.2 P4=198.51.100.1 P4T=203.0.113.1 T4=203.0.113.2
 C6=2001:db8:1::2 P6=2001:db8:1::1 P6T=2001:db8:2::1 T6=2001:db8:2::2
 

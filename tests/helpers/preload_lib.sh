@@ -129,8 +129,8 @@ slow_conns() {
 # every grep -E PATTERN, and early=0 on it (no program byte before the
 # reply).
 expect_slow() {
-	local line=$(grep '^conn=' "$SLOW_LOG" | tail -n 1)
-	local p
+	local line p
+	line=$(grep "^conn=" "$SLOW_LOG" | tail -n 1)
 	[ -n "$line" ] || { bad "slowsocks saw no connection (direct path?)"; return 1; }
 	for p in "$@"; do
 		echo "$line" | grep -Eq -- "$p" ||

@@ -82,7 +82,7 @@ static struct {
 	const char *fixed_host;
 	const char *fixed_port;
 	int logfd;
-} opt = { .logfd = -1 };
+} opt = {.logfd = -1};
 
 static unsigned long conn_counter;
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -91,8 +91,8 @@ struct conn {
 	unsigned long id;
 	int fd;
 	char peer[INET6_ADDRSTRLEN + 8];
-	char greet[600];	/* hex of the greeting */
-	char req[1100];		/* hex of the request */
+	char greet[600]; /* hex of the greeting */
+	char req[1100];	 /* hex of the request */
 	char method[8];
 	char user[300];
 	char dst[300];
@@ -134,7 +134,7 @@ static void hexcat(char *dst, size_t cap, const unsigned char *p, size_t n)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -207,7 +207,7 @@ static int pending_bytes(int fd)
 /* Connect to host:port (blocking); returns fd or -1. */
 static int dial(const char *host, const char *port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	int fd = -1;
 
 	if (getaddrinfo(host, port, &hints, &res) != 0)
@@ -232,7 +232,7 @@ static void pump(struct conn *c, int peer)
 	char buf[16384];
 
 	for (;;) {
-		struct pollfd p[2] = { { c->fd, POLLIN, 0 }, { peer, POLLIN, 0 } };
+		struct pollfd p[2] = {{c->fd, POLLIN, 0}, {peer, POLLIN, 0}};
 		int n = poll(p, peer >= 0 ? 2 : 1, -1);
 		ssize_t r;
 
@@ -374,7 +374,7 @@ static size_t bnd_v5(struct conn *c, unsigned char *out)
 
 static void serve_v4(struct conn *c, unsigned char vn)
 {
-	unsigned char h[7], ok[8] = { 0, 90 }, bad[8] = { 0, 91 };
+	unsigned char h[7], ok[8] = {0, 90}, bad[8] = {0, 91};
 	char name[256];
 	struct in_addr ip;
 
@@ -401,7 +401,7 @@ static void serve_v4(struct conn *c, unsigned char vn)
 
 static int auth_1929(struct conn *c)
 {
-	unsigned char v, ulen, plen, st[2] = { 1, 0 };
+	unsigned char v, ulen, plen, st[2] = {1, 0};
 	char u[256], p[256];
 
 	if (read_full(c->fd, &v, 1) < 0 || read_full(c->fd, &ulen, 1) < 0 ||
@@ -423,8 +423,8 @@ static int auth_1929(struct conn *c)
 
 static void serve_v5(struct conn *c, unsigned char ver)
 {
-	unsigned char nm, m[256], h[4], a[256], pt[2], sel[2] = { 5, 0xff };
-	unsigned char ok[32] = { 5, 0, 0 }, bad[10] = { 5, 1, 0, 1 };
+	unsigned char nm, m[256], h[4], a[256], pt[2], sel[2] = {5, 0xff};
+	unsigned char ok[32] = {5, 0, 0}, bad[10] = {5, 1, 0, 1};
 	size_t alen, oklen;
 	int i;
 
@@ -574,9 +574,9 @@ static void write_portfile(const char *path, int lfd)
 	int port;
 
 	getsockname(lfd, (struct sockaddr *)&ss, &len);
-	port = ntohs(ss.ss_family == AF_INET6 ?
-			     ((struct sockaddr_in6 *)&ss)->sin6_port :
-			     ((struct sockaddr_in *)&ss)->sin_port);
+	port = ntohs(ss.ss_family == AF_INET6
+			     ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			     : ((struct sockaddr_in *)&ss)->sin_port);
 	if (!path) {
 		printf("%d\n", port);
 		fflush(stdout);
@@ -606,8 +606,10 @@ int main(int argc, char **argv)
 			portfile = optarg;
 			break;
 		case 'L':
-			opt.logfd = open(optarg, O_WRONLY | O_CREAT | O_APPEND |
-							 O_CLOEXEC, 0644);
+			opt.logfd =
+				open(optarg,
+				     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				     0644);
 			if (opt.logfd < 0) {
 				perror(optarg);
 				return 1;

@@ -33,7 +33,7 @@ proven() {
 		expect_session "$dst:$port"
 		;;
 	*)
-		case $port in $E4) peers=$P4 ;; *) peers=$P6 ;; esac
+		case $port in "$E4") peers=$P4 ;; *) peers=$P6 ;; esac
 		[ "$(tail -n 1 "$peers")" = peer=127.0.0.1 ] ||
 			{ bad "$server: target saw $(tail -n 1 "$peers"), not the proxy"; return 1; }
 		;;
