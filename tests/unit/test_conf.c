@@ -301,7 +301,11 @@ START_TEST(test_sample_conf_parses)
 	ck_assert_msg(conf_load_file(SAMPLE_CONF, &c, errbuf,
 				     sizeof(errbuf)) == 0,
 		      "%s", errbuf);
-	ck_assert_uint_ge(c->nroutes, 1);
+	ck_assert_uint_eq(c->nproxies, 2);
+	ck_assert_uint_eq(c->nroutes, 6);
+	ck_assert_str_eq(c->proxies[0].name, "corp");
+	ck_assert_uint_eq(c->routes[4].ntimes, 1);
+	ck_assert_int_eq(c->routes[5].via, CONF_VIA_PROXY);
 	conf_free(c);
 }
 END_TEST
@@ -710,6 +714,60 @@ START_TEST(test_comments)
 }
 END_TEST
 
+/* The EXAMPLES of socks.conf(5), verbatim. */
+static const char *const man_examples[] = {
+	"proxy \"corp\" {\n"
+	"    url      = \"socks5://198.51.100.1:1080\"\n"
+	"    username = \"alice\"\n"
+	"    password = \"${CORP_PROXY_PASSWORD}\"\n"
+	"}\n"
+	"route { to = { \"127.0.0.0/8\", \"::1/128\" }       via = \"direct\" }\n"
+	"route { to = { \"192.168.0.0/16\", \"*.lan\" }       via = \"direct\" }\n"
+	"route { to = { \"0.0.0.0/0\", \"::/0\" }             via = \"corp\" }\n",
+
+	"proxy \"tor\"    { url = \"socks5h://127.0.0.1:9050\" }\n"
+	"proxy \"office\" { url = \"socks5://198.51.100.1:1080\" }\n"
+	"proxy \"backup\" { url = \"socks4a://198.51.100.9:1080\" }\n"
+	"\n"
+	"route { to = { \"127.0.0.0/8\", \"::1/128\", \"localhost\" } via = \"direct\" }\n"
+	"route { to = \"*.onion\"                            via = \"tor\" }\n"
+	"route { program = \"torbrowser*\"                   via = \"tor\" }\n"
+	"route {\n"
+	"    to   = { \"0.0.0.0/0\", \"::/0\" }\n"
+	"    time = \"Mon-Fri 08:00-18:00\"\n"
+	"    via  = { \"office\", \"backup\" }\n"
+	"}\n"
+	"route { via = \"deny\" }\n",
+
+	"proxy \"p\" { url = \"socks5://198.51.100.1:1080\" }\n"
+	"route { program = \"ftp\"  command = { \"connect\", \"bind\" }  via = \"p\" }\n"
+	"route { via = \"direct\" }\n",
+};
+
+START_TEST(test_man_examples)
+{
+	static const size_t nroutes[] = { 3, 5, 2 };
+	struct conf *c = load_text(man_examples[_i]);
+
+	ck_assert_uint_eq(c->nroutes, nroutes[_i]);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_env_substitution)
+{
+	struct conf *c;
+
+	setenv("SOCKSIFY_TEST_PW", "from-env", 1);
+	c = load_text("proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
+		      " username = u password = \"${SOCKSIFY_TEST_PW}\" }\n"
+		      "route { program = \"a\\${b}\" via = p }\n");
+	ck_assert_str_eq(c->proxies[0].password, "from-env");
+	ck_assert_str_eq(c->routes[0].program, "a${b}");
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_proxies_after_routes)
 {
 	struct conf *c = load_text("route { via = \"late\" }\n"
@@ -828,6 +886,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_buf_values);
 	tcase_add_test(tc, test_proxies_after_routes);
 	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_env_substitution);
+	tcase_add_loop_test(tc, test_man_examples, 0,
+			    sizeof(man_examples) / sizeof(man_examples[0]));
 	tcase_add_test(tc, test_later_assignment_wins);
 	suite_add_tcase(s, tc);
 
