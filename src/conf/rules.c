@@ -15,8 +15,8 @@
 /* v4-mapped v6 (::ffff:a.b.c.d) -> AF_INET; callers normally did this. */
 static void rules_normalise(const struct net_ip *in, struct net_ip *out)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
-					    0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff};
 
 	*out = *in;
 	if (in->family == AF_INET6 && memcmp(in->b, mapped, 12) == 0) {
