@@ -500,6 +500,9 @@ static const struct buf_case bad_bufs[] = {
 	 "route { via = { \"p\", \"q\", \"r\" } }\n",
 	 3, "unknown proxy 'r'"},
 	{"fake_network6 = \"::1/120\"\n", 1, "must not overlap the loopback"},
+	{"route {}\n", 1, "route without via"},
+	{"\nroute {\n}\n", 3, "route without via"}, /* empty: its end */
+	{"log = \"/var/\\\nlog\"\ntimeout = 0\n", 3, "bad timeout"},
 	/* comments never shift line numbers (libconfuse 3.3 would) */
 	{"# one\n# two\n// three\n/* four\n five */\ntimeout = 0\n", 6,
 	 "bad timeout"},
@@ -583,6 +586,61 @@ START_TEST(test_long_username)
 	c = load_text(text);
 	ck_assert_uint_eq(strlen(c->proxies[0].username), 255);
 	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_long_password)
+{
+	char text[700], pw[300];
+	struct conf *c = NULL;
+
+	memset(pw, 'p', 256);
+	pw[256] = '\0';
+	snprintf(text, sizeof(text),
+		 "proxy \"p\" {\n url = \"socks5://198.51.100.1\"\n"
+		 " username = u\n password = \"%s\"\n}\n",
+		 pw);
+	ck_assert_int_eq(
+		conf_load_buf(text, "t.conf", &c, errbuf, sizeof(errbuf)), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:4: bad password"));
+	ck_assert_ptr_null(strstr(errbuf, "pppp"));
+}
+END_TEST
+
+START_TEST(test_file_too_large)
+{
+	char path[] = "/tmp/socksify-conf-XXXXXX";
+	struct conf *c = NULL;
+	char *big = malloc(1024 * 1024 + 1);
+	int fd = mkstemp(path);
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_ge(fd, 0);
+	memset(big, '\n', 1024 * 1024 + 1);
+	ck_assert_int_eq(write(fd, big, 1024 * 1024 + 1), 1024 * 1024 + 1);
+	close(fd);
+	free(big);
+	ck_assert_int_eq(conf_load_file(path, &c, errbuf, sizeof(errbuf)), -1);
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(errbuf, ": file too large"));
+}
+END_TEST
+
+START_TEST(test_long_name_truncated_in_path)
+{
+	char name[400];
+	struct conf *c = NULL;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_int_eq(conf_load_buf("", name, &c, errbuf, sizeof(errbuf)),
+			 0);
+	ck_assert_uint_eq(strlen(c->path), sizeof(c->path) - 1);
+	conf_free(c);
+	/* errors still name the whole file */
+	ck_assert_int_eq(
+		conf_load_buf("x = 1", name, &c, errbuf, sizeof(errbuf)), -1);
+	ck_assert(strncmp(errbuf, name, sizeof(name) - 1) == 0);
 }
 END_TEST
 
@@ -909,6 +967,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_too_many_port_ranges);
 	tcase_add_test(tc, test_long_username);
 	tcase_add_test(tc, test_small_err_buffer);
+	tcase_add_test(tc, test_long_password);
+	tcase_add_test(tc, test_file_too_large);
+	tcase_add_test(tc, test_long_name_truncated_in_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("from_url");
