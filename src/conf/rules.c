@@ -160,6 +160,10 @@ static bool rules_route(const struct conf_route *r, const struct rule_query *q,
  *    time-conditioned routes do not match.
  *  - The action is the route's via: RULE_DIRECT, RULE_DENY, or RULE_PROXY
  *    with r->proxies / r->nproxies in the order to try.
+ *  - Because unknown facts hold, a name-only query with port 0 meets a deny
+ *    route limited to some ports (`ports = "25" via = deny`).  Resolvers
+ *    that want "where would this name go" pass such routes over themselves
+ *    (hook_resolve.c does); rules_match() reports the first match as is.
  * Pure; @r is always filled.  Returns r->action.
  */
 enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
