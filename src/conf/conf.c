@@ -830,6 +830,11 @@ static bool conf_empty_list(cfg_t *sec, const char *key)
 	return o && (o->flags & CFGF_MODIFIED) && cfg_opt_size(o) == 0;
 }
 
+/*
+ * Section validator, run by libconfuse at the closing brace of each proxy:
+ * a valid name, a url, and credentials/methods that fit the scheme.
+ * Returns 0, or -1 after reporting (libconfuse then stops).
+ */
 static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 {
 	struct conf_parse *p = conf_cur;
@@ -888,6 +893,10 @@ static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * Section validator for each route: via present and not empty, no list
+ * written as an empty {}.  Returns 0, or -1 after reporting.
+ */
 static int conf_check_route(cfg_t *parent, cfg_opt_t *opt)
 {
 	static const char *const lists[] = {"to", "ports", "command", "user",
@@ -989,6 +998,8 @@ static void conf_proxy_creds(struct conf_proxy *px)
 	}
 }
 
+/* One checked proxy section into @px: URL, effective credentials (URL,
+ * then the keys), methods or their default, GSS-API service.  0 or -1. */
 static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
 			      struct conf_proxy *px)
 {
@@ -1042,6 +1053,9 @@ static const struct conf_proxy *conf_find_proxy(const struct conf *c,
 	return NULL;
 }
 
+/* via: a keyword, or proxy names resolved against @c's proxies (the whole
+ * file is read by now, so order does not matter).  0 or -1 naming the line
+ * of an unknown name. */
 static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 			  const struct conf *c, struct conf_route *r)
 {
@@ -1073,6 +1087,8 @@ static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 	return 0;
 }
 
+/* One checked route section into @r (arrays allocated; conf_free() frees
+ * them even when this fails half way).  0 or -1. */
 static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
 			      const struct conf *c, struct conf_route *r)
 {
