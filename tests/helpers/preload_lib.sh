@@ -60,7 +60,8 @@ isolate() {
 			skip "cannot create a private network namespace (unshare -n)"
 		rm -rf "$TMP"
 		trap - EXIT
-		SOCKSIFY_ISOLATED=1 exec unshare "${u[@]}" -n -m bash "$0" "$@"
+		SOCKSIFY_ISOLATED=1 SOCKSIFY_USERNS=${#u[@]} \
+			exec unshare "${u[@]}" -n -m bash "$0" "$@"
 	fi
 	ip link set lo up || fail "ip link set lo up"
 	ip addr add $T4/32 dev lo || fail "ip addr add $T4"
@@ -93,6 +94,15 @@ EOW
 	[ "$PY3" = /usr/bin/python3 ] && ln -s "$PY3" "$TMP/bin/python3"
 	PATH=$TMP/bin:$PATH
 	export PATH
+}
+
+# have_dante: Dante's sockd is installed and can run here (it must switch
+# to an unprivileged uid, impossible in a user namespace).
+have_dante() {
+	command -v danted >/dev/null || return 1
+	[ "${SOCKSIFY_USERNS:-0}" = 0 ] && return 0
+	echo "note: Dante cases not run (not root: sockd cannot change uid in a user namespace)"
+	return 1
 }
 
 # proxy_side CMD...: run CMD with the proxy-side hosts file.

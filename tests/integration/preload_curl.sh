@@ -85,7 +85,7 @@ if command -v microsocks >/dev/null; then
 	ran=1
 fi
 
-if command -v danted >/dev/null; then
+if have_dante; then
 	start_dante	# external: 127.0.0.1
 	PX=127.0.0.1:$DANTE_PORT
 	get "http://$N4:$P4/" "$H4 peer=127.0.0.1" SOCKS_PROXY=socks5h://$PX

@@ -128,7 +128,7 @@ if command -v microsocks >/dev/null; then
 	run_all microsocks socks5h://127.0.0.1:$MICROSOCKS_PORT "$N4 $E4" "$T4 $E4"
 	ran+=(microsocks)
 fi
-if command -v danted >/dev/null; then
+if have_dante; then
 	start_dante
 	run_all dante socks5h://127.0.0.1:$DANTE_PORT "$N4 $E4" "$T4 $E4"
 	ran+=(dante)
