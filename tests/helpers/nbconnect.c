@@ -33,7 +33,8 @@
  * no EINTR from any wait, writability reported, SO_ERROR as expected, the
  * echo, then socket options, FD_CLOEXEC and O_NONBLOCK unchanged, the fd
  * still the same socket (inode), getpeername() == the destination asked
- * for.  Output on success:
+ * for, and errno untouched by every successful wait, getsockopt and
+ * getpeername (a canary value set before each).  Output on success:
  *   nbconnect: OK n=N mode=M connect=EINPROGRESS|0 ms=T
  */
 #ifdef HAVE_CONFIG_H
@@ -163,6 +164,17 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * errno must survive a successful call (SPEC 4: the library preserves it):
+ * set a canary before, check it after.
+ */
+#define CANARY EDOM
+static void errno_kept(const char *call)
+{
+	if (errno != CANARY)
+		die("%s succeeded but changed errno to %s", call, ename(errno));
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -176,8 +188,10 @@ static int getint(int fd, int level, int name)
 	int v = -1;
 	socklen_t l = sizeof(v);
 
+	errno = CANARY;
 	if (getsockopt(fd, level, name, &v, &l) < 0)
 		die("getsockopt(%d,%d): %s", level, name, ename(errno));
+	errno_kept("getsockopt");
 	return v;
 }
 
@@ -301,6 +315,7 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				struct timeval tv = {rem / 1000,
 						     (rem % 1000) * 1000};
 
+				errno = CANARY;
 				r = select(maxfd + 1, &rs, &ws, NULL, &tv);
 			} else {
 				struct timespec ts = {rem / 1000,
@@ -308,12 +323,14 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				sigset_t mask;
 
 				sigemptyset(&mask);
+				errno = CANARY;
 				r = pselect(maxfd + 1, &rs, &ws, NULL, &ts,
 					    &mask);
 			}
 			if (r < 0)
 				die("%s: %s", mode_names[opt.mode],
 				    ename(errno));
+			errno_kept(mode_names[opt.mode]);
 			for (i = 0; i < n; i++) {
 				if (jobs[i].done)
 					continue;
@@ -339,6 +356,7 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				map[np++] = i;
 			}
 			if (opt.mode == M_POLL) {
+				errno = CANARY;
 				r = poll(p, np, (int)rem);
 			} else {
 				struct timespec ts = {rem / 1000,
@@ -346,11 +364,13 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 				sigset_t mask;
 
 				sigemptyset(&mask);
+				errno = CANARY;
 				r = ppoll(p, np, &ts, &mask);
 			}
 			if (r < 0)
 				die("%s: %s", mode_names[opt.mode],
 				    ename(errno));
+			errno_kept(mode_names[opt.mode]);
 			for (k = 0; k < np; k++) {
 				if (!p[k].revents)
 					continue;
@@ -368,9 +388,11 @@ static void wait_all(struct job *jobs, int n, short want, const char *what)
 		case M_EPOLL_ET: {
 			struct epoll_event ev[64];
 
+			errno = CANARY;
 			r = epoll_wait(epfd, ev, 64, (int)rem);
 			if (r < 0)
 				die("epoll_wait: %s", ename(errno));
+			errno_kept("epoll_wait");
 			for (k = 0; k < r; k++) {
 				struct job *j = ev[k].data.ptr;
 				unsigned w =
@@ -425,8 +447,10 @@ static void check_after(struct job *j)
 		    "(inode %lu -> %lu)",
 		    j->fd, (unsigned long)j->ino, (unsigned long)st.st_ino);
 	memset(&peer, 0, sizeof(peer));
+	errno = CANARY;
 	if (getpeername(j->fd, (struct sockaddr *)&peer, &plen) < 0)
 		die("getpeername: %s", ename(errno));
+	errno_kept("getpeername");
 	if (peer.ss_family != dst.ss_family ||
 	    (dst.ss_family == AF_INET &&
 	     memcmp(&((struct sockaddr_in *)&peer)->sin_addr,

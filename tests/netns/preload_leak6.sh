@@ -3,7 +3,8 @@
 # whose only way out is the proxy,
 # curl, python3 (urllib) and node (http.get) fetch a page from a target
 # whose name resolves only on the proxy side, through libsocksify with
-# resolve = remote (config file and SOCKS_PROXY=socks5h://).  nftables
+# resolve = remote (config file, SOCKS_PROXY=socks5h://, the socksify
+# wrapper).  nftables
 # counters on the client's output hook must show TCP to the proxy port and
 # nothing else: 0 leaked packets, 0 DNS packets.  Root only.
 . "$(dirname "$0")/../helpers/lib.sh"
@@ -33,13 +34,15 @@ timeout 1 ip netns exec "$NS_C" getent ahosts $NAME >/dev/null 2>&1 &&
 [ "$(count dns)" -gt 0 ] || fail "dns counter did not see a local lookup"
 
 # run WHAT ENV... -- CMD...: CMD in C with the library, counters fresh
+# (ENV "-" first: CMD sets up the library itself, e.g. the wrapper)
 run() {
-	local what=$1 envs=() out
+	local what=$1 envs=() out pre=LD_PRELOAD=$LIBSOCKSIFY
 	shift
+	[ "$1" = - ] && { pre=SOCKSIFY_TEST=1; shift; }
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
 	netns_counters
-	out=$(nsx "$NS_C" env "${envs[@]}" LD_PRELOAD="$LIBSOCKSIFY" "$@" 2>&1) ||
+	out=$(nsx "$NS_C" env "${envs[@]}" "$pre" "$@" 2>&1) ||
 		{ bad "$what: $out"; expect_clean "$what"; return 1; }
 	case $out in
 	*"$WANT"*) ;;
@@ -53,6 +56,9 @@ run "curl (SOCKS_CONF)" SOCKS_CONF="$CONF" -- curl -sS --max-time 10 "$URL"
 run "curl (SOCKS_PROXY socks5h)" SOCKS_PROXY="socks5h://[$P6]:$PROXY_PORT6" -- \
 	curl -sS --max-time 10 "$URL"
 run "curl (IPv6 literal)" SOCKS_CONF="$CONF" -- curl -sS --max-time 10 "http://[$T6]:$HTTP_PORT6/"
+if [ -x "$SOCKSIFY" ]; then
+	run "socksify wrapper" - -- "$SOCKSIFY" -c "$CONF" curl -sS --max-time 10 "$URL"
+fi
 if [ -n "$PY" ]; then
 	run "python3 urllib" SOCKS_CONF="$CONF" -- "$PY" -c '
 import sys, urllib.request
