@@ -3,9 +3,9 @@
 # curl, python3 (urllib) and node (http.get) fetch a page from a target
 # whose name resolves only on the proxy side, through libsocksify with
 # resolve = remote (config file, SOCKS_PROXY=socks5h://, the socksify
-# wrapper).  nftables
-# counters on the client's output hook must show TCP to the proxy port and
-# nothing else: 0 leaked packets, 0 DNS packets.  Root only.
+# wrapper).  nftables counters on the client's output hook must show TCP
+# to the proxy port and nothing else: 0 leaked packets, 0 DNS packets.
+# Root only.
 . "$(dirname "$0")/../helpers/lib.sh"
 . "$(dirname "$0")/../helpers/preload_lib.sh"
 . "$(dirname "$0")/../helpers/netns_lib.sh"
