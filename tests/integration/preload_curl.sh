@@ -48,7 +48,8 @@ if [ -x "$SOCKSIFYD" ]; then
 			expect_session "$N6:$P6"
 	fi
 	write_conf "$TMP/c.conf" "socks5://$PX"
-	get "http://$N4:$P4/" "$H4" SOCKS_CONF="$TMP/c.conf"
+	get "http://$N4:$P4/" "$H4" SOCKS_CONF="$TMP/c.conf" &&
+		expect_session "$N4:$P4"
 	n=$(sessions_to "$N4:$P4")
 	if [ -x "$SOCKSIFY" ]; then
 		get "http://$N4:$P4/" "$H4" -- "$SOCKSIFY" -p "socks5h://$PX"
@@ -69,7 +70,8 @@ if [ -x "$SOCKSIFYD" ]; then
 	expect_session "$T4:$P4" 'user=alice'
 	write_conf "$TMP/a.conf" "socks5://$PX"
 	sed -i "s|^proxy \"p\" {|proxy \"p\" { username = \"alice\" password = \"s3cret\"|" "$TMP/a.conf"
-	get "http://$N4:$P4/" "$H4" SOCKS_CONF="$TMP/a.conf"
+	get "http://$N4:$P4/" "$H4" SOCKS_CONF="$TMP/a.conf" &&
+		expect_session "$N4:$P4" 'user=alice'
 	ran=1
 fi
 
