@@ -243,11 +243,14 @@ static const char *hash_pass(const char *pass, const char *setting)
 	return crypt_r(pass, setting, tls_cd);
 }
 
-bool auth_verify(const struct auth_db *db, const char *user,
-		 const char *pass)
+bool auth_verify(const struct auth_db *db, const char *user, size_t ulen,
+		 const char *pass, size_t plen)
 {
 	const struct auth_user *match = NULL;
+	char pw[AUTH_CT_LEN + 1];
 	const char *out;
+	bool clean = !memchr(user, 0, ulen) && !memchr(pass, 0, plen) &&
+		     plen <= AUTH_CT_LEN;
 	bool ok;
 	size_t i;
 
@@ -255,24 +258,33 @@ bool auth_verify(const struct auth_db *db, const char *user,
 	for (i = 0; i < db->n; i++) {
 		const char *n = db->users[i].name;
 
-		if (auth_ct_equal(n, strlen(n), user, strlen(user)))
+		if (auth_ct_equal(n, strlen(n), user, ulen))
 			match = &db->users[i];
 	}
+	if (!clean)
+		match = NULL;
+	if (plen > AUTH_CT_LEN)
+		plen = AUTH_CT_LEN;
+	memcpy(pw, pass, plen);
+	pw[plen] = '\0';
 	if (!match || !match->hashed) {
 		/* Unknown users cost what a known one of the same kind costs. */
 		if (!match && db->any_hashed)
-			hash_pass(pass, dummy_setting);
+			hash_pass(pw, dummy_setting);
 		if (!match) {
-			auth_ct_equal(pass, strlen(pass), "", 0);
+			auth_ct_equal(pw, plen, "", 0);
+			explicit_bzero(pw, sizeof(pw));
 			return false;
 		}
-		return auth_ct_equal(match->secret, strlen(match->secret),
-				     pass, strlen(pass));
+		ok = auth_ct_equal(match->secret, strlen(match->secret), pw,
+				   plen);
+		explicit_bzero(pw, sizeof(pw));
+		return ok;
 	}
-	out = hash_pass(pass, match->secret);
+	out = hash_pass(pw, match->secret);
+	explicit_bzero(pw, sizeof(pw));
 	if (!out || out[0] == '*')
 		return false;
-	ok = auth_ct_equal(out, strlen(out), match->secret,
-			   strlen(match->secret));
-	return ok;
+	return auth_ct_equal(out, strlen(out), match->secret,
+			     strlen(match->secret));
 }

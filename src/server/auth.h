@@ -47,10 +47,12 @@ void auth_db_free(struct auth_db *db);
 
 /*
  * Check @user/@pass.  Slow when hashes are involved (crypt): call it off
- * the event loop.  Thread-safe (crypt_r with per-thread data).
+ * the event loop.  Thread-safe (crypt_r with per-thread data).  The
+ * fields come from the wire with their lengths: a NUL byte inside either
+ * never matches.
  */
-bool auth_verify(const struct auth_db *db, const char *user,
-		 const char *pass);
+bool auth_verify(const struct auth_db *db, const char *user, size_t ulen,
+		 const char *pass, size_t plen);
 
 /* Compare @a (alen) and @b (blen) in time independent of content. */
 bool auth_ct_equal(const char *a, size_t alen, const char *b, size_t blen);

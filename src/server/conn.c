@@ -68,6 +68,7 @@ struct auth_job {
 	struct srvconf *cfg; /* own reference: the conn may go first */
 	char user[AUTH1929_FIELD_MAX + 1];
 	char pass[AUTH1929_FIELD_MAX + 1];
+	size_t ulen, plen;
 	bool ok;
 };
 
@@ -177,6 +178,10 @@ static void finish(struct conn *c)
 		return;
 	if (c->sess && c->result == SESS_RES_NONE)
 		c->result = c->sess->result;
+	if (c->sess && !c->ver)
+		c->ver = c->sess->ver;
+	if (c->sess && !c->cmd)
+		c->cmd = c->sess->cmd;
 	log_session(c);
 	c->phase = PH_DEAD;
 	if (c->job)
@@ -897,7 +902,8 @@ static void auth_work(struct rjob *j)
 {
 	struct auth_job *a = container_of(j, struct auth_job, j);
 
-	a->ok = auth_verify(&a->cfg->users, a->user, a->pass);
+	a->ok = auth_verify(&a->cfg->users, a->user, a->ulen, a->pass,
+			    a->plen);
 	explicit_bzero(a->pass, sizeof(a->pass));
 }
 
@@ -938,6 +944,8 @@ static void start_auth(struct conn *c)
 	a->cfg = srvconf_ref(c->cfg);
 	memcpy(a->user, r->uname, sizeof(a->user));
 	memcpy(a->pass, r->passwd, sizeof(a->pass));
+	a->ulen = r->ulen;
+	a->plen = r->plen;
 	c->job = &a->j;
 	c->phase = PH_AUTH;
 	resolver_submit(&a->j);

@@ -27,13 +27,6 @@ static const char *const state_names[SESS_ST_COUNT] = {
 	[SESS_ST_FAILED] = "FAILED",
 };
 
-/* Sent to HTTP clients that mistake us for an HTTP proxy (notes A.10). */
-static const char http_answer[] =
-	"HTTP/1.0 400 Bad Request\r\n"
-	"Content-Type: text/plain\r\n"
-	"Connection: close\r\n\r\n"
-	"This is a SOCKS proxy, not an HTTP proxy.\r\n";
-
 const char *sess_state_name(enum sess_state st)
 {
 	if ((unsigned)st >= SESS_ST_COUNT)
@@ -55,6 +48,23 @@ const char *sess_cmd_name(int cmd)
 	}
 }
 
+/*
+ * Short, log-friendly names of the REP codes.  socks5_rep_name() gives the
+ * RFC's prose ("connection not allowed by ruleset"); the session line uses
+ * one token per result so that it stays "key=value" parseable.
+ */
+static const char *const rep_short[] = {
+	[SOCKS5_REP_SUCCEEDED] = "succeeded",
+	[SOCKS5_REP_GENERAL_FAILURE] = "general-failure",
+	[SOCKS5_REP_NOT_ALLOWED] = "not-allowed",
+	[SOCKS5_REP_NETWORK_UNREACHABLE] = "network-unreachable",
+	[SOCKS5_REP_HOST_UNREACHABLE] = "host-unreachable",
+	[SOCKS5_REP_CONNECTION_REFUSED] = "connection-refused",
+	[SOCKS5_REP_TTL_EXPIRED] = "ttl-expired",
+	[SOCKS5_REP_COMMAND_NOT_SUPPORTED] = "command-not-supported",
+	[SOCKS5_REP_ADDRESS_TYPE_NOT_SUPPORTED] = "address-type-not-supported",
+};
+
 const char *sess_result_name(int result, char *buf, size_t cap)
 {
 	const char *name;
@@ -66,14 +76,16 @@ const char *sess_result_name(int result, char *buf, size_t cap)
 	case SESS_RES_PROTOCOL:
 		return "protocol-error";
 	case SESS_RES_AUTH_FAILED:
+	case SESS_RES_NO_METHOD: /* 05 FF: no way to authenticate */
 		return "auth-failed";
-	case SESS_RES_NO_METHOD:
-		return "no-acceptable-methods";
 	case SESS_RES_TIMEOUT:
 		return "handshake-timeout";
 	default:
 		break;
 	}
+	if (result >= 0 && (size_t)result < sizeof(rep_short) / sizeof(rep_short[0]))
+		return rep_short[result];
+	/* Unassigned codes: the codec's name, spaces as '-'. */
 	name = socks5_rep_name((uint8_t)result);
 	for (i = 0; name[i] && i + 1 < cap; i++)
 		buf[i] = name[i] == ' ' ? '-' : name[i];
@@ -183,8 +195,7 @@ static enum sess_action parse_start(struct sess *s)
 		sess_set_state(s, SESS_ST_V5_GREETING);
 		return SESS_ACT_NONE;
 	}
-	if (b == 'G' || b == 'H' || b == 'P' || b == 'C')
-		emit(s, (const uint8_t *)http_answer, sizeof(http_answer) - 1);
+	/* Not SOCKS (HTTP, TLS, ...): close without a word. */
 	return drop(s, SESS_RES_PROTOCOL);
 }
 
@@ -195,6 +206,10 @@ static enum sess_action parse_v4(struct sess *s)
 
 	if (n == 0)
 		return SESS_ACT_NONE;
+	if (n < 0 && s->inlen >= 2)
+		s->cmd = s->in[1] == SOCKS4_CMD_BIND ? SESS_CMD_BIND :
+			 s->in[1] == SOCKS4_CMD_CONNECT ? SESS_CMD_CONNECT :
+							  SESS_CMD_NONE;
 	if (n == PROTO_E_CMD)
 		return fail(s, SOCKS5_REP_COMMAND_NOT_SUPPORTED,
 			    SOCKS5_REP_COMMAND_NOT_SUPPORTED);
@@ -253,14 +268,20 @@ static enum sess_action parse_auth(struct sess *s)
 		memset(&s->auth, 0, sizeof(s->auth));
 		auth1929_reply_encode(rep, 2, AUTH1929_STATUS_FAILURE);
 		emit(s, rep, 2);
-		return drop(s, n == PROTO_E_ULEN ? SESS_RES_AUTH_FAILED :
-						   SESS_RES_PROTOCOL);
+		/* VER 5 (a known client bug), ULEN 0: refused alike. */
+		return drop(s, SESS_RES_AUTH_FAILED);
 	}
 	/* The password leaves the input buffer now. */
 	memset(s->in, 0, (size_t)n);
 	consume(s, (size_t)n);
 	sess_set_state(s, SESS_ST_AUTH_CHECK);
 	return SESS_ACT_AUTH;
+}
+
+/* The command byte of a request the codec rejected, for the log. */
+static uint8_t cmd_of(uint8_t b)
+{
+	return b >= SESS_CMD_CONNECT && b <= SESS_CMD_UDP ? b : SESS_CMD_NONE;
 }
 
 static enum sess_action parse_request(struct sess *s)
@@ -270,6 +291,8 @@ static enum sess_action parse_request(struct sess *s)
 
 	if (n == 0)
 		return SESS_ACT_NONE;
+	if (n < 0 && s->inlen >= 2)
+		s->cmd = cmd_of(s->in[1]);
 	switch (n) {
 	case PROTO_E_CMD:
 		s->raw_cmd = r.cmd;
