@@ -139,10 +139,7 @@ int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen)
 		l->fd = fd;
 		srvconf_fmt_sa((struct sockaddr *)&bound, l->text,
 			       sizeof(l->text));
-		if (loop_add(&l->h, fd, on_accept, EPOLLIN) < 0) {
-			close(fd);
-			goto fail;
-		}
+		l->h.fd = -1;
 		nlisteners++;
 		continue;
 fail:
@@ -156,6 +153,20 @@ fail:
 	for (i = 0; i < nlisteners; i++)
 		log_msg(LOG_LVL_INFO * 16 + 2, "main", "listening on %s",
 			listeners[i].text);
+	return 0;
+}
+
+int listener_watch(void)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nlisteners; i++) {
+		rc = loop_add(&listeners[i].h, listeners[i].fd, on_accept,
+			      EPOLLIN);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 

@@ -19,6 +19,8 @@
  * for each.  Returns 0 or -1 with a message in @err.
  */
 int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen);
+/* Start accepting (after daemonizing: the loop does not survive fork). */
+int listener_watch(void);
 /* Resume paused listeners. */
 void listener_tick(int64_t now);
 void listener_close_all(void);

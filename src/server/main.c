@@ -37,6 +37,7 @@ static struct srv_cli cli;
 static const char *pidfile;
 static struct loop_handler sigh;
 static int sigfd = -1;
+static bool daemonized;
 
 static void usage(FILE *f)
 {
@@ -88,11 +89,11 @@ static void raise_nofile(void)
 	}
 }
 
-static void apply_log(const struct srvconf *c, bool daemonized)
+static void apply_log(const struct srvconf *c, bool bg)
 {
 	const char *target = c->log;
 
-	if (daemonized && strcmp(target, "stderr") == 0)
+	if (bg && strcmp(target, "stderr") == 0)
 		target = "syslog";
 	if (log_open("socksifyd", c->debug, target) < 0)
 		LOG_ERR("cannot open log %.200s: %s", target, strerror(errno));
@@ -118,7 +119,7 @@ static void reload(void)
 	srvconf_unref(server.cfg);
 	server.cfg = nc;
 	relay_pool_config(nc->max_pipes, nc->pipe_size);
-	apply_log(nc, pidfile && false);
+	apply_log(nc, daemonized);
 	LOG_INFO("configuration reloaded%s%s", nc->path[0] ? " from " : "",
 		 nc->path);
 }
@@ -257,6 +258,24 @@ int main(int argc, char **argv)
 		}
 	apply_log(server.cfg, false);
 
+	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
+	if (listener_open_all(server.cfg, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		return 1;
+	}
+	if (daemonize) {
+		/* Before epoll, signalfd and threads: none survives fork. */
+		if (daemon(0, 0) < 0) {
+			LOG_ERR("daemon: %s", strerror(errno));
+			return 1;
+		}
+		daemonized = true;
+		apply_log(server.cfg, true);
+	}
+	if (pidfile && (rc = write_pidfile(pidfile)) < 0) {
+		LOG_ERR("cannot write %.200s: %s", pidfile, strerror(-rc));
+		return 1;
+	}
 	/* Block before any thread starts, so workers inherit the mask. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -265,7 +284,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0 || loop_init() < 0 ||
-	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0) {
+	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0 ||
+	    listener_watch() < 0) {
 		LOG_ERR("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
@@ -274,23 +294,6 @@ int main(int argc, char **argv)
 
 		localtime_r(&t, &server.now_tm);
 	}
-	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
-	if (listener_open_all(server.cfg, err, sizeof(err)) < 0) {
-		LOG_ERR("%s", err);
-		return 1;
-	}
-	if (daemonize) {
-		if (daemon(0, 0) < 0) {
-			LOG_ERR("daemon: %s", strerror(errno));
-			return 1;
-		}
-		apply_log(server.cfg, true);
-	}
-	if (pidfile && (rc = write_pidfile(pidfile)) < 0) {
-		LOG_ERR("cannot write %.200s: %s", pidfile, strerror(-rc));
-		return 1;
-	}
-	/* Threads only after daemon(): fork keeps just the caller. */
 	rc = resolver_start(RESOLVER_THREADS);
 	if (rc < 0) {
 		LOG_ERR("cannot start resolver threads: %s", strerror(-rc));

@@ -742,11 +742,109 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	return 0;
 }
 
+/*
+ * Blank out comments ('#' and "//" to the end of the line, C block
+ * comments) outside quoted strings, keeping every newline.  libconfuse 3.3
+ * counts lines wrongly after a comment and rejects comments inside lists;
+ * without comments its line numbers are exact.  Also reports an
+ * unterminated string and a '{' that is never closed.  0 or -1 (reported).
+ */
+static int prescan(char *buf, char *err, size_t errlen)
+{
+	int line = 1, depth = 0, open_line = 0, start;
+	char *s = buf;
+
+	while (*s) {
+		char ch = *s;
+
+		if (ch == '"' || ch == '\'') {
+			start = line;
+			for (s++; *s && *s != ch; s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				if (*s == '\n')
+					line++;
+			}
+			if (!*s) {
+				snprintf(err, errlen, "%s:%d: unterminated "
+					 "string", ctx->name, start);
+				return -1;
+			}
+			s++;
+		} else if (ch == '#' || (ch == '/' && s[1] == '/')) {
+			while (*s && *s != '\n')
+				*s++ = ' ';
+		} else if (ch == '/' && s[1] == '*') {
+			start = line;
+			*s++ = ' ';
+			*s++ = ' ';
+			while (*s && !(s[0] == '*' && s[1] == '/')) {
+				if (*s == '\n')
+					line++;
+				else
+					*s = ' ';
+				s++;
+			}
+			if (!*s) {
+				snprintf(err, errlen, "%s:%d: unterminated "
+					 "comment", ctx->name, start);
+				return -1;
+			}
+			*s++ = ' ';
+			*s++ = ' ';
+		} else {
+			if (ch == '\n')
+				line++;
+			else if (ch == '{' && depth++ == 0)
+				open_line = line;
+			else if (ch == '}' && depth > 0)
+				depth--;
+			s++;
+		}
+	}
+	if (depth > 0) {
+		snprintf(err, errlen, "%s:%d: missing '}': this '{' is never "
+			 "closed", ctx->name, open_line);
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole file in a NUL-terminated heap buffer, or NULL (errno set). */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL, *nt;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			nt = realloc(text, cap + 65536);
+			if (!nt) {
+				free(text);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			text = nt;
+			cap += 65536;
+		}
+		n = fread(text + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	text[len] = '\0';
+	return text;
+}
+
 static int load(const char *text, const char *name, const struct srv_cli *cli,
 		struct srvconf **out, char *err, size_t errlen)
 {
 	struct parse_ctx pc;
 	struct srvconf *c;
+	char *copy = NULL;
 	cfg_t *cfg;
 	int rc = -1;
 
@@ -765,20 +863,27 @@ static int load(const char *text, const char *name, const struct srv_cli *cli,
 	if (name)
 		snprintf(c->path, sizeof(c->path), "%s", name);
 	if (text) {
-		rc = cfg_parse_buf(cfg, text);
+		copy = strdup(text);
 	} else if (name) {
-		FILE *f = fopen(name, "re");
-
-		if (!f) {
+		copy = read_text(name);
+		if (!copy) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			rc = -1;
 			goto out;
 		}
-		fclose(f);
-		rc = cfg_parse(cfg, name);
 	} else {
-		rc = cfg_parse_buf(cfg, "");
+		copy = strdup("");
 	}
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	if (prescan(copy, err, errlen) < 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = cfg_parse_buf(cfg, copy);
 	if (rc != CFG_SUCCESS) {
 		if (!pc.failed)
 			snprintf(err, errlen, "%s: cannot parse", pc.name);
@@ -787,6 +892,10 @@ static int load(const char *text, const char *name, const struct srv_cli *cli,
 	}
 	rc = compile(cfg, cli, c, err, errlen);
 out:
+	if (copy) {
+		explicit_bzero(copy, strlen(copy)); /* may hold passwords */
+		free(copy);
+	}
 	if (cfg)
 		cfg_free(cfg);
 	free(pc.rule_lines);
