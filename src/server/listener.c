@@ -149,9 +149,12 @@ fail:
 		return -1;
 	}
 	reserve();
-	/* Tests and users read the ports from these lines. */
+	/*
+	 * Tests and users read the ports from these lines: logged as INFO
+	 * but at level 0, so that -d 0 still shows them.
+	 */
 	for (i = 0; i < nlisteners; i++)
-		log_msg(LOG_LVL_INFO * 16 + 2, "main", "listening on %s",
+		log_msg(LOG_LVL_ERR * 16 + 2, "main", "listening on %s",
 			listeners[i].text);
 	return 0;
 }
