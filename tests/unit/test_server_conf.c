@@ -159,6 +159,26 @@ START_TEST(t_bad_fixture)
 }
 END_TEST
 
+/* The shipped sample is a valid config, and gives the defaults. */
+START_TEST(t_sample)
+{
+	static char path[1024];
+	const char *top = getenv("top_srcdir");
+	struct srv_cli cli = { .config = path, .debug = -1 };
+	struct srvconf *c = NULL;
+	char err[SRV_ERR_MAX] = "";
+
+	snprintf(path, sizeof(path), "%s/etc/socksifyd.conf", top ? top : ".");
+	ck_assert_msg(srvconf_load(&cli, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(c->nlisten, 1);
+	ck_assert_int_eq(c->handshake_timeout, SRV_DEFAULT_HANDSHAKE_TIMEOUT);
+	ck_assert_int_eq(c->idle_timeout, SRV_DEFAULT_IDLE_TIMEOUT);
+	ck_assert_int_eq(c->max_clients, SRV_DEFAULT_MAX_CLIENTS);
+	ck_assert_uint_eq(c->nrules, 0);
+	srvconf_unref(c);
+}
+END_TEST
+
 START_TEST(t_missing_file)
 {
 	struct srv_cli cli = { .config = "/nonexistent/socksifyd.conf",
@@ -329,6 +349,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_defaults);
 	tcase_add_test(tc, t_good_fixture);
 	tcase_add_loop_test(tc, t_bad_fixture, 0, N(bad_fixtures));
+	tcase_add_test(tc, t_sample);
 	tcase_add_test(tc, t_missing_file);
 	tcase_add_test(tc, t_cli_overrides);
 	tcase_add_test(tc, t_safe_defaults);
