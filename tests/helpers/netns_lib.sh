@@ -45,6 +45,9 @@ netns_setup() {
 	local id=sfy$$r$RANDOM
 	NS_C=${id}c NS_P=${id}p NS_T=${id}t
 	trap netns_cleanup EXIT
+	# a signal (make's timeout, ^C) must also remove the namespaces
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	ip netns add "$NS_C" || skip "cannot create network namespaces"
 	ip netns add "$NS_P" || fail "ip netns add $NS_P"
 	ip netns add "$NS_T" || fail "ip netns add $NS_T"
