@@ -63,6 +63,9 @@ isolate() {
 		SOCKSIFY_ISOLATED=1 SOCKSIFY_USERNS=${#u[@]} \
 			exec unshare "${u[@]}" -n -m bash "$0" "$@"
 	fi
+	# a signal (make's timeout, ^C) must still run lib.sh's cleanup
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	ip link set lo up || fail "ip link set lo up"
 	ip addr add $T4/32 dev lo || fail "ip addr add $T4"
 	HAVE_V6=1
