@@ -195,6 +195,30 @@ for x in r:
         x["command"], x["mean"] * 1e3, x["stddev"] * 1e3, x["median"] * 1e3,
         (x["mean"] - ref) * 1e3, name))
 PY
+	# hyperfine runs all runs of one command, then the next: on a busy
+	# machine the load drifts between commands.  Interleave instead, one
+	# run of each command in turn, and compare medians and minima.
+	python3 - "${cmds[@]}" <<'PY'
+import os, shlex, statistics, sys, time
+cmds = [shlex.split(c) for c in sys.argv[1:]]
+runs = {i: [] for i in range(len(cmds))}
+dn = os.open(os.devnull, os.O_RDWR)
+for _ in range(300):
+    for i, c in enumerate(cmds):
+        t = time.perf_counter()
+        pid = os.posix_spawnp(c[0], c, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, dn, 1)])
+        os.waitpid(pid, 0)
+        runs[i].append((time.perf_counter() - t) * 1e3)
+print("  interleaved (300 rounds, one run of each command per round):")
+base = {}
+for i, c in enumerate(sys.argv[1:]):
+    med, mn = statistics.median(runs[i]), min(runs[i])
+    ref = "env true" if c.startswith("env ") else "true"
+    base.setdefault(c, (med, mn))
+    b = base.get(ref, (med, mn))
+    print("    %-62.62s median %7.3f ms, min %7.3f  (+%.3f median, +%.3f min over %s)" % (
+        c, med, mn, med - b[0], mn - b[1], ref))
+PY
 	echo "  target: socksify true <= 0.3 ms over true"
 else
 	echo "  hyperfine not installed"
