@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,15 @@ static int bind_external(struct conn *c, int fd, int family)
 	return 0;
 }
 
+static void connect_event(struct conn *c, uint32_t ev);
+
+static bool connect_done_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1;
+}
+
 /* Try the next candidate address that the rules allow. */
 static void try_connect(struct conn *c)
 {
@@ -553,6 +563,14 @@ static void try_connect(struct conn *c)
 			c->last_err = errno;
 			close_target(c);
 			continue;
+		}
+		/*
+		 * A loopback or LAN connect often completes within the call:
+		 * then answer now instead of after another trip through epoll.
+		 */
+		if (connect_done_now(fd)) {
+			connect_event(c, EPOLLOUT);
+			return;
 		}
 		update_masks(c);
 		return;
@@ -1141,6 +1159,8 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 		conns->prev = c;
 	conns = c;
 	server.nclients++;
+	/* The greeting is often queued already: read it without a wake-up. */
+	handshake_event(c, EPOLLIN);
 	return 0;
 }
 
