@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,9 +118,17 @@ int relay_dir_queue(struct relay_dir *d, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/*
+ * Reading continues while a spliced direction's pipe has room, so the
+ * source keeps draining while the destination is busy.
+ */
 bool relay_dir_wants_read(const struct relay_dir *d)
 {
-	return !d->eof && d->len == d->off && d->in_pipe == 0;
+	if (d->eof || d->len != d->off)
+		return false;
+	if (d->in_pipe)
+		return !d->pipe_full && d->in_pipe < d->pipe->cap;
+	return true;
 }
 
 bool relay_dir_wants_write(const struct relay_dir *d)
@@ -158,6 +167,8 @@ static int flush(struct relay_dir *d)
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : errno == EINTR ? 0 : -errno;
+		if (n > 0)
+			d->pipe_full = false;
 		d->in_pipe -= (size_t)n;
 	}
 	return 1;
@@ -169,21 +180,37 @@ static int fill(struct relay_dir *d)
 	ssize_t n, w;
 
 	if (d->bytes >= RELAY_SPLICE_MIN && (d->pipe || (d->pipe = pool_get()))) {
-		n = splice(d->from, NULL, d->pipe->w, NULL, d->pipe->cap,
+		size_t room = d->pipe->cap - d->in_pipe;
+
+		if (!room || d->pipe_full)
+			return 0;
+		n = splice(d->from, NULL, d->pipe->w, NULL, room,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0) {
+			int avail = 0;
+
 			if (errno != EAGAIN && errno != EINTR)
 				return -errno;
-			/* Idle: the pipe goes back for others. */
-			pool_put(d->pipe, false);
-			d->pipe = NULL;
+			if (d->in_pipe == 0) {
+				/* Idle: the pipe goes back for others. */
+				pool_put(d->pipe, false);
+				d->pipe = NULL;
+				return 0;
+			}
+			/*
+			 * EAGAIN with data in the pipe: either the source is
+			 * empty or the pipe has no free slot.  Only the second
+			 * must stop reading until the next flush.
+			 */
+			if (ioctl(d->from, FIONREAD, &avail) == 0 && avail > 0)
+				d->pipe_full = true;
 			return 0;
 		}
 		if (n == 0) {
 			d->eof = true;
 			return 1;
 		}
-		d->in_pipe = (size_t)n;
+		d->in_pipe += (size_t)n;
 		d->bytes += (uint64_t)n;
 		return 1;
 	}
@@ -214,14 +241,14 @@ static int fill(struct relay_dir *d)
 
 int relay_pump(struct relay_dir *d)
 {
-	int i, rc;
+	int i, rc, frc;
 
 	for (i = 0; i < RELAY_ROUNDS; i++) {
 		rc = flush(d);
-		if (rc <= 0)
+		if (rc < 0)
 			return rc;
 		if (d->eof) {
-			if (!d->done) {
+			if (rc == 1 && !d->done) {
 				shutdown(d->to, SHUT_WR);
 				d->done = true;
 				if (d->pipe) {
@@ -231,10 +258,13 @@ int relay_pump(struct relay_dir *d)
 			}
 			return 0;
 		}
-		rc = fill(d);
-		if (rc < 0)
-			return rc;
-		if (rc == 0 && !relay_dir_wants_write(d))
+		/* Blocked on output: read on only into a pipe with room. */
+		if (rc == 0 && !relay_dir_wants_read(d))
+			return 0;
+		frc = fill(d);
+		if (frc < 0)
+			return frc;
+		if (frc == 0 && (rc == 0 || !relay_dir_wants_write(d)))
 			return 0;
 	}
 	return 0;

@@ -35,6 +35,7 @@ struct relay_dir {
 	uint8_t *buf;            /* bytes read but not yet written */
 	uint32_t off, len;
 	uint64_t bytes;          /* bytes read from @from */
+	bool pipe_full;          /* the pipe took no more: wait for a flush */
 	bool eof;                /* @from reached EOF */
 	bool done;               /* ... and @to got SHUT_WR */
 };
