@@ -74,15 +74,15 @@ struct auth_job {
 };
 
 struct conn {
-	struct conn *prev, *next;  /* all live connections */
-	struct conn *dead_next;    /* closed, to free after the batch */
+	struct conn *prev, *next; /* all live connections */
+	struct conn *dead_next;	  /* closed, to free after the batch */
 	struct srvconf *cfg;
 	enum conn_phase phase;
-	struct loop_handler ch;    /* client socket */
-	struct loop_handler th;    /* target: connecting, listener or peer */
+	struct loop_handler ch; /* client socket */
+	struct loop_handler th; /* target: connecting, listener or peer */
 	int cfd, tfd;
-	struct sess *sess;         /* during the handshake only */
-	struct rjob *job;          /* look-up or password check in flight */
+	struct sess *sess; /* during the handshake only */
+	struct rjob *job;  /* look-up or password check in flight */
 	struct sockaddr_storage *addrs; /* candidates to connect to */
 	size_t naddrs, addr_idx;
 	int last_err;
@@ -135,13 +135,15 @@ static void log_session(struct conn *c)
 {
 	char client[64], addr[64], dst[SOCKS_ADDR_STRLEN], user[80], res[40];
 	int64_t ms = loop_update_now() - c->start;
-	uint64_t up = c->up.bytes + c->udp_up, down = c->down.bytes + c->udp_down;
+	uint64_t up = c->up.bytes + c->udp_up,
+		 down = c->down.bytes + c->udp_down;
 
 	if (log_level < LOG_LVL_INFO)
 		return;
 	srvconf_fmt_sa((struct sockaddr *)&c->client, client, sizeof(client));
 	if (c->has_taddr)
-		srvconf_fmt_sa((struct sockaddr *)&c->taddr, addr, sizeof(addr));
+		srvconf_fmt_sa((struct sockaddr *)&c->taddr, addr,
+			       sizeof(addr));
 	else
 		snprintf(addr, sizeof(addr), "-");
 	if (c->dst.type)
@@ -156,7 +158,9 @@ static void log_session(struct conn *c)
 		"client=%s user=%s ver=%s cmd=%s dst=%s addr=%s result=%s "
 		"up=%llu down=%llu duration=%lld.%03lld",
 		client, user,
-		c->ver == 4 ? "4" : c->ver == 5 ? "5" : "-",
+		c->ver == 4   ? "4"
+		: c->ver == 5 ? "5"
+			      : "-",
 		sess_cmd_name(c->cmd), dst, addr,
 		sess_result_name(c->result, res, sizeof(res)),
 		(unsigned long long)up, (unsigned long long)down,
@@ -349,8 +353,8 @@ static void linger_event(struct conn *c, uint32_t ev)
 	if (ev & (EPOLLIN | EPOLLHUP)) {
 		for (;;) {
 			n = recv(c->cfd, buf, sizeof(buf), MSG_DONTWAIT);
-			if (n == 0 || (n < 0 && errno != EAGAIN &&
-				       errno != EINTR)) {
+			if (n == 0 ||
+			    (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				finish(c);
 				return;
 			}
@@ -450,8 +454,8 @@ static void bnd_from_fd(int fd, bool peer, struct socks_addr *bnd,
 	if (!ss)
 		ss = &tmp;
 	memset(bnd, 0, sizeof(*bnd));
-	rc = peer ? getpeername(fd, (struct sockaddr *)ss, &len) :
-		    getsockname(fd, (struct sockaddr *)ss, &len);
+	rc = peer ? getpeername(fd, (struct sockaddr *)ss, &len)
+		  : getsockname(fd, (struct sockaddr *)ss, &len);
 	if (rc == 0)
 		socks_addr_from_sockaddr(bnd, (struct sockaddr *)ss, len);
 }
@@ -471,8 +475,8 @@ static int check(struct conn *c, unsigned cmd, const struct sockaddr *sa)
 	q.cmd = cmd;
 	q.version = c->ver;
 	q.user = c->user;
-	q.hostname = c->dst.type == SOCKS5_ATYP_DOMAINNAME ? c->dst.u.name :
-							      NULL;
+	q.hostname =
+		c->dst.type == SOCKS5_ATYP_DOMAINNAME ? c->dst.u.name : NULL;
 	if (sa && net_ip_from_sockaddr(&ip, &port, sa,
 				       sizeof(struct sockaddr_storage)) == 0)
 		q.dst = &ip;
@@ -518,7 +522,7 @@ static void connect_event(struct conn *c, uint32_t ev);
 
 static bool connect_done_now(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 	return poll(&p, 1, 0) == 1;
 }
@@ -530,8 +534,9 @@ static void try_connect(struct conn *c)
 
 	while (c->addr_idx < c->naddrs) {
 		struct sockaddr_storage *sa = &c->addrs[c->addr_idx++];
-		socklen_t len = sa->ss_family == AF_INET ?
-			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		socklen_t len = sa->ss_family == AF_INET
+					? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6);
 		int fd, rc;
 
 		if (check(c, ACL_CMD_CONNECT, (struct sockaddr *)sa) < 0) {
@@ -539,8 +544,8 @@ static void try_connect(struct conn *c)
 				c->last_err = EACCES;
 			continue;
 		}
-		fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-				SOCK_CLOEXEC, 0);
+		fd = socket(sa->ss_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			c->last_err = errno;
 			continue;
@@ -575,9 +580,9 @@ static void try_connect(struct conn *c)
 		update_masks(c);
 		return;
 	}
-	rep = c->last_err == EACCES ? SOCKS5_REP_NOT_ALLOWED :
-	      c->last_err ? socks5_rep_from_errno(c->last_err) :
-			    SOCKS5_REP_GENERAL_FAILURE;
+	rep = c->last_err == EACCES ? SOCKS5_REP_NOT_ALLOWED
+	      : c->last_err	    ? socks5_rep_from_errno(c->last_err)
+				    : SOCKS5_REP_GENERAL_FAILURE;
 	reply(c, rep, NULL);
 }
 
@@ -604,8 +609,8 @@ static int route_source(const struct sockaddr_storage *dst,
 			struct sockaddr_storage *out)
 {
 	struct sockaddr_storage d = *dst;
-	socklen_t len = d.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						 sizeof(struct sockaddr_in6);
+	socklen_t len = d.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					       : sizeof(struct sockaddr_in6);
 	socklen_t olen = sizeof(*out);
 	int fd, rc = 0;
 
@@ -653,14 +658,16 @@ static void start_bind(struct conn *c)
 			rc = -EAFNOSUPPORT;
 	}
 	if (rc < 0) {
-		reply(c, c->ver == 4 ? SOCKS5_REP_GENERAL_FAILURE :
-				       socks5_rep_from_errno(-rc), NULL);
+		reply(c,
+		      c->ver == 4 ? SOCKS5_REP_GENERAL_FAILURE
+				  : socks5_rep_from_errno(-rc),
+		      NULL);
 		return;
 	}
-	len = local.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-					   sizeof(struct sockaddr_in6);
-	fd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
+	len = local.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6);
+	fd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, len) < 0 ||
 	    listen(fd, 1) < 0) {
 		rc = errno;
@@ -714,8 +721,7 @@ static void bind_event(struct conn *c)
 	fd = accept4(c->tfd, (struct sockaddr *)&peer, &len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EAGAIN || errno == EINTR ||
-		    errno == ECONNABORTED)
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 			return;
 		reply(c, socks5_rep_from_errno(errno), NULL);
 		return;
@@ -920,8 +926,7 @@ static void auth_work(struct rjob *j)
 {
 	struct auth_job *a = container_of(j, struct auth_job, j);
 
-	a->ok = auth_verify(&a->cfg->users, a->user, a->ulen, a->pass,
-			    a->plen);
+	a->ok = auth_verify(&a->cfg->users, a->user, a->ulen, a->pass, a->plen);
 	explicit_bzero(a->pass, sizeof(a->pass));
 }
 
@@ -1209,8 +1214,8 @@ void conn_tick(int64_t now)
 	for (c = conns; c; c = next) {
 		next = c->next;
 		if (c->phase == PH_RELAY || c->phase == PH_UDP) {
-			int idle = c->phase == PH_UDP ? c->cfg->udp_timeout :
-							c->cfg->idle_timeout;
+			int idle = c->phase == PH_UDP ? c->cfg->udp_timeout
+						      : c->cfg->idle_timeout;
 
 			if (idle > 0 && now - c->last_io >= secs(idle))
 				timeout(c, now);

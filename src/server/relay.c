@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "server/relay.h"
 
-#define RELAY_ROUNDS 16  /* per wake-up, for fairness */
+#define RELAY_ROUNDS 16 /* per wake-up, for fairness */
 #define PIPE_MIN (64 * 1024)
 
 static uint8_t scratch[RELAY_SCRATCH];
@@ -156,7 +156,9 @@ static int flush(struct relay_dir *d)
 		n = send(d->to, d->buf + d->off, d->len - d->off,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : errno == EINTR ? 0 : -errno;
+			return errno == EAGAIN	? 0
+			       : errno == EINTR ? 0
+						: -errno;
 		d->off += (uint32_t)n;
 	}
 	free(d->buf);
@@ -166,7 +168,9 @@ static int flush(struct relay_dir *d)
 		n = splice(d->pipe->r, NULL, d->to, NULL, d->in_pipe,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : errno == EINTR ? 0 : -errno;
+			return errno == EAGAIN	? 0
+			       : errno == EINTR ? 0
+						: -errno;
 		if (n > 0)
 			d->pipe_full = false;
 		d->in_pipe -= (size_t)n;
@@ -179,7 +183,8 @@ static int fill(struct relay_dir *d)
 {
 	ssize_t n, w;
 
-	if (d->bytes >= RELAY_SPLICE_MIN && (d->pipe || (d->pipe = pool_get()))) {
+	if (d->bytes >= RELAY_SPLICE_MIN &&
+	    (d->pipe || (d->pipe = pool_get()))) {
 		size_t room = d->pipe->cap - d->in_pipe;
 
 		if (!room || d->pipe_full)
