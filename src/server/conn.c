@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -483,9 +484,15 @@ static int check(struct conn *c, unsigned cmd, const struct sockaddr *sa)
 	q.port = port;
 	q.now = &server.now_tm;
 	rc = acl_check(&c->cfg->acl, &q, &v);
-	if (rc < 0)
-		LOG_DBG("denied: %s (rule at line %d)", v.why,
+	if (rc < 0) {
+		char ipbuf[INET6_ADDRSTRLEN] = "-";
+
+		if (q.dst)
+			net_ip_format(q.dst, ipbuf, sizeof(ipbuf));
+		LOG_DBG("denied %.64s [%s] port %u: %s (rule at line %d)",
+			q.hostname ? q.hostname : "-", ipbuf, port, v.why,
 			v.rule ? v.rule->line : 0);
+	}
 	return rc;
 }
 
