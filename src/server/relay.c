@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -192,7 +192,7 @@ static int fill(struct relay_dir *d)
 		n = splice(d->from, NULL, d->pipe->w, NULL, room,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0) {
-			int avail = 0;
+			struct pollfd p = {.fd = d->from, .events = POLLIN};
 
 			if (errno != EAGAIN && errno != EINTR)
 				return -errno;
@@ -204,10 +204,11 @@ static int fill(struct relay_dir *d)
 			}
 			/*
 			 * EAGAIN with data in the pipe: either the source is
-			 * empty or the pipe has no free slot.  Only the second
-			 * must stop reading until the next flush.
+			 * empty or the pipe has no free slot.  If the source is
+			 * readable (data or EOF), it is the pipe: stop reading
+			 * until the next flush.
 			 */
-			if (ioctl(d->from, FIONREAD, &avail) == 0 && avail > 0)
+			if (poll(&p, 1, 0) == 1)
 				d->pipe_full = true;
 			return 0;
 		}
