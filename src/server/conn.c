@@ -178,6 +178,11 @@ static void close_target(struct conn *c)
 	c->tfd = -1;
 }
 
+/*
+ * End the session: one log line, every descriptor closed, jobs in flight
+ * abandoned, the connection unlinked (freed by conn_reap after the batch).
+ * Idempotent.
+ */
 static void finish(struct conn *c)
 {
 	if (c->phase == PH_DEAD)
@@ -403,6 +408,7 @@ oom:
 	finish(c);
 }
 
+/* Readiness on either socket of a relay: pump both directions. */
 static void relay_event(struct conn *c, struct loop_handler *h, uint32_t ev)
 {
 	uint64_t before = c->up.bytes + c->down.bytes;
@@ -445,6 +451,7 @@ static void reply(struct conn *c, uint8_t rep, const struct socks_addr *bnd)
 	handle(c, sess_reply(c->sess, rep, bnd));
 }
 
+/* The local (or peer) address of @fd as a SOCKS address, for replies. */
 static void bnd_from_fd(int fd, bool peer, struct socks_addr *bnd,
 			struct sockaddr_storage *ss)
 {
@@ -508,6 +515,7 @@ static void connected(struct conn *c)
 	reply(c, SOCKS5_REP_SUCCEEDED, &bnd);
 }
 
+/* One address failed with @err: try the next one. */
 static void connect_failed(struct conn *c, int err)
 {
 	c->last_err = err;
@@ -515,6 +523,7 @@ static void connect_failed(struct conn *c, int err)
 	try_connect(c);
 }
 
+/* Bind an outgoing socket to `external` when set.  0 or -errno. */
 static int bind_external(struct conn *c, int fd, int family)
 {
 	if (!c->cfg->has_external || c->cfg->external.ss_family != family)
@@ -527,6 +536,7 @@ static int bind_external(struct conn *c, int fd, int family)
 
 static void connect_event(struct conn *c, uint32_t ev);
 
+/* True if a non-blocking connect already finished (success or error). */
 static bool connect_done_now(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -593,6 +603,7 @@ static void try_connect(struct conn *c)
 	reply(c, rep, NULL);
 }
 
+/* The outgoing socket became writable: connected, or failed. */
 static void connect_event(struct conn *c, uint32_t ev)
 {
 	int err = 0;
@@ -636,6 +647,11 @@ static int route_source(const struct sockaddr_storage *dst,
 	return rc;
 }
 
+/*
+ * BIND: listen (backlog 1) on an address the application server can
+ * reach: `external`, else the source address towards the expected peer,
+ * else the address the client reached.  Sends the first reply.
+ */
 static void start_bind(struct conn *c)
 {
 	struct sockaddr_storage local;
@@ -695,6 +711,7 @@ static void start_bind(struct conn *c)
 	handle(c, sess_reply(c->sess, SOCKS5_REP_SUCCEEDED, &bnd));
 }
 
+/* Is @peer one of the addresses DST named (any peer when DST was 0)? */
 static bool peer_expected(struct conn *c, const struct sockaddr_storage *peer)
 {
 	struct net_ip pip, want;
@@ -718,6 +735,10 @@ static bool peer_expected(struct conn *c, const struct sockaddr_storage *peer)
 	return false;
 }
 
+/*
+ * The inbound connection of a BIND: accept exactly one, close the
+ * listener, check the peer, send the second reply.
+ */
 static void bind_event(struct conn *c)
 {
 	struct sockaddr_storage peer;
@@ -771,6 +792,7 @@ static void udp_event(struct conn *c, uint32_t ev)
 	}
 }
 
+/* UDP ASSOCIATE: open the relay and reply with its address. */
 static void start_udp(struct conn *c)
 {
 	struct sockaddr_storage local;
@@ -811,6 +833,7 @@ static void after_resolve(struct conn *c)
 		try_connect(c);
 }
 
+/* Worker thread: resolve the name (IPv4 only for SOCKS4). */
 static void res_work(struct rjob *j)
 {
 	struct res_job *r = container_of(j, struct res_job, j);
@@ -840,6 +863,7 @@ static void res_release(struct rjob *j)
 	free(container_of(j, struct res_job, j));
 }
 
+/* Loop thread: the look-up finished. */
 static void res_done(struct rjob *j)
 {
 	struct res_job *r = container_of(j, struct res_job, j);
@@ -865,6 +889,10 @@ static void res_done(struct rjob *j)
 	after_resolve(c);
 }
 
+/*
+ * The session parsed a request: keep what the log needs, then resolve a
+ * name (in the worker pool), or go on with the address given.
+ */
 static void start_request(struct conn *c)
 {
 	struct sess *s = c->sess;
@@ -958,6 +986,7 @@ static void auth_done(struct rjob *j)
 	handle(c, sess_auth_done(c->sess, ok));
 }
 
+/* RFC 1929 credentials arrived: check them off the loop. */
 static void start_auth(struct conn *c)
 {
 	const struct auth1929_request *r = sess_auth(c->sess);
@@ -1030,6 +1059,11 @@ static void handle(struct conn *c, enum sess_action act)
 	}
 }
 
+/*
+ * Handshake input: read at most what the session has room for and feed
+ * it; a request pipelined behind credentials waits in the session while
+ * the password is checked.
+ */
 static void handshake_event(struct conn *c, uint32_t ev)
 {
 	uint8_t buf[SESS_IN_MAX];
@@ -1176,6 +1210,7 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 	return 0;
 }
 
+/* The phase's deadline passed. */
 static void timeout(struct conn *c, int64_t now)
 {
 	switch (c->phase) {
@@ -1212,6 +1247,10 @@ static void timeout(struct conn *c, int64_t now)
 	(void)now;
 }
 
+/*
+ * Every tick: refresh the local time for rules and expire deadlines
+ * (handshake, look-up, connect, BIND wait, idle relays and associations).
+ */
 void conn_tick(int64_t now)
 {
 	struct conn *c, *next;
