@@ -194,7 +194,13 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 						"USER:PASS\n");
 				return 2;
 			}
-			cli.users[cli.nusers++] = optarg;
+			/* A copy: argv is wiped below, reloads need it. */
+			cli.users[cli.nusers] = strdup(optarg);
+			if (!cli.users[cli.nusers]) {
+				fprintf(stderr, "socksifyd: out of memory\n");
+				return 2;
+			}
+			cli.nusers++;
 			break;
 		case 'U':
 			cli.users_file = optarg;
@@ -253,13 +259,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* -u on the command line: hide the passwords from ps. */
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc) {
-			char *colon = strchr(argv[rc + 1], ':');
+	for (rc = 1; rc < argc; rc++) {
+		char *arg = NULL, *colon;
 
-			if (colon)
-				memset(colon + 1, 'x', strlen(colon + 1));
-		}
+		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc)
+			arg = argv[rc + 1];
+		else if (strncmp(argv[rc], "-u", 2) == 0)
+			arg = argv[rc] + 2; /* -uUSER:PASS */
+		colon = arg ? strchr(arg, ':') : NULL;
+		if (colon)
+			memset(colon + 1, 'x', strlen(colon + 1));
+	}
 	apply_log(server.cfg, false);
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
