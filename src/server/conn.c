@@ -204,6 +204,9 @@ static void finish(struct conn *c)
 	if (c->cfd >= 0)
 		close(c->cfd);
 	c->cfd = -1;
+	if (c->udp && udp_assoc_frag_dropped(c->udp))
+		LOG_DBG("UDP association dropped %llu fragment(s)",
+			(unsigned long long)udp_assoc_frag_dropped(c->udp));
 	if (c->udp)
 		udp_assoc_close(c->udp);
 	c->udp = NULL;
