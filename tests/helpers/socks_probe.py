@@ -1082,7 +1082,7 @@ def auth_socks4_refused(x):
 def rule_block_v5(x):
     c = x.conn()
     c.v5_open()
-    c.send(req5(1, '127.0.0.1', x.blocked.port))
+    c.send(req5(1, x.blocked.host, x.blocked.port))
     expect_fail5(c, (0x02,), 'blocked destination')
     if x.blocked.peers:
         raise ProbeError('blocked destination was contacted')
@@ -1092,9 +1092,11 @@ def rule_block_v5(x):
 @case('rules')
 def rule_block_v4(x):
     c = x.conn()
-    c.send(req4(1, '127.0.0.1', x.blocked.port))
+    c.send(req4(1, x.blocked.host, x.blocked.port))
     c.expect_reply4(91, 'blocked destination')
     c.expect_close()
+    if x.blocked.peers:
+        raise ProbeError('blocked destination was contacted')
     x.log.expect(c.addr, ver=4, result='not-allowed')
 
 
