@@ -246,3 +246,31 @@ PY
 # sanitizer builds of socksifyd are slower: scale bounded waits.
 SOCKSIFY_SLOW=1
 if [ "${SOCKSIFY_SANITIZED:-0}" = 1 ]; then SOCKSIFY_SLOW=3; fi
+
+# stop_all_socksifyd: SIGTERM every socksifyd this test started (found by
+# the PID in each $TMP/socksifyd.*.log), wait (bounded) and fail unless each
+# exited 0 with no sanitizer report (ASan/LSan/UBSan) in its log.
+stop_all_socksifyd() {
+	local log pid i rc
+	for log in "$TMP"/socksifyd.*.log; do
+		[ -f "$log" ] || continue
+		pid=$(sed -n 's/^socksifyd\[\([0-9]\+\)\].*/\1/p' "$log" | head -n 1)
+		[ -n "$pid" ] || continue
+		if kill -TERM "$pid" 2>/dev/null; then
+			for ((i = 0; i < 50 * SOCKSIFY_SLOW; i++)); do
+				case $(ps -o stat= -p "$pid" 2>/dev/null || echo Z) in
+				Z*) break ;;
+				esac
+				sleep 0.1
+			done
+			rc=0
+			wait "$pid" 2>/dev/null || rc=$?
+			[ $rc -eq 0 ] || { SOCKSIFYD_LOG=$log; fail "socksifyd $pid exited $rc after SIGTERM"; }
+		fi
+		if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
+			SOCKSIFYD_LOG=$log
+			grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 40
+			fail "sanitizer report in $log"
+		fi
+	done
+}

@@ -38,4 +38,5 @@ else
 fi
 get dave:wrong >/dev/null && fail "config user: wrong password accepted"
 expect_session result=auth-failed
+stop_all_socksifyd
 pass "users from the config file"

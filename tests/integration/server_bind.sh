@@ -23,4 +23,5 @@ else
 fi
 probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" --suite bind ||
 	fail "BIND edge cases"
+stop_all_socksifyd
 pass "BIND v4/v5"

@@ -62,3 +62,4 @@ EOC
 else
 	echo "dante-client not installed: not run"
 fi
+stop_all_socksifyd

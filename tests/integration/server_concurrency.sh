@@ -17,4 +17,5 @@ kill -0 "$SOCKSIFYD_PID" || fail "socksifyd died"
 wait_for $((100 * SOCKSIFY_SLOW)) bash -c \
 	"[ \$(grep -c 'INFO session: .*result=succeeded' '$SOCKSIFYD_LOG') -ge $n ]" ||
 	fail "$(grep -c 'INFO session: ' "$SOCKSIFYD_LOG") session lines for $n sessions"
+stop_all_socksifyd
 pass "$n concurrent sessions"

@@ -50,4 +50,5 @@ expect_session ver=5 result=auth-failed >/dev/null
 out=$(curl -sS --max-time $((10 * SOCKSIFY_SLOW)) --noproxy '' \
 	--proxy "socks5://127.0.0.1:$SOCKSIFYD_PORT" "$url" 2>&1) &&
 	fail "no credentials accepted by an auth server: $out"
+stop_all_socksifyd
 pass "curl socks5/5h with -U; wrong and missing password refused"

@@ -14,4 +14,5 @@ probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" \
 	--auth-port "$AUTH_PORT" --auth-log "$AUTH_LOG" --user alice:secret \
 	--suite negative || fail "negative corpus"
 kill -0 "$SOCKSIFYD_PID" || fail "socksifyd died"
+stop_all_socksifyd
 pass "negative corpus"

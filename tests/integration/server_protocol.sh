@@ -10,4 +10,5 @@ need python3
 start_socksifyd
 probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" --suite protocol ||
 	fail "protocol suite"
+stop_all_socksifyd
 pass "protocol suite"

@@ -59,4 +59,5 @@ expect_session ver=5 user=alice cmd=connect result=succeeded
 expect_session ver=5 user=alice cmd=udp result=succeeded
 pysocks "$SOCKSIFYD_PORT" alice wrong 2>/dev/null && fail "PySocks wrong password accepted"
 expect_session result=auth-failed
+stop_all_socksifyd
 pass "PySocks CONNECT v4/v5 and UDP ASSOCIATE"

@@ -10,4 +10,5 @@ start_socksifyd_conf 'rule { action = "block" to = { "127.0.0.3/32" } }
 rule { action = "pass" }'
 probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" --suite rules ||
 	fail "rules suite"
+stop_all_socksifyd
 pass "rule denial"

@@ -60,4 +60,5 @@ wait_for $((50 * SOCKSIFY_SLOW)) gone "$SOCKSIFYD_PID" ||
 rc=0
 wait "$SOCKSIFYD_PID" || rc=$?
 [ $rc -eq 0 ] || fail "SIGTERM exit status $rc"
+stop_all_socksifyd
 pass "SIGHUP reload (good and broken config), SIGTERM exit 0"

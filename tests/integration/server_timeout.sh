@@ -9,4 +9,5 @@ need python3
 start_socksifyd_conf 'handshake_timeout = 1'
 probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" --suite timeout ||
 	fail "timeout suite"
+stop_all_socksifyd
 pass "handshake timeout"

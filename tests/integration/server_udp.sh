@@ -12,4 +12,5 @@ need python3
 start_socksifyd
 probe --port "$SOCKSIFYD_PORT" --log "$SOCKSIFYD_LOG" --suite udp ||
 	fail "UDP suite"
+stop_all_socksifyd
 pass "UDP ASSOCIATE"
