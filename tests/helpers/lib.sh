@@ -176,9 +176,13 @@ python_socks() {
 	return 1
 }
 
+# The system Python when there is one (a pyenv/venv shim in PATH can cost
+# a second per start); override with PYTHON=.
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+
 # probe ARGS...: the raw-socket client (tests/helpers/socks_probe.py).
 probe() {
-	python3 "$top_srcdir/tests/helpers/socks_probe.py" "$@"
+	"$PYTHON" "$top_srcdir/tests/helpers/socks_probe.py" "$@"
 }
 
 # session_lines: the session-end lines of the current socksifyd log, each

@@ -235,7 +235,14 @@ class Conn:
         return port, ip
 
     def expect_close(self, what='close', timeout=None):
-        """The server closes: EOF or reset, with no further bytes."""
+        """The server closes: EOF or reset, with no further bytes.  Then
+        closes our side too (a server lingering after a failure reply
+        ends the session, and logs it, when it sees our FIN)."""
+        r = self._wait_close(what, timeout)
+        self.s.close()
+        return r
+
+    def _wait_close(self, what, timeout):
         end = time.monotonic() + (timeout or self.timeout)
         while True:
             left = end - time.monotonic()
