@@ -38,5 +38,16 @@ else
 fi
 get dave:wrong >/dev/null && fail "config user: wrong password accepted"
 expect_session result=auth-failed
+
+# -U USERFILE: lines "user:hash" (openssl passwd -6)
+if [ -n "$hash" ]; then
+	printf '# users\ncarol:%s\n' "$hash" >"$TMP/users"
+	chmod 600 "$TMP/users"
+	start_socksifyd -U "$TMP/users"
+	[ "$(get 'carol:carols pw')" = "hello from 127.0.0.1" ] || fail "-U user refused"
+	expect_session user=carol result=succeeded
+	get 'carol:other' >/dev/null && fail "-U user: wrong password accepted"
+	expect_session result=auth-failed
+fi
 stop_all_socksifyd
-pass "users from the config file"
+pass "users from the config file and -U USERFILE"
