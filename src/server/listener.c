@@ -142,7 +142,7 @@ int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen)
 		l->h.fd = -1;
 		nlisteners++;
 		continue;
-fail:
+	fail:
 		snprintf(err, errlen, "cannot listen on %s: %s", want,
 			 strerror(errno));
 		listener_close_all();

@@ -42,18 +42,23 @@ static bool daemonized;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u USER:PASS]...\n"
+		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u "
+		"USER:PASS]...\n"
 		"                 [-U USERFILE] [-d LEVEL] [-D] [-P PIDFILE]\n"
 		"       socksifyd -h | --help | -V | --version\n"
 		"\n"
 		"SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE).\n"
-		"  -f CONFIG    config file (libconfuse syntax, see socksifyd(8))\n"
+		"  -f CONFIG    config file (libconfuse syntax, see "
+		"socksifyd(8))\n"
 		"  -l ADDR:PORT listen address, repeatable (default %s;\n"
 		"               port 0 picks a free port; IPv6 as [::1]:1080)\n"
 		"  -u USER:PASS add a user (enables RFC 1929 authentication)\n"
-		"  -U USERFILE  users file, lines \"user:hash\" (openssl passwd -6)\n"
-		"  -d LEVEL     0 errors, 1 one line per session (default), 2, 3\n"
-		"  -D           run in the background (logs to syslog unless the\n"
+		"  -U USERFILE  users file, lines \"user:hash\" (openssl "
+		"passwd -6)\n"
+		"  -d LEVEL     0 errors, 1 one line per session (default), 2, "
+		"3\n"
+		"  -D           run in the background (logs to syslog unless "
+		"the\n"
 		"               config sets a log file)\n"
 		"  -P PIDFILE   write the process id to PIDFILE\n"
 		"  -h, --help   this text;  -V, --version  the version\n"
@@ -77,7 +82,7 @@ static void raise_nofile(void)
 		fclose(f);
 	}
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-		struct rlimit more = { want, want };
+		struct rlimit more = {want, want};
 
 		/* Works with CAP_SYS_RESOURCE; otherwise soft = hard below. */
 		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
@@ -161,10 +166,9 @@ static int write_pidfile(const char *path)
 static int parse_args(int argc, char **argv, bool *daemonize)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
 	char *end;
 	long v;
 	int opt;
@@ -187,10 +191,16 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			if (cli.nusers >= SRV_CLI_USERS_MAX ||
 			    !strchr(optarg, ':') || optarg[0] == ':') {
 				fprintf(stderr, "socksifyd: -u expects "
-					"USER:PASS\n");
+						"USER:PASS\n");
 				return 2;
 			}
-			cli.users[cli.nusers++] = optarg;
+			/* A copy: argv is wiped below, reloads need it. */
+			cli.users[cli.nusers] = strdup(optarg);
+			if (!cli.users[cli.nusers]) {
+				fprintf(stderr, "socksifyd: out of memory\n");
+				return 2;
+			}
+			cli.nusers++;
 			break;
 		case 'U':
 			cli.users_file = optarg;
@@ -199,7 +209,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end || v < -1 || v > 3) {
 				fprintf(stderr, "socksifyd: -d expects a level "
-					"0..3\n");
+						"0..3\n");
 				return 2;
 			}
 			cli.debug = (int)v;
@@ -249,13 +259,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* -u on the command line: hide the passwords from ps. */
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc) {
-			char *colon = strchr(argv[rc + 1], ':');
+	for (rc = 1; rc < argc; rc++) {
+		char *arg = NULL, *colon;
 
-			if (colon)
-				memset(colon + 1, 'x', strlen(colon + 1));
-		}
+		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc)
+			arg = argv[rc + 1];
+		else if (strncmp(argv[rc], "-u", 2) == 0)
+			arg = argv[rc] + 2; /* -uUSER:PASS */
+		colon = arg ? strchr(arg, ':') : NULL;
+		if (colon)
+			memset(colon + 1, 'x', strlen(colon + 1));
+	}
 	apply_log(server.cfg, false);
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
