@@ -40,7 +40,8 @@
 
 #define STEP_TIMEOUT_MS 10000
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
 {
@@ -109,7 +110,7 @@ static int run_echo(const char *portfile)
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	{
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls };
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
 
 		epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
 	}
@@ -126,8 +127,8 @@ static int run_echo(const char *portfile)
 				while ((c = accept4(ls, NULL, NULL,
 						    SOCK_CLOEXEC)) >= 0) {
 					struct epoll_event ev = {
-						.events = EPOLLIN, .data.fd = c
-					};
+						.events = EPOLLIN,
+						.data.fd = c};
 
 					setsockopt(c, IPPROTO_TCP, TCP_NODELAY,
 						   &one, sizeof(one));
@@ -191,8 +192,8 @@ static void cl_expect(struct cl *c, enum cstate st, size_t want)
 /* The SOCKS5 CONNECT request for 127.0.0.1:@port. */
 static void send_connect(struct cl *c, uint16_t port)
 {
-	uint8_t r[10] = { 5, 1, 0, 1, 127, 0, 0, 1,
-			  (uint8_t)(port >> 8), (uint8_t)port };
+	uint8_t r[10] = {
+		5, 1, 0, 1, 127, 0, 0, 1, (uint8_t)(port >> 8), (uint8_t)port};
 
 	cl_send(c, r, sizeof(r));
 	cl_expect(c, C_REPLY, 10);
@@ -246,7 +247,8 @@ static int cl_step(struct cl *c, const struct opts *o, uint32_t events)
 			die("method selection %02x %02x", c->buf[0], c->buf[1]);
 		if (o->user) {
 			uint8_t a[515];
-			size_t ul = strlen(o->user), pl = strlen(o->pass), n = 0;
+			size_t ul = strlen(o->user), pl = strlen(o->pass),
+			       n = 0;
 
 			a[n++] = 1;
 			a[n++] = (uint8_t)ul;
@@ -282,8 +284,8 @@ static int cl_step(struct cl *c, const struct opts *o, uint32_t events)
 
 static void cl_start(struct cl *c, int ep, const struct opts *o)
 {
-	struct sockaddr_in sa = loopback(o->socks_port ? o->socks_port :
-					 o->echo_port);
+	struct sockaddr_in sa =
+		loopback(o->socks_port ? o->socks_port : o->echo_port);
 	struct epoll_event ev;
 	int one = 1;
 
@@ -336,8 +338,8 @@ static int run_conn(const struct opts *o, int hold)
 			struct cl *c = evs[k].data.ptr;
 
 			if (c->st == C_CONNECTING) {
-				struct epoll_event ev = { .events = EPOLLIN,
-							  .data.ptr = c };
+				struct epoll_event ev = {.events = EPOLLIN,
+							 .data.ptr = c};
 
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 			}
@@ -397,7 +399,7 @@ static uint16_t parse_port(const char *s)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .n = 1000, .conc = 1 };
+	struct opts o = {.n = 1000, .conc = 1};
 	const char *mode, *portfile = NULL;
 	int opt;
 
@@ -447,8 +449,10 @@ int main(int argc, char **argv)
 		return run_conn(&o, 1);
 	}
 usage:
-	fprintf(stderr, "usage: bench_client echo [-f PORTFILE]\n"
-		"       bench_client conn -e ECHO_PORT [-s SOCKS_PORT] [-n N] [-c CONC] [-u U:P]\n"
+	fprintf(stderr,
+		"usage: bench_client echo [-f PORTFILE]\n"
+		"       bench_client conn -e ECHO_PORT [-s SOCKS_PORT] [-n N] "
+		"[-c CONC] [-u U:P]\n"
 		"       bench_client idle -e ECHO_PORT -s SOCKS_PORT -n N\n");
 	return 2;
 }

@@ -28,7 +28,8 @@
 
 static int timeout_ms = 5000;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
 {
@@ -51,7 +52,7 @@ static int read_all(int fd, uint8_t *buf, size_t n)
 	size_t got = 0;
 
 	while (got < n) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t r;
 		int pr = poll(&p, 1, timeout_ms);
 
@@ -234,7 +235,8 @@ static void send_bind(int fd, int ver, const char *peer_host)
 	if (ver == 4) {
 		/* VN=4 | CD=2 | DSTPORT | DSTIP | USERID | NUL */
 		if (inet_pton(AF_INET, peer_host, ip) != 1)
-			die("SOCKS4 BIND needs an IPv4 peer, not %s", peer_host);
+			die("SOCKS4 BIND needs an IPv4 peer, not %s",
+			    peer_host);
 		req[n++] = 4;
 		req[n++] = 2;
 		req[n++] = 0;
@@ -293,8 +295,8 @@ int main(int argc, char **argv)
 	long port;
 
 	if (argc != 5 || (strcmp(argv[1], "-4") && strcmp(argv[1], "-5"))) {
-		fprintf(stderr,
-			"usage: bind_client -4|-5 PROXY_HOST PROXY_PORT PEER_HOST\n");
+		fprintf(stderr, "usage: bind_client -4|-5 PROXY_HOST "
+				"PROXY_PORT PEER_HOST\n");
 		return 2;
 	}
 	s = getenv("SOCKSIFY_SANITIZED");
