@@ -19,7 +19,7 @@
 #    none, over N (N=1000 for all, and BENCH_IDLE_BIG for socksifyd).
 # Every process is started here and stopped by PID (tests/helpers/lib.sh).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 top_srcdir=$(pwd)
 top_builddir=${top_builddir:-$top_srcdir/build}
 . tests/helpers/lib.sh
@@ -156,8 +156,8 @@ best() { # NAME [-R] -> "GBIT CPU" of the fastest of REPS runs
 	echo "$best"
 }
 for n in "${NAMES[@]}"; do
-	read -r UP[$n] c1 < <(best "$n")
-	read -r DOWN[$n] c2 < <(best "$n" -R)
+	read -r "UP[$n]" c1 < <(best "$n")
+	read -r "DOWN[$n]" c2 < <(best "$n" -R)
 	CPU[$n]=$(python3 -c "import math,sys; v=[float(x) for x in sys.argv[1:] if x!='nan' and not math.isnan(float(x))]; print('%.3f'%(sum(v)/len(v)) if v else 'n/a')" "$c1" "$c2")
 	[ "$n" = direct ] && CPU[$n]=-
 	echo "throughput $n (best of $REPS): up ${UP[$n]} Gbit/s, down ${DOWN[$n]} Gbit/s, proxy CPU ${CPU[$n]} s/GB"
@@ -204,10 +204,10 @@ idle_mem() { # NAME N -> KiB per session
 	python3 -c "import sys; a=sys.argv[1].split(); b=sys.argv[2].split(); print('%.1f %s' % ((int(b[1])-int(a[1]))/float(sys.argv[3]), b[2]))" "$st0" "$st1" "$n"
 }
 for n in socksifyd dante microsocks; do
-	read -r MEM[$n] NPROC[$n] < <(idle_mem "$n" 1000)
+	read -r "MEM[$n]" "NPROC[$n]" < <(idle_mem "$n" 1000)
 	echo "idle memory $n: ${MEM[$n]} KiB per session (1000 sessions, ${NPROC[$n]} processes)"
 done
-read -r MEMBIG[socksifyd] _ < <(idle_mem socksifyd "$BIG")
+read -r "MEMBIG[socksifyd]" _ < <(idle_mem socksifyd "$BIG")
 echo "idle memory socksifyd: ${MEMBIG[socksifyd]} KiB per session ($BIG sessions)"
 
 # ---- table
@@ -268,4 +268,5 @@ PY
 echo
 echo "commands used:"
 awk '!seen[$0]++ { print "  " $0 }' "$CMDS"
+echo "proxychains4 config (one per server, PORT = its port):"; sed "s/^/  /; s/ [0-9]*$/ PORT/" "$TMP/pc.socksifyd.conf"
 echo "danted.conf:"; sed "s/^/  /" "$TMP/danted.conf"
