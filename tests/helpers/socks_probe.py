@@ -572,7 +572,7 @@ def truncated_then_close(x):
 
 
 # ---- protocol: every command and address type on one port
-def _check_bnd_is_outbound(x, r_host, r_port, echo, n):
+def _check_bnd_is_outbound(r_host, r_port, echo):
     """BND of a CONNECT reply is the outbound socket: the target saw it."""
     end = time.monotonic() + T
     while (r_host, r_port) not in echo.peers:
@@ -585,11 +585,10 @@ def _check_bnd_is_outbound(x, r_host, r_port, echo, n):
 
 @case('protocol')
 def v4_connect(x):
-    n = len(x.echo.peers) + 1
     c = x.conn()
     c.send(req4(1, '127.0.0.1', x.echo.port, b'tester'))
     port, ip = c.expect_reply4(90)
-    _check_bnd_is_outbound(x, ip, port, x.echo, n)
+    _check_bnd_is_outbound(ip, port, x.echo)
     c.echo(b'hello v4')
     c.close()
     x.log.expect(c.addr, ver=4, cmd='connect', result='succeeded',
@@ -620,12 +619,11 @@ def v4_connect_refused(x):
 
 
 def _v5_connect(x, host, echo, split=False):
-    n = len(echo.peers) + 1
     c = x.conn()
     c.v5_open(split=split)
     c.send(req5(1, host, echo.port), split)
     r = c.expect_reply5(0)
-    _check_bnd_is_outbound(x, r.host, r.port, echo, n)
+    _check_bnd_is_outbound(r.host, r.port, echo)
     c.echo(b'x' * 1000)
     c.close()
     return c.addr
@@ -731,7 +729,7 @@ def v5_half_close(x):
 
 
 # ---- BIND
-def _bind_listen(x, ver, host, peer_host):
+def _bind_listen(x, ver, host):
     c = x.conn()
     if ver == 4:
         c.send(req4(2, host, 0, b'bindtest'))
@@ -766,7 +764,7 @@ def _wait_refused(addr, why):
 
 
 def _bind_roundtrip(x, ver, host):
-    c, bnd = _bind_listen(x, ver, host, host)
+    c, bnd = _bind_listen(x, ver, host)
     fam = socket.AF_INET6 if ':' in bnd[0] else socket.AF_INET
     p = socket.socket(fam, socket.SOCK_STREAM)
     p.settimeout(T)
@@ -819,7 +817,7 @@ def v5_bind_ipv6(x):
 
 
 def _bind_wrong_peer(x, ver):
-    c, bnd = _bind_listen(x, ver, '127.0.0.1', '127.0.0.1')
+    c, bnd = _bind_listen(x, ver, '127.0.0.1')
     p = socket.socket()
     p.settimeout(T)
     p.bind(('127.0.0.2', 0))
@@ -855,7 +853,7 @@ def v5_bind_wrong_peer(x):
 
 @case('bind')
 def v5_bind_client_hangs_up(x):
-    c, bnd = _bind_listen(x, 5, '127.0.0.1', '127.0.0.1')
+    c, bnd = _bind_listen(x, 5, '127.0.0.1')
     c.close()
     _wait_refused(bnd, 'BIND listener %s:%d still open after client left'
                   % bnd)

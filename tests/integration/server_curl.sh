@@ -50,5 +50,18 @@ expect_session ver=5 result=auth-failed >/dev/null
 out=$(curl -sS --max-time $((10 * SOCKSIFY_SLOW)) --noproxy '' \
 	--proxy "socks5://127.0.0.1:$SOCKSIFYD_PORT" "$url" 2>&1) &&
 	fail "no credentials accepted by an auth server: $out"
-stop_all_socksifyd
 pass "curl socks5/5h with -U; wrong and missing password refused"
+
+# an IPv6 listener
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	start_socksifyd -l '[::1]:0'
+	out=$(curl -sS --max-time $((10 * SOCKSIFY_SLOW)) --noproxy '' \
+		--proxy "socks5h://[::1]:$SOCKSIFYD_PORT" "$nurl" 2>&1) ||
+		fail "curl via [::1]: $out"
+	[ "$out" = "$want" ] || fail "curl via [::1]: got '$out'"
+	expect_session ver=5 'client=\[::1\]:[0-9]+' result=succeeded >/dev/null
+	pass "curl socks5h via an IPv6 listener"
+else
+	echo "no IPv6 loopback: IPv6 listener not run"
+fi
+stop_all_socksifyd
