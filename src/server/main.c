@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -151,6 +152,88 @@ static void tick(int64_t now)
 	listener_tick(now);
 }
 
+/*
+ * workers > 1: fork one event-loop process per worker, each accepting on
+ * its own SO_REUSEPORT socket, and supervise them: SIGHUP and SIGTERM are
+ * passed on; when a worker dies unasked, the others are stopped and the
+ * supervisor exits 1 (a service manager restarts the whole).  Returns -1
+ * in a worker (which then runs the loop), else the supervisor's exit
+ * status.  Worker processes share nothing: max_clients and the pipe pool
+ * are per worker.
+ */
+static int spawn_workers(int n)
+{
+	pid_t pids[SRV_WORKERS_MAX];
+	sigset_t set;
+	int i, alive = 0, rc = 0, st;
+	bool stopping = false;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			sigdelset(&set, SIGHUP);
+			sigdelset(&set, SIGTERM);
+			sigdelset(&set, SIGINT);
+			sigprocmask(SIG_UNBLOCK, &set, NULL); /* SIGCHLD */
+			listener_pick_worker(i);
+			pidfile = NULL; /* the supervisor's */
+			return -1;
+		}
+		if (pids[i] < 0) {
+			LOG_ERR("fork: %s", strerror(errno));
+			stopping = true;
+			rc = 1;
+			break;
+		}
+		alive++;
+	}
+	listener_pick_worker(-1);
+	if (stopping)
+		for (i = 0; i < alive; i++)
+			kill(pids[i], SIGTERM);
+	while (alive > 0) {
+		siginfo_t si;
+		pid_t p;
+
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo == SIGHUP || si.si_signo == SIGTERM ||
+		    si.si_signo == SIGINT) {
+			if (si.si_signo != SIGHUP)
+				stopping = true;
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], si.si_signo == SIGHUP
+							      ? SIGHUP
+							      : SIGTERM);
+			continue;
+		}
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < n; i++)
+				if (pids[i] == p)
+					pids[i] = 0;
+			alive--;
+			if (!stopping) {
+				LOG_ERR("worker %ld exited: stopping", (long)p);
+				stopping = true;
+				rc = 1;
+				for (i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+			}
+		}
+	}
+	if (pidfile)
+		unlink(pidfile);
+	return rc;
+}
+
 static int write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "we");
@@ -273,7 +356,8 @@ int main(int argc, char **argv)
 	apply_log(server.cfg, false);
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
-	if (listener_open_all(server.cfg, err, sizeof(err)) < 0) {
+	if (listener_open_all(server.cfg, server.cfg->workers, err,
+			      sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		return 1;
 	}
@@ -296,6 +380,11 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (server.cfg->workers > 1) {
+		rc = spawn_workers(server.cfg->workers);
+		if (rc >= 0)
+			return rc; /* the supervisor is done */
+	}
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0 || loop_init() < 0 ||
 	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0 ||

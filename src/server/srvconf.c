@@ -255,6 +255,17 @@ static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnint(opt, 0) < 1 ||
+	    cfg_opt_getnint(opt, 0) > SRV_WORKERS_MAX) {
+		cfg_error(cfg, "workers must be between 1 and %d",
+			  SRV_WORKERS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -466,6 +477,7 @@ static cfg_t *make_cfg(void)
 		CFG_INT("bind_timeout", SRV_DEFAULT_BIND_TIMEOUT, 0),
 		CFG_INT("max_clients", SRV_DEFAULT_MAX_CLIENTS, 0),
 		CFG_INT("max_pipes", SRV_DEFAULT_MAX_PIPES, 0),
+		CFG_INT("workers", 1, 0),
 		CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
 		CFG_BOOL("allow_open", cfg_false, 0),
 		CFG_INT("debug", 1, 0),
@@ -492,6 +504,7 @@ static cfg_t *make_cfg(void)
 		cfg_set_validate_func(cfg, nonneg[i], v_nonneg);
 	cfg_set_validate_func(cfg, "max_clients", v_positive);
 	cfg_set_validate_func(cfg, "pipe_size", v_positive);
+	cfg_set_validate_func(cfg, "workers", v_workers);
 	cfg_set_validate_func(cfg, "rule", v_rule);
 	cfg_set_validate_func(cfg, "rule|action", v_action);
 	cfg_set_validate_func(cfg, "rule|from", v_from);
@@ -648,6 +661,7 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	c->bind_timeout = (int)cfg_getint(cfg, "bind_timeout");
 	c->max_clients = (int)cfg_getint(cfg, "max_clients");
 	c->max_pipes = (int)cfg_getint(cfg, "max_pipes");
+	c->workers = (int)cfg_getint(cfg, "workers");
 	c->pipe_size = (int)cfg_getint(cfg, "pipe_size");
 	c->allow_open = cfg_getbool(cfg, "allow_open");
 	c->debug = (int)cfg_getint(cfg, "debug");

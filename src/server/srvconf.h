@@ -21,6 +21,7 @@
 #define SRV_LISTEN_MAX 16
 #define SRV_CLI_USERS_MAX 64
 #define SRV_ERR_MAX 512
+#define SRV_WORKERS_MAX 64
 
 /* Defaults (documented in socksifyd(8)). */
 #define SRV_DEFAULT_LISTEN "127.0.0.1:1080"
@@ -65,6 +66,7 @@ struct srvconf {
 	int udp_timeout;
 	int bind_timeout;
 	int max_clients;
+	int workers; /* event-loop processes (SO_REUSEPORT) */
 	int max_pipes;
 	int pipe_size;
 	bool allow_open;

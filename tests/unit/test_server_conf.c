@@ -69,6 +69,7 @@ START_TEST(t_defaults)
 	ck_assert_int_eq(c->idle_timeout, 3600);
 	ck_assert_int_eq(c->udp_timeout, 60);
 	ck_assert_int_eq(c->max_clients, SRV_DEFAULT_MAX_CLIENTS);
+	ck_assert_int_eq(c->workers, 1);
 	ck_assert(!c->acl.public_listener);
 	ck_assert(!c->acl.auth_required);
 	ck_assert_uint_eq(c->nrules, 0);
@@ -100,22 +101,23 @@ START_TEST(t_good_fixture)
 	ck_assert_int_eq(c->bind_timeout, 60);
 	ck_assert_int_eq(c->max_clients, 100);
 	ck_assert_int_eq(c->max_pipes, 8);
+	ck_assert_int_eq(c->workers, 2);
 	ck_assert_int_eq(c->pipe_size, 262144);
 	ck_assert_int_eq(c->debug, 2);
 	ck_assert_uint_eq(c->nrules, 3);
 	ck_assert(!c->rules[0].pass);
-	ck_assert_int_eq(c->rules[0].line, 22);
+	ck_assert_int_eq(c->rules[0].line, 23);
 	ck_assert_uint_eq(c->rules[0].nto, 2);
 	ck_assert_int_eq(c->rules[0].to[1].kind, ACL_TARGET_GLOB);
 	ck_assert(c->rules[1].pass);
-	ck_assert_int_eq(c->rules[1].line, 27);
+	ck_assert_int_eq(c->rules[1].line, 28);
 	ck_assert_uint_eq(c->rules[1].nfrom, 2);
 	ck_assert_uint_eq(c->rules[1].ports.n, 3);
 	ck_assert_uint_eq(c->rules[1].commands, 7);
 	ck_assert_uint_eq(c->rules[1].nusers, 2);
 	ck_assert_uint_eq(c->rules[1].versions, ACL_VER5);
 	ck_assert_uint_eq(c->rules[1].ntimes, 2);
-	ck_assert_int_eq(c->rules[2].line, 35);
+	ck_assert_int_eq(c->rules[2].line, 36);
 	ck_assert_uint_eq(c->rules[2].versions, ACL_VER4);
 	ck_assert(auth_verify(&c->users, "alice", 5, "secret", 6));
 	srvconf_unref(c);
@@ -130,7 +132,7 @@ static const char *const bad_fixtures[] = {
 	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
 	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
 	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",
+	"bad-string.conf",   "bad-workers.conf",
 };
 
 START_TEST(t_bad_fixture)
