@@ -33,9 +33,11 @@
  * or on any tail -- frees them correctly.  Our freeaddrinfo() therefore
  * passes every list to the real one.
  *
- * A thread-local guard sends lookups made while we are inside one of these
- * hooks (e.g. by an NSS module that getpwuid_r() ends up in) straight to
- * the real functions.
+ * The library's thread-local re-entry guard (socksify_guard, preload.h)
+ * sends lookups made from library code (e.g. by an NSS module that
+ * getpwuid_r() ends up in, or while the config is parsed) straight to the
+ * real functions.  Real lookups themselves run without it: a socket an
+ * NSS module opens is routed like any other.
  */
 #include "config.h"
 
@@ -59,17 +61,13 @@
 #include "conf/conf.h"
 #include "conf/rules.h"
 #include "preload/fakedns.h"
+#include "preload/hooks.h"
 #include "preload/init.h"
 #include "preload/real.h"
-
-#define RESOLVE_EXPORT __attribute__((visibility("default")))
 
 #define RESOLVE_AI_FLAGS                                                       \
 	(AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL |   \
 	 AI_ADDRCONFIG | AI_IDN | AI_CANONIDN | AI_NUMERICSERV)
-
-/* Depth of our own hooks on this thread (re-entry passes through). */
-static __thread int resolve_depth;
 
 enum resolve_verdict {
 	RESOLVE_REAL, /* let the real function do it */
@@ -84,8 +82,22 @@ struct resolve_kind {
 	uint16_t port; /* network order */
 };
 
-#define RESOLVE_KINDS_MAX 3
+#define RESOLVE_KINDS_MAX 7
 #define RESOLVE_ADDRS_MAX 2
+
+/*
+ * Hook prologue: bind the real symbols when needed, and say whether the
+ * call is ours to look at (false: re-entered from library code, or the
+ * library could not bind libc).
+ */
+static bool resolve_enter(void)
+{
+	HOOK_INIT(getaddrinfo);
+	if (hook_passthrough())
+		return false;
+	socksify_init();
+	return true;
+}
 
 /* Case-insensitive equality ignoring one trailing dot on @name. */
 static bool resolve_name_is(const char *name, const char *what)
@@ -188,12 +200,14 @@ static void resolve_facts_fn(void)
 		snprintf(resolve_facts.program, sizeof(resolve_facts.program),
 			 "%.*s", NAME_MAX, base);
 	resolve_facts.uid = getuid();
+	socksify_guard++; /* NSS may call what we interpose */
 	if (getpwuid_r(resolve_facts.uid, &pw, buf, sizeof(buf), &res) == 0 &&
 	    res) {
 		snprintf(resolve_facts.user, sizeof(resolve_facts.user), "%s",
 			 res->pw_name);
 		resolve_facts.has_user = true;
 	}
+	socksify_guard--;
 }
 
 /*
@@ -315,67 +329,91 @@ static int resolve_service(const char *service, const char *proto,
 	return 0;
 }
 
+/* glibc's socket type / protocol table (gaih_inet_typeproto). */
+static const struct {
+	int socktype, protocol;
+	const char *proto; /* services database name; NULL: no service */
+	bool by_default;    /* listed when hints give no type or protocol */
+	bool anyproto;     /* takes whatever protocol the hints ask */
+} resolve_types[] = {
+	{ SOCK_STREAM, IPPROTO_TCP, "tcp", true, false },
+	{ SOCK_DGRAM, IPPROTO_UDP, "udp", true, false },
+	{ SOCK_DCCP, IPPROTO_DCCP, "dccp", false, false },
+	{ SOCK_DGRAM, IPPROTO_UDPLITE, "udplite", false, false },
+	{ SOCK_STREAM, IPPROTO_SCTP, "sctp", false, false },
+	{ SOCK_SEQPACKET, IPPROTO_SCTP, "sctp", false, false },
+	{ SOCK_RAW, 0, NULL, true, true },
+};
+#define RESOLVE_TYPES (sizeof(resolve_types) / sizeof(resolve_types[0]))
+
 /*
  * Build the socket-type list of a getaddrinfo() answer the way glibc does:
- * socktype 0 and protocol 0 give stream/TCP, datagram/UDP and raw (raw
- * only without a service); a given socktype or protocol narrows it.  A
- * named service keeps only the types it exists for.  Returns the number of
- * kinds (> 0) or an EAI_* code (< 0).  *@route_port gets a port for routing
- * (host order, 0 if none).
+ *  - hints with a socktype or protocol: the first matching type only (a
+ *    named service must exist for it; raw takes no service);
+ *  - no socktype and no protocol: with no or a numeric service, the
+ *    default types (stream/TCP, datagram/UDP, raw); with a named service,
+ *    every type the services database lists it for.
+ * Returns the number of kinds (> 0) or an EAI_* code (< 0).  *@route_port
+ * gets the port to route by (host order, 0 if none).
  */
 static int resolve_kinds(const char *service, const struct addrinfo *hints,
 			 struct resolve_kind *kinds, uint16_t *route_port)
 {
-	static const struct {
-		int socktype, protocol;
-		const char *proto;
-	} all[RESOLVE_KINDS_MAX] = {
-		{ SOCK_STREAM, IPPROTO_TCP, "tcp" },
-		{ SOCK_DGRAM, IPPROTO_UDP, "udp" },
-		{ SOCK_RAW, 0, NULL },
-	};
 	int socktype = hints ? hints->ai_socktype : 0;
 	int protocol = hints ? hints->ai_protocol : 0;
-	bool numeric_only = hints && (hints->ai_flags & AI_NUMERICSERV);
-	uint16_t nport = 0;
-	bool numeric = false;
-	int i, n = 0;
+	bool named = false;
+	uint16_t nport = 0, p;
+	size_t i;
+	int n = 0;
 
-	if (socktype != 0 && socktype != SOCK_STREAM &&
-	    socktype != SOCK_DGRAM && socktype != SOCK_RAW)
-		return EAI_SOCKTYPE;
 	if (service != NULL) {
-		uint16_t p;
-
 		if (resolve_port_parse(service, &p) == 0) {
-			numeric = true;
 			nport = htons(p);
-		} else if (numeric_only) {
+		} else if (hints && (hints->ai_flags & AI_NUMERICSERV)) {
 			return EAI_NONAME;
+		} else {
+			named = true;
 		}
 	}
-	for (i = 0; i < RESOLVE_KINDS_MAX; i++) {
-		struct resolve_kind k = { all[i].socktype, all[i].protocol,
-					  nport };
-
-		if (socktype != 0 && socktype != k.socktype)
-			continue;
-		if (socktype == 0 && protocol != 0 && protocol != k.protocol)
-			continue;
-		if (protocol != 0)
-			k.protocol = protocol;
-		if (service != NULL && all[i].proto == NULL) {
-			if (socktype == SOCK_RAW)
-				return EAI_SERVICE;
-			continue; /* raw carries no service */
+	if (socktype != 0 || protocol != 0) {
+		for (i = 0; i < RESOLVE_TYPES; i++) {
+			if ((socktype == 0 ||
+			     socktype == resolve_types[i].socktype) &&
+			    (protocol == 0 || resolve_types[i].anyproto ||
+			     protocol == resolve_types[i].protocol))
+				break;
 		}
-		if (service != NULL && !numeric &&
-		    resolve_service(service, all[i].proto, &k.port) < 0)
+		if (i == RESOLVE_TYPES)
+			return socktype != 0 ? EAI_SOCKTYPE : EAI_SERVICE;
+		kinds[0].socktype = resolve_types[i].socktype;
+		kinds[0].protocol = resolve_types[i].anyproto
+					    ? protocol
+					    : resolve_types[i].protocol;
+		kinds[0].port = nport;
+		if (service != NULL && resolve_types[i].proto == NULL)
+			return EAI_SERVICE;
+		if (named && resolve_service(service, resolve_types[i].proto,
+					     &kinds[0].port) < 0)
+			return EAI_SERVICE;
+		*route_port = ntohs(kinds[0].port);
+		return 1;
+	}
+	for (i = 0; i < RESOLVE_TYPES; i++) {
+		struct resolve_kind k = { resolve_types[i].socktype,
+					  resolve_types[i].protocol, nport };
+
+		if (named) {
+			if (resolve_types[i].proto == NULL ||
+			    resolve_service(service, resolve_types[i].proto,
+					    &k.port) < 0)
+				continue;
+		} else if (!resolve_types[i].by_default) {
 			continue;
+		}
 		kinds[n++] = k;
 	}
 	if (n == 0)
-		return service != NULL ? EAI_SERVICE : EAI_SOCKTYPE;
+		return EAI_SERVICE;
 	*route_port = ntohs(kinds[0].port);
 	return n;
 }
@@ -520,34 +558,33 @@ static int resolve_getaddrinfo(const char *node, const char *service,
 	return resolve_build(ips, nips, kinds, nkinds, NULL, res);
 }
 
-RESOLVE_EXPORT int getaddrinfo(const char *node, const char *service,
+SOCKSIFY_EXPORT int getaddrinfo(const char *node, const char *service,
 			       const struct addrinfo *hints,
 			       struct addrinfo **res)
 {
 	int saved = errno, rc;
 	bool pass = true;
 
-	socksify_init();
-	if (resolve_depth == 0 && node != NULL &&
+	if (resolve_enter() && node != NULL &&
 	    !(hints && (hints->ai_flags & AI_NUMERICHOST))) {
-		resolve_depth++;
 		rc = resolve_getaddrinfo(node, service, hints, res, &pass);
-		resolve_depth--;
 		if (!pass) {
 			errno = saved;
 			return rc;
 		}
 	}
-	resolve_depth++;
-	rc = real.getaddrinfo(node, service, hints, res);
-	resolve_depth--;
-	return rc;
+	if (real.getaddrinfo == NULL) {
+		errno = ENOSYS;
+		return EAI_SYSTEM;
+	}
+	return real.getaddrinfo(node, service, hints, res);
 }
 
-RESOLVE_EXPORT void freeaddrinfo(struct addrinfo *ai)
+SOCKSIFY_EXPORT void freeaddrinfo(struct addrinfo *ai)
 {
-	socksify_init();
-	real.freeaddrinfo(ai);
+	HOOK_INIT(freeaddrinfo);
+	if (real.freeaddrinfo != NULL)
+		real.freeaddrinfo(ai);
 }
 
 /*
@@ -628,7 +665,15 @@ static int resolve_gethostbyname(const char *name, int af, struct hostent *ret,
 	return 0;
 }
 
-RESOLVE_EXPORT int gethostbyname2_r(const char *name, int af,
+/* An _r form whose libc symbol is missing: "no recovery". */
+static int resolve_r_unbound(struct hostent **result, int *h_errnop)
+{
+	*result = NULL;
+	*h_errnop = NO_RECOVERY;
+	return ENOSYS;
+}
+
+SOCKSIFY_EXPORT int gethostbyname2_r(const char *name, int af,
 				    struct hostent *ret, char *buf,
 				    size_t buflen, struct hostent **result,
 				    int *h_errnop)
@@ -636,48 +681,40 @@ RESOLVE_EXPORT int gethostbyname2_r(const char *name, int af,
 	int saved = errno, rc;
 	bool pass = true;
 
-	socksify_init();
-	if (resolve_depth == 0 && name != NULL) {
-		resolve_depth++;
+	if (resolve_enter() && name != NULL) {
 		rc = resolve_gethostbyname(name, af, ret, buf, buflen, result,
 					   h_errnop, &pass);
-		resolve_depth--;
 		if (!pass) {
 			if (rc == 0)
 				errno = saved;
 			return rc;
 		}
 	}
-	resolve_depth++;
-	rc = real.gethostbyname2_r(name, af, ret, buf, buflen, result,
-				   h_errnop);
-	resolve_depth--;
-	return rc;
+	if (real.gethostbyname2_r == NULL)
+		return resolve_r_unbound(result, h_errnop);
+	return real.gethostbyname2_r(name, af, ret, buf, buflen, result,
+				     h_errnop);
 }
 
-RESOLVE_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
+SOCKSIFY_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
 				   char *buf, size_t buflen,
 				   struct hostent **result, int *h_errnop)
 {
 	int saved = errno, rc;
 	bool pass = true;
 
-	socksify_init();
-	if (resolve_depth == 0 && name != NULL) {
-		resolve_depth++;
+	if (resolve_enter() && name != NULL) {
 		rc = resolve_gethostbyname(name, AF_INET, ret, buf, buflen,
 					   result, h_errnop, &pass);
-		resolve_depth--;
 		if (!pass) {
 			if (rc == 0)
 				errno = saved;
 			return rc;
 		}
 	}
-	resolve_depth++;
-	rc = real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-	resolve_depth--;
-	return rc;
+	if (real.gethostbyname_r == NULL)
+		return resolve_r_unbound(result, h_errnop);
+	return real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
 }
 
 /* Per-thread storage for the non-reentrant forms. */
@@ -698,52 +735,50 @@ static struct hostent *resolve_gethostbyname_static(const char *name, int af,
 	int herr = NETDB_SUCCESS;
 
 	*pass = true;
-	if (resolve_depth != 0 || name == NULL)
+	if (!resolve_enter() || name == NULL)
 		return NULL;
-	resolve_depth++;
 	resolve_gethostbyname(name, af, &resolve_static.he, resolve_static.buf,
 			      sizeof(resolve_static.buf), &result, &herr,
 			      pass);
-	resolve_depth--;
 	if (!*pass)
 		h_errno = herr;
 	return result;
 }
 
-RESOLVE_EXPORT struct hostent *gethostbyname2(const char *name, int af)
+SOCKSIFY_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
 	int saved = errno;
 	struct hostent *he;
 	bool pass;
 
-	socksify_init();
 	he = resolve_gethostbyname_static(name, af, &pass);
 	if (!pass) {
 		errno = saved;
 		return he;
 	}
-	resolve_depth++;
-	he = real.gethostbyname2(name, af);
-	resolve_depth--;
-	return he;
+	if (real.gethostbyname2 == NULL) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	return real.gethostbyname2(name, af);
 }
 
-RESOLVE_EXPORT struct hostent *gethostbyname(const char *name)
+SOCKSIFY_EXPORT struct hostent *gethostbyname(const char *name)
 {
 	int saved = errno;
 	struct hostent *he;
 	bool pass;
 
-	socksify_init();
 	he = resolve_gethostbyname_static(name, AF_INET, &pass);
 	if (!pass) {
 		errno = saved;
 		return he;
 	}
-	resolve_depth++;
-	he = real.gethostbyname(name);
-	resolve_depth--;
-	return he;
+	if (real.gethostbyname == NULL) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	return real.gethostbyname(name);
 }
 
 /*
@@ -753,7 +788,7 @@ RESOLVE_EXPORT struct hostent *gethostbyname(const char *name)
  */
 static int resolve_reverse(const struct net_ip *ip, char *name, size_t cap)
 {
-	if (resolve_depth != 0 || !resolve_remote() || !fakedns_is_fake(ip))
+	if (!resolve_enter() || !resolve_remote() || !fakedns_is_fake(ip))
 		return -EINVAL;
 	return fakedns_lookup(ip, name, cap);
 }
@@ -783,6 +818,8 @@ static int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 	if (lrc == -ENAMETOOLONG)
 		return EAI_OVERFLOW;
 	/* Numeric host and the service: no DNS query for either. */
+	if (real.getnameinfo == NULL)
+		return EAI_FAIL;
 	rc = real.getnameinfo(sa, salen, num, sizeof(num), serv, servlen,
 			      (flags & ~NI_NAMEREQD) | NI_NUMERICHOST);
 	if (rc != 0 || host == NULL || hostlen == 0)
@@ -810,24 +847,23 @@ static int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 	return 0;
 }
 
-RESOLVE_EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen,
+SOCKSIFY_EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen,
 			       char *host, socklen_t hostlen, char *serv,
 			       socklen_t servlen, int flags)
 {
 	int saved = errno, rc;
 	bool pass;
 
-	socksify_init();
 	rc = resolve_getnameinfo(sa, salen, host, hostlen, serv, servlen,
 				 flags, &pass);
 	if (!pass) {
 		errno = saved;
 		return rc;
 	}
-	resolve_depth++;
-	rc = real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
-	resolve_depth--;
-	return rc;
+	if (real.getnameinfo == NULL)
+		return EAI_FAIL;
+	return real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
+				flags);
 }
 
 /* A (addr, len, type) triple as a net_ip, or -EINVAL. */
@@ -885,7 +921,7 @@ static int resolve_gethostbyaddr(const void *addr, socklen_t len, int type,
 	return 0;
 }
 
-RESOLVE_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
+SOCKSIFY_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
 				   struct hostent *ret, char *buf,
 				   size_t buflen, struct hostent **result,
 				   int *h_errnop)
@@ -893,7 +929,6 @@ RESOLVE_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
 	int saved = errno, rc;
 	bool pass;
 
-	socksify_init();
 	rc = resolve_gethostbyaddr(addr, len, type, ret, buf, buflen, result,
 				   h_errnop, &pass);
 	if (!pass) {
@@ -901,22 +936,19 @@ RESOLVE_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
 			errno = saved;
 		return rc;
 	}
-	resolve_depth++;
-	rc = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen, result,
-				  h_errnop);
-	resolve_depth--;
-	return rc;
+	if (real.gethostbyaddr_r == NULL)
+		return resolve_r_unbound(result, h_errnop);
+	return real.gethostbyaddr_r(addr, len, type, ret, buf, buflen, result,
+				    h_errnop);
 }
 
-RESOLVE_EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len,
+SOCKSIFY_EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len,
 					     int type)
 {
 	struct hostent *result = NULL;
 	int saved = errno, herr = NETDB_SUCCESS;
-	struct hostent *he;
 	bool pass;
 
-	socksify_init();
 	resolve_gethostbyaddr(addr, len, type, &resolve_static.he,
 			      resolve_static.buf, sizeof(resolve_static.buf),
 			      &result, &herr, &pass);
@@ -925,8 +957,9 @@ RESOLVE_EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len,
 		errno = saved;
 		return result;
 	}
-	resolve_depth++;
-	he = real.gethostbyaddr(addr, len, type);
-	resolve_depth--;
-	return he;
+	if (real.gethostbyaddr == NULL) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	return real.gethostbyaddr(addr, len, type);
 }

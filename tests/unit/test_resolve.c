@@ -24,6 +24,7 @@
 #include "conf/rules.h"
 #include "preload/fakedns.h"
 #include "preload/init.h"
+#include "preload/preload.h"
 #include "preload/real.h"
 
 #define SENTINEL_EAI EAI_AGAIN /* what the stubbed real getaddrinfo says */
@@ -31,6 +32,8 @@
 /* ---- stubs -------------------------------------------------------------- */
 
 struct real_syms real;
+__thread int socksify_guard;
+bool real_broken;
 static int real_calls;     /* calls that could have reached DNS */
 static int real_gni_calls; /* getnameinfo calls without NI_NUMERICHOST */
 
@@ -303,9 +306,11 @@ START_TEST(gai_service_numeric)
 
 	ck_assert_int_eq(getaddrinfo("www.example.com", "8080", NULL, &res),
 			 0);
-	ck_assert_int_eq(ai_count(res), 2); /* no raw with a service */
+	/* glibc lists raw too when the service is numeric */
+	ck_assert_int_eq(ai_count(res), 3);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:8080");
 	ck_assert_str_eq(ai_text(res->ai_next), "198.18.0.1:8080");
+	ck_assert_int_eq(res->ai_next->ai_next->ai_socktype, SOCK_RAW);
 	freeaddrinfo(res);
 	ck_assert_int_eq(getaddrinfo("www.example.com", "65536", NULL, &res),
 			 EAI_SERVICE);
@@ -364,6 +369,17 @@ START_TEST(gai_hints_narrow)
 	ck_assert_int_eq(getaddrinfo("x.example.com", "80", &h, &res),
 			 EAI_SERVICE);
 	h = hints_of(AF_UNSPEC, SOCK_SEQPACKET, 0, 0);
+	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res), 0);
+	ck_assert_int_eq(ai_count(res), 1);
+	ck_assert_int_eq(res->ai_protocol, IPPROTO_SCTP);
+	freeaddrinfo(res);
+	h = hints_of(AF_UNSPEC, 0, 99, 0); /* any other protocol: raw */
+	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res), 0);
+	ck_assert_int_eq(ai_count(res), 1);
+	ck_assert_int_eq(res->ai_socktype, SOCK_RAW);
+	ck_assert_int_eq(res->ai_protocol, 99);
+	freeaddrinfo(res);
+	h = hints_of(AF_UNSPEC, 42, 0, 0);
 	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res),
 			 EAI_SOCKTYPE);
 	h = hints_of(AF_UNIX, 0, 0, 0);
@@ -458,6 +474,20 @@ START_TEST(gai_passthrough)
 			 SENTINEL_EAI);
 	h = hints_of(AF_UNSPEC, SOCK_STREAM, 0, AI_PASSIVE);
 	ck_assert_int_eq(getaddrinfo(NULL, "80", &h, &res), SENTINEL_EAI);
+	ck_assert_int_eq(real_calls, 2);
+}
+END_TEST
+
+/* Lookups made from library code (the re-entry guard) are not ours. */
+START_TEST(gai_guard_passes_through)
+{
+	struct addrinfo *res = NULL;
+
+	socksify_guard++;
+	ck_assert_int_eq(getaddrinfo("www.example.com", "80", NULL, &res),
+			 SENTINEL_EAI);
+	ck_assert_ptr_eq(gethostbyname("www.example.com"), &stub_he);
+	socksify_guard--;
 	ck_assert_int_eq(real_calls, 2);
 }
 END_TEST
@@ -722,6 +752,7 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, gai_canonname);
 	tcase_add_test(tc, gai_free_tail);
 	tcase_add_test(tc, gai_passthrough);
+	tcase_add_test(tc, gai_guard_passes_through);
 	tcase_add_test(tc, gai_deny);
 	tcase_add_test(tc, gai_no_conf_fails_closed);
 	tcase_add_test(tc, gai_resolve_local);
