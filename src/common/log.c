@@ -30,10 +30,10 @@ static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_file_fd = -1;
 static log_write_fn log_writer = write;
 
-static const char *const log_tag_names[] = { "ERROR", "WARN", "INFO", "DEBUG",
-					     "TRACE" };
-static const int log_tag_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
-				    LOG_DEBUG };
+static const char *const log_tag_names[] = {"ERROR", "WARN", "INFO", "DEBUG",
+					    "TRACE"};
+static const int log_tag_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
+				   LOG_DEBUG};
 
 /* Drop the current target's resources; errno is the caller's to save. */
 static void log_release(void)
@@ -49,7 +49,8 @@ static void log_release(void)
 /*
  * Configure ident, level and target ("stderr" or NULL/"", "syslog", or a
  * file path opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode 0600; a file
- * literally named "syslog" is "./syslog").  @ident NULL keeps the current
+ * literally named "syslog" is "./syslog"; syslog lines carry syslog's own
+ * "ident[pid]:" and then "LEVEL func: msg").  @ident NULL keeps the current
  * one.  Levels outside QUIET..TRACE are clamped.  Returns 0 or -errno of
  * open(2); on error nothing changes.  errno is preserved.  Not thread-safe.
  */
@@ -163,8 +164,8 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 			     (long)getpid());
 		off = n > 0 ? (size_t)n : 0;
 	}
-	n = snprintf(buf + off, sizeof(buf) - off, "%s %.64s: ",
-		     log_tag_names[tag], func);
+	n = snprintf(buf + off, sizeof(buf) - off,
+		     "%s %.64s: ", log_tag_names[tag], func);
 	off += n > 0 ? (size_t)n : 0;
 	if (off >= sizeof(buf) / 2)
 		off = sizeof(buf) / 2;

@@ -15,8 +15,7 @@
 /* Longest numeric address text we look at ("ffff:...:255.255.255.255"). */
 #define NET_IPTEXT_MAX 63
 
-static const uint8_t net_v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0,
-						  0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t net_v4mapped_prefix[12] = {[10] = 0xff, [11] = 0xff};
 
 static char net_lower(char c)
 {
@@ -197,7 +196,7 @@ const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap)
 /* 127.0.0.0/8 and ::1 (v4-mapped loopback is AF_INET already). */
 bool net_ip_is_loopback(const struct net_ip *ip)
 {
-	static const uint8_t v6lo[16] = { [15] = 1 };
+	static const uint8_t v6lo[16] = {[15] = 1};
 
 	if (ip->family == AF_INET)
 		return ip->b[0] == 127;
@@ -252,6 +251,7 @@ static int net_hostport_parse_n(const char *s, size_t len, int default_port,
 	size_t hlen, plen = 0;
 	bool mapped;
 	long v;
+	int rc;
 
 	memset(hp, 0, sizeof(*hp));
 	if (default_port > 65535) {
@@ -290,13 +290,15 @@ static int net_hostport_parse_n(const char *s, size_t len, int default_port,
 		}
 	} else {
 		colon = memchr(s, ':', len);
-		if (colon && memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) {
+		if (colon &&
+		    memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) {
 			/* two or more colons: a bare IPv6 address */
 			if (!bare_v6 || default_port < 0) {
 				*why = "IPv6 address must be in brackets";
 				return -EINVAL;
 			}
-			if (net_ip_parse_n(s, len, true, &hp->ip, &mapped) < 0) {
+			rc = net_ip_parse_n(s, len, true, &hp->ip, &mapped);
+			if (rc < 0) {
 				*why = "bad IPv6 address";
 				return -EINVAL;
 			}
@@ -335,8 +337,8 @@ static int net_hostport_parse_n(const char *s, size_t len, int default_port,
 	} else {
 		v = net_parse_uint(port, plen, 65535);
 		if (v < 0) {
-			*why = plen == 0 ? "missing port" :
-					   "port is not a number in 1..65535";
+			*why = plen == 0 ? "missing port"
+					 : "port is not a number in 1..65535";
 			return -EINVAL;
 		}
 	}
@@ -352,17 +354,24 @@ static int net_hostport_parse_n(const char *s, size_t len, int default_port,
  * "host:port", "[v6]:port", "v4:port"; with @default_port >= 0 also "host",
  * "[v6]" and a bare IPv6 address.  Host names are checked for syntax only.
  * For numeric hosts hp->host holds the canonical text form (v4-mapped
- * addresses as dotted quads).  Returns 0 or -EINVAL.
+ * addresses as dotted quads).  Returns 0 or -EINVAL (*@hp cleared).
  */
 int net_hostport_parse(const char *s, int default_port, bool allow_zero,
 		       struct net_hostport *hp)
 {
 	const char *why;
+	int rc;
 
-	if (!s || !hp)
+	if (!hp)
 		return -EINVAL;
-	return net_hostport_parse_n(s, strlen(s), default_port, allow_zero,
-				    true, hp, &why);
+	memset(hp, 0, sizeof(*hp));
+	if (!s)
+		return -EINVAL;
+	rc = net_hostport_parse_n(s, strlen(s), default_port, allow_zero, true,
+				  hp, &why);
+	if (rc < 0)
+		memset(hp, 0, sizeof(*hp));
+	return rc;
 }
 
 /* Clear every bit of @c->ip past @c->prefix. */
@@ -377,7 +386,8 @@ static void net_cidr_clear_host_bits(struct net_cidr *c)
 		if (first >= c->prefix)
 			c->ip.b[i] = 0;
 		else if (first + 8 > c->prefix)
-			c->ip.b[i] &= (uint8_t)(0xff << (8 - (c->prefix - first)));
+			c->ip.b[i] &=
+				(uint8_t)(0xff << (8 - (c->prefix - first)));
 	}
 }
 
@@ -426,18 +436,21 @@ int net_cidr_parse(const char *s, struct net_cidr *c)
 /* True when @ip has @c's family and its first c->prefix bits equal c's. */
 bool net_cidr_contains(const struct net_cidr *c, const struct net_ip *ip)
 {
-	unsigned int full, rest;
+	unsigned int bits, full, rest;
 
 	if (c->ip.family != ip->family)
 		return false;
-	full = c->prefix / 8u;
-	rest = c->prefix % 8u;
+	bits = c->ip.family == AF_INET ? 32u : 128u;
+	if (bits > c->prefix) /* never read past the address, even if bogus */
+		bits = c->prefix;
+	full = bits / 8u;
+	rest = bits % 8u;
 	if (memcmp(c->ip.b, ip->b, full) != 0)
 		return false;
 	if (rest == 0)
 		return true;
-	return ((c->ip.b[full] ^ ip->b[full]) & (uint8_t)(0xff << (8 - rest))) ==
-	       0;
+	return ((c->ip.b[full] ^ ip->b[full]) &
+		(uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 /* "addr/prefix" into @buf (INET6_ADDRSTRLEN + 4 is enough); returns @buf. */
@@ -583,13 +596,16 @@ bool net_glob_match(const char *pattern, const char *name)
 
 /*
  * A host glob we accept: 1..NET_HOST_MAX characters of [A-Za-z0-9.*?_-],
- * not starting with '.', no empty label (".."), and not a plain IPv4
- * address (that is a CIDR).  Returns true when valid.
+ * not starting with '.', no empty label ("..").  Globs match host names
+ * only, so a pattern that could only ever match dotted numbers (an IPv4
+ * address such as "10.0.0.1", or "10.0.0.*": digits, dots, '*' and '?'
+ * with at least one digit and one dot) is rejected: that is a CIDR's job.
+ * Returns true when valid.
  */
 bool net_glob_is_valid(const char *pattern)
 {
 	size_t i, len;
-	struct net_ip ip;
+	bool numeric = true, digit = false, dot = false;
 
 	if (!pattern)
 		return false;
@@ -604,8 +620,14 @@ bool net_glob_is_valid(const char *pattern)
 			return false;
 		if (c == '.' && pattern[i + 1] == '.')
 			return false;
+		if (net_is_digit(c))
+			digit = true;
+		else if (c == '.')
+			dot = true;
+		else if (c != '*' && c != '?')
+			numeric = false;
 	}
-	return net_ip_parse(pattern, &ip) < 0;
+	return !(numeric && digit && dot);
 }
 
 static int net_hexval(char c)
@@ -621,7 +643,8 @@ static int net_hexval(char c)
 /* RFC 3986 userinfo characters other than ':' and '%'. */
 static bool net_userinfo_char(char c)
 {
-	return net_is_alnum(c) || strchr("-._~!$&'()*+,;=", c) != NULL;
+	return net_is_alnum(c) ||
+	       (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
 }
 
 /*
@@ -677,10 +700,10 @@ static const struct {
 	const char *name;
 	enum net_scheme scheme;
 } net_schemes[] = {
-	{ "socks4", NET_SCHEME_SOCKS4 },
-	{ "socks4a", NET_SCHEME_SOCKS4A },
-	{ "socks5", NET_SCHEME_SOCKS5 },
-	{ "socks5h", NET_SCHEME_SOCKS5H },
+	{"socks4", NET_SCHEME_SOCKS4},
+	{"socks4a", NET_SCHEME_SOCKS4A},
+	{"socks5", NET_SCHEME_SOCKS5},
+	{"socks5h", NET_SCHEME_SOCKS5H},
 };
 
 /* Longest URL we look at: scheme, 3 x 255 escaped credentials, host, port. */
@@ -777,16 +800,15 @@ int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
 			*why = "SOCKS4 has no password (user only)";
 			goto bad;
 		}
-		rc = net_pct_decode(auth,
-				    (size_t)((colon ? colon : at) - auth), false,
-				    u->user, sizeof(u->user), why);
+		rc = net_pct_decode(auth, (size_t)((colon ? colon : at) - auth),
+				    false, u->user, sizeof(u->user), why);
 		if (rc < 0)
 			goto bad;
 		u->has_user = true;
 		if (colon) {
-			rc = net_pct_decode(colon + 1,
-					    (size_t)(at - colon - 1), true, u->pass,
-					    sizeof(u->pass), why);
+			rc = net_pct_decode(colon + 1, (size_t)(at - colon - 1),
+					    true, u->pass, sizeof(u->pass),
+					    why);
 			if (rc < 0)
 				goto bad;
 			u->has_pass = true;

@@ -97,7 +97,11 @@ bool net_ports_contains(const struct net_ports *p, uint16_t port);
  * "*.example.com" does not match "example.com" itself.
  */
 bool net_glob_match(const char *pattern, const char *name);
-/* A pattern that we accept as a host glob (not a CIDR): [A-Za-z0-9.*?_-]. */
+/*
+ * A pattern that we accept as a host glob (not a CIDR): [A-Za-z0-9.*?_-],
+ * no leading dot, no "..", and not something that can only match dotted
+ * numbers ("10.0.0.1", "10.0.0.*": use a CIDR).
+ */
 bool net_glob_is_valid(const char *pattern);
 
 /*

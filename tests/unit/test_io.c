@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static int sv[2];
-static const struct io_sys io_sys_libc = { read, send, poll, write };
+static const struct io_sys io_sys_libc = {read, send, poll, write};
 
 static void setup(void)
 {
@@ -81,7 +81,7 @@ static void *peer_writer(void *arg)
 static void *peer_reader(void *arg)
 {
 	struct peer *pe = arg;
-	unsigned char buf[64];
+	unsigned char buf[1024];
 	ssize_t n, i;
 
 	pe->ok = true;
@@ -102,9 +102,9 @@ static void *peer_reader(void *arg)
 START_TEST(t_read_chunks)
 {
 	/* blocking and non-blocking reader, with and without a deadline */
-	static const size_t len = 20000;
+	static const size_t len = 3000;
 	unsigned char *buf = malloc(len);
-	struct peer pe = { .fd = sv[1], .len = len, .chunk = 7 };
+	struct peer pe = {.fd = sv[1], .len = len, .chunk = 7};
 	pthread_t th;
 	size_t i;
 
@@ -127,9 +127,9 @@ END_TEST
 START_TEST(t_write_chunks)
 {
 	/* more than the socket buffer, so the writer must wait for POLLOUT */
-	static const size_t len = 4 << 20;
+	static const size_t len = 1 << 20;
 	unsigned char *buf = malloc(len);
-	struct peer pe = { .fd = sv[1], .chunk = 61 };
+	struct peer pe = {.fd = sv[1], .chunk = 997};
 	pthread_t th;
 	size_t i;
 
@@ -159,8 +159,9 @@ START_TEST(t_eof)
 	close(sv[1]);
 	sv[1] = -1;
 	ck_assert_int_eq(io_read_all(sv[0], buf, sizeof(buf), -1), -ECONNRESET);
-	ck_assert_int_eq(io_read_all(sv[0], buf, sizeof(buf), io_deadline(1000)),
-			 -ECONNRESET);
+	ck_assert_int_eq(
+		io_read_all(sv[0], buf, sizeof(buf), io_deadline(1000)),
+		-ECONNRESET);
 }
 END_TEST
 
@@ -185,7 +186,7 @@ END_TEST
 START_TEST(t_write_timeout)
 {
 	/* nobody reads: the socket buffer fills, the deadline expires */
-	static const size_t len = 8 << 20;
+	static const size_t len = 2 << 20;
 	char *buf = calloc(1, len);
 
 	if (_i)
@@ -211,7 +212,7 @@ START_TEST(t_pipe)
 {
 	/* not a socket: the write path (ENOTSOCK fallback) */
 	int pfd[2];
-	char buf[6] = { 0 };
+	char buf[6] = {0};
 
 	ck_assert_int_eq(pipe(pfd), 0);
 	ck_assert_int_eq(io_write_all(pfd[1], "hello", 5, -1), 0);
@@ -223,9 +224,9 @@ START_TEST(t_pipe)
 	{
 		static char big[1 << 20];
 
-		ck_assert_int_eq(io_write_all(pfd[1], big, sizeof(big),
-					      io_deadline(50)),
-				 -ETIMEDOUT);
+		ck_assert_int_eq(
+			io_write_all(pfd[1], big, sizeof(big), io_deadline(50)),
+			-ETIMEDOUT);
 	}
 	close(pfd[0]);
 	close(pfd[1]);

@@ -88,8 +88,10 @@ START_TEST(t_format)
 
 	ck_assert_int_eq(log_open("socksifyd", LOG_LVL_TRACE, NULL), 0);
 	LOG_ERR("hello %s %d", "world", 42);
-	snprintf(want, sizeof(want), "socksifyd[%ld]: ERROR t_format_fn: "
-		 "hello world 42\n", (long)getpid());
+	snprintf(want, sizeof(want),
+		 "socksifyd[%ld]: ERROR t_format_fn: "
+		 "hello world 42\n",
+		 (long)getpid());
 	ck_assert_str_eq(cap_buf, want);
 	ck_assert_int_eq(cap_calls, 1); /* one write per line */
 	ck_assert_int_eq(cap_fd, STDERR_FILENO);
@@ -126,7 +128,9 @@ END_TEST
 START_TEST(t_control_chars)
 {
 	log_open("s", LOG_LVL_ERR, "stderr");
-	LOG_ERR("a\nb\rc\x7f" "d%s", "\n");
+	LOG_ERR("a\nb\rc\x7f"
+		"d%s",
+		"\n");
 	ck_assert_ptr_nonnull(strstr(cap_buf, ": a?b?c?d?\n"));
 	ck_assert_int_eq(cap_calls, 1);
 }
@@ -159,8 +163,9 @@ START_TEST(t_fit_boundary)
 
 	/* a message that exactly fills the buffer is kept whole */
 	log_open("s", LOG_LVL_ERR, "stderr");
-	h = (size_t)snprintf(hdr, sizeof(hdr), "s[%ld]: ERROR t_fit_boundary_fn: ",
-			     (long)getpid());
+	h = (size_t)snprintf(
+		hdr, sizeof(hdr),
+		"s[%ld]: ERROR t_fit_boundary_fn: ", (long)getpid());
 	room = 1024 - 2 - h; /* line = header + message + '\n' <= 1023 */
 	for (i = 0; i < room; i++)
 		msg[i] = 'm';
@@ -249,7 +254,8 @@ START_TEST(t_errno)
 	cap_reset();
 	errno = ENOENT;
 	LOG_ERR("open: %m");
-	ck_assert_ptr_nonnull(strstr(cap_buf, "open: No such file or directory"));
+	ck_assert_ptr_nonnull(
+		strstr(cap_buf, "open: No such file or directory"));
 	ck_assert_int_eq(errno, ENOENT);
 
 	/* failing open, successful open, close */
@@ -314,8 +320,8 @@ START_TEST(t_file)
 	LOG_INFO("to file %d", 2);
 	LOG_DBG("filtered");
 	read_file(path, buf, sizeof(buf));
-	snprintf(want, sizeof(want), "socksify[%ld]: INFO t_file_fn: to file 2\n",
-		 (long)getpid());
+	snprintf(want, sizeof(want),
+		 "socksify[%ld]: INFO t_file_fn: to file 2\n", (long)getpid());
 	ck_assert_str_eq(buf, want);
 
 	/* a failed open keeps the previous target */
@@ -357,10 +363,11 @@ START_TEST(t_fork_pid)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	read_file(path, buf, sizeof(buf));
-	snprintf(want, sizeof(want), "socksify[%ld]: ERROR t_fork_pid_fn: child\n",
-		 (long)pid);
+	snprintf(want, sizeof(want),
+		 "socksify[%ld]: ERROR t_fork_pid_fn: child\n", (long)pid);
 	ck_assert_ptr_nonnull(strstr(buf, want));
-	snprintf(want, sizeof(want), "socksify[%ld]: ERROR t_fork_pid_fn: parent\n",
+	snprintf(want, sizeof(want),
+		 "socksify[%ld]: ERROR t_fork_pid_fn: parent\n",
 		 (long)getpid());
 	ck_assert_ptr_nonnull(strstr(buf, want));
 }
