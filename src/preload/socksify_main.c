@@ -63,9 +63,9 @@ typedef Elf32_Phdr wrap_phdr;
 
 static const char *wrap_prog = "socksify";
 
-static void wrap_usage(FILE *f)
+static void wrap_usage(void)
 {
-	fprintf(f,
+	printf(
 		"Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
 		" [--] program [args...]\n"
 		"       socksify --help | --version\n"
@@ -87,6 +87,11 @@ static void wrap_usage(FILE *f)
 		" or cannot be\nsocksified (static or setuid program);"
 		" 2 bad options or invalid config.\n",
 		SYSCONFDIR);
+}
+
+static void wrap_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", wrap_prog);
 }
 
 static void wrap_die(int status, const char *fmt, ...)
@@ -220,18 +225,25 @@ static void wrap_preload(const char *lib)
 /*
  * Check the configuration the library will use, so that a mistake stops
  * here with file and line instead of failing inside the program:
- * @url (-p) or $SOCKS_PROXY, else @file (-c) or $SOCKS_CONF or the default
- * path.  Exits 2 on any error.
+ * @url (-p when @from_option, else $SOCKS_PROXY), else @file (-c or
+ * $SOCKS_CONF or the default path).  Exits 2 on any error.
  */
-static void wrap_check_conf(const char *url, const char *file)
+static void wrap_check_conf(const char *url, bool from_option,
+			    const char *file)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = NULL;
 
 	if (url != NULL) {
-		if (conf_from_url(url, &c, err, sizeof(err)) < 0)
-			wrap_die(WRAP_EXIT_USAGE, "proxy URL %.256s: %s", url,
-				 err);
+		if (conf_from_url(url, &c, err, sizeof(err)) < 0) {
+			const char *msg = err;
+
+			if (from_option &&
+			    strncmp(msg, "SOCKS_PROXY: ", 13) == 0)
+				msg += 13;
+			wrap_die(WRAP_EXIT_USAGE, "%s%s", from_option ? "-p: " : "",
+				 msg);
+		}
 		conf_free(c);
 		return;
 	}
@@ -472,7 +484,7 @@ int main(int argc, char **argv)
 	};
 	const char *file = NULL, *url = NULL, *level = NULL, *log = NULL;
 	char *conf_path = NULL, *path;
-	bool quiet = false;
+	bool quiet = false, from_option;
 	int opt;
 
 	opterr = 0;
@@ -495,7 +507,7 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'h':
-			wrap_usage(stdout);
+			wrap_usage();
 			return 0;
 		case 'V':
 			printf("socksify %s\n", PACKAGE_VERSION);
@@ -512,19 +524,20 @@ int main(int argc, char **argv)
 			else
 				fprintf(stderr, "%s: unknown option %s\n",
 					wrap_prog, argv[optind - 1]);
-			wrap_usage(stderr);
+			wrap_hint();
 			return WRAP_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s: no program given\n", wrap_prog);
-		wrap_usage(stderr);
+		wrap_hint();
 		return WRAP_EXIT_USAGE;
 	}
 	if (file != NULL && url != NULL)
 		wrap_die(WRAP_EXIT_USAGE, "-c and -p exclude each other");
 
 	/* The configuration, checked now rather than inside the program. */
+	from_option = url != NULL;
 	if (url == NULL && file == NULL && getenv("SOCKS_PROXY") != NULL &&
 	    getenv("SOCKS_PROXY")[0] != '\0')
 		url = getenv("SOCKS_PROXY");
@@ -535,7 +548,7 @@ int main(int argc, char **argv)
 			file = SYSCONFDIR "/socks.conf";
 		conf_path = wrap_absolute(file);
 	}
-	wrap_check_conf(url, conf_path);
+	wrap_check_conf(url, from_option, conf_path);
 	if (url != NULL) {
 		setenv("SOCKS_PROXY", url, 1);
 	} else {
