@@ -125,7 +125,7 @@ static void fakedns_unlock(struct fakedns_table *t)
 /* The built-in default networks (conf.h CONF_DEFAULT_FAKE_NETWORK*). */
 static void fakedns_default_net(int fam, struct net_cidr *c)
 {
-	static const uint8_t v6[16] = { 0xfd, 0x53, 0x6f, 0x63, 0x6b, 0x73 };
+	static const uint8_t v6[16] = {0xfd, 0x53, 0x6f, 0x63, 0x6b, 0x73};
 
 	memset(c, 0, sizeof(*c));
 	if (fam == FAM_V4) {
@@ -235,8 +235,8 @@ static bool fakedns_in_net(const struct net_cidr *c, int fam,
 /* An IPv4-mapped IPv6 address handed in raw is looked at as IPv4. */
 static void fakedns_unmap(const struct net_ip *in, struct net_ip *out)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
-					    0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff};
 
 	*out = *in;
 	if (in->family == AF_INET6 && memcmp(in->b, mapped, 12) == 0) {

@@ -65,8 +65,8 @@
 #include "preload/init.h"
 #include "preload/real.h"
 
-#define RESOLVE_AI_FLAGS                                                       \
-	(AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL |   \
+#define RESOLVE_AI_FLAGS                                                     \
+	(AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | \
 	 AI_ADDRCONFIG | AI_IDN | AI_CANONIDN | AI_NUMERICSERV)
 
 enum resolve_verdict {
@@ -216,8 +216,7 @@ static void resolve_facts_fn(void)
  */
 static bool resolve_route_conditional(const struct conf_route *r)
 {
-	return r->ports.n != 0 ||
-	       (r->commands & CONF_CMD_ALL) != CONF_CMD_ALL;
+	return r->ports.n != 0 || (r->commands & CONF_CMD_ALL) != CONF_CMD_ALL;
 }
 
 /*
@@ -239,8 +238,7 @@ static enum rule_action resolve_route(const char *name, uint16_t port)
 	size_t i;
 
 	if (c == NULL) {
-		LOG_ERR("%.200s: lookup denied: no usable configuration",
-			name);
+		LOG_ERR("%.200s: lookup denied: no usable configuration", name);
 		return RULE_DENY;
 	}
 	pthread_once(&resolve_facts_once, resolve_facts_fn);
@@ -270,7 +268,8 @@ static enum rule_action resolve_route(const char *name, uint16_t port)
 			a = RULE_DENY;
 		if (a == RULE_DENY)
 			LOG_ERR("%.200s: lookup denied by the route at line %d "
-				"of %.200s", name, r.route->line, c->path);
+				"of %.200s",
+				name, r.route->line, c->path);
 		return a;
 	}
 	LOG_ERR("%.200s: lookup denied: no route matches", name);
@@ -333,16 +332,16 @@ static int resolve_service(const char *service, const char *proto,
 static const struct {
 	int socktype, protocol;
 	const char *proto; /* services database name; NULL: no service */
-	bool by_default;    /* listed when hints give no type or protocol */
-	bool anyproto;     /* takes whatever protocol the hints ask */
+	bool by_default;   /* listed when hints give no type or protocol */
+	bool anyproto;	   /* takes whatever protocol the hints ask */
 } resolve_types[] = {
-	{ SOCK_STREAM, IPPROTO_TCP, "tcp", true, false },
-	{ SOCK_DGRAM, IPPROTO_UDP, "udp", true, false },
-	{ SOCK_DCCP, IPPROTO_DCCP, "dccp", false, false },
-	{ SOCK_DGRAM, IPPROTO_UDPLITE, "udplite", false, false },
-	{ SOCK_STREAM, IPPROTO_SCTP, "sctp", false, false },
-	{ SOCK_SEQPACKET, IPPROTO_SCTP, "sctp", false, false },
-	{ SOCK_RAW, 0, NULL, true, true },
+	{SOCK_STREAM, IPPROTO_TCP, "tcp", true, false},
+	{SOCK_DGRAM, IPPROTO_UDP, "udp", true, false},
+	{SOCK_DCCP, IPPROTO_DCCP, "dccp", false, false},
+	{SOCK_DGRAM, IPPROTO_UDPLITE, "udplite", false, false},
+	{SOCK_STREAM, IPPROTO_SCTP, "sctp", false, false},
+	{SOCK_SEQPACKET, IPPROTO_SCTP, "sctp", false, false},
+	{SOCK_RAW, 0, NULL, true, true},
 };
 #define RESOLVE_TYPES (sizeof(resolve_types) / sizeof(resolve_types[0]))
 
@@ -399,8 +398,8 @@ static int resolve_kinds(const char *service, const struct addrinfo *hints,
 		return 1;
 	}
 	for (i = 0; i < RESOLVE_TYPES; i++) {
-		struct resolve_kind k = { resolve_types[i].socktype,
-					  resolve_types[i].protocol, nport };
+		struct resolve_kind k = {resolve_types[i].socktype,
+					 resolve_types[i].protocol, nport};
 
 		if (named) {
 			if (resolve_types[i].proto == NULL ||
@@ -455,8 +454,8 @@ static int resolve_build(const struct net_ip *ips, int nips,
 	for (i = 0; i < nips; i++) {
 		for (j = 0; j < nkinds; j++) {
 			struct sockaddr_storage ss;
-			socklen_t len = resolve_sockaddr(&ips[i], kinds[j].port,
-							 &ss);
+			socklen_t len =
+				resolve_sockaddr(&ips[i], kinds[j].port, &ss);
 			struct addrinfo *ai = malloc(sizeof(*ai) + len);
 
 			if (ai == NULL)
@@ -559,8 +558,8 @@ static int resolve_getaddrinfo(const char *node, const char *service,
 }
 
 SOCKSIFY_EXPORT int getaddrinfo(const char *node, const char *service,
-			       const struct addrinfo *hints,
-			       struct addrinfo **res)
+				const struct addrinfo *hints,
+				struct addrinfo **res)
 {
 	int saved = errno, rc;
 	bool pass = true;
@@ -605,8 +604,8 @@ static int resolve_hostent(const char *name, int family, const void *addr,
 	ptrs = (char **)(void *)(buf + pad);
 	p = buf + pad + 3 * sizeof(char *);
 	memcpy(p, addr, len);
-	ptrs[0] = NULL;    /* h_aliases: none */
-	ptrs[1] = p;       /* h_addr_list[0] */
+	ptrs[0] = NULL; /* h_aliases: none */
+	ptrs[1] = p;	/* h_addr_list[0] */
 	ptrs[2] = NULL;
 	memcpy(p + 16, name, nlen);
 	he->h_name = p + 16;
@@ -653,8 +652,8 @@ static int resolve_gethostbyname(const char *name, int af, struct hostent *ret,
 		*h_errnop = rc == -EINVAL ? HOST_NOT_FOUND : NO_RECOVERY;
 		return 0;
 	}
-	rc = resolve_hostent(folded, af, ip.b, af == AF_INET ? 4 : 16, ret,
-			     buf, buflen);
+	rc = resolve_hostent(folded, af, ip.b, af == AF_INET ? 4 : 16, ret, buf,
+			     buflen);
 	if (rc != 0) {
 		*h_errnop = NETDB_INTERNAL;
 		errno = rc;
@@ -674,9 +673,9 @@ static int resolve_r_unbound(struct hostent **result, int *h_errnop)
 }
 
 SOCKSIFY_EXPORT int gethostbyname2_r(const char *name, int af,
-				    struct hostent *ret, char *buf,
-				    size_t buflen, struct hostent **result,
-				    int *h_errnop)
+				     struct hostent *ret, char *buf,
+				     size_t buflen, struct hostent **result,
+				     int *h_errnop)
 {
 	int saved = errno, rc;
 	bool pass = true;
@@ -697,8 +696,8 @@ SOCKSIFY_EXPORT int gethostbyname2_r(const char *name, int af,
 }
 
 SOCKSIFY_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
-				   char *buf, size_t buflen,
-				   struct hostent **result, int *h_errnop)
+				    char *buf, size_t buflen,
+				    struct hostent **result, int *h_errnop)
 {
 	int saved = errno, rc;
 	bool pass = true;
@@ -738,8 +737,7 @@ static struct hostent *resolve_gethostbyname_static(const char *name, int af,
 	if (!resolve_enter() || name == NULL)
 		return NULL;
 	resolve_gethostbyname(name, af, &resolve_static.he, resolve_static.buf,
-			      sizeof(resolve_static.buf), &result, &herr,
-			      pass);
+			      sizeof(resolve_static.buf), &result, &herr, pass);
 	if (!*pass)
 		h_errno = herr;
 	return result;
@@ -848,22 +846,21 @@ static int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 }
 
 SOCKSIFY_EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen,
-			       char *host, socklen_t hostlen, char *serv,
-			       socklen_t servlen, int flags)
+				char *host, socklen_t hostlen, char *serv,
+				socklen_t servlen, int flags)
 {
 	int saved = errno, rc;
 	bool pass;
 
-	rc = resolve_getnameinfo(sa, salen, host, hostlen, serv, servlen,
-				 flags, &pass);
+	rc = resolve_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags,
+				 &pass);
 	if (!pass) {
 		errno = saved;
 		return rc;
 	}
 	if (real.getnameinfo == NULL)
 		return EAI_FAIL;
-	return real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
-				flags);
+	return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 }
 
 /* A (addr, len, type) triple as a net_ip, or -EINVAL. */
@@ -922,9 +919,9 @@ static int resolve_gethostbyaddr(const void *addr, socklen_t len, int type,
 }
 
 SOCKSIFY_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
-				   struct hostent *ret, char *buf,
-				   size_t buflen, struct hostent **result,
-				   int *h_errnop)
+				    struct hostent *ret, char *buf,
+				    size_t buflen, struct hostent **result,
+				    int *h_errnop)
 {
 	int saved = errno, rc;
 	bool pass;
@@ -943,7 +940,7 @@ SOCKSIFY_EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type,
 }
 
 SOCKSIFY_EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len,
-					     int type)
+					      int type)
 {
 	struct hostent *result = NULL;
 	int saved = errno, herr = NETDB_SUCCESS;

@@ -65,28 +65,28 @@ static const char *wrap_prog = "socksify";
 
 static void wrap_usage(void)
 {
-	printf(
-		"Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
-		" [--] program [args...]\n"
-		"       socksify --help | --version\n"
-		"Run a dynamically linked program with its connections sent"
-		" through SOCKS proxies.\n\n"
-		"  -c FILE    client config (socks.conf(5)); default %s/socks.conf\n"
-		"  -p URL     one proxy for everything but loopback, no config"
-		" file:\n"
-		"             socks4://host:port, socks4a://[user@]host:port,\n"
-		"             socks5://[user[:pass]@]host:port (local DNS),"
-		" socks5h://... (proxy DNS)\n"
-		"  -d LEVEL   0 errors (default), 1 one line per connection,"
-		" 2 protocol, 3 trace\n"
-		"  -l TARGET  stderr (default), syslog, or a file\n"
-		"  -q         quiet: log nothing, not even errors\n"
-		"  --help     this text\n"
-		"  --version  print the version\n\n"
-		"Exit status: the program's; 127 not found; 126 not executable"
-		" or cannot be\nsocksified (static or setuid program);"
-		" 2 bad options or invalid config.\n",
-		SYSCONFDIR);
+	printf("Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
+	       " [--] program [args...]\n"
+	       "       socksify --help | --version\n"
+	       "Run a dynamically linked program with its connections sent"
+	       " through SOCKS proxies.\n\n"
+	       "  -c FILE    client config (socks.conf(5)); default "
+	       "%s/socks.conf\n"
+	       "  -p URL     one proxy for everything but loopback, no config"
+	       " file:\n"
+	       "             socks4://host:port, socks4a://[user@]host:port,\n"
+	       "             socks5://[user[:pass]@]host:port (local DNS),"
+	       " socks5h://... (proxy DNS)\n"
+	       "  -d LEVEL   0 errors (default), 1 one line per connection,"
+	       " 2 protocol, 3 trace\n"
+	       "  -l TARGET  stderr (default), syslog, or a file\n"
+	       "  -q         quiet: log nothing, not even errors\n"
+	       "  --help     this text\n"
+	       "  --version  print the version\n\n"
+	       "Exit status: the program's; 127 not found; 126 not executable"
+	       " or cannot be\nsocksified (static or setuid program);"
+	       " 2 bad options or invalid config.\n",
+	       SYSCONFDIR);
 }
 
 static void wrap_hint(void)
@@ -124,8 +124,10 @@ static char *wrap_absolute(const char *path)
 		out = strdup(path);
 	} else {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			wrap_die(WRAP_EXIT_USAGE, "cannot get the current "
-				 "directory: %s", strerror(errno));
+			wrap_die(WRAP_EXIT_USAGE,
+				 "cannot get the current "
+				 "directory: %s",
+				 strerror(errno));
 		out = malloc(strlen(cwd) + strlen(path) + 2);
 		if (out != NULL)
 			sprintf(out, "%s/%s", cwd, path);
@@ -152,8 +154,8 @@ static bool wrap_is_file(const char *path)
  */
 static char *wrap_library(void)
 {
-	static const char *const rel[] = { "/.libs/" WRAP_LIBNAME,
-					   "/src/preload/.libs/" WRAP_LIBNAME };
+	static const char *const rel[] = {"/.libs/" WRAP_LIBNAME,
+					  "/src/preload/.libs/" WRAP_LIBNAME};
 	const char *env = getenv("SOCKSIFY_LIBRARY");
 	char self[PATH_MAX], cand[PATH_MAX + 64];
 	ssize_t n;
@@ -162,8 +164,10 @@ static char *wrap_library(void)
 
 	if (env != NULL && env[0] != '\0') {
 		if (!wrap_is_file(env))
-			wrap_die(WRAP_EXIT_USAGE, "SOCKSIFY_LIBRARY=%s: no such "
-				 "readable file", env);
+			wrap_die(WRAP_EXIT_USAGE,
+				 "SOCKSIFY_LIBRARY=%s: no such "
+				 "readable file",
+				 env);
 		return wrap_absolute(env);
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -181,8 +185,10 @@ static char *wrap_library(void)
 		}
 	}
 	if (!wrap_is_file(PKGLIBDIR "/" WRAP_LIBNAME))
-		wrap_die(WRAP_EXIT_USAGE, "%s: library not found (set "
-			 "SOCKSIFY_LIBRARY)", PKGLIBDIR "/" WRAP_LIBNAME);
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: library not found (set "
+			 "SOCKSIFY_LIBRARY)",
+			 PKGLIBDIR "/" WRAP_LIBNAME);
 	return wrap_absolute(PKGLIBDIR "/" WRAP_LIBNAME);
 }
 
@@ -198,8 +204,10 @@ static void wrap_preload(const char *lib)
 	char *val;
 
 	if (strpbrk(lib, " :\t") != NULL)
-		wrap_die(WRAP_EXIT_USAGE, "%s: a library path with a space or "
-			 "colon cannot be preloaded", lib);
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: a library path with a space or "
+			 "colon cannot be preloaded",
+			 lib);
 	if (old != NULL) {
 		for (p = old; *p;) {
 			size_t tok = strcspn(p, " :\t");
@@ -228,8 +236,7 @@ static void wrap_preload(const char *lib)
  * @url (-p when @from_option, else $SOCKS_PROXY), else @file (-c or
  * $SOCKS_CONF or the default path).  Exits 2 on any error.
  */
-static void wrap_check_conf(const char *url, bool from_option,
-			    const char *file)
+static void wrap_check_conf(const char *url, bool from_option, const char *file)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = NULL;
@@ -241,15 +248,17 @@ static void wrap_check_conf(const char *url, bool from_option,
 			if (from_option &&
 			    strncmp(msg, "SOCKS_PROXY: ", 13) == 0)
 				msg += 13;
-			wrap_die(WRAP_EXIT_USAGE, "%s%s", from_option ? "-p: " : "",
-				 msg);
+			wrap_die(WRAP_EXIT_USAGE, "%s%s",
+				 from_option ? "-p: " : "", msg);
 		}
 		conf_free(c);
 		return;
 	}
 	if (access(file, F_OK) != 0)
-		wrap_die(WRAP_EXIT_USAGE, "%s: %s (give a config with -c FILE "
-			 "or a proxy with -p URL)", file, strerror(errno));
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: %s (give a config with -c FILE "
+			 "or a proxy with -p URL)",
+			 file, strerror(errno));
 	if (conf_load_file(file, &c, err, sizeof(err)) < 0)
 		wrap_die(WRAP_EXIT_USAGE, "invalid config: %s", err);
 	conf_free(c);
@@ -347,8 +356,10 @@ static char *wrap_find(const char *name)
 			break;
 	}
 	if (denied)
-		wrap_die(WRAP_EXIT_NOEXEC, "%s: cannot execute: permission "
-			 "denied", name);
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s: cannot execute: permission "
+			 "denied",
+			 name);
 	wrap_die(WRAP_EXIT_NOTFOUND, "%s: command not found", name);
 }
 
@@ -401,9 +412,11 @@ static void wrap_check_program(const char *path, int depth)
 	why = wrap_secure_exec(path, &st);
 	if (why != NULL) {
 		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC, "%s is %s: the dynamic loader ignores "
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is %s: the dynamic loader ignores "
 			 "LD_PRELOAD for it, so it cannot be socksified "
-			 "(not running it)", path, why);
+			 "(not running it)",
+			 path, why);
 	}
 	n = pread(fd, head, sizeof(head) - 1, 0);
 	if (n >= 4 && head[0] == '#' && head[1] == '!' && depth == 0) {
@@ -426,9 +439,11 @@ static void wrap_check_program(const char *path, int depth)
 	if (eh.e_ident[EI_CLASS] != WRAP_ELFCLASS ||
 	    (WRAP_MACHINE != EM_NONE && eh.e_machine != WRAP_MACHINE)) {
 		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC, "%s is built for another ELF class "
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is built for another ELF class "
 			 "or machine than %s: it cannot be socksified (not "
-			 "running it)", path, WRAP_LIBNAME);
+			 "running it)",
+			 path, WRAP_LIBNAME);
 	}
 	for (i = 0; i < eh.e_phnum && !interp; i++) {
 		off_t off = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
@@ -440,10 +455,11 @@ static void wrap_check_program(const char *path, int depth)
 	}
 	close(fd);
 	if (!interp)
-		wrap_die(WRAP_EXIT_NOEXEC, "%s is statically linked: %s cannot "
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is statically linked: %s cannot "
 			 "be preloaded into it and its connections would "
-			 "bypass the proxy (not running it)", path,
-			 WRAP_LIBNAME);
+			 "bypass the proxy (not running it)",
+			 path, WRAP_LIBNAME);
 }
 
 /* exec @path; a file without a #! line runs under /bin/sh, as execvp()
@@ -478,9 +494,9 @@ static int wrap_exec(const char *path, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *url = NULL, *level = NULL, *log = NULL;
 	char *conf_path = NULL, *path;
@@ -488,8 +504,8 @@ int main(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+c:p:d:l:q", longopts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:p:d:l:q", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'c':
 			file = optarg;

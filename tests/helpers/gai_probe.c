@@ -35,8 +35,8 @@ int main(int argc, char **argv)
 			strcpy(host, "?");
 		printf("addr %s %d\n", host, ai->ai_socktype);
 	}
-	if (getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
-			NULL, 0, NI_NAMEREQD) == 0)
+	if (getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host), NULL,
+			0, NI_NAMEREQD) == 0)
 		printf("name %s\n", host);
 	freeaddrinfo(res);
 	he = gethostbyname(argv[1]);

@@ -51,8 +51,8 @@ static void reset(const char *v4, const char *v6)
 		a = cidr(v4);
 	if (v6)
 		b = cidr(v6);
-	ck_assert_int_eq(fakedns_reset_for_tests(v4 ? &a : NULL,
-						 v6 ? &b : NULL), 0);
+	ck_assert_int_eq(
+		fakedns_reset_for_tests(v4 ? &a : NULL, v6 ? &b : NULL), 0);
 }
 
 static struct net_ip assign(const char *name, int family)
@@ -110,9 +110,8 @@ START_TEST(v6_assign_lookup)
 	assert_name(&b, "ftp.example.org");
 	/* the IPv4 address of the name is unchanged by the IPv6 one */
 	assert_name(&v4, "www.example.com");
-	ck_assert_str_eq(fmt(&v4), fmt(&(struct net_ip){
-					   .family = AF_INET,
-					   .b = { 198, 18, 0, 1 } }));
+	ck_assert_str_eq(fmt(&v4), fmt(&(struct net_ip){.family = AF_INET,
+							.b = {198, 18, 0, 1}}));
 }
 END_TEST
 
@@ -128,8 +127,8 @@ START_TEST(configured_networks)
 	a = assign("two.test", AF_INET);
 	ck_assert_str_eq(fmt(&a), "203.0.113.2");
 	/* the defaults are not fake any more */
-	ck_assert(!fakedns_is_fake(&(struct net_ip){
-		.family = AF_INET, .b = { 198, 18, 0, 1 } }));
+	ck_assert(!fakedns_is_fake(
+		&(struct net_ip){.family = AF_INET, .b = {198, 18, 0, 1}}));
 }
 END_TEST
 
@@ -239,7 +238,7 @@ START_TEST(exhaustion_v4)
 	ck_assert_str_eq(fmt(&a), "2001:db8::2");
 	ck_assert_int_eq(fakedns_assign("e.test", AF_INET6, &ip), -ENOSPC);
 	ck_assert_int_eq(net_ip_parse("198.51.100.3", &ip), 0);
-	ck_assert_int_eq(fakedns_lookup(&ip, (char[8]){ 0 }, 8), -ENOENT);
+	ck_assert_int_eq(fakedns_lookup(&ip, (char[8]){0}, 8), -ENOENT);
 }
 END_TEST
 
@@ -311,8 +310,8 @@ START_TEST(threads_agree)
 
 	reset(NULL, NULL);
 	for (t = 0; t < THREADS; t++)
-		ck_assert_int_eq(pthread_create(&th[t], NULL, thread_fn,
-						(void *)t), 0);
+		ck_assert_int_eq(
+			pthread_create(&th[t], NULL, thread_fn, (void *)t), 0);
 	for (t = 0; t < THREADS; t++) {
 		ck_assert_int_eq(pthread_join(th[t], &ret), 0);
 		ck_assert_ptr_null(ret);
@@ -451,8 +450,7 @@ START_TEST(fork_concurrent)
 	}
 	/* 3 * FORK_NAMES distinct names: the next one gets the next address */
 	next = assign("last.test", AF_INET);
-	off = ((unsigned)next.b[1] - 18) * 65536 + next.b[2] * 256u +
-	      next.b[3];
+	off = ((unsigned)next.b[1] - 18) * 65536 + next.b[2] * 256u + next.b[3];
 	ck_assert_uint_eq(off, 3 * FORK_NAMES + 1);
 }
 END_TEST

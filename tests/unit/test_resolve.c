@@ -34,12 +34,11 @@
 struct real_syms real;
 __thread int socksify_guard;
 bool real_broken;
-static int real_calls;     /* calls that could have reached DNS */
+static int real_calls;	   /* calls that could have reached DNS */
 static int real_gni_calls; /* getnameinfo calls without NI_NUMERICHOST */
 
 static int stub_getaddrinfo(const char *node, const char *service,
-			    const struct addrinfo *hints,
-			    struct addrinfo **res)
+			    const struct addrinfo *hints, struct addrinfo **res)
 {
 	real_calls++;
 	return SENTINEL_EAI;
@@ -57,8 +56,7 @@ static int stub_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 		real_gni_calls++;
 		return EAI_AGAIN;
 	}
-	return libc_getnameinfo(sa, salen, host, hostlen, serv, servlen,
-				flags);
+	return libc_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 }
 
 static struct hostent stub_he;
@@ -84,8 +82,8 @@ static int stub_gethostbyname_r(const char *name, struct hostent *ret,
 	return 0;
 }
 
-static int stub_gethostbyname2_r(const char *name, int af,
-				 struct hostent *ret, char *buf, size_t buflen,
+static int stub_gethostbyname2_r(const char *name, int af, struct hostent *ret,
+				 char *buf, size_t buflen,
 				 struct hostent **result, int *h_errnop)
 {
 	real_calls++;
@@ -120,7 +118,7 @@ void socksify_init(void)
  *   3  to *.deny.test         via deny
  *   4  to 0.0.0.0/0           via proxy
  */
-static struct conf_proxy proxy = { .name = "p" };
+static struct conf_proxy proxy = {.name = "p"};
 static struct conf_target targets[4];
 static struct conf_route routes[4];
 static struct conf the_conf;
@@ -167,18 +165,18 @@ enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 
 static void setup(void)
 {
-	static const char *const to[4] = { "0.0.0.0/0", "*.direct.test",
-					   "*.deny.test", "0.0.0.0/0" };
-	static const enum conf_via via[4] = { CONF_VIA_DENY, CONF_VIA_DIRECT,
-					      CONF_VIA_DENY, CONF_VIA_PROXY };
+	static const char *const to[4] = {"0.0.0.0/0", "*.direct.test",
+					  "*.deny.test", "0.0.0.0/0"};
+	static const enum conf_via via[4] = {CONF_VIA_DENY, CONF_VIA_DIRECT,
+					     CONF_VIA_DENY, CONF_VIA_PROXY};
 	int i;
 
 	memset(&real, 0, sizeof(real));
 	real.getaddrinfo = stub_getaddrinfo;
-	real.freeaddrinfo = (void (*)(struct addrinfo *))dlsym(RTLD_NEXT,
-							      "freeaddrinfo");
-	libc_getnameinfo = (int (*)(const struct sockaddr *, socklen_t,
-				    char *, socklen_t, char *, socklen_t,
+	real.freeaddrinfo =
+		(void (*)(struct addrinfo *))dlsym(RTLD_NEXT, "freeaddrinfo");
+	libc_getnameinfo = (int (*)(const struct sockaddr *, socklen_t, char *,
+				    socklen_t, char *, socklen_t,
 				    int))dlsym(RTLD_NEXT, "getnameinfo");
 	ck_assert_ptr_nonnull(real.freeaddrinfo);
 	ck_assert_ptr_nonnull(libc_getnameinfo);
@@ -193,20 +191,21 @@ static void setup(void)
 	memset(&the_conf, 0, sizeof(the_conf));
 	snprintf(the_conf.path, sizeof(the_conf.path), "test.conf");
 	the_conf.resolve = CONF_RESOLVE_REMOTE;
-	ck_assert_int_eq(net_cidr_parse("198.18.0.0/15",
-					&the_conf.fake_network), 0);
-	ck_assert_int_eq(net_cidr_parse("fd53:6f63:6b73::/64",
-					&the_conf.fake_network6), 0);
+	ck_assert_int_eq(
+		net_cidr_parse("198.18.0.0/15", &the_conf.fake_network), 0);
+	ck_assert_int_eq(
+		net_cidr_parse("fd53:6f63:6b73::/64", &the_conf.fake_network6),
+		0);
 	for (i = 0; i < 4; i++) {
 		memset(&targets[i], 0, sizeof(targets[i]));
 		if (to[i][0] == '*') {
 			targets[i].kind = CONF_TARGET_GLOB;
-			snprintf(targets[i].glob, sizeof(targets[i].glob),
-				 "%s", to[i]);
+			snprintf(targets[i].glob, sizeof(targets[i].glob), "%s",
+				 to[i]);
 		} else {
 			targets[i].kind = CONF_TARGET_CIDR;
-			ck_assert_int_eq(net_cidr_parse(to[i],
-							&targets[i].cidr), 0);
+			ck_assert_int_eq(
+				net_cidr_parse(to[i], &targets[i].cidr), 0);
 		}
 		memset(&routes[i], 0, sizeof(routes[i]));
 		routes[i].line = i + 1;
@@ -235,8 +234,9 @@ static const char *ai_text(const struct addrinfo *ai)
 	uint16_t port;
 	char t[INET6_ADDRSTRLEN];
 
-	ck_assert_int_eq(net_ip_from_sockaddr(&ip, &port, ai->ai_addr,
-					      ai->ai_addrlen), 0);
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, &port, ai->ai_addr, ai->ai_addrlen),
+		0);
 	if (ai->ai_family == AF_INET6) {
 		/* show v4-mapped as such, not normalised */
 		inet_ntop(AF_INET6,
@@ -304,8 +304,7 @@ START_TEST(gai_service_numeric)
 {
 	struct addrinfo *res = NULL;
 
-	ck_assert_int_eq(getaddrinfo("www.example.com", "8080", NULL, &res),
-			 0);
+	ck_assert_int_eq(getaddrinfo("www.example.com", "8080", NULL, &res), 0);
 	/* glibc lists raw too when the service is numeric */
 	ck_assert_int_eq(ai_count(res), 3);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:8080");
@@ -338,9 +337,9 @@ START_TEST(gai_service_named)
 	h = hints_of(AF_UNSPEC, SOCK_STREAM, 0, 0);
 	ck_assert_int_eq(getaddrinfo("a.example.com", "ntp", &h, &res),
 			 EAI_SERVICE);
-	ck_assert_int_eq(getaddrinfo("a.example.com", "no-such-service",
-				     NULL, &res),
-			 EAI_SERVICE);
+	ck_assert_int_eq(
+		getaddrinfo("a.example.com", "no-such-service", NULL, &res),
+		EAI_SERVICE);
 	h = hints_of(AF_UNSPEC, 0, 0, AI_NUMERICSERV);
 	ck_assert_int_eq(getaddrinfo("a.example.com", "ssh", &h, &res),
 			 EAI_NONAME);
@@ -455,9 +454,9 @@ START_TEST(gai_passthrough)
 {
 	struct addrinfo *res = NULL, h;
 	static const char *const local[] = {
-		"127.0.0.1", "::1", "127.1", "0x7f000001", "fe80::1%lo",
-		"198.51.100.7", "localhost", "LOCALHOST.", "foo.localhost",
-		"ip6-localhost", "a.direct.test",
+		"127.0.0.1",	 "::1",		  "127.1",	   "0x7f000001",
+		"fe80::1%lo",	 "198.51.100.7",  "localhost",	   "LOCALHOST.",
+		"foo.localhost", "ip6-localhost", "a.direct.test",
 	};
 	size_t i;
 
@@ -505,8 +504,7 @@ START_TEST(gai_deny)
 	ck_assert_int_eq(getaddrinfo("mx.example.com", NULL, NULL, &res), 0);
 	freeaddrinfo(res);
 	ck_assert_int_eq(getaddrinfo("", NULL, NULL, &res), EAI_NONAME);
-	ck_assert_int_eq(getaddrinfo("bad name", NULL, NULL, &res),
-			 EAI_NONAME);
+	ck_assert_int_eq(getaddrinfo("bad name", NULL, NULL, &res), EAI_NONAME);
 	ck_assert_int_eq(real_calls, 0);
 }
 END_TEST
@@ -568,8 +566,7 @@ static void assert_he(const struct hostent *he, int af, const char *name,
 	ck_assert_ptr_null(he->h_aliases[0]);
 	ck_assert_ptr_nonnull(he->h_addr_list[0]);
 	ck_assert_ptr_null(he->h_addr_list[1]);
-	ck_assert_str_eq(inet_ntop(af, he->h_addr_list[0], t, sizeof(t)),
-			 addr);
+	ck_assert_str_eq(inet_ntop(af, he->h_addr_list[0], t, sizeof(t)), addr);
 }
 
 START_TEST(ghbn_forms)
@@ -583,16 +580,19 @@ START_TEST(ghbn_forms)
 	assert_he(gethostbyname2("host.example.com", AF_INET6), AF_INET6,
 		  "host.example.com", "fd53:6f63:6b73::1");
 	ck_assert_int_eq(gethostbyname_r("other.example.com", &he, buf,
-					 sizeof(buf), &res, &herr), 0);
+					 sizeof(buf), &res, &herr),
+			 0);
 	ck_assert_ptr_eq(res, &he);
 	assert_he(res, AF_INET, "other.example.com", "198.18.0.2");
 	/* an odd buffer alignment is handled */
 	ck_assert_int_eq(gethostbyname2_r("other.example.com", AF_INET6, &he,
 					  buf + 3, sizeof(buf) - 3, &res,
-					  &herr), 0);
+					  &herr),
+			 0);
 	assert_he(res, AF_INET6, "other.example.com", "fd53:6f63:6b73::2");
-	ck_assert_int_eq(gethostbyname_r("other.example.com", &he, buf, 16,
-					 &res, &herr), ERANGE);
+	ck_assert_int_eq(
+		gethostbyname_r("other.example.com", &he, buf, 16, &res, &herr),
+		ERANGE);
 	ck_assert_ptr_null(res);
 	ck_assert_int_eq(herr, NETDB_INTERNAL);
 	ck_assert_int_eq(real_calls, 0);
@@ -609,7 +609,8 @@ START_TEST(ghbn_deny_and_pass)
 	ck_assert_ptr_null(gethostbyname("no.deny.test"));
 	ck_assert_int_eq(h_errno, NO_RECOVERY);
 	ck_assert_int_eq(gethostbyname_r("no.deny.test", &he, buf, sizeof(buf),
-					 &res, &herr), 0);
+					 &res, &herr),
+			 0);
 	ck_assert_ptr_null(res);
 	ck_assert_int_eq(herr, NO_RECOVERY);
 	ck_assert_int_eq(real_calls, 0);
@@ -617,7 +618,8 @@ START_TEST(ghbn_deny_and_pass)
 	ck_assert_ptr_eq(gethostbyname("192.0.2.1"), &stub_he);
 	ck_assert_ptr_eq(gethostbyname2("x.direct.test", AF_INET6), &stub_he);
 	ck_assert_int_eq(gethostbyname2_r("x.direct.test", AF_INET, &he, buf,
-					  sizeof(buf), &res, &herr), 0);
+					  sizeof(buf), &res, &herr),
+			 0);
 	ck_assert_int_eq(real_calls, 4);
 }
 END_TEST
@@ -655,12 +657,13 @@ START_TEST(reverse_fake)
 	ck_assert_int_eq(getaddrinfo("rev.example.com", "80", &h, &res), 0);
 	ck_assert_int_eq(getnameinfo(res->ai_addr, res->ai_addrlen, host,
 				     sizeof(host), serv, sizeof(serv),
-				     NI_NUMERICSERV), 0);
+				     NI_NUMERICSERV),
+			 0);
 	ck_assert_str_eq(host, "rev.example.com");
 	ck_assert_str_eq(serv, "80");
 	ck_assert_int_eq(getnameinfo(res->ai_addr, res->ai_addrlen, host,
-				     sizeof(host), NULL, 0,
-				     NI_NAMEREQD), 0);
+				     sizeof(host), NULL, 0, NI_NAMEREQD),
+			 0);
 	ck_assert_str_eq(host, "rev.example.com");
 	ck_assert_int_eq(getnameinfo(res->ai_addr, res->ai_addrlen, host,
 				     sizeof(host), NULL, 0, NI_NUMERICHOST),
@@ -669,14 +672,14 @@ START_TEST(reverse_fake)
 	ck_assert_int_eq(getnameinfo(res->ai_addr, res->ai_addrlen, small,
 				     sizeof(small), NULL, 0, 0),
 			 EAI_OVERFLOW);
-	hp = gethostbyaddr(
-		&((struct sockaddr_in *)res->ai_addr)->sin_addr, 4, AF_INET);
+	hp = gethostbyaddr(&((struct sockaddr_in *)res->ai_addr)->sin_addr, 4,
+			   AF_INET);
 	assert_he(hp, AF_INET, "rev.example.com", "198.18.0.1");
-	ck_assert_int_eq(gethostbyaddr_r(
-				 &((struct sockaddr_in *)res->ai_addr)->sin_addr,
-				 4, AF_INET, &he, buf, sizeof(buf), &hres,
-				 &herr),
-			 0);
+	ck_assert_int_eq(
+		gethostbyaddr_r(&((struct sockaddr_in *)res->ai_addr)->sin_addr,
+				4, AF_INET, &he, buf, sizeof(buf), &hres,
+				&herr),
+		0);
 	assert_he(hres, AF_INET, "rev.example.com", "198.18.0.1");
 	freeaddrinfo(res);
 	ck_assert_int_eq(real_calls, 0);
@@ -694,12 +697,12 @@ START_TEST(reverse_unassigned_and_other)
 	sin.sin_family = AF_INET;
 	inet_pton(AF_INET, "198.18.7.7", &sin.sin_addr);
 	/* a fake address nobody was given: numeric, never a PTR query */
-	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin),
-				     host, sizeof(host), NULL, 0, 0), 0);
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, 0),
+			 0);
 	ck_assert_str_eq(host, "198.18.7.7");
-	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin),
-				     host, sizeof(host), NULL, 0,
-				     NI_NAMEREQD),
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, NI_NAMEREQD),
 			 EAI_NONAME);
 	h_errno = 0;
 	ck_assert_ptr_null(gethostbyaddr(&sin.sin_addr, 4, AF_INET));
@@ -708,8 +711,8 @@ START_TEST(reverse_unassigned_and_other)
 	ck_assert_int_eq(real_gni_calls, 0);
 	/* other addresses: the real functions */
 	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
-	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin),
-				     host, sizeof(host), NULL, 0, 0),
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, 0),
 			 EAI_AGAIN);
 	ck_assert_int_eq(real_gni_calls, 1);
 	inet_pton(AF_INET, "192.0.2.1", &a);
@@ -726,12 +729,14 @@ START_TEST(reverse_v6_and_mapped)
 	h = hints_of(AF_INET6, SOCK_STREAM, 0, AI_V4MAPPED | AI_ALL);
 	ck_assert_int_eq(getaddrinfo("six.example.com", "80", &h, &res), 0);
 	ck_assert_int_eq(getnameinfo(res->ai_addr, res->ai_addrlen, host,
-				     sizeof(host), NULL, 0, 0), 0);
+				     sizeof(host), NULL, 0, 0),
+			 0);
 	ck_assert_str_eq(host, "six.example.com");
 	/* ::ffff:198.18.0.1 */
 	ck_assert_int_eq(getnameinfo(res->ai_next->ai_addr,
 				     res->ai_next->ai_addrlen, host,
-				     sizeof(host), NULL, 0, 0), 0);
+				     sizeof(host), NULL, 0, 0),
+			 0);
 	ck_assert_str_eq(host, "six.example.com");
 	freeaddrinfo(res);
 	ck_assert_int_eq(real_gni_calls, 0);
