@@ -17,9 +17,11 @@
  *   DIRECT -> the real function (the name resolves locally).
  *   DENY   -> the lookup fails (EAI_FAIL / NO_RECOVERY) with one log line
  *             (also with no usable config).  No DNS packet either.
- * Families: AF_INET and AF_UNSPEC get the IPv4 fake, AF_INET6 the IPv6
- * fake; AF_INET6 with AI_V4MAPPED|AI_ALL gets both the IPv6 fake and
- * ::ffff:<IPv4 fake>.  AI_ADDRCONFIG is ignored for fakes (the proxy is
+ * Families: AF_INET gets the IPv4 fake, AF_INET6 the IPv6 fake, AF_UNSPEC
+ * both (IPv4 first, as a dual-stack name: programs that try the first
+ * address use IPv4, and curl -6 & co., which ask AF_UNSPEC and keep the
+ * IPv6 answers, still work); AF_INET6 with AI_V4MAPPED|AI_ALL gets the
+ * IPv6 fake and ::ffff:<IPv4 fake>.  AI_ADDRCONFIG is ignored (the proxy is
  * what connects).  Names that are not printable ASCII (e.g. AI_IDN input)
  * fail with EAI_NONAME rather than reach DNS.
  *
@@ -546,6 +548,11 @@ static int resolve_getaddrinfo(const char *node, const char *service,
 		if (rc < 0)
 			return resolve_eai(rc);
 		nips++;
+		/* AF_UNSPEC: a dual-stack answer, IPv4 first (programs such
+		 * as curl -6 ask AF_UNSPEC and keep the IPv6 ones) */
+		if (family == AF_UNSPEC &&
+		    fakedns_assign(node, AF_INET6, &ips[nips]) == 0)
+			nips++;
 	}
 	if (flags & AI_CANONNAME) {
 		char canon[FAKEDNS_NAME_MAX + 1];

@@ -232,8 +232,18 @@ EOS
 	[ "$OUT" = "hello from 127.0.0.1" ] || fail "curl via socksifyd: '$OUT' $ERR"
 	wait_for 50 grep -q "www.demo.test:$HTTP_PORT" "$SOCKSIFYD_LOG" ||
 		fail "socksifyd did not see the name: $(cat "$SOCKSIFYD_LOG")"
+	# IPv6: curl -6 takes the IPv6 fake address (fd53:6f63:6b73::/64)
+	run 0 "$SOCKSIFY" -p "socks5h://127.0.0.1:$SOCKSIFYD_PORT" \
+		curl -6 -s -m 10 -o "$TMP/body6" -w '%{remote_ip}' \
+		"http://www.demo.test:$HTTP_PORT/"
+	case $OUT in
+	fd53:6f63:6b73:*) ;;
+	*) fail "curl -6 via socksifyd connected to '$OUT' $ERR" ;;
+	esac
+	[ "$(cat "$TMP/body6")" = "hello from 127.0.0.1" ] ||
+		fail "curl -6 via socksifyd: '$(cat "$TMP/body6")'"
 	checked=$((checked + 1))
-	pass "curl -p socks5h:// via socksifyd, name resolved by the proxy"
+	pass "curl -p socks5h:// via socksifyd (IPv4 and IPv6 fakes), name resolved by the proxy"
 else
 	echo "SKIP part: socksifyd not built"
 fi

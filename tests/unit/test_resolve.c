@@ -277,23 +277,24 @@ static struct addrinfo hints_of(int family, int socktype, int protocol,
 START_TEST(gai_null_hints_fakes_v4)
 {
 	struct addrinfo *res = NULL, *ai;
-	int saved;
+	int saved, i;
 
 	errno = 1234;
 	ck_assert_int_eq(getaddrinfo("www.example.com", NULL, NULL, &res), 0);
 	saved = errno;
 	ck_assert_int_eq(saved, 1234);
 	ck_assert_int_eq(real_calls, 0);
-	/* glibc's shape: stream/TCP, datagram/UDP, raw */
-	ck_assert_int_eq(ai_count(res), 3);
+	/* glibc's shape: stream/TCP, datagram/UDP, raw; IPv4 then IPv6 */
+	ck_assert_int_eq(ai_count(res), 6);
 	ck_assert_int_eq(res->ai_socktype, SOCK_STREAM);
 	ck_assert_int_eq(res->ai_protocol, IPPROTO_TCP);
 	ck_assert_int_eq(res->ai_next->ai_socktype, SOCK_DGRAM);
 	ck_assert_int_eq(res->ai_next->ai_protocol, IPPROTO_UDP);
 	ck_assert_int_eq(res->ai_next->ai_next->ai_socktype, SOCK_RAW);
-	for (ai = res; ai; ai = ai->ai_next) {
-		ck_assert_int_eq(ai->ai_family, AF_INET);
-		ck_assert_str_eq(ai_text(ai), "198.18.0.1:0");
+	for (ai = res, i = 0; ai; ai = ai->ai_next, i++) {
+		ck_assert_int_eq(ai->ai_family, i < 3 ? AF_INET : AF_INET6);
+		ck_assert_str_eq(ai_text(ai), i < 3 ? "198.18.0.1:0"
+						    : "[fd53:6f63:6b73::1]:0");
 		ck_assert_ptr_null(ai->ai_canonname);
 	}
 	freeaddrinfo(res);
@@ -306,7 +307,7 @@ START_TEST(gai_service_numeric)
 
 	ck_assert_int_eq(getaddrinfo("www.example.com", "8080", NULL, &res), 0);
 	/* glibc lists raw too when the service is numeric */
-	ck_assert_int_eq(ai_count(res), 3);
+	ck_assert_int_eq(ai_count(res), 6);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:8080");
 	ck_assert_str_eq(ai_text(res->ai_next), "198.18.0.1:8080");
 	ck_assert_int_eq(res->ai_next->ai_next->ai_socktype, SOCK_RAW);
@@ -324,12 +325,13 @@ START_TEST(gai_service_named)
 	if (getservbyname("ssh", "tcp") == NULL ||
 	    getservbyname("ntp", "udp") == NULL)
 		return; /* no /etc/services (netbase): nothing to compare */
-	ck_assert_int_eq(getaddrinfo("a.example.com", "ssh", NULL, &res), 0);
+	h = hints_of(AF_INET, 0, 0, 0);
+	ck_assert_int_eq(getaddrinfo("a.example.com", "ssh", &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1); /* ssh is tcp only */
 	ck_assert_int_eq(res->ai_socktype, SOCK_STREAM);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:22");
 	freeaddrinfo(res);
-	ck_assert_int_eq(getaddrinfo("a.example.com", "ntp", NULL, &res), 0);
+	ck_assert_int_eq(getaddrinfo("a.example.com", "ntp", &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_int_eq(res->ai_socktype, SOCK_DGRAM);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:123");
@@ -356,23 +358,23 @@ START_TEST(gai_hints_narrow)
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_int_eq(res->ai_protocol, IPPROTO_TCP);
 	freeaddrinfo(res);
-	h = hints_of(AF_UNSPEC, 0, IPPROTO_UDP, 0);
+	h = hints_of(AF_INET, 0, IPPROTO_UDP, 0);
 	ck_assert_int_eq(getaddrinfo("x.example.com", "53", &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_int_eq(res->ai_socktype, SOCK_DGRAM);
 	freeaddrinfo(res);
-	h = hints_of(AF_UNSPEC, SOCK_RAW, 0, 0);
+	h = hints_of(AF_INET, SOCK_RAW, 0, 0);
 	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	freeaddrinfo(res);
 	ck_assert_int_eq(getaddrinfo("x.example.com", "80", &h, &res),
 			 EAI_SERVICE);
-	h = hints_of(AF_UNSPEC, SOCK_SEQPACKET, 0, 0);
+	h = hints_of(AF_INET, SOCK_SEQPACKET, 0, 0);
 	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_int_eq(res->ai_protocol, IPPROTO_SCTP);
 	freeaddrinfo(res);
-	h = hints_of(AF_UNSPEC, 0, 99, 0); /* any other protocol: raw */
+	h = hints_of(AF_INET, 0, 99, 0); /* any other protocol: raw */
 	ck_assert_int_eq(getaddrinfo("x.example.com", NULL, &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_int_eq(res->ai_socktype, SOCK_RAW);
@@ -414,6 +416,12 @@ START_TEST(gai_families)
 	ck_assert_str_eq(ai_text(res->ai_next), "[::ffff:198.18.0.1]:443");
 	freeaddrinfo(res);
 	h = hints_of(AF_UNSPEC, SOCK_STREAM, 0, 0);
+	ck_assert_int_eq(getaddrinfo("six.example.com", "443", &h, &res), 0);
+	ck_assert_int_eq(ai_count(res), 2);
+	ck_assert_str_eq(ai_text(res), "198.18.0.1:443");
+	ck_assert_str_eq(ai_text(res->ai_next), "[fd53:6f63:6b73::1]:443");
+	freeaddrinfo(res);
+	h = hints_of(AF_INET, SOCK_STREAM, 0, 0);
 	ck_assert_int_eq(getaddrinfo("six.example.com", "443", &h, &res), 0);
 	ck_assert_int_eq(ai_count(res), 1);
 	ck_assert_str_eq(ai_text(res), "198.18.0.1:443");
