@@ -58,13 +58,13 @@ static struct conf_parse *conf_cur;
 #define CONF_WHY_TO                                                           \
 	"expected a CIDR such as \"198.51.100.0/24\", an address, or a host " \
 	"name glob such as \"*.example.com\""
-#define CONF_WHY_PORTS                                                        \
-	"expected a port N, a range N-M or a comma list, with "              \
+#define CONF_WHY_PORTS                                          \
+	"expected a port N, a range N-M or a comma list, with " \
 	"1 <= N <= M <= 65535"
-#define CONF_WHY_TIME                                                         \
-	"expected a time window \"DAYS HH:MM-HH:MM\" such as "               \
+#define CONF_WHY_TIME                                          \
+	"expected a time window \"DAYS HH:MM-HH:MM\" such as " \
 	"\"Mon-Fri 08:00-18:00\" or \"Sat,Sun 00:00-24:00\""
-#define CONF_WHY_VIA_MIX                                                      \
+#define CONF_WHY_VIA_MIX \
 	"\"direct\" and \"deny\" cannot be combined with other entries"
 
 static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
@@ -136,8 +136,9 @@ conf_cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 		const char *key = va_arg(ap, const char *);
 		bool top = strcmp(cfg->name, "root") == 0;
 
-		conf_err(p, line, "unknown key '%.64s'%s%s (expected one of: %s)",
-			 key, top ? "" : " in ", top ? "" : cfg->name,
+		conf_err(p, line,
+			 "unknown key '%.64s'%s%s (expected one of: %s)", key,
+			 top ? "" : " in ", top ? "" : cfg->name,
 			 conf_keys_of(cfg));
 		return;
 	}
@@ -155,9 +156,8 @@ conf_cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 
 /* ---- line bookkeeping ---------------------------------------------- */
 
-static struct conf_line *conf_line_find(struct conf_parse *p,
-					const cfg_t *sec, const char *key,
-					unsigned int idx)
+static struct conf_line *conf_line_find(struct conf_parse *p, const cfg_t *sec,
+					const char *key, unsigned int idx)
 {
 	size_t i;
 
@@ -205,8 +205,8 @@ static int conf_sec_line(struct conf_parse *p, const cfg_t *sec)
 }
 
 /* Line of value @idx of @key in @sec, else of the section. */
-static int conf_line_of(struct conf_parse *p, const cfg_t *sec,
-			const char *key, unsigned int idx)
+static int conf_line_of(struct conf_parse *p, const cfg_t *sec, const char *key,
+			unsigned int idx)
 {
 	struct conf_line *l = conf_line_find(p, sec, key, idx);
 
@@ -378,8 +378,8 @@ static const char *conf_user_parse(const char *s, struct conf_user *u)
 /* Three-letter day name, case-insensitive; advances *@s.  0 = Sunday. */
 static int conf_day(const char **s)
 {
-	static const char days[7][4] = { "sun", "mon", "tue", "wed",
-					 "thu", "fri", "sat" };
+	static const char days[7][4] = {"sun", "mon", "tue", "wed",
+					"thu", "fri", "sat"};
 	int d;
 
 	for (d = 0; d < 7; d++) {
@@ -561,8 +561,8 @@ static int conf_check_log(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
-static int conf_check_resolve(struct conf_parse *p, cfg_t *sec,
-			      cfg_opt_t *opt, unsigned int idx, const char *v)
+static int conf_check_resolve(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
 {
 	enum conf_resolve r;
 	const char *why = conf_resolve_parse(v, &r);
@@ -604,8 +604,8 @@ static int conf_check_url(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	return 0;
 }
 
-static int conf_check_username(struct conf_parse *p, cfg_t *sec,
-			       cfg_opt_t *opt, unsigned int idx, const char *v)
+static int conf_check_username(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			       unsigned int idx, const char *v)
 {
 	size_t n = strlen(v);
 
@@ -615,8 +615,8 @@ static int conf_check_username(struct conf_parse *p, cfg_t *sec,
 	return 0;
 }
 
-static int conf_check_password(struct conf_parse *p, cfg_t *sec,
-			       cfg_opt_t *opt, unsigned int idx, const char *v)
+static int conf_check_password(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			       unsigned int idx, const char *v)
 {
 	if (strlen(v) > 255)
 		return conf_err(p, sec->line,
@@ -680,8 +680,8 @@ static int conf_check_ports(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
-static int conf_check_command(struct conf_parse *p, cfg_t *sec,
-			      cfg_opt_t *opt, unsigned int idx, const char *v)
+static int conf_check_command(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
 {
 	unsigned int bit;
 	const char *why = conf_command_parse(v, &bit);
@@ -689,8 +689,8 @@ static int conf_check_command(struct conf_parse *p, cfg_t *sec,
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
-static int conf_check_program(struct conf_parse *p, cfg_t *sec,
-			      cfg_opt_t *opt, unsigned int idx, const char *v)
+static int conf_check_program(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
 {
 	const char *why = conf_program_parse(v);
 
@@ -725,7 +725,8 @@ static int conf_check_via(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	if (idx >= CONF_VIA_MAX)
 		return conf_bad(p, sec, opt, v,
 				"too many proxies (at most 8 in a route)");
-	if (idx > 0 && (conf_via_keyword(v) || (first && conf_via_keyword(first))))
+	if (idx > 0 &&
+	    (conf_via_keyword(v) || (first && conf_via_keyword(first))))
 		return conf_bad(p, sec, opt, v, CONF_WHY_VIA_MIX);
 	if (!conf_via_keyword(v) && !conf_name_ok(v))
 		return conf_bad(p, sec, opt, v,
@@ -740,22 +741,22 @@ struct conf_key {
 };
 
 static const struct conf_key conf_key_checks[] = {
-	{ "root", "log", conf_check_log },
-	{ "root", "resolve", conf_check_resolve },
-	{ "root", "fake_network", conf_check_fake4 },
-	{ "root", "fake_network6", conf_check_fake6 },
-	{ "proxy", "url", conf_check_url },
-	{ "proxy", "username", conf_check_username },
-	{ "proxy", "password", conf_check_password },
-	{ "proxy", "method", conf_check_method },
-	{ "proxy", "gssapi_service", conf_check_gssapi },
-	{ "route", "to", conf_check_to },
-	{ "route", "ports", conf_check_ports },
-	{ "route", "command", conf_check_command },
-	{ "route", "program", conf_check_program },
-	{ "route", "user", conf_check_user },
-	{ "route", "time", conf_check_time },
-	{ "route", "via", conf_check_via },
+	{"root", "log", conf_check_log},
+	{"root", "resolve", conf_check_resolve},
+	{"root", "fake_network", conf_check_fake4},
+	{"root", "fake_network6", conf_check_fake6},
+	{"proxy", "url", conf_check_url},
+	{"proxy", "username", conf_check_username},
+	{"proxy", "password", conf_check_password},
+	{"proxy", "method", conf_check_method},
+	{"proxy", "gssapi_service", conf_check_gssapi},
+	{"route", "to", conf_check_to},
+	{"route", "ports", conf_check_ports},
+	{"route", "command", conf_check_command},
+	{"route", "program", conf_check_program},
+	{"route", "user", conf_check_user},
+	{"route", "time", conf_check_time},
+	{"route", "via", conf_check_via},
 };
 
 /* Records the value's line (and its section's), then checks the value. */
@@ -829,6 +830,11 @@ static bool conf_empty_list(cfg_t *sec, const char *key)
 	return o && (o->flags & CFGF_MODIFIED) && cfg_opt_size(o) == 0;
 }
 
+/*
+ * Section validator, run by libconfuse at the closing brace of each proxy:
+ * a valid name, a url, and credentials/methods that fit the scheme.
+ * Returns 0, or -1 after reporting (libconfuse then stops).
+ */
 static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 {
 	struct conf_parse *p = conf_cur;
@@ -862,8 +868,8 @@ static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &u, &why) != 0)
 		return conf_err(p, conf_line_of(p, sec, "url", 0),
 				"bad url: %s", why ? why : "not a proxy URL");
-	socks4 = u.scheme == NET_SCHEME_SOCKS4 ||
-		 u.scheme == NET_SCHEME_SOCKS4A;
+	socks4 =
+		u.scheme == NET_SCHEME_SOCKS4 || u.scheme == NET_SCHEME_SOCKS4A;
 	if (socks4 && cfg_size(sec, "password") > 0)
 		return conf_err(p, conf_line_of(p, sec, "password", 0),
 				"proxy \"%s\": socks4 has no password (only a "
@@ -887,10 +893,14 @@ static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * Section validator for each route: via present and not empty, no list
+ * written as an empty {}.  Returns 0, or -1 after reporting.
+ */
 static int conf_check_route(cfg_t *parent, cfg_opt_t *opt)
 {
-	static const char *const lists[] = { "to",   "ports", "command",
-					     "user", "time" };
+	static const char *const lists[] = {"to", "ports", "command", "user",
+					    "time"};
 	struct conf_parse *p = conf_cur;
 	cfg_t *sec;
 	size_t i;
@@ -927,8 +937,7 @@ static cfg_opt_t conf_proxy_opts[] = {
 	CFG_STR_LIST_CB("method", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_CB("gssapi_service", CONF_DEFAULT_GSSAPI_SERVICE, CFGF_NONE,
 		   conf_cb_str),
-	CFG_END()
-};
+	CFG_END()};
 
 static cfg_opt_t conf_route_opts[] = {
 	CFG_STR_LIST_CB("to", NULL, CFGF_NODEFAULT, conf_cb_str),
@@ -938,8 +947,7 @@ static cfg_opt_t conf_route_opts[] = {
 	CFG_STR_LIST_CB("user", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_LIST_CB("time", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_LIST_CB("via", NULL, CFGF_NODEFAULT, conf_cb_str),
-	CFG_END()
-};
+	CFG_END()};
 
 static cfg_opt_t conf_root_opts[] = {
 	CFG_INT_CB("debug", 0, CFGF_NONE, conf_cb_int),
@@ -953,8 +961,7 @@ static cfg_opt_t conf_root_opts[] = {
 	CFG_SEC("proxy", conf_proxy_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("route", conf_route_opts, CFGF_MULTI),
-	CFG_END()
-};
+	CFG_END()};
 
 /* ---- compiling the tree ---------------------------------------------- */
 
@@ -991,6 +998,8 @@ static void conf_proxy_creds(struct conf_proxy *px)
 	}
 }
 
+/* One checked proxy section into @px: URL, effective credentials (URL,
+ * then the keys), methods or their default, GSS-API service.  0 or -1. */
 static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
 			      struct conf_proxy *px)
 {
@@ -1022,10 +1031,9 @@ static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
 			why = conf_method_parse(cfg_getnstr(sec, "method", i),
 						&px->methods[i]);
 			if (why)
-				return conf_err(p,
-						conf_line_of(p, sec, "method",
-							     i),
-						"bad method: %s", why);
+				return conf_err(
+					p, conf_line_of(p, sec, "method", i),
+					"bad method: %s", why);
 		}
 		px->nmethods = (uint8_t)i;
 	}
@@ -1045,6 +1053,9 @@ static const struct conf_proxy *conf_find_proxy(const struct conf *c,
 	return NULL;
 }
 
+/* via: a keyword, or proxy names resolved against @c's proxies (the whole
+ * file is read by now, so order does not matter).  0 or -1 naming the line
+ * of an unknown name. */
 static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 			  const struct conf *c, struct conf_route *r)
 {
@@ -1065,16 +1076,19 @@ static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 		const struct conf_proxy *px = conf_find_proxy(c, name);
 
 		if (!px)
-			return conf_err(p, conf_line_of(p, sec, "via", i),
-					"unknown proxy '%.64s' in via (expected "
-					"\"direct\", \"deny\" or the name of a "
-					"proxy section)",
-					name);
+			return conf_err(
+				p, conf_line_of(p, sec, "via", i),
+				"unknown proxy '%.64s' in via (expected "
+				"\"direct\", \"deny\" or the name of a "
+				"proxy section)",
+				name);
 		r->proxies[r->nproxies++] = px;
 	}
 	return 0;
 }
 
+/* One checked route section into @r (arrays allocated; conf_free() frees
+ * them even when this fails half way).  0 or -1. */
 static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
 			      const struct conf *c, struct conf_route *r)
 {
@@ -1163,8 +1177,8 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
 	if (!why)
-		why = conf_fake_parse(cfg_getstr(root, "fake_network"),
-				      AF_INET, &c->fake_network);
+		why = conf_fake_parse(cfg_getstr(root, "fake_network"), AF_INET,
+				      &c->fake_network);
 	if (!why)
 		why = conf_fake_parse(cfg_getstr(root, "fake_network6"),
 				      AF_INET6, &c->fake_network6);
@@ -1250,12 +1264,12 @@ static int conf_prescan(struct conf_parse *p, char *buf)
 						"unterminated string: the "
 						"quote is never closed");
 			s++;
-		} else if (ch == '#' ||
-			   (ch == '/' && s[1] == '/' &&
-			    conf_token_start(buf, s))) {
+		} else if (ch == '#' || (ch == '/' && s[1] == '/' &&
+					 conf_token_start(buf, s))) {
 			while (*s && *s != '\n')
 				*s++ = ' ';
-		} else if (ch == '/' && s[1] == '*' && conf_token_start(buf, s)) {
+		} else if (ch == '/' && s[1] == '*' &&
+			   conf_token_start(buf, s)) {
 			int start = line;
 
 			*s++ = ' ';
@@ -1459,8 +1473,7 @@ static int conf_add_target(struct conf_route *r, const char *s)
  * One-proxy mode (SPEC section 2): see conf.h.  Builds the structure
  * directly; no libconfuse involved.
  */
-int conf_from_url(const char *url, struct conf **out, char *err,
-		  size_t errlen)
+int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 {
 	struct conf_parse p;
 	struct conf_proxy *px;
@@ -1524,8 +1537,8 @@ int conf_from_url(const char *url, struct conf **out, char *err,
 		conf_err(&p, 0, "out of memory");
 		goto fail;
 	}
-	if (conf_add_target(r, "127.0.0.0/8") || conf_add_target(r, "::1/128") ||
-	    conf_add_target(r, "localhost")) {
+	if (conf_add_target(r, "127.0.0.0/8") ||
+	    conf_add_target(r, "::1/128") || conf_add_target(r, "localhost")) {
 		conf_err(&p, 0, "internal error: loopback targets");
 		goto fail;
 	}

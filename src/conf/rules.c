@@ -15,8 +15,8 @@
 /* v4-mapped v6 (::ffff:a.b.c.d) -> AF_INET; callers normally did this. */
 static void rules_normalise(const struct net_ip *in, struct net_ip *out)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
-					    0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff};
 
 	*out = *in;
 	if (in->family == AF_INET6 && memcmp(in->b, mapped, 12) == 0) {
@@ -160,6 +160,10 @@ static bool rules_route(const struct conf_route *r, const struct rule_query *q,
  *    time-conditioned routes do not match.
  *  - The action is the route's via: RULE_DIRECT, RULE_DENY, or RULE_PROXY
  *    with r->proxies / r->nproxies in the order to try.
+ *  - Because unknown facts hold, a name-only query with port 0 meets a deny
+ *    route limited to some ports (`ports = "25" via = deny`).  Resolvers
+ *    that want "where would this name go" pass such routes over themselves
+ *    (hook_resolve.c does); rules_match() reports the first match as is.
  * Pure; @r is always filled.  Returns r->action.
  */
 enum rule_action rules_match(const struct conf *c, const struct rule_query *q,

@@ -41,15 +41,14 @@ static struct conf *load_text(const char *text)
 {
 	struct conf *c = NULL;
 
-	ck_assert_msg(conf_load_buf(text, "t.conf", &c, errbuf,
-				    sizeof(errbuf)) == 0,
-		      "%s", errbuf);
+	ck_assert_msg(
+		conf_load_buf(text, "t.conf", &c, errbuf, sizeof(errbuf)) == 0,
+		"%s", errbuf);
 	ck_assert_ptr_nonnull(c);
 	return c;
 }
 
-static void assert_cidr(const struct net_cidr *c, const char *addr,
-			int prefix)
+static void assert_cidr(const struct net_cidr *c, const char *addr, int prefix)
 {
 	char buf[64];
 
@@ -224,7 +223,7 @@ START_TEST(test_ipv6)
 	ck_assert_int_eq(auth->url.hp.port, 1081);
 	ck_assert(auth->has_user);
 	ck_assert(auth->has_pass);
-	ck_assert_str_eq(auth->username, "us@er"); /* from the URL */
+	ck_assert_str_eq(auth->username, "us@er");    /* from the URL */
 	ck_assert_str_eq(auth->password, "override"); /* the key wins */
 	ck_assert_str_eq(auth->url.pass, "p:ss");
 	ck_assert(auth->methods_set);
@@ -278,7 +277,7 @@ START_TEST(test_globs)
 	ck_assert_uint_eq(r->times[1].days, 0x3e);
 	ck_assert_uint_eq(r->times[1].start, 22 * 60);
 	ck_assert_uint_eq(r->times[1].end, 6 * 60); /* wraps */
-	ck_assert_uint_eq(r->times[2].days, 0x7f); /* no days: every day */
+	ck_assert_uint_eq(r->times[2].days, 0x7f);  /* no days: every day */
 	ck_assert_uint_eq(r->times[2].start, 12 * 60);
 	ck_assert_uint_eq(r->times[2].end, 13 * 60);
 	ck_assert_int_eq(r->ports.n, 4); /* 80, 443, 8000-8099, 9000 */
@@ -298,10 +297,14 @@ START_TEST(test_sample_conf_parses)
 {
 	struct conf *c = NULL;
 
-	ck_assert_msg(conf_load_file(SAMPLE_CONF, &c, errbuf,
-				     sizeof(errbuf)) == 0,
+	ck_assert_msg(conf_load_file(SAMPLE_CONF, &c, errbuf, sizeof(errbuf)) ==
+			      0,
 		      "%s", errbuf);
-	ck_assert_uint_ge(c->nroutes, 1);
+	ck_assert_uint_eq(c->nproxies, 2);
+	ck_assert_uint_eq(c->nroutes, 6);
+	ck_assert_str_eq(c->proxies[0].name, "corp");
+	ck_assert_uint_eq(c->routes[4].ntimes, 1);
+	ck_assert_int_eq(c->routes[5].via, CONF_VIA_PROXY);
 	conf_free(c);
 }
 END_TEST
@@ -315,59 +318,58 @@ struct bad_case {
 };
 
 static const struct bad_case bad_files[] = {
-	{ "bad-unknown-key.conf", 2,
-	  "unknown key 'colour' (expected one of: debug, log" },
-	{ "bad-unknown-route-key.conf", 3,
-	  "unknown key 'destination' in route (expected one of: to, ports" },
-	{ "bad-cidr.conf", 3,
-	  "bad to \"198.51.100.0/33\": expected a CIDR" },
-	{ "bad-glob.conf", 1, "bad to \"*.exa mple.com\": expected a CIDR" },
-	{ "bad-address.conf", 2, "bad to \"10.0.0.256\"" },
-	{ "bad-url.conf", 2, "bad url: " },
-	{ "bad-unknown-proxy.conf", 5, "unknown proxy 'backup' in via" },
-	{ "bad-via-mixed.conf", 3,
-	  "bad via \"direct\": \"direct\" and \"deny\" cannot be combined" },
-	{ "bad-via-empty.conf", 1, "via is an empty list" },
-	{ "bad-via-missing.conf", 1, "route without via" },
-	{ "bad-ports.conf", 3,
-	  "bad ports \"70000\": expected a port N, a range N-M" },
-	{ "bad-ports-zero.conf", 1, "bad ports \"0-10\"" },
-	{ "bad-command.conf", 2,
-	  "bad command \"listen\": unknown command, expected connect, bind "
-	  "or udp" },
-	{ "bad-method.conf", 3,
-	  "bad method \"kerberos\": unknown method, expected none, username "
-	  "or gssapi" },
-	{ "bad-time.conf", 3,
-	  "bad time \"Sat 08:00-25:00\": expected a time window" },
-	{ "bad-time-day.conf", 1, "bad time \"Mo-Fr 08:00-18:00\"" },
-	{ "bad-time-empty.conf", 1, "empty time window" },
-	{ "bad-dup-proxy.conf", 3, "duplicate proxy name 'corp'" },
-	{ "bad-fake-v6.conf", 1,
-	  "bad fake_network \"fd00::/64\": expected an IPv4 network" },
-	{ "bad-fake6-v4.conf", 2,
-	  "bad fake_network6 \"10.0.0.0/8\": expected an IPv6 network" },
-	{ "bad-fake-loopback.conf", 1, "must not overlap the loopback" },
-	{ "bad-timeout-zero.conf", 2,
-	  "bad timeout \"0\": expected a number of seconds from 1 to 3600" },
-	{ "bad-timeout-neg.conf", 1, "bad timeout \"-5\"" },
-	{ "bad-timeout-text.conf", 1, "bad timeout \"ten\"" },
-	{ "bad-debug.conf", 1, "bad debug \"9\": expected a level from 0 to 3" },
-	{ "bad-resolve.conf", 1,
-	  "bad resolve \"sometimes\": expected \"remote\" or \"local\"" },
-	{ "bad-log.conf", 1,
-	  "expected \"stderr\", \"syslog\" or an absolute file path" },
-	{ "bad-user.conf", 2,
-	  "bad user \"uid:abc\": expected a user name or uid:N" },
-	{ "bad-user-numeric.conf", 1, "uid:N for a numeric user id" },
-	{ "bad-program.conf", 1, "bad program \"/usr/bin/curl\"" },
-	{ "bad-missing-url.conf", 1, "proxy \"corp\" has no url" },
-	{ "bad-reserved-name.conf", 1, "\"direct\" and \"deny\" are reserved" },
-	{ "bad-socks4-password.conf", 4, "socks4 has no password" },
-	{ "bad-too-many-via.conf", 2, "too many proxies (at most 8" },
-	{ "bad-empty-to.conf", 1, "to is an empty list" },
-	{ "bad-syntax.conf", 1, "missing '}': this '{' is never closed" },
-	{ "bad-password-only.conf", 3, "password without username" },
+	{"bad-unknown-key.conf", 2,
+	 "unknown key 'colour' (expected one of: debug, log"},
+	{"bad-unknown-route-key.conf", 3,
+	 "unknown key 'destination' in route (expected one of: to, ports"},
+	{"bad-cidr.conf", 3, "bad to \"198.51.100.0/33\": expected a CIDR"},
+	{"bad-glob.conf", 1, "bad to \"*.exa mple.com\": expected a CIDR"},
+	{"bad-address.conf", 2, "bad to \"10.0.0.256\""},
+	{"bad-url.conf", 2, "bad url: "},
+	{"bad-unknown-proxy.conf", 5, "unknown proxy 'backup' in via"},
+	{"bad-via-mixed.conf", 3,
+	 "bad via \"direct\": \"direct\" and \"deny\" cannot be combined"},
+	{"bad-via-empty.conf", 1, "via is an empty list"},
+	{"bad-via-missing.conf", 1, "route without via"},
+	{"bad-ports.conf", 3,
+	 "bad ports \"70000\": expected a port N, a range N-M"},
+	{"bad-ports-zero.conf", 1, "bad ports \"0-10\""},
+	{"bad-command.conf", 2,
+	 "bad command \"listen\": unknown command, expected connect, bind "
+	 "or udp"},
+	{"bad-method.conf", 3,
+	 "bad method \"kerberos\": unknown method, expected none, username "
+	 "or gssapi"},
+	{"bad-time.conf", 3,
+	 "bad time \"Sat 08:00-25:00\": expected a time window"},
+	{"bad-time-day.conf", 1, "bad time \"Mo-Fr 08:00-18:00\""},
+	{"bad-time-empty.conf", 1, "empty time window"},
+	{"bad-dup-proxy.conf", 3, "duplicate proxy name 'corp'"},
+	{"bad-fake-v6.conf", 1,
+	 "bad fake_network \"fd00::/64\": expected an IPv4 network"},
+	{"bad-fake6-v4.conf", 2,
+	 "bad fake_network6 \"10.0.0.0/8\": expected an IPv6 network"},
+	{"bad-fake-loopback.conf", 1, "must not overlap the loopback"},
+	{"bad-timeout-zero.conf", 2,
+	 "bad timeout \"0\": expected a number of seconds from 1 to 3600"},
+	{"bad-timeout-neg.conf", 1, "bad timeout \"-5\""},
+	{"bad-timeout-text.conf", 1, "bad timeout \"ten\""},
+	{"bad-debug.conf", 1, "bad debug \"9\": expected a level from 0 to 3"},
+	{"bad-resolve.conf", 1,
+	 "bad resolve \"sometimes\": expected \"remote\" or \"local\""},
+	{"bad-log.conf", 1,
+	 "expected \"stderr\", \"syslog\" or an absolute file path"},
+	{"bad-user.conf", 2,
+	 "bad user \"uid:abc\": expected a user name or uid:N"},
+	{"bad-user-numeric.conf", 1, "uid:N for a numeric user id"},
+	{"bad-program.conf", 1, "bad program \"/usr/bin/curl\""},
+	{"bad-missing-url.conf", 1, "proxy \"corp\" has no url"},
+	{"bad-reserved-name.conf", 1, "\"direct\" and \"deny\" are reserved"},
+	{"bad-socks4-password.conf", 4, "socks4 has no password"},
+	{"bad-too-many-via.conf", 2, "too many proxies (at most 8"},
+	{"bad-empty-to.conf", 1, "to is an empty list"},
+	{"bad-syntax.conf", 1, "missing '}': this '{' is never closed"},
+	{"bad-password-only.conf", 3, "password without username"},
 };
 
 START_TEST(test_bad_fixture)
@@ -393,10 +395,11 @@ START_TEST(test_bad_fixture_never_echoes_secrets)
 {
 	struct conf *c = NULL;
 
-	ck_assert_int_eq(conf_load_buf("proxy \"p\" {\n url = "
-				       "\"socks9://u:hunter2@198.51.100.1\"\n}\n",
-				       "t.conf", &c, errbuf, sizeof(errbuf)),
-			 -1);
+	ck_assert_int_eq(
+		conf_load_buf("proxy \"p\" {\n url = "
+			      "\"socks9://u:hunter2@198.51.100.1\"\n}\n",
+			      "t.conf", &c, errbuf, sizeof(errbuf)),
+		-1);
 	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:2: bad url"));
 	ck_assert_ptr_null(strstr(errbuf, "hunter2"));
 }
@@ -419,9 +422,8 @@ START_TEST(test_directory)
 {
 	struct conf *c = NULL;
 
-	ck_assert_int_eq(conf_load_file(FIXTURES_DIR, &c, errbuf,
-					sizeof(errbuf)),
-			 -1);
+	ck_assert_int_eq(
+		conf_load_file(FIXTURES_DIR, &c, errbuf, sizeof(errbuf)), -1);
 	ck_assert_ptr_nonnull(strstr(errbuf, FIXTURES_DIR ": cannot read: "));
 }
 END_TEST
@@ -454,68 +456,71 @@ struct buf_case {
 };
 
 static const struct buf_case bad_bufs[] = {
-	{ "route { via = \"direct\" }\nroute { via = \"nope\" }\n", 2,
-	  "unknown proxy 'nope'" },
-	{ "timeout = 10\ntimeout = 0\n", 2, "bad timeout \"0\"" },
-	{ "proxy \"a b\" { url = \"socks5://198.51.100.1\" }\n", 1,
-	  "bad proxy name \"a b\"" },
-	{ "proxy \"p\" {\n url = \"socks4://198.51.100.1\"\n"
-	  " method = \"none\"\n}\n",
-	  3, "method applies to socks5 proxies only" },
-	{ "proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
-	  "method = { \"none\",\n\"none\" } }\n",
-	  3, "bad method \"none\": listed twice" },
-	{ "proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
-	  "gssapi_service = \"rc md\" }\n",
-	  2, "bad gssapi_service \"rc md\"" },
-	{ "route { command = {} via = \"direct\" }\n", 1,
-	  "command is an empty list" },
-	{ "\nproxy \"p\" { url = \"socks5://198.51.100.1\" method = {} }\n", 2,
-	  "method is an empty list" },
-	{ "proxy \"p\" { url = \"socks5://198.51.100.1\" username = \"\" }\n",
-	  1, "bad username: expected 1 to 255 bytes" },
-	{ "route {\n via = \"direct\"\n}\n}\n", 4, "unexpected closing brace" },
-	{ "route {\n to = \"0.0.0.0/0\" via = \"direct\"\n user = \"-x\" }\n",
-	  3, "bad user \"-x\"" },
-	{ "route { time = \"Mon-Fri 24:00-06:00\" via = \"direct\" }\n", 1,
-	  "cannot start at 24:00" },
-	{ "route { time = \"Mon-Fri 08:60-09:00\" via = \"direct\" }\n", 1,
-	  "expected a time window" },
-	{ "route { time = \"Mon,Fri08:00-09:00\" via = \"direct\" }\n", 1,
-	  "expected a time window" },
-	{ "route { time = \"Mon 8:00-9:00 x\" via = \"direct\" }\n", 1,
-	  "expected a time window" },
-	{ "route { to = \"198.51.100.1:80\" via = \"direct\" }\n", 1,
-	  "bad to \"198.51.100.1:80\"" },
-	{ "route { via = { \"deny\", \"deny\" } }\n", 1, "cannot be combined" },
-	{ "route { via = \"bad name!\" }\n", 1,
-	  "expected \"direct\", \"deny\" or proxy names" },
-	{ "log = \"syslog\"\nresolve = remote\ndebug = x\n", 3,
-	  "bad debug \"x\"" },
-	{ "route { program = \"\" via = \"direct\" }\n", 1, "bad program" },
-	{ "proxy \"p\" { url = \"socks5://198.51.100.1\" }\n"
-	  "proxy \"q\" { url = \"socks5://198.51.100.2\" }\n"
-	  "route { via = { \"p\", \"q\", \"r\" } }\n",
-	  3, "unknown proxy 'r'" },
-	{ "fake_network6 = \"::1/120\"\n", 1, "must not overlap the loopback" },
+	{"route { via = \"direct\" }\nroute { via = \"nope\" }\n", 2,
+	 "unknown proxy 'nope'"},
+	{"timeout = 10\ntimeout = 0\n", 2, "bad timeout \"0\""},
+	{"proxy \"a b\" { url = \"socks5://198.51.100.1\" }\n", 1,
+	 "bad proxy name \"a b\""},
+	{"proxy \"p\" {\n url = \"socks4://198.51.100.1\"\n"
+	 " method = \"none\"\n}\n",
+	 3, "method applies to socks5 proxies only"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
+	 "method = { \"none\",\n\"none\" } }\n",
+	 3, "bad method \"none\": listed twice"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
+	 "gssapi_service = \"rc md\" }\n",
+	 2, "bad gssapi_service \"rc md\""},
+	{"route { command = {} via = \"direct\" }\n", 1,
+	 "command is an empty list"},
+	{"\nproxy \"p\" { url = \"socks5://198.51.100.1\" method = {} }\n", 2,
+	 "method is an empty list"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\" username = \"\" }\n", 1,
+	 "bad username: expected 1 to 255 bytes"},
+	{"route {\n via = \"direct\"\n}\n}\n", 4, "unexpected closing brace"},
+	{"route {\n to = \"0.0.0.0/0\" via = \"direct\"\n user = \"-x\" }\n", 3,
+	 "bad user \"-x\""},
+	{"route { time = \"Mon-Fri 24:00-06:00\" via = \"direct\" }\n", 1,
+	 "cannot start at 24:00"},
+	{"route { time = \"Mon-Fri 08:60-09:00\" via = \"direct\" }\n", 1,
+	 "expected a time window"},
+	{"route { time = \"Mon,Fri08:00-09:00\" via = \"direct\" }\n", 1,
+	 "expected a time window"},
+	{"route { time = \"Mon 8:00-9:00 x\" via = \"direct\" }\n", 1,
+	 "expected a time window"},
+	{"route { to = \"198.51.100.1:80\" via = \"direct\" }\n", 1,
+	 "bad to \"198.51.100.1:80\""},
+	{"route { via = { \"deny\", \"deny\" } }\n", 1, "cannot be combined"},
+	{"route { via = \"bad name!\" }\n", 1,
+	 "expected \"direct\", \"deny\" or proxy names"},
+	{"log = \"syslog\"\nresolve = remote\ndebug = x\n", 3,
+	 "bad debug \"x\""},
+	{"route { program = \"\" via = \"direct\" }\n", 1, "bad program"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\" }\n"
+	 "proxy \"q\" { url = \"socks5://198.51.100.2\" }\n"
+	 "route { via = { \"p\", \"q\", \"r\" } }\n",
+	 3, "unknown proxy 'r'"},
+	{"fake_network6 = \"::1/120\"\n", 1, "must not overlap the loopback"},
+	{"route {}\n", 1, "route without via"},
+	{"\nroute {\n}\n", 3, "route without via"}, /* empty: its end */
+	{"log = \"/var/\\\nlog\"\ntimeout = 0\n", 3, "bad timeout"},
 	/* comments never shift line numbers (libconfuse 3.3 would) */
-	{ "# one\n# two\n// three\n/* four\n five */\ntimeout = 0\n", 6,
-	  "bad timeout" },
-	{ "route {\n to = { \"10.0.0.0/8\", # a comment in a list\n"
-	  " \"10.0.0.0/99\" } via = \"direct\" }\n",
-	  3, "bad to \"10.0.0.0/99\"" },
-	{ "debug = 1\nlog = \"/tmp/a\n", 2,
-	  "unterminated string: the quote is never closed" },
-	{ "debug = 1\n/* never\nclosed\n", 2, "unterminated comment" },
-	{ "route {\n to = {\n \"10.0.0.0/8\"\n via = \"direct\"\n}\n", 1,
-	  "missing '}'" },
-	{ "debug = 1 /* a */ timeout = 'x'\n", 1, "bad timeout \"x\"" },
-	{ "fake_network6 = \"fd00::/127\"\n", 1, "between /8 and /126" },
-	{ "fake_network = \"10.0.0.0/31\"\n", 1, "between /8 and /30" },
-	{ "route \"titled\" { via = \"direct\" }\n", 1,
-	  "missing opening brace for section 'route'" },
-	{ "proxy { url = \"socks5://198.51.100.1\" }\n", 1,
-	  "missing title for section 'proxy'" },
+	{"# one\n# two\n// three\n/* four\n five */\ntimeout = 0\n", 6,
+	 "bad timeout"},
+	{"route {\n to = { \"10.0.0.0/8\", # a comment in a list\n"
+	 " \"10.0.0.0/99\" } via = \"direct\" }\n",
+	 3, "bad to \"10.0.0.0/99\""},
+	{"debug = 1\nlog = \"/tmp/a\n", 2,
+	 "unterminated string: the quote is never closed"},
+	{"debug = 1\n/* never\nclosed\n", 2, "unterminated comment"},
+	{"route {\n to = {\n \"10.0.0.0/8\"\n via = \"direct\"\n}\n", 1,
+	 "missing '}'"},
+	{"debug = 1 /* a */ timeout = 'x'\n", 1, "bad timeout \"x\""},
+	{"fake_network6 = \"fd00::/127\"\n", 1, "between /8 and /126"},
+	{"fake_network = \"10.0.0.0/31\"\n", 1, "between /8 and /30"},
+	{"route \"titled\" { via = \"direct\" }\n", 1,
+	 "missing opening brace for section 'route'"},
+	{"proxy { url = \"socks5://198.51.100.1\" }\n", 1,
+	 "missing title for section 'proxy'"},
 };
 
 START_TEST(test_bad_buf)
@@ -544,15 +549,15 @@ START_TEST(test_too_many_port_ranges)
 	struct conf *c = NULL;
 	int i;
 
-	n += (size_t)snprintf(text + n, sizeof(text) - n, "route {\n ports = { ");
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+			      "route {\n ports = { ");
 	for (i = 1; i <= 32; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "\"%d\", ",
 				      i * 10);
 	n += (size_t)snprintf(text + n, sizeof(text) - n,
 			      "\n\"1000\" }\n via = \"direct\" }\n");
-	ck_assert_int_eq(conf_load_buf(text, "t.conf", &c, errbuf,
-				       sizeof(errbuf)),
-			 -1);
+	ck_assert_int_eq(
+		conf_load_buf(text, "t.conf", &c, errbuf, sizeof(errbuf)), -1);
 	ck_assert_msg(strstr(errbuf, "t.conf:3: bad ports \"1000\": too many "
 				     "port ranges") != NULL,
 		      "%s", errbuf);
@@ -570,9 +575,8 @@ START_TEST(test_long_username)
 		 "proxy \"p\" {\n url = \"socks5://198.51.100.1\"\n"
 		 " username = \"%s\"\n}\n",
 		 user);
-	ck_assert_int_eq(conf_load_buf(text, "t.conf", &c, errbuf,
-				       sizeof(errbuf)),
-			 -1);
+	ck_assert_int_eq(
+		conf_load_buf(text, "t.conf", &c, errbuf, sizeof(errbuf)), -1);
 	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:3: bad username"));
 	user[255] = '\0';
 	snprintf(text, sizeof(text),
@@ -582,6 +586,61 @@ START_TEST(test_long_username)
 	c = load_text(text);
 	ck_assert_uint_eq(strlen(c->proxies[0].username), 255);
 	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_long_password)
+{
+	char text[700], pw[300];
+	struct conf *c = NULL;
+
+	memset(pw, 'p', 256);
+	pw[256] = '\0';
+	snprintf(text, sizeof(text),
+		 "proxy \"p\" {\n url = \"socks5://198.51.100.1\"\n"
+		 " username = u\n password = \"%s\"\n}\n",
+		 pw);
+	ck_assert_int_eq(
+		conf_load_buf(text, "t.conf", &c, errbuf, sizeof(errbuf)), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:4: bad password"));
+	ck_assert_ptr_null(strstr(errbuf, "pppp"));
+}
+END_TEST
+
+START_TEST(test_file_too_large)
+{
+	char path[] = "/tmp/socksify-conf-XXXXXX";
+	struct conf *c = NULL;
+	char *big = malloc(1024 * 1024 + 1);
+	int fd = mkstemp(path);
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_ge(fd, 0);
+	memset(big, '\n', 1024 * 1024 + 1);
+	ck_assert_int_eq(write(fd, big, 1024 * 1024 + 1), 1024 * 1024 + 1);
+	close(fd);
+	free(big);
+	ck_assert_int_eq(conf_load_file(path, &c, errbuf, sizeof(errbuf)), -1);
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(errbuf, ": file too large"));
+}
+END_TEST
+
+START_TEST(test_long_name_truncated_in_path)
+{
+	char name[400];
+	struct conf *c = NULL;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_int_eq(conf_load_buf("", name, &c, errbuf, sizeof(errbuf)),
+			 0);
+	ck_assert_uint_eq(strlen(c->path), sizeof(c->path) - 1);
+	conf_free(c);
+	/* errors still name the whole file */
+	ck_assert_int_eq(
+		conf_load_buf("x = 1", name, &c, errbuf, sizeof(errbuf)), -1);
+	ck_assert(strncmp(errbuf, name, sizeof(name) - 1) == 0);
 }
 END_TEST
 
@@ -629,7 +688,8 @@ START_TEST(test_buf_values)
 		"  method = { \"gssapi\", \"username\", \"none\" }\n"
 		"}\n"
 		"proxy \"q\" { url = \"socks5://dave@198.51.100.2\" }\n"
-		"proxy \"s4\" { url = \"socks4://198.51.100.3\" username = \"id\" }\n"
+		"proxy \"s4\" { url = \"socks4://198.51.100.3\" username = "
+		"\"id\" }\n"
 		"route { via = \"q\" }\n"
 		"route {\n"
 		"  to = \"Host-1.Example.COM\"\n"
@@ -649,7 +709,7 @@ START_TEST(test_buf_values)
 
 	ck_assert_str_eq(p->name, "p.1_x-y");
 	ck_assert_str_eq(p->username, "carol"); /* key overrides URL */
-	ck_assert_str_eq(p->password, "pw");    /* URL's, not overridden */
+	ck_assert_str_eq(p->password, "pw");	/* URL's, not overridden */
 	ck_assert_str_eq(p->gssapi_service, "host");
 	ck_assert_int_eq(p->url.hp.port, 1085);
 	ck_assert_int_eq(p->nmethods, 3);
@@ -690,16 +750,17 @@ END_TEST
 
 START_TEST(test_comments)
 {
-	struct conf *c = load_text(
-		"# comment\n"
-		"proxy \"p\" { url = socks5://198.51.100.1:1080 } # unquoted url\n"
-		"/* block\n"
-		"   comment */ route {\n"
-		"  to = { \"10.0.0.0/8\", // first\n"
-		"         \"*.test\" /* second */ }\n"
-		"  program = \"a#b\" # '#' inside quotes is data\n"
-		"  via = 'p'\n"
-		"}\n");
+	struct conf *c =
+		load_text("# comment\n"
+			  "proxy \"p\" { url = socks5://198.51.100.1:1080 } # "
+			  "unquoted url\n"
+			  "/* block\n"
+			  "   comment */ route {\n"
+			  "  to = { \"10.0.0.0/8\", // first\n"
+			  "         \"*.test\" /* second */ }\n"
+			  "  program = \"a#b\" # '#' inside quotes is data\n"
+			  "  via = 'p'\n"
+			  "}\n");
 
 	ck_assert_str_eq(c->proxies[0].url.hp.host, "198.51.100.1");
 	ck_assert_int_eq(c->routes[0].line, 4);
@@ -710,10 +771,70 @@ START_TEST(test_comments)
 }
 END_TEST
 
+/* The EXAMPLES of socks.conf(5), verbatim. */
+static const char *const man_examples[] = {
+	"proxy \"corp\" {\n"
+	"    url      = \"socks5://198.51.100.1:1080\"\n"
+	"    username = \"alice\"\n"
+	"    password = \"${CORP_PROXY_PASSWORD}\"\n"
+	"}\n"
+	"route { to = { \"127.0.0.0/8\", \"::1/128\" }       via = \"direct\" "
+	"}\n"
+	"route { to = { \"192.168.0.0/16\", \"*.lan\" }       via = \"direct\" "
+	"}\n"
+	"route { to = { \"0.0.0.0/0\", \"::/0\" }             via = \"corp\" "
+	"}\n",
+
+	"proxy \"tor\"    { url = \"socks5h://127.0.0.1:9050\" }\n"
+	"proxy \"office\" { url = \"socks5://198.51.100.1:1080\" }\n"
+	"proxy \"backup\" { url = \"socks4a://198.51.100.9:1080\" }\n"
+	"\n"
+	"route { to = { \"127.0.0.0/8\", \"::1/128\", \"localhost\" } via = "
+	"\"direct\" }\n"
+	"route { to = \"*.onion\"                            via = \"tor\" }\n"
+	"route { program = \"torbrowser*\"                   via = \"tor\" }\n"
+	"route {\n"
+	"    to   = { \"0.0.0.0/0\", \"::/0\" }\n"
+	"    time = \"Mon-Fri 08:00-18:00\"\n"
+	"    via  = { \"office\", \"backup\" }\n"
+	"}\n"
+	"route { via = \"deny\" }\n",
+
+	"proxy \"p\" { url = \"socks5://198.51.100.1:1080\" }\n"
+	"route { program = \"ftp\"  command = { \"connect\", \"bind\" }  via = "
+	"\"p\" }\n"
+	"route { via = \"direct\" }\n",
+};
+
+START_TEST(test_man_examples)
+{
+	static const size_t nroutes[] = {3, 5, 2};
+	struct conf *c = load_text(man_examples[_i]);
+
+	ck_assert_uint_eq(c->nroutes, nroutes[_i]);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_env_substitution)
+{
+	struct conf *c;
+
+	setenv("SOCKSIFY_TEST_PW", "from-env", 1);
+	c = load_text("proxy \"p\" { url = \"socks5://198.51.100.1\"\n"
+		      " username = u password = \"${SOCKSIFY_TEST_PW}\" }\n"
+		      "route { program = \"a\\${b}\" via = p }\n");
+	ck_assert_str_eq(c->proxies[0].password, "from-env");
+	ck_assert_str_eq(c->routes[0].program, "a${b}");
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_proxies_after_routes)
 {
-	struct conf *c = load_text("route { via = \"late\" }\n"
-				   "proxy \"late\" { url = \"socks5h://h.test\" }\n");
+	struct conf *c =
+		load_text("route { via = \"late\" }\n"
+			  "proxy \"late\" { url = \"socks5h://h.test\" }\n");
 
 	ck_assert_ptr_eq(c->routes[0].proxies[0], &c->proxies[0]);
 	ck_assert_str_eq(c->proxies[0].url.hp.host, "h.test");
@@ -777,11 +898,11 @@ struct url_case {
 };
 
 static const struct url_case url_cases[] = {
-	{ "socks4://198.51.100.1:1080", CONF_RESOLVE_LOCAL, false },
-	{ "socks4a://id@198.51.100.1", CONF_RESOLVE_REMOTE, true },
-	{ "socks5://198.51.100.1", CONF_RESOLVE_LOCAL, false },
-	{ "socks5://u:p@[2001:db8::1]:1081", CONF_RESOLVE_LOCAL, true },
-	{ "socks5h://u%3a:p@proxy.test", CONF_RESOLVE_REMOTE, true },
+	{"socks4://198.51.100.1:1080", CONF_RESOLVE_LOCAL, false},
+	{"socks4a://id@198.51.100.1", CONF_RESOLVE_REMOTE, true},
+	{"socks5://198.51.100.1", CONF_RESOLVE_LOCAL, false},
+	{"socks5://u:p@[2001:db8::1]:1081", CONF_RESOLVE_LOCAL, true},
+	{"socks5h://u%3a:p@proxy.test", CONF_RESOLVE_REMOTE, true},
 };
 
 START_TEST(test_from_url_modes)
@@ -828,6 +949,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_buf_values);
 	tcase_add_test(tc, test_proxies_after_routes);
 	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_env_substitution);
+	tcase_add_loop_test(tc, test_man_examples, 0,
+			    sizeof(man_examples) / sizeof(man_examples[0]));
 	tcase_add_test(tc, test_later_assignment_wins);
 	suite_add_tcase(s, tc);
 
@@ -843,6 +967,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_too_many_port_ranges);
 	tcase_add_test(tc, test_long_username);
 	tcase_add_test(tc, test_small_err_buffer);
+	tcase_add_test(tc, test_long_password);
+	tcase_add_test(tc, test_file_too_large);
+	tcase_add_test(tc, test_long_name_truncated_in_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("from_url");
