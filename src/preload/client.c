@@ -344,13 +344,22 @@ static int client_connect_next(struct client *c, int fd)
  * The TCP connect to the current proxy failed with @err (or timed out):
  * dissolve the association (connect AF_UNSPEC) and try the next proxy.
  */
-static int client_failover(struct client *c, int fd, int err)
+void client_disconnect(int fd)
 {
 	struct sockaddr sa;
+	int err;
+	socklen_t l = sizeof(err);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_family = AF_UNSPEC;
 	(void)real.connect(fd, &sa, sizeof(sa));
+	/* tcp_disconnect() leaves ECONNRESET pending: not the program's. */
+	(void)real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l);
+}
+
+static int client_failover(struct client *c, int fd, int err)
+{
+	client_disconnect(fd);
 	if (!c->first_err || c->first_err == -EAFNOSUPPORT)
 		c->first_err = err;
 	c->idx++;

@@ -210,11 +210,7 @@ void engine_finish(struct fdt_entry *e, int rc)
 		LOG_INFO("fd %d: tunnel up through %.64s", c->fd,
 			 client_proxy(&c->cl)->name);
 	} else {
-		struct sockaddr sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_family = AF_UNSPEC;
-		(void)real.connect(c->fd, &sa, sizeof(sa));
+		client_disconnect(c->fd);
 		c->state = CONN_FAILED;
 		c->err = -rc;
 		LOG_INFO("fd %d: connect through proxy failed (errno %d)",

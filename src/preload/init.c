@@ -190,9 +190,18 @@ out:
 	socksify_guard--;
 }
 
+static const struct conf *conf_override;
+
+void socksify_conf_set(const struct conf *c)
+{
+	conf_override = c;
+}
+
 const struct conf *socksify_conf(void)
 {
 	socksify_init();
+	if (conf_override)
+		return conf_override;
 	pthread_once(&conf_once, conf_once_fn);
 	return the_conf;
 }

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-process tests of the preload hooks: the test binary is linked with the
+ * library's objects, so connect(), poll(), ... below are the hooks.  Each
+ * test (forked by check) installs its own config pointing at a scripted
+ * SOCKS responder thread on loopback (port 0) and checks the exact errno
+ * of every failure path (SPEC section 4), errno preservation, the
+ * non-blocking design (poll, select, epoll LT/ET, registrations before and
+ * after connect) and the fd table's fast path.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "preload/fdtable.h"
+#include "preload/init.h"
+#include "responder.h"
+
+#define DEST_IP "203.0.113.5"
+#define DEST_PORT 80
+
+static const uint8_t V5_GREET_NOAUTH[] = { 5, 1, 0 };
+static const uint8_t V5_METHOD_NONE[] = { 5, 0 };
+static const uint8_t V5_METHOD_USER[] = { 5, 2 };
+static const uint8_t V5_METHOD_NONE_OK[] = { 5, 0xff };
+static const uint8_t V5_REQ_DEST[] = { 5, 1, 0, 1, 203, 0, 113, 5, 0, 80 };
+static const uint8_t V5_REPLY_OK[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+static const uint8_t AUTH_OK[] = { 1, 0 };
+static const uint8_t AUTH_FAIL[] = { 1, 1 };
+
+#define STEP_READ(n) { RESP_READ, (n), NULL }
+#define STEP_SEND(a) { RESP_SEND, sizeof(a), (a) }
+#define STEP_END { RESP_END, 0, NULL }
+
+static struct conf *test_conf;
+
+/* Install a config built from printf-style text. */
+static void use_conf(const char *fmt, ...)
+{
+	char text[2048], err[CONF_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) <
+	    0)
+		ck_abort_msg("config: %s\n%s", err, text);
+	socksify_conf_set(test_conf);
+}
+
+/* One proxy of @scheme at 127.0.0.1:@port for everything. */
+static void use_proxy(const char *scheme, uint16_t port, int timeout)
+{
+	use_conf("timeout = %d\n"
+		 "proxy \"p\" { url = \"%s://127.0.0.1:%u\" }\n"
+		 "route { to = { \"0.0.0.0/0\", \"::/0\" } via = \"p\" }\n",
+		 timeout, scheme, port);
+}
+
+static void dest_sa(struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(DEST_PORT);
+	inet_pton(AF_INET, DEST_IP, &sin->sin_addr);
+}
+
+/* Blocking connect to DEST; returns 0 or the errno, *fdp the socket. */
+static int connect_dest(int *fdp)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	ck_assert_int_ge(fd, 0);
+	dest_sa(&sin);
+	errno = 0;
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return rc == 0 ? 0 : errno;
+}
+
+/* A v5 exchange ending in reply code @rep; returns connect's errno. */
+static int v5_with_rep(uint8_t rep)
+{
+	uint8_t reply[10] = { 5, rep, 0, 1, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(reply),
+				     STEP_END };
+	struct responder r;
+	int err;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	err = connect_dest(NULL);
+	resp_join(&r);
+	return err;
+}
+
+START_TEST(t_v5_success_keeps_errno_and_peer)
+{
+	static const uint8_t banner[] = "hello";
+	uint8_t reply_and_data[sizeof(V5_REPLY_OK) + 5];
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10),
+				     { RESP_SEND, sizeof(reply_and_data),
+				       reply_and_data },
+				     STEP_READ(4), STEP_END };
+	struct sockaddr_in sin, peer;
+	socklen_t plen = sizeof(peer);
+	struct responder r;
+	char buf[16];
+	int fd, rc;
+
+	/* The reply and the first bytes of the destination in one segment:
+	 * the driver must not read past the reply. */
+	memcpy(reply_and_data, V5_REPLY_OK, sizeof(V5_REPLY_OK));
+	memcpy(reply_and_data + sizeof(V5_REPLY_OK), banner, 5);
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	dest_sa(&sin);
+	errno = 4242;
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(errno, 4242);
+	ck_assert_int_eq(getpeername(fd, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(plen, sizeof(peer));
+	ck_assert_int_eq(peer.sin_port, htons(DEST_PORT));
+	ck_assert_int_eq(peer.sin_addr.s_addr, sin.sin_addr.s_addr);
+	ck_assert_int_eq(read(fd, buf, 5), 5);
+	ck_assert_int_eq(memcmp(buf, banner, 5), 0);
+	ck_assert_int_eq(write(fd, "ping", 4), 4);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	ck_assert_int_eq(memcmp(r.got, V5_GREET_NOAUTH, 3), 0);
+	ck_assert_int_eq(memcmp(r.got + 3, V5_REQ_DEST, 10), 0);
+	ck_assert_int_eq(memcmp(r.got + 13, "ping", 4), 0);
+	ck_assert_int_eq(errno, 4242);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_v5_rep_mapping)
+{
+	static const int want[] = { 0, ECONNREFUSED, EACCES, ENETUNREACH,
+				    EHOSTUNREACH, ECONNREFUSED, ETIMEDOUT,
+				    EOPNOTSUPP, EAFNOSUPPORT };
+
+	ck_assert_int_eq(v5_with_rep((uint8_t)_i), want[_i]);
+}
+END_TEST
+
+START_TEST(t_rule_deny)
+{
+	use_conf("route { to = \"203.0.113.0/24\" via = \"deny\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"direct\" }\n");
+	ck_assert_int_eq(connect_dest(NULL), EACCES);
+}
+END_TEST
+
+START_TEST(t_no_route)
+{
+	use_conf("route { to = \"198.51.100.0/24\" via = \"direct\" }\n");
+	ck_assert_int_eq(connect_dest(NULL), EACCES);
+}
+END_TEST
+
+/* A loopback port nobody listens on. */
+static uint16_t closed_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t l = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &l), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+START_TEST(t_proxy_unreachable)
+{
+	use_proxy("socks5", closed_port(), 5);
+	ck_assert_int_eq(connect_dest(NULL), ECONNREFUSED);
+}
+END_TEST
+
+START_TEST(t_failover_to_second_proxy)
+{
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "proxy \"b\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = { \"a\", \"b\" } }\n",
+		 closed_port(), r.port);
+	ck_assert_int_eq(connect_dest(NULL), 0);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+}
+END_TEST
+
+START_TEST(t_timeout)
+{
+	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+				     STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 1);
+	ck_assert_int_eq(connect_dest(NULL), ETIMEDOUT);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_hangup)
+{
+	struct resp_step steps[] = { STEP_READ(3), STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(NULL), ECONNRESET);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_no_acceptable_method)
+{
+	struct resp_step steps[] = { STEP_READ(3),
+				     STEP_SEND(V5_METHOD_NONE_OK), STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(NULL), EACCES);
+	resp_join(&r);
+}
+END_TEST
+
+/* Greeting with methods 02 00, then "alice"/"secret". */
+static const uint8_t V5_GREET_USER[] = { 5, 2, 2, 0 };
+static const uint8_t AUTH_REQ[] = { 1, 5, 'a', 'l', 'i', 'c', 'e',
+				    6, 's', 'e', 'c', 'r', 'e', 't' };
+
+static int v5_auth(const uint8_t *status)
+{
+	struct resp_step steps[] = { STEP_READ(4), STEP_SEND(V5_METHOD_USER),
+				     STEP_READ(sizeof(AUTH_REQ)),
+				     { RESP_SEND, 2, status },
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct responder r;
+	int err;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("proxy \"p\" {\n url = \"socks5://127.0.0.1:%u\"\n"
+		 " username = \"alice\"\n password = \"secret\"\n"
+		 " method = { \"username\", \"none\" }\n}\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 r.port);
+	err = connect_dest(NULL);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, V5_GREET_USER, 4), 0);
+	ck_assert_int_eq(memcmp(r.got + 4, AUTH_REQ, sizeof(AUTH_REQ)), 0);
+	return err;
+}
+
+START_TEST(t_auth_ok)
+{
+	ck_assert_int_eq(v5_auth(AUTH_OK), 0);
+}
+END_TEST
+
+START_TEST(t_auth_failure)
+{
+	ck_assert_int_eq(v5_auth(AUTH_FAIL), EACCES);
+}
+END_TEST
+
+START_TEST(t_socks4_cd91)
+{
+	static const uint8_t req[] = { 4, 1, 0, 80, 203, 0, 113, 5, 0 };
+	static const uint8_t rej[] = { 0, 91, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(sizeof(req)), STEP_SEND(rej),
+				     STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks4", r.port, 5);
+	ck_assert_int_eq(connect_dest(NULL), ECONNREFUSED);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, req, sizeof(req)), 0);
+}
+END_TEST
+
+START_TEST(t_socks4_granted)
+{
+	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(9), STEP_SEND(ok), STEP_END };
+	struct responder r;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks4", r.port, 5);
+	ck_assert_int_eq(connect_dest(NULL), 0);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_socks4_ipv6_dest)
+{
+	struct sockaddr_in6 s6;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return; /* no IPv6 at all: nothing to route */
+	use_proxy("socks4", closed_port(), 5);
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(80);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&s6, sizeof(s6)), -1);
+	ck_assert_int_eq(errno, EAFNOSUPPORT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_v5_ipv6_dest_atyp4)
+{
+	static const uint8_t req[] = { 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
+				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+				       0, 80 };
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(sizeof(req)),
+				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	struct sockaddr_in6 s6, peer;
+	socklen_t plen = sizeof(peer);
+	struct responder r;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return;
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(80);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	/* An AF_INET6 socket reaches the IPv4 proxy v4-mapped. */
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&s6, sizeof(s6)), 0);
+	ck_assert_int_eq(getpeername(fd, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(memcmp(&peer.sin6_addr, &s6.sin6_addr, 16), 0);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got + 3, req, sizeof(req)), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_ipv6_proxy_from_inet_socket)
+{
+	use_conf("proxy \"p\" { url = \"socks5://[::1]:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 closed_port());
+	ck_assert_int_eq(connect_dest(NULL), EAFNOSUPPORT);
+}
+END_TEST
+
+START_TEST(t_passthrough_unix_keeps_errno)
+{
+	struct sockaddr_un un;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), p[2];
+	char c = 'x';
+
+	use_conf("route { to = \"0.0.0.0/0\" via = \"deny\" }\n");
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	strcpy(un.sun_path, "/nonexistent/socksify-test");
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&un, sizeof(un)), -1);
+	ck_assert_int_eq(errno, ENOENT); /* the kernel's, not ours */
+	close(fd);
+
+	/* Fast path: a pipe is not ours; errno untouched on success. */
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fdt_peek(p[1]), 0);
+	errno = 777;
+	ck_assert_int_eq(write(p[1], &c, 1), 1);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(errno, 777);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(t_direct_keeps_errno)
+{
+	struct resp_step steps[] = { STEP_READ(2), STEP_END };
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(r.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	errno = 31337;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(fdt_peek(fd), 0); /* direct: not ours */
+	ck_assert_int_eq(write(fd, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	close(fd);
+}
+END_TEST
+
+/* ---- non-blocking connect ---- */
+
+/* Non-blocking connect to DEST through a v5 responder whose reply waits
+ * for @gate to become readable (so the test controls when it comes). */
+struct nb {
+	struct responder r;
+	int fd;
+};
+
+static void nb_start(struct nb *t, const struct resp_step *steps)
+{
+	struct sockaddr_in sin;
+
+	ck_assert_int_eq(resp_start(&t->r, AF_INET, steps), 0);
+	use_proxy("socks5", t->r.port, 5);
+	t->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(connect(t->fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+}
+
+static int so_error(int fd)
+{
+	int err = -1;
+	socklen_t l = sizeof(err);
+
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l), 0);
+	return err;
+}
+
+START_TEST(t_nb_poll_success)
+{
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_READ(4), STEP_END };
+	struct pollfd p;
+	struct nb t;
+
+	nb_start(&t, steps);
+	/* No program byte before the tunnel is up. */
+	errno = 0;
+	ck_assert_int_eq(write(t.fd, "early", 5), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	p.fd = t.fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert(p.revents & POLLOUT);
+	ck_assert_int_eq(so_error(t.fd), 0);
+	ck_assert_int_eq(write(t.fd, "data", 4), 4);
+	resp_join(&t.r);
+	ck_assert_int_eq(t.r.failed_step, -1);
+	ck_assert_int_eq(memcmp(t.r.got + 13, "data", 4), 0);
+	close(t.fd);
+}
+END_TEST
+
+START_TEST(t_nb_poll_failure_so_error)
+{
+	static const uint8_t rep4[] = { 5, 4, 0, 1, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(rep4), STEP_END };
+	struct pollfd p;
+	struct nb t;
+
+	nb_start(&t, steps);
+	p.fd = t.fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(t.fd), EHOSTUNREACH);
+	ck_assert_int_eq(so_error(t.fd), 0); /* reported once */
+	resp_join(&t.r);
+	close(t.fd);
+}
+END_TEST
+
+START_TEST(t_nb_select_success)
+{
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct timeval tv = { 5, 0 };
+	fd_set w;
+	struct nb t;
+
+	nb_start(&t, steps);
+	FD_ZERO(&w);
+	FD_SET(t.fd, &w);
+	ck_assert_int_eq(select(t.fd + 1, NULL, &w, NULL, &tv), 1);
+	ck_assert(FD_ISSET(t.fd, &w));
+	ck_assert_int_eq(so_error(t.fd), 0);
+	resp_join(&t.r);
+	close(t.fd);
+}
+END_TEST
+
+/* epoll, registration before (_i & 1) or after connect, LT or ET (_i & 2) */
+START_TEST(t_nb_epoll)
+{
+	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_READ(4), STEP_END };
+	bool before = _i & 1, et = _i & 2;
+	struct epoll_event ev, out;
+	struct sockaddr_in sin;
+	struct responder r;
+	int ep = epoll_create1(EPOLL_CLOEXEC), fd, n;
+
+	ck_assert_int_ge(ep, 0);
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ev.events = EPOLLOUT | (et ? EPOLLET : 0);
+	ev.data.u64 = 0x1234567890ULL;
+	if (before)
+		ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	dest_sa(&sin);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	if (!before)
+		ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	n = epoll_wait(ep, &out, 1, 5000);
+	ck_assert_int_eq(n, 1);
+	ck_assert(out.events & EPOLLOUT);
+	ck_assert_uint_eq(out.data.u64, 0x1234567890ULL);
+	ck_assert_int_eq(so_error(fd), 0);
+	ck_assert_int_eq(write(fd, "data", 4), 4);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	ck_assert_int_eq(memcmp(r.got + 13, "data", 4), 0);
+	close(fd);
+	close(ep);
+}
+END_TEST
+
+START_TEST(t_nb_close_during_handshake)
+{
+	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+				     STEP_END };
+	struct nb t;
+
+	nb_start(&t, steps);
+	ck_assert(fdt_peek(t.fd) & FDT_F_SLOW);
+	ck_assert_int_eq(close(t.fd), 0);
+	ck_assert_int_eq(fdt_peek(t.fd), 0);
+	resp_join(&t.r);
+}
+END_TEST
+
+START_TEST(t_internal_fd_protected)
+{
+	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+				     STEP_END };
+	struct fdt_entry *e;
+	struct nb t;
+	int evfd, devnull;
+
+	nb_start(&t, steps);
+	e = fdt_get(t.fd);
+	ck_assert_ptr_nonnull(e);
+	evfd = e->u.tcp.evfd;
+	fdt_put(e);
+	ck_assert_int_eq(fdt_peek(evfd) & FDT_KIND_MASK, FDT_INTERNAL);
+	/* close() of an internal fd: success, fd kept. */
+	ck_assert_int_eq(close(evfd), 0);
+	ck_assert_int_ge(fcntl(evfd, F_GETFD), 0);
+	/* dup2() onto it: the program gets the number, ours moves. */
+	devnull = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(dup2(devnull, evfd), evfd);
+	e = fdt_get(t.fd);
+	ck_assert_int_ne(e->u.tcp.evfd, evfd);
+	ck_assert_int_eq(fdt_peek(e->u.tcp.evfd) & FDT_KIND_MASK,
+			 FDT_INTERNAL);
+	fdt_put(e);
+	close(devnull);
+	close(t.fd);
+	resp_join(&t.r);
+}
+END_TEST
+
+static Suite *hooks_suite(void)
+{
+	Suite *s = suite_create("hooks");
+	TCase *tc = tcase_create("connect");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_v5_success_keeps_errno_and_peer);
+	tcase_add_loop_test(tc, t_v5_rep_mapping, 0, 9);
+	tcase_add_test(tc, t_rule_deny);
+	tcase_add_test(tc, t_no_route);
+	tcase_add_test(tc, t_proxy_unreachable);
+	tcase_add_test(tc, t_failover_to_second_proxy);
+	tcase_add_test(tc, t_timeout);
+	tcase_add_test(tc, t_hangup);
+	tcase_add_test(tc, t_no_acceptable_method);
+	tcase_add_test(tc, t_auth_ok);
+	tcase_add_test(tc, t_auth_failure);
+	tcase_add_test(tc, t_socks4_cd91);
+	tcase_add_test(tc, t_socks4_granted);
+	tcase_add_test(tc, t_socks4_ipv6_dest);
+	tcase_add_test(tc, t_v5_ipv6_dest_atyp4);
+	tcase_add_test(tc, t_ipv6_proxy_from_inet_socket);
+	tcase_add_test(tc, t_passthrough_unix_keeps_errno);
+	tcase_add_test(tc, t_direct_keeps_errno);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("nonblocking");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_nb_poll_success);
+	tcase_add_test(tc, t_nb_poll_failure_so_error);
+	tcase_add_test(tc, t_nb_select_success);
+	tcase_add_loop_test(tc, t_nb_epoll, 0, 4);
+	tcase_add_test(tc, t_nb_close_during_handshake);
+	tcase_add_test(tc, t_internal_fd_protected);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(hooks_suite());
+	int failed;
+
+	/* Keep the environment from choosing a config: each test sets one. */
+	unsetenv("SOCKS_CONF");
+	unsetenv("SOCKS_PROXY");
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
