@@ -234,11 +234,19 @@ static int client_start_socks(struct client *c)
 		    (m == SOCKS5_METHOD_USERNAME && can_user))
 			g.methods[g.nmethods++] = m;
 	}
-	if (p->nmethods == 0) {
-		/* No method list: no-auth, plus username if we have one. */
+	if (p->nmethods == 0 ||
+	    (p->nmethods == 1 && p->methods[0] == SOCKS5_METHOD_NONE &&
+	     !p->has_user && can_user)) {
+		/*
+		 * The default offer (no method list): no-auth, plus username
+		 * when there are credentials, here from SOCKS_USERNAME.
+		 * TODO: use conf_proxy.methods_set once conf.h has it, so an
+		 * explicit method = { "none" } is kept as written.
+		 */
+		g.nmethods = 0;
+		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
 		if (can_user)
 			g.methods[g.nmethods++] = SOCKS5_METHOD_USERNAME;
-		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
 	}
 	if (g.nmethods == 0) {
 		LOG_ERR("proxy %.64s: no usable authentication method "

@@ -63,6 +63,10 @@ static void *resp_main(void *arg)
 			    (ssize_t)s->len)
 				goto out;
 			break;
+		case RESP_GATE:
+			if (resp_wait(r->gate[0]) < 0)
+				goto out;
+			break;
 		case RESP_SILENT:
 		case RESP_READ_ALL:
 			for (;;) {
@@ -113,6 +117,8 @@ int resp_start(struct responder *r, int family, const struct resp_step *steps)
 		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		len = sizeof(*s4);
 	}
+	if (pipe(r->gate) < 0)
+		return -1;
 	r->lfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (r->lfd < 0)
 		return -1;
@@ -132,8 +138,15 @@ int resp_start(struct responder *r, int family, const struct resp_step *steps)
 	return 0;
 }
 
+void resp_open_gate(struct responder *r)
+{
+	(void)!write(r->gate[1], "g", 1);
+}
+
 void resp_join(struct responder *r)
 {
 	pthread_join(r->tid, NULL);
 	close(r->lfd);
+	close(r->gate[0]);
+	close(r->gate[1]);
 }

@@ -17,7 +17,8 @@ enum resp_op {
 	RESP_READ,     /* read exactly len bytes */
 	RESP_SEND,     /* send len bytes of data */
 	RESP_SILENT,   /* say nothing until the client closes */
-	RESP_READ_ALL  /* read until the client closes */
+	RESP_READ_ALL, /* read until the client closes */
+	RESP_GATE      /* wait until the test calls resp_open_gate() */
 };
 
 struct resp_step {
@@ -38,6 +39,7 @@ struct responder {
 	uint8_t got[RESP_BUF];
 	size_t ngot;
 	int accepted;
+	int gate[2]; /* pipe: RESP_GATE waits for a byte */
 	int failed_step; /* -1: script played to the end */
 };
 
@@ -47,6 +49,8 @@ struct responder {
  * (e.g. no IPv6 loopback).
  */
 int resp_start(struct responder *r, int family, const struct resp_step *steps);
+/* Let a RESP_GATE step go on. */
+void resp_open_gate(struct responder *r);
 /* Wait for the thread to finish its script. */
 void resp_join(struct responder *r);
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,10 @@
 #define DEST_IP "203.0.113.5"
 #define DEST_PORT 80
 
-static const uint8_t V5_GREET_NOAUTH[] = { 5, 1, 0 };
+/* The default offer: no-auth, and username since main() sets
+ * SOCKS_USERNAME for the whole process. */
+static const uint8_t V5_GREET[] = { 5, 2, 0, 2 };
+#define GL 4 /* its length: the request follows at offset GL */
 static const uint8_t V5_METHOD_NONE[] = { 5, 0 };
 static const uint8_t V5_METHOD_USER[] = { 5, 2 };
 static const uint8_t V5_METHOD_NONE_OK[] = { 5, 0xff };
@@ -46,6 +50,7 @@ static const uint8_t AUTH_FAIL[] = { 1, 1 };
 #define STEP_READ(n) { RESP_READ, (n), NULL }
 #define STEP_SEND(a) { RESP_SEND, sizeof(a), (a) }
 #define STEP_END { RESP_END, 0, NULL }
+#define STEP_GATE { RESP_GATE, 0, NULL }
 
 static struct conf *test_conf;
 
@@ -102,7 +107,7 @@ static int connect_dest(int *fdp)
 static int v5_with_rep(uint8_t rep)
 {
 	uint8_t reply[10] = { 5, rep, 0, 1, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10), STEP_SEND(reply),
 				     STEP_END };
 	struct responder r;
@@ -119,7 +124,7 @@ START_TEST(t_v5_success_keeps_errno_and_peer)
 {
 	static const uint8_t banner[] = "hello";
 	uint8_t reply_and_data[sizeof(V5_REPLY_OK) + 5];
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10),
 				     { RESP_SEND, sizeof(reply_and_data),
 				       reply_and_data },
@@ -151,9 +156,9 @@ START_TEST(t_v5_success_keeps_errno_and_peer)
 	ck_assert_int_eq(write(fd, "ping", 4), 4);
 	resp_join(&r);
 	ck_assert_int_eq(r.failed_step, -1);
-	ck_assert_int_eq(memcmp(r.got, V5_GREET_NOAUTH, 3), 0);
-	ck_assert_int_eq(memcmp(r.got + 3, V5_REQ_DEST, 10), 0);
-	ck_assert_int_eq(memcmp(r.got + 13, "ping", 4), 0);
+	ck_assert_int_eq(memcmp(r.got, V5_GREET, GL), 0);
+	ck_assert_int_eq(memcmp(r.got + GL, V5_REQ_DEST, 10), 0);
+	ck_assert_int_eq(memcmp(r.got + GL + 10, "ping", 4), 0);
 	ck_assert_int_eq(errno, 4242);
 	close(fd);
 }
@@ -209,7 +214,7 @@ END_TEST
 
 START_TEST(t_failover_to_second_proxy)
 {
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
 				     STEP_END };
 	struct responder r;
@@ -227,7 +232,7 @@ END_TEST
 
 START_TEST(t_timeout)
 {
-	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
 				     STEP_END };
 	struct responder r;
 
@@ -240,7 +245,7 @@ END_TEST
 
 START_TEST(t_hangup)
 {
-	struct resp_step steps[] = { STEP_READ(3), STEP_END };
+	struct resp_step steps[] = { STEP_READ(GL), STEP_END };
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -252,7 +257,7 @@ END_TEST
 
 START_TEST(t_no_acceptable_method)
 {
-	struct resp_step steps[] = { STEP_READ(3),
+	struct resp_step steps[] = { STEP_READ(GL),
 				     STEP_SEND(V5_METHOD_NONE_OK), STEP_END };
 	struct responder r;
 
@@ -305,7 +310,9 @@ END_TEST
 
 START_TEST(t_socks4_cd91)
 {
-	static const uint8_t req[] = { 4, 1, 0, 80, 203, 0, 113, 5, 0 };
+	/* USERID: SOCKS_USERNAME (set by main) for want of a config one. */
+	static const uint8_t req[] = { 4, 1, 0, 80, 203, 0, 113, 5, 'e', 'n',
+				       'v', 'u', 's', 'e', 'r', 0 };
 	static const uint8_t rej[] = { 0, 91, 0, 0, 0, 0, 0, 0 };
 	struct resp_step steps[] = { STEP_READ(sizeof(req)), STEP_SEND(rej),
 				     STEP_END };
@@ -322,7 +329,7 @@ END_TEST
 START_TEST(t_socks4_granted)
 {
 	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(9), STEP_SEND(ok), STEP_END };
+	struct resp_step steps[] = { STEP_READ(16), STEP_SEND(ok), STEP_END };
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -356,7 +363,7 @@ START_TEST(t_v5_ipv6_dest_atyp4)
 	static const uint8_t req[] = { 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
 				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 				       0, 80 };
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(sizeof(req)),
 				     STEP_SEND(V5_REPLY_OK), STEP_END };
 	struct sockaddr_in6 s6, peer;
@@ -377,7 +384,7 @@ START_TEST(t_v5_ipv6_dest_atyp4)
 	ck_assert_int_eq(getpeername(fd, (struct sockaddr *)&peer, &plen), 0);
 	ck_assert_int_eq(memcmp(&peer.sin6_addr, &s6.sin6_addr, 16), 0);
 	resp_join(&r);
-	ck_assert_int_eq(memcmp(r.got + 3, req, sizeof(req)), 0);
+	ck_assert_int_eq(memcmp(r.got + GL, req, sizeof(req)), 0);
 	close(fd);
 }
 END_TEST
@@ -476,18 +483,25 @@ static int so_error(int fd)
 
 START_TEST(t_nb_poll_success)
 {
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_GATE,
+				     STEP_SEND(V5_REPLY_OK),
 				     STEP_READ(4), STEP_END };
 	struct pollfd p;
 	struct nb t;
+	char buf[4];
 
 	nb_start(&t, steps);
 	/* No program byte before the tunnel is up. */
 	errno = 0;
 	ck_assert_int_eq(write(t.fd, "early", 5), -1);
 	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(recv(t.fd, buf, 1, 0), -1);
+	ck_assert_int_eq(errno, EAGAIN);
 	p.fd = t.fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	resp_open_gate(&t.r);
 	p.events = POLLOUT;
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 	ck_assert(p.revents & POLLOUT);
@@ -495,7 +509,7 @@ START_TEST(t_nb_poll_success)
 	ck_assert_int_eq(write(t.fd, "data", 4), 4);
 	resp_join(&t.r);
 	ck_assert_int_eq(t.r.failed_step, -1);
-	ck_assert_int_eq(memcmp(t.r.got + 13, "data", 4), 0);
+	ck_assert_int_eq(memcmp(t.r.got + GL + 10, "data", 4), 0);
 	close(t.fd);
 }
 END_TEST
@@ -503,7 +517,7 @@ END_TEST
 START_TEST(t_nb_poll_failure_so_error)
 {
 	static const uint8_t rep4[] = { 5, 4, 0, 1, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10), STEP_SEND(rep4), STEP_END };
 	struct pollfd p;
 	struct nb t;
@@ -521,7 +535,7 @@ END_TEST
 
 START_TEST(t_nb_select_success)
 {
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
 				     STEP_END };
 	struct timeval tv = { 5, 0 };
@@ -542,7 +556,7 @@ END_TEST
 /* epoll, registration before (_i & 1) or after connect, LT or ET (_i & 2) */
 START_TEST(t_nb_epoll)
 {
-	struct resp_step steps[] = { STEP_READ(3), STEP_SEND(V5_METHOD_NONE),
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
 				     STEP_READ(4), STEP_END };
 	bool before = _i & 1, et = _i & 2;
@@ -573,7 +587,7 @@ START_TEST(t_nb_epoll)
 	ck_assert_int_eq(write(fd, "data", 4), 4);
 	resp_join(&r);
 	ck_assert_int_eq(r.failed_step, -1);
-	ck_assert_int_eq(memcmp(r.got + 13, "data", 4), 0);
+	ck_assert_int_eq(memcmp(r.got + GL + 10, "data", 4), 0);
 	close(fd);
 	close(ep);
 }
@@ -581,7 +595,7 @@ END_TEST
 
 START_TEST(t_nb_close_during_handshake)
 {
-	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
 				     STEP_END };
 	struct nb t;
 
@@ -595,7 +609,7 @@ END_TEST
 
 START_TEST(t_internal_fd_protected)
 {
-	struct resp_step steps[] = { STEP_READ(3), { RESP_SILENT, 0, NULL },
+	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
 				     STEP_END };
 	struct fdt_entry *e;
 	struct nb t;
@@ -624,6 +638,246 @@ START_TEST(t_internal_fd_protected)
 }
 END_TEST
 
+
+START_TEST(t_auth_env_credentials)
+{
+	static const uint8_t greet[] = { 5, 2, 0, 2 };
+	static const uint8_t auth[] = { 1, 7, 'e', 'n', 'v', 'u', 's', 'e',
+					'r', 4, 'e', 'n', 'v', 'p' };
+	struct resp_step steps[] = { STEP_READ(4), STEP_SEND(V5_METHOD_USER),
+				     STEP_READ(sizeof(auth)),
+				     STEP_SEND(AUTH_OK), STEP_READ(10),
+				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	struct responder r;
+
+	/* main() set SOCKS_USERNAME/SOCKS_PASSWORD before the first hook. */
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(NULL), 0);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, greet, sizeof(greet)), 0);
+	ck_assert_int_eq(memcmp(r.got + 4, auth, sizeof(auth)), 0);
+}
+END_TEST
+
+START_TEST(t_fastopen_blocking)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_READ(5), STEP_END };
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	dest_sa(&sin);
+	errno = 55;
+	ck_assert_int_eq(sendto(fd, "hello", 5, MSG_FASTOPEN,
+				(struct sockaddr *)&sin, sizeof(sin)),
+			 5);
+	ck_assert_int_eq(errno, 55);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	ck_assert_int_eq(memcmp(r.got + GL + 10, "hello", 5), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_nb_connect_again)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_GATE,
+				     STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct sockaddr_in sin;
+	struct pollfd p;
+	struct nb t;
+
+	nb_start(&t, steps);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(connect(t.fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EALREADY);
+	resp_open_gate(&t.r);
+	p.fd = t.fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(connect(t.fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EISCONN);
+	resp_join(&t.r);
+	close(t.fd);
+}
+END_TEST
+
+START_TEST(t_nb_poll_timeout_no_eintr)
+{
+	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
+				     STEP_END };
+	struct pollfd p;
+	struct nb t;
+
+	nb_start(&t, steps);
+	p.fd = t.fd;
+	p.events = POLLOUT | POLLIN;
+	errno = 99;
+	ck_assert_int_eq(poll(&p, 1, 200), 0); /* still in handshake */
+	ck_assert_int_eq(errno, 99);
+	ck_assert_int_eq(so_error(t.fd), 0);
+	close(t.fd);
+	resp_join(&t.r);
+}
+END_TEST
+
+START_TEST(t_nb_made_blocking_write_waits)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_READ(4), STEP_END };
+	struct nb t;
+	int fl;
+
+	nb_start(&t, steps);
+	fl = fcntl(t.fd, F_GETFL);
+	ck_assert_int_eq(fcntl(t.fd, F_SETFL, fl & ~O_NONBLOCK), 0);
+	ck_assert_int_eq(write(t.fd, "data", 4), 4);
+	resp_join(&t.r);
+	ck_assert_int_eq(t.r.failed_step, -1);
+	ck_assert_int_eq(memcmp(t.r.got + GL + 10, "data", 4), 0);
+	close(t.fd);
+}
+END_TEST
+
+START_TEST(t_nb_epoll_mod_during_handshake)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 }, out;
+	struct sockaddr_in sin;
+	struct responder r;
+	int ep = epoll_create(1), fd;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	dest_sa(&sin);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ev.events = EPOLLOUT | EPOLLET;
+	ev.data.u32 = 8;
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), 0);
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 5000), 1);
+	ck_assert(out.events & EPOLLOUT);
+	ck_assert_uint_eq(out.data.u32, 8);
+	/* Edge-triggered: no second report without a new edge. */
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 0), 0);
+	resp_join(&r);
+	close(fd);
+	close(ep);
+}
+END_TEST
+
+/* Many handshakes at once: the proxy answers only after it has seen every
+ * greeting, which a driver that waited for one reply at a time would never
+ * send. */
+#define MANY 16
+struct many {
+	int lfd;
+	uint16_t port;
+	int ok;
+};
+
+static void *many_main(void *arg)
+{
+	struct many *m = arg;
+	int fds[MANY], i;
+	uint8_t buf[16];
+
+	for (i = 0; i < MANY; i++) {
+		struct pollfd p = { .fd = m->lfd, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) != 1)
+			return NULL;
+		fds[i] = accept(m->lfd, NULL, NULL);
+	}
+	for (i = 0; i < MANY; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+		if (poll(&p, 1, 5000) != 1 || read(fds[i], buf, GL) != GL)
+			return NULL;
+	}
+	for (i = 0; i < MANY; i++)
+		(void)!write(fds[i], V5_METHOD_NONE, 2);
+	for (i = 0; i < MANY; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+		if (poll(&p, 1, 5000) != 1 || read(fds[i], buf, 10) != 10)
+			return NULL;
+		(void)!write(fds[i], V5_REPLY_OK, sizeof(V5_REPLY_OK));
+	}
+	m->ok = 1;
+	for (i = 0; i < MANY; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+		(void)poll(&p, 1, 5000);
+		close(fds[i]);
+	}
+	return NULL;
+}
+
+START_TEST(t_nb_many_concurrent)
+{
+	struct sockaddr_in sin;
+	socklen_t l = sizeof(sin);
+	struct pollfd p[MANY];
+	struct many m = { 0 };
+	pthread_t tid;
+	int i, done = 0;
+
+	m.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(m.lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(m.lfd, MANY), 0);
+	ck_assert_int_eq(getsockname(m.lfd, (struct sockaddr *)&sin, &l), 0);
+	m.port = ntohs(sin.sin_port);
+	ck_assert_int_eq(pthread_create(&tid, NULL, many_main, &m), 0);
+	use_proxy("socks5", m.port, 5);
+	dest_sa(&sin);
+	for (i = 0; i < MANY; i++) {
+		p[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		p[i].events = POLLOUT;
+		ck_assert_int_eq(connect(p[i].fd, (struct sockaddr *)&sin,
+					 sizeof(sin)),
+				 -1);
+		ck_assert_int_eq(errno, EINPROGRESS);
+	}
+	while (done < MANY) {
+		int n = poll(p, MANY, 5000);
+
+		ck_assert_int_gt(n, 0);
+		for (i = 0; i < MANY; i++)
+			if (p[i].fd >= 0 && p[i].revents) {
+				ck_assert(p[i].revents & POLLOUT);
+				ck_assert_int_eq(so_error(p[i].fd), 0);
+				close(p[i].fd);
+				p[i].fd = -1;
+				done++;
+			}
+	}
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(m.ok, 1);
+	close(m.lfd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -648,6 +902,8 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_ipv6_proxy_from_inet_socket);
 	tcase_add_test(tc, t_passthrough_unix_keeps_errno);
 	tcase_add_test(tc, t_direct_keeps_errno);
+	tcase_add_test(tc, t_auth_env_credentials);
+	tcase_add_test(tc, t_fastopen_blocking);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nonblocking");
@@ -658,6 +914,11 @@ static Suite *hooks_suite(void)
 	tcase_add_loop_test(tc, t_nb_epoll, 0, 4);
 	tcase_add_test(tc, t_nb_close_during_handshake);
 	tcase_add_test(tc, t_internal_fd_protected);
+	tcase_add_test(tc, t_nb_connect_again);
+	tcase_add_test(tc, t_nb_poll_timeout_no_eintr);
+	tcase_add_test(tc, t_nb_made_blocking_write_waits);
+	tcase_add_test(tc, t_nb_epoll_mod_during_handshake);
+	tcase_add_test(tc, t_nb_many_concurrent);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -670,6 +931,9 @@ int main(void)
 	/* Keep the environment from choosing a config: each test sets one. */
 	unsetenv("SOCKS_CONF");
 	unsetenv("SOCKS_PROXY");
+	/* Fallback credentials, read once at the first hook call. */
+	setenv("SOCKS_USERNAME", "envuser", 1);
+	setenv("SOCKS_PASSWORD", "envp", 1);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
