@@ -32,7 +32,8 @@ size_t socks_addr_wire_len(const struct socks_addr *a);
 
 /*
  * Fill @a from an AF_INET or AF_INET6 sockaddr.  A v4-mapped IPv6 address
- * (::ffff:a.b.c.d) becomes IPV4.  Returns 0 or -EAFNOSUPPORT.
+ * (::ffff:a.b.c.d) becomes IPV4.  Returns 0, -EAFNOSUPPORT (other family or
+ * NULL), or -EINVAL when @salen is too short for the family.
  */
 int socks_addr_from_sockaddr(struct socks_addr *a, const struct sockaddr *sa,
 			     socklen_t salen);
@@ -46,7 +47,8 @@ int socks_addr_to_sockaddr(const struct socks_addr *a,
 
 /*
  * Set @a to the domain @name of @len bytes (1..255, no NUL byte).
- * Returns 0 or -EINVAL.
+ * Returns 0 or -EINVAL.  The set_* functions zero the whole struct first, so
+ * equal addresses compare equal with memcmp(); decoders do the same.
  */
 int socks_addr_set_name(struct socks_addr *a, const char *name, size_t len,
 			uint16_t port);
@@ -58,13 +60,18 @@ void socks_addr_set_ip4(struct socks_addr *a, const uint8_t ip[4],
 void socks_addr_set_ip6(struct socks_addr *a, const uint8_t ip[16],
 			uint16_t port);
 
-/* True when the address part is all zeros (0.0.0.0 or ::) for IP types. */
+/*
+ * True when the address part is all zeros (0.0.0.0 or ::) for IP types, and
+ * for an unset address (sent as 0.0.0.0); false for a domain name.
+ */
 int socks_addr_is_zero(const struct socks_addr *a);
 
 /*
  * Format as "1.2.3.4:80", "[2001:db8::1]:80" or "name:80" into @buf
  * (@cap >= SOCKS_ADDR_STRLEN is always enough).  Untrusted names are written
- * with non-printable bytes replaced by '?'.  Returns @buf.
+ * with bytes outside 0x21..0x7e replaced by '?'.  An unset address gives
+ * "unset".  A smaller @cap truncates (still NUL-terminated; 0 writes
+ * nothing).  Returns @buf.
  */
 char *socks_addr_format(const struct socks_addr *a, char *buf, size_t cap);
 

@@ -32,7 +32,9 @@ ssize_t auth1929_request_encode(uint8_t *buf, size_t cap,
 				const struct auth1929_request *r);
 /*
  * Checks VER = 1 (PROTO_E_VERSION), ULEN >= 1 (PROTO_E_ULEN).  An empty
- * PASSWD is accepted: curl sends one for "user:".
+ * PASSWD is accepted: curl sends one for "user:".  Fields are copied as
+ * received and may contain NUL bytes: compare them by ulen/plen, never as
+ * C strings.
  */
 ssize_t auth1929_request_decode(const uint8_t *buf, size_t len,
 				struct auth1929_request *r);

@@ -38,13 +38,22 @@ struct socks4_reply {
 
 /*
  * Encode @r.  dst must be IPV4 or (SOCKS4A) DOMAINNAME; a DOMAINNAME is sent
- * as DSTIP 0.0.0.1 followed by the name.  IPV6 gives PROTO_E_INVAL.
+ * as DSTIP 0.0.0.1 followed by the name.  PROTO_E_INVAL for: cmd not
+ * CONNECT/BIND, dst unset or IPV6, an IPV4 dst 0.0.0.x with x != 0 (it would
+ * be read as SOCKS4A), a NUL inside the USERID or the name, an empty name.
+ * PROTO_E_NOSPACE when @cap is too small.
  */
 ssize_t socks4_request_encode(uint8_t *buf, size_t cap,
 			      const struct socks4_request *r);
 /*
  * Decode a request.  Checks VN = 4, CD in {1, 2} (else PROTO_E_CMD),
- * USERID at most 255 bytes, a 4A name 1..255 bytes.
+ * USERID at most 255 bytes (PROTO_E_USERID once 256 bytes without NUL are
+ * there), a 4A name 1..255 bytes (PROTO_E_NAME for an empty name or 256
+ * bytes without NUL).  On PROTO_E_CMD @r->cmd holds the offending CD.  A 4A
+ * request decodes to dst DOMAINNAME (the x of 0.0.0.x is not kept).
+ *
+ * Every decoder of the codec zeroes its output first and fills it only on
+ * success; bytes after the message (pipelined data) are never consumed.
  */
 ssize_t socks4_request_decode(const uint8_t *buf, size_t len,
 			      struct socks4_request *r);

@@ -59,7 +59,10 @@ ssize_t socks5_method_encode(uint8_t *buf, size_t cap, uint8_t method);
 ssize_t socks5_method_decode(const uint8_t *buf, size_t len,
 			     uint8_t *method);
 
-/* The address must be set (IPV4, IPV6 or DOMAINNAME). */
+/*
+ * The address must be set (IPV4, IPV6 or DOMAINNAME, a name 1..255 bytes
+ * without NUL) and CMD one of 1..3, else PROTO_E_INVAL.
+ */
 ssize_t socks5_request_encode(uint8_t *buf, size_t cap,
 			      const struct socks5_request *r);
 /*
@@ -80,7 +83,9 @@ ssize_t socks5_reply_decode(const uint8_t *buf, size_t len,
 
 /*
  * Shared by the request, reply and UDP header codecs: encode/decode the
- * ATYP + ADDR + PORT part.  Decode returns bytes consumed, 0, or an error.
+ * ATYP + ADDR + PORT part.  Decode returns bytes consumed, 0, or an error
+ * (PROTO_E_ATYP, PROTO_E_NAME as soon as LEN 0 or a NUL name byte arrives).
+ * Names are not checked further: servers apply socks_name_is_valid().
  */
 ssize_t socks5_addr_encode(uint8_t *buf, size_t cap,
 			   const struct socks_addr *a);

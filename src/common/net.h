@@ -60,7 +60,16 @@ int net_ip_parse(const char *s, struct net_ip *ip);
 /* From/to sockaddr (v4-mapped v6 normalised to AF_INET). -EAFNOSUPPORT. */
 int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 			 const struct sockaddr *sa, socklen_t len);
-/* Text form without port into @buf (INET6_ADDRSTRLEN is enough). */
+/*
+ * Socket address of @ip's family with @port (host order) into @ss.
+ * Returns its length, 0 for an unknown family.
+ */
+socklen_t net_ip_to_sockaddr(const struct net_ip *ip, uint16_t port,
+			     struct sockaddr_storage *ss);
+/*
+ * Text form without port into @buf (INET6_ADDRSTRLEN is enough).  Always
+ * returns @buf, holding "?" on error, so it can go straight to "%s".
+ */
 const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap);
 bool net_ip_is_loopback(const struct net_ip *ip);
 
@@ -88,7 +97,11 @@ bool net_ports_contains(const struct net_ports *p, uint16_t port);
  * "*.example.com" does not match "example.com" itself.
  */
 bool net_glob_match(const char *pattern, const char *name);
-/* A pattern that we accept as a host glob (not a CIDR): [A-Za-z0-9.*?_-]. */
+/*
+ * A pattern that we accept as a host glob (not a CIDR): [A-Za-z0-9.*?_-],
+ * no leading dot, no "..", and not something that can only match dotted
+ * numbers ("10.0.0.1", "10.0.0.*": use a CIDR).
+ */
 bool net_glob_is_valid(const char *pattern);
 
 /*
