@@ -119,6 +119,7 @@ static void init_once_fn(void)
 	io_sys.read = real.read;
 	io_sys.send = real.send;
 	io_sys.poll = real.poll;
+	io_sys.write = real.write;
 	log_set_writer(real.write);
 	level = env.has_debug ? env.debug : LOG_LVL_ERR;
 	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
