@@ -46,7 +46,10 @@ static void hook_forget(int fd)
 		struct conn *c = &e->u.tcp;
 
 		pthread_mutex_lock(&e->lock);
-		if (c->fd == fd) {
+		if (c->fd == fd && c->state == CONN_OK) {
+			/* Duplicates may still use the connection. */
+			c->fd = -1;
+		} else if (c->fd == fd) {
 			if (c->state == CONN_HANDSHAKE) {
 				if (c->in_engine) {
 					engine_fd_del(fd);

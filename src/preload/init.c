@@ -23,7 +23,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
-#include "preload/engine.h"
+#include "preload/hooks.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
 #include "preload/preload.h"
@@ -128,7 +128,7 @@ static void init_once_fn(void)
 	if (log_fd() >= 0)
 		fdt_mark_internal(log_fd());
 	init_process_facts();
-	engine_register_atfork();
+	hook_fork_register();
 	socksify_guard--;
 }
 

@@ -25,6 +25,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -878,6 +879,112 @@ START_TEST(t_nb_many_concurrent)
 }
 END_TEST
 
+START_TEST(t_fork_child_keeps_state)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct responder r, r2;
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	int fd, status;
+	pid_t pid;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	ck_assert_int_eq(resp_start(&r2, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(&fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct pollfd p;
+		struct sockaddr_in sin;
+		int nfd, ok = 1;
+
+		/* The connection's state came along. */
+		ok &= getpeername(fd, (struct sockaddr *)&peer, &plen) == 0 &&
+		      peer.sin_port == htons(DEST_PORT);
+		/* The child runs its own engine. */
+		use_proxy("socks5", r2.port, 5);
+		nfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		dest_sa(&sin);
+		ok &= connect(nfd, (struct sockaddr *)&sin, sizeof(sin)) ==
+			      -1 &&
+		      errno == EINPROGRESS;
+		p.fd = nfd;
+		p.events = POLLOUT;
+		ok &= poll(&p, 1, 5000) == 1 && so_error(nfd) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	resp_join(&r2);
+	ck_assert_int_eq(r2.failed_step, -1);
+	close(fd);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_close_range_spares_internal)
+{
+	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
+				     STEP_END };
+	struct fdt_entry *e;
+	struct nb t;
+	int evfd, extra = open("/dev/null", O_RDONLY);
+
+	nb_start(&t, steps);
+	e = fdt_get(t.fd);
+	evfd = e->u.tcp.evfd;
+	fdt_put(e);
+	ck_assert_int_gt(extra, 2);
+	ck_assert_int_eq(close_range(3, ~0U, 0), 0);
+	/* The program's fds are gone, ours are not. */
+	ck_assert_int_eq(fcntl(extra, F_GETFD), -1);
+	ck_assert_int_eq(fcntl(t.fd, F_GETFD), -1);
+	ck_assert_int_eq(fdt_peek(t.fd), 0);
+	ck_assert_int_ge(fcntl(evfd, F_GETFD), 0);
+}
+END_TEST
+
+START_TEST(t_dup_shares_peer)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	struct responder r;
+	int fd, d;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(&fd), 0);
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	ck_assert_int_ge(d, 0);
+	close(fd);
+	ck_assert_int_eq(getpeername(d, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(peer.sin_port, htons(DEST_PORT));
+	close(d);
+	ck_assert_int_eq(fdt_peek(d), 0);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_missing_default_config)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/socks.conf", SYSCONFDIR);
+	if (access(path, F_OK) == 0)
+		return; /* a real default config exists: not this case */
+	socksify_conf_set(NULL);
+	ck_assert_ptr_null(socksify_conf());
+	ck_assert_int_eq(connect_dest(NULL), EACCES);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -904,6 +1011,8 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_direct_keeps_errno);
 	tcase_add_test(tc, t_auth_env_credentials);
 	tcase_add_test(tc, t_fastopen_blocking);
+	tcase_add_test(tc, t_dup_shares_peer);
+	tcase_add_test(tc, t_missing_default_config);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nonblocking");
@@ -919,6 +1028,8 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_nb_made_blocking_write_waits);
 	tcase_add_test(tc, t_nb_epoll_mod_during_handshake);
 	tcase_add_test(tc, t_nb_many_concurrent);
+	tcase_add_test(tc, t_close_range_spares_internal);
+	tcase_add_test(tc, t_fork_child_keeps_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
