@@ -234,11 +234,19 @@ static int client_start_socks(struct client *c)
 		    (m == SOCKS5_METHOD_USERNAME && can_user))
 			g.methods[g.nmethods++] = m;
 	}
-	if (p->nmethods == 0) {
-		/* No method list: no-auth, plus username if we have one. */
+	if (p->nmethods == 0 ||
+	    (p->nmethods == 1 && p->methods[0] == SOCKS5_METHOD_NONE &&
+	     !p->has_user && can_user)) {
+		/*
+		 * The default offer (no method list): no-auth, plus username
+		 * when there are credentials, here from SOCKS_USERNAME.
+		 * TODO: use conf_proxy.methods_set once conf.h has it, so an
+		 * explicit method = { "none" } is kept as written.
+		 */
+		g.nmethods = 0;
+		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
 		if (can_user)
 			g.methods[g.nmethods++] = SOCKS5_METHOD_USERNAME;
-		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
 	}
 	if (g.nmethods == 0) {
 		LOG_ERR("proxy %.64s: no usable authentication method "
@@ -344,13 +352,22 @@ static int client_connect_next(struct client *c, int fd)
  * The TCP connect to the current proxy failed with @err (or timed out):
  * dissolve the association (connect AF_UNSPEC) and try the next proxy.
  */
-static int client_failover(struct client *c, int fd, int err)
+void client_disconnect(int fd)
 {
 	struct sockaddr sa;
+	int err;
+	socklen_t l = sizeof(err);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_family = AF_UNSPEC;
 	(void)real.connect(fd, &sa, sizeof(sa));
+	/* tcp_disconnect() leaves ECONNRESET pending: not the program's. */
+	(void)real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l);
+}
+
+static int client_failover(struct client *c, int fd, int err)
+{
+	client_disconnect(fd);
 	if (!c->first_err || c->first_err == -EAFNOSUPPORT)
 		c->first_err = err;
 	c->idx++;

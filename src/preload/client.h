@@ -109,6 +109,13 @@ int client_timeout(struct client *c, int fd);
  */
 int client_run(struct client *c, int fd);
 
+/*
+ * Dissolve @fd's association (connect AF_UNSPEC) so that it is a fresh,
+ * unconnected TCP socket again (it polls POLLOUT|POLLHUP, and may connect
+ * again), with no error left pending.  errno is clobbered.
+ */
+void client_disconnect(int fd);
+
 /* The proxy in use (or last tried), for logs. */
 const struct conf_proxy *client_proxy(const struct client *c);
 

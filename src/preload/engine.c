@@ -210,11 +210,7 @@ void engine_finish(struct fdt_entry *e, int rc)
 		LOG_INFO("fd %d: tunnel up through %.64s", c->fd,
 			 client_proxy(&c->cl)->name);
 	} else {
-		struct sockaddr sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_family = AF_UNSPEC;
-		(void)real.connect(c->fd, &sa, sizeof(sa));
+		client_disconnect(c->fd);
 		c->state = CONN_FAILED;
 		c->err = -rc;
 		LOG_INFO("fd %d: connect through proxy failed (errno %d)",
@@ -461,21 +457,18 @@ void engine_wait(struct fdt_entry *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
-static void engine_prepare(void)
+void engine_atfork_prepare(void)
 {
 	pthread_mutex_lock(&engine_lock);
-	fdt_atfork_prepare();
 }
 
-static void engine_parent(void)
+void engine_atfork_parent(void)
 {
-	fdt_atfork_parent();
 	pthread_mutex_unlock(&engine_lock);
 }
 
-static void engine_child(void)
+void engine_atfork_child(void)
 {
-	fdt_atfork_child();
 	pthread_mutex_init(&engine_lock, NULL);
 	pthread_cond_init(&engine_done, NULL);
 	/*
@@ -501,11 +494,10 @@ static void engine_child(void)
 		engine_list = e->u.tcp.next;
 		e->u.tcp.next = NULL;
 		e->u.tcp.in_engine = false;
+		/* The parent's engine owns this handshake; here the socket
+		 * must not be used (nor disconnected: it is shared). */
+		e->u.tcp.state = CONN_FAILED;
+		e->u.tcp.err = ECONNRESET;
 		fdt_put(e);
 	}
-}
-
-void engine_register_atfork(void)
-{
-	pthread_atfork(engine_prepare, engine_parent, engine_child);
 }

@@ -53,8 +53,13 @@ void engine_forget_epoll(int epfd);
  */
 void engine_wait(struct fdt_entry *e);
 
-/* pthread_atfork handlers (the engine thread does not exist in a child;
- * it is started again on demand). */
-void engine_register_atfork(void);
+/*
+ * fork handlers (registered by hook_fork.c): the engine lock is held across
+ * fork so no handshake step is half done; the engine thread does not
+ * exist in a child and is started again on demand there.
+ */
+void engine_atfork_prepare(void);
+void engine_atfork_parent(void);
+void engine_atfork_child(void);
 
 #endif

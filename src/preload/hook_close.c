@@ -46,7 +46,10 @@ static void hook_forget(int fd)
 		struct conn *c = &e->u.tcp;
 
 		pthread_mutex_lock(&e->lock);
-		if (c->fd == fd) {
+		if (c->fd == fd && c->state == CONN_OK) {
+			/* Duplicates may still use the connection. */
+			c->fd = -1;
+		} else if (c->fd == fd) {
 			if (c->state == CONN_HANDSHAKE) {
 				if (c->in_engine) {
 					engine_fd_del(fd);
@@ -75,7 +78,10 @@ SOCKSIFY_EXPORT int close(int fd)
 		LOG_DBG("close(%d): internal fd kept open", fd);
 		return 0;
 	}
+	int saved = errno;
+
 	hook_forget(fd);
+	errno = saved;
 	return real.close(fd);
 }
 
@@ -87,7 +93,7 @@ SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
 				int flags)
 {
 	unsigned int maxfd, lo;
-	int rc = 0;
+	int rc = 0, saved = errno;
 
 	HOOK_INIT(close_range);
 	if (!real.close_range)
@@ -105,17 +111,18 @@ SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
 		if ((b & FDT_KIND_MASK) != FDT_INTERNAL) {
 			if (!(flags & CLOSE_RANGE_CLOEXEC))
 				hook_forget((int)fd);
+			errno = saved;
 			continue;
 		}
 		if (fd > lo && real.close_range(lo, fd - 1, flags) < 0)
 			rc = -errno;
 		lo = fd + 1;
 		if (fd == last)
-			return hook_ret(rc);
+			return hook_ret_saved(rc, saved);
 	}
 	if (lo <= last && real.close_range(lo, last, flags) < 0)
 		rc = -errno;
-	return hook_ret(rc);
+	return hook_ret_saved(rc, saved);
 }
 
 /* After a successful dup of managed @oldfd to @newfd: share the state. */
@@ -123,6 +130,7 @@ static void hook_dup_state(int oldfd, int newfd)
 {
 	uint8_t b = fdt_peek(oldfd);
 	struct fdt_entry *e;
+	int saved = errno;
 
 	if ((b & FDT_KIND_MASK) != FDT_TCP)
 		return;
@@ -131,19 +139,23 @@ static void hook_dup_state(int oldfd, int newfd)
 		(void)fdt_set(newfd, e, FDT_TCP);
 		fdt_put(e);
 	}
+	errno = saved;
 }
 
 /* Before the program's dup2/dup3 onto @newfd. */
 static int hook_dup_target(int oldfd, int newfd)
 {
 	uint8_t b = fdt_peek(newfd);
+	int saved = errno, rc = 0;
 
 	if (!b || oldfd == newfd)
 		return 0;
 	if ((b & FDT_KIND_MASK) == FDT_INTERNAL)
-		return fdt_internal_evict(newfd);
-	hook_forget(newfd);
-	return 0;
+		rc = fdt_internal_evict(newfd);
+	else
+		hook_forget(newfd);
+	errno = saved;
+	return rc;
 }
 
 SOCKSIFY_EXPORT int dup(int oldfd)

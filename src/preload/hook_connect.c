@@ -192,11 +192,7 @@ blocking:
 			rc = -ECONNRESET;
 	}
 	if (rc < 0) {
-		struct sockaddr unspec;
-
-		memset(&unspec, 0, sizeof(unspec));
-		unspec.sa_family = AF_UNSPEC;
-		(void)real.connect(fd, &unspec, sizeof(unspec));
+		client_disconnect(fd);
 		goto out;
 	}
 	free(c->early);
@@ -254,7 +250,7 @@ static int hook_connect_again(int fd)
 
 SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int rc;
+	int rc, saved = errno;
 
 	HOOK_INIT(connect);
 	if (hook_passthrough())
@@ -263,10 +259,12 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
 		rc = hook_connect_again(fd);
 		if (rc != 1)
-			return hook_ret(rc);
+			return hook_ret_saved(rc, saved);
 	}
 	rc = hook_connect_route(fd, sa, len, NULL, 0);
-	if (rc == 1)
+	if (rc == 1) {
+		errno = saved;
 		return real.connect(fd, sa, len);
-	return hook_ret(rc);
+	}
+	return hook_ret_saved(rc, saved);
 }

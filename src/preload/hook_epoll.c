@@ -44,7 +44,7 @@ SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd,
 			      struct epoll_event *ev)
 {
 	struct fdt_entry *e;
-	int rc = 1;
+	int rc = 1, saved = errno;
 
 	HOOK_INIT(epoll_ctl);
 	if (hook_passthrough())
@@ -61,7 +61,7 @@ SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd,
 		if (rc != 1) {
 			if ((fdt_peek(epfd) & FDT_KIND_MASK) == FDT_NONE)
 				fdt_mark_epoll(epfd);
-			return hook_ret(rc);
+			return hook_ret_saved(rc, saved);
 		}
 	}
 	rc = real.epoll_ctl(epfd, op, fd, ev);

@@ -149,6 +149,7 @@ static int poll_managed(struct pollfd *fds, nfds_t n,
 SOCKSIFY_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct timespec ts;
+	int saved = errno;
 
 	HOOK_INIT(poll);
 	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
@@ -156,17 +157,20 @@ SOCKSIFY_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return real.poll(fds, n, timeout);
 	ts.tv_sec = timeout / 1000;
 	ts.tv_nsec = (long)(timeout % 1000) * 1000000;
-	return hook_ret(poll_managed(fds, n, timeout < 0 ? NULL : &ts, NULL));
+	return hook_ret_saved(
+		poll_managed(fds, n, timeout < 0 ? NULL : &ts, NULL), saved);
 }
 
 SOCKSIFY_EXPORT int ppoll(struct pollfd *fds, nfds_t n,
 			  const struct timespec *ts, const sigset_t *mask)
 {
+	int saved = errno;
+
 	HOOK_INIT(ppoll);
 	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
 	    hook_passthrough() || !poll_set_has_slow(fds, n))
 		return real.ppoll(fds, n, ts, mask);
-	return hook_ret(poll_managed(fds, n, ts, mask));
+	return hook_ret_saved(poll_managed(fds, n, ts, mask), saved);
 }
 
 /* Fortified variants (_FORTIFY_SOURCE with a known array size). */
@@ -275,7 +279,7 @@ SOCKSIFY_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x,
 {
 	struct timespec ts;
 	int64_t start = 0;
-	int rc;
+	int rc, saved = errno;
 
 	HOOK_INIT(select);
 	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
@@ -297,15 +301,17 @@ SOCKSIFY_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x,
 		tv->tv_sec = left / 1000;
 		tv->tv_usec = (left % 1000) * 1000;
 	}
-	return hook_ret(rc);
+	return hook_ret_saved(rc, saved);
 }
 
 SOCKSIFY_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x,
 			    const struct timespec *ts, const sigset_t *mask)
 {
+	int saved = errno;
+
 	HOOK_INIT(pselect);
 	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
 	    hook_passthrough() || !select_has_slow(nfds, r, w, x))
 		return real.pselect(nfds, r, w, x, ts, mask);
-	return hook_ret(select_managed(nfds, r, w, x, ts, mask));
+	return hook_ret_saved(select_managed(nfds, r, w, x, ts, mask), saved);
 }

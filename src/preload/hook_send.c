@@ -66,9 +66,11 @@ int hook_data_gate(int fd, bool dontwait)
 /* The gate as a hook prologue: returns from the hook on failure. */
 #define HOOK_GATE(fd, dontwait)                                               \
 	do {                                                                  \
+		int saved_ = errno;                                           \
 		int gate_rc_ = hook_data_gate((fd), (dontwait));              \
 		if (gate_rc_ < 0)                                             \
 			return hook_ret_l(gate_rc_);                          \
+		errno = saved_;                                               \
 	} while (0)
 
 #define HOOK_FAST(sym, fd)                                                    \
@@ -149,7 +151,7 @@ static ssize_t hook_fastopen(int fd, const void *buf, size_t n, int flags,
 			     const struct sockaddr *sa, socklen_t len,
 			     bool *passthrough)
 {
-	int rc;
+	int rc, saved = errno;
 
 	*passthrough = false;
 	socksify_init();
@@ -159,12 +161,11 @@ static ssize_t hook_fastopen(int fd, const void *buf, size_t n, int flags,
 	}
 	rc = hook_connect_route(fd, sa, len, buf, n);
 	if (rc == 1) {
+		errno = saved;
 		*passthrough = true;
 		return 0;
 	}
-	if (rc < 0)
-		return hook_ret_l(rc);
-	return (ssize_t)n;
+	return hook_ret_saved_l(rc < 0 ? rc : (long)n, saved);
 	(void)flags;
 }
 

@@ -15,7 +15,7 @@
 SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct fdt_entry *e;
-	int rc = 1;
+	int rc = 1, saved = errno;
 
 	HOOK_INIT(getpeername);
 	if (hook_passthrough() || (fdt_peek(fd) & FDT_KIND_MASK) != FDT_TCP)
@@ -47,9 +47,10 @@ SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	}
 	pthread_mutex_unlock(&e->lock);
 	fdt_put(e);
+	errno = saved;
 	if (rc == 1)
 		return real.getpeername(fd, sa, len);
-	return hook_ret(rc);
+	return hook_ret_saved(rc, saved);
 }
 
 SOCKSIFY_EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *len)

@@ -15,7 +15,7 @@ SOCKSIFY_EXPORT int getsockopt(int fd, int level, int name, void *val,
 			       socklen_t *len)
 {
 	struct fdt_entry *e;
-	int err = -1;
+	int err = -1, saved = errno;
 
 	HOOK_INIT(getsockopt);
 	if (hook_passthrough() || !(fdt_peek(fd) & FDT_F_SLOW) ||
@@ -37,9 +37,11 @@ SOCKSIFY_EXPORT int getsockopt(int fd, int level, int name, void *val,
 	}
 	pthread_mutex_unlock(&e->lock);
 	fdt_put(e);
+	errno = saved;
 	if (err < 0)
 		return real.getsockopt(fd, level, name, val, len);
 	memcpy(val, &err, sizeof(int));
 	*len = sizeof(int);
+	errno = saved;
 	return 0;
 }

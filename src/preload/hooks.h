@@ -49,4 +49,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
  */
 int hook_data_gate(int fd, bool dontwait);
 
+/* Register the fork handlers (hook_fork.c), once, from socksify_init. */
+void hook_fork_register(void);
+
 #endif

@@ -23,7 +23,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
-#include "preload/engine.h"
+#include "preload/hooks.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
 #include "preload/preload.h"
@@ -119,6 +119,7 @@ static void init_once_fn(void)
 	io_sys.read = real.read;
 	io_sys.send = real.send;
 	io_sys.poll = real.poll;
+	io_sys.write = real.write;
 	log_set_writer(real.write);
 	level = env.has_debug ? env.debug : LOG_LVL_ERR;
 	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
@@ -127,7 +128,7 @@ static void init_once_fn(void)
 	if (log_fd() >= 0)
 		fdt_mark_internal(log_fd());
 	init_process_facts();
-	engine_register_atfork();
+	hook_fork_register();
 	socksify_guard--;
 }
 
@@ -190,9 +191,18 @@ out:
 	socksify_guard--;
 }
 
+static const struct conf *conf_override;
+
+void socksify_conf_set(const struct conf *c)
+{
+	conf_override = c;
+}
+
 const struct conf *socksify_conf(void)
 {
 	socksify_init();
+	if (conf_override)
+		return conf_override;
 	pthread_once(&conf_once, conf_once_fn);
 	return the_conf;
 }

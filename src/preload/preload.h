@@ -37,6 +37,30 @@ static inline int hook_ret(int rc)
 	return rc;
 }
 
+/*
+ * Same, for a hook that did work of its own (which may have changed errno):
+ * success restores @saved, the caller's errno at entry.
+ */
+static inline int hook_ret_saved(int rc, int saved)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	errno = saved;
+	return rc;
+}
+
+static inline long hook_ret_saved_l(long rc, int saved)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	errno = saved;
+	return rc;
+}
+
 static inline long hook_ret_l(long rc)
 {
 	if (rc < 0) {
