@@ -156,6 +156,22 @@ echo "$OUT" | grep -q '^name www.leaktest.invalid$' || fail "no reverse name: $O
 echo "$OUT" | grep -q '^hostent 198\.1[89]\.' || fail "gethostbyname: $OUT"
 pass "getaddrinfo(NULL hints), getnameinfo, gethostbyname: fake address"
 
+# With a config: a deny route limited to a port denies the name for that
+# port only; a deny route for a name denies it (and logs it), no DNS.
+cat >"$TMP/routes.conf" <<'EOC'
+proxy "p" { url = "socks5://127.0.0.1:9" }
+route { to = "0.0.0.0/0" ports = "25" via = "deny" }
+route { to = "*.blocked.test" via = "deny" }
+route { to = { "0.0.0.0/0", "::/0" } via = "p" }
+EOC
+run 0 "$SOCKSIFY" -c "$TMP/routes.conf" "$PROBE" mail.example.test
+echo "$OUT" | grep -q '^addr 198\.1[89]\.' || fail "routes.conf, no port: $OUT"
+run 1 "$SOCKSIFY" -c "$TMP/routes.conf" "$PROBE" mail.example.test 25
+echo "$OUT" | grep -q '^error ' || fail "routes.conf, port 25: $OUT"
+run 1 "$SOCKSIFY" -c "$TMP/routes.conf" "$PROBE" www.blocked.test
+expect_err 'www.blocked.test.*denied.*line 3'
+pass "routes: port-limited deny, name deny (logged with the route's line)"
+
 netns=()
 if unshare -n true 2>/dev/null; then
 	netns=(unshare -n)
