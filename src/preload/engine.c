@@ -231,7 +231,7 @@ static bool engine_step(struct fdt_entry *e, bool timeout)
 	int rc;
 
 	pthread_mutex_lock(&e->lock);
-	if (c->state != CONN_HANDSHAKE)
+	if (c->state != CONN_HANDSHAKE || !conn_still_ours(e, c->fd))
 		goto out;
 	rc = timeout ? client_timeout(&c->cl, c->fd)
 		     : client_step(&c->cl, c->fd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,6 +18,10 @@
 
 #include "preload/fdtable.h"
 #include "preload/real.h"
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
 
 #define FDT_CAP_MAX (1u << 20)
 #define FDT_CAP_MIN 1024u
@@ -189,6 +194,44 @@ struct fdt_entry *fdt_take(int fd)
 	fdt_store_byte(fd, 0);
 	pthread_mutex_unlock(&fdt_lock);
 	return e;
+}
+
+uint64_t fdt_socket_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t l = sizeof(cookie);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &l) < 0)
+		return 0;
+	return cookie;
+}
+
+bool conn_still_ours(struct fdt_entry *e, int fd)
+{
+	struct conn *c = &e->u.tcp;
+	int saved = errno;
+	bool ours;
+
+	if (c->state == CONN_CLOSED)
+		return false;
+	if (!c->cookie)
+		return true;
+	ours = fdt_socket_cookie(fd) == c->cookie;
+	errno = saved;
+	if (ours)
+		return true;
+	c->state = CONN_CLOSED;
+	c->in_engine = false; /* the kernel dropped the registration */
+	if (c->fd == fd)
+		c->fd = -1;
+	pthread_mutex_lock(&fdt_lock);
+	if (fdt_in_range(fd) && fdt_slots[fd] == e) {
+		fdt_slots[fd] = NULL;
+		fdt_store_byte(fd, 0);
+		atomic_fetch_sub(&e->refs, 1); /* the table's; not the last */
+	}
+	pthread_mutex_unlock(&fdt_lock);
+	return false;
 }
 
 int fdt_mark_internal_owned(int fd, int *owner)

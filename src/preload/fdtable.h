@@ -60,6 +60,7 @@ struct conn_reg {
 /* A TCP connection through a proxy. */
 struct conn {
 	int fd;                      /* the program's fd; -1 once closed */
+	uint64_t cookie;             /* SO_COOKIE of the socket, 0: unknown */
 	enum conn_state state;
 	int err;                     /* positive errno when FAILED */
 	bool nonblock;               /* handshake runs on the engine */
@@ -135,6 +136,18 @@ void fdt_set_byte(int fd, uint8_t byte);
 /* Detach @fd; returns its entry (the table's reference passes to the
  * caller) or NULL. */
 struct fdt_entry *fdt_take(int fd);
+
+/* The kernel's identity of the socket behind @fd (SO_COOKIE), 0 if none. */
+uint64_t fdt_socket_cookie(int fd);
+
+/*
+ * Is connection @e (e->lock held, caller holds a reference) still the
+ * socket behind @fd?  The program may have closed it where no hook sees
+ * it (fclose() of an fdopen()ed socket closes inside libc) and got the
+ * number again for another socket.  If not, @e is detached from @fd and
+ * marked CONN_CLOSED, and the fd is no longer ours.
+ */
+bool conn_still_ours(struct fdt_entry *e, int fd);
 
 /*
  * Internal fds: the library's own, protected from the program.  @owner

@@ -142,6 +142,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	struct conn *c = &e->u.tcp;
 
 	c->fd = fd;
+	c->cookie = fdt_socket_cookie(fd);
 	c->state = CONN_HANDSHAKE;
 	memcpy(&c->dst, sa, len < sizeof(c->dst) ? len : sizeof(c->dst));
 	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
@@ -223,6 +224,11 @@ static int hook_connect_again(int fd)
 		return 1;
 	if (e->kind == FDT_TCP) {
 		pthread_mutex_lock(&e->lock);
+		if (!conn_still_ours(e, fd)) {
+			pthread_mutex_unlock(&e->lock);
+			fdt_put(e);
+			return 1;
+		}
 		switch (e->u.tcp.state) {
 		case CONN_HANDSHAKE:
 			rc = -EALREADY;

@@ -39,6 +39,10 @@ int hook_data_gate(int fd, bool dontwait)
 	}
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
+		if (!conn_still_ours(e, fd)) {
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
 		if (e->u.tcp.state == CONN_HANDSHAKE) {
 			int fl = real.fcntl(fd, F_GETFL);
 

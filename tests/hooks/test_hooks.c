@@ -894,27 +894,35 @@ START_TEST(t_fork_child_keeps_state)
 	ck_assert_int_eq(resp_start(&r2, AF_INET, steps), 0);
 	use_proxy("socks5", r.port, 5);
 	ck_assert_int_eq(connect_dest(&fd), 0);
+	/* No thread of ours may be exiting (allocating) while we fork. */
+	resp_join(&r);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct pollfd p;
 		struct sockaddr_in sin;
-		int nfd, ok = 1;
+		int nfd, err = -1;
+		socklen_t l = sizeof(err);
 
 		/* The connection's state came along. */
-		ok &= getpeername(fd, (struct sockaddr *)&peer, &plen) == 0 &&
-		      peer.sin_port == htons(DEST_PORT);
+		if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+		    peer.sin_port != htons(DEST_PORT))
+			_exit(10);
 		/* The child runs its own engine. */
 		use_proxy("socks5", r2.port, 5);
 		nfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		dest_sa(&sin);
-		ok &= connect(nfd, (struct sockaddr *)&sin, sizeof(sin)) ==
-			      -1 &&
-		      errno == EINPROGRESS;
+		if (connect(nfd, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+		    errno != EINPROGRESS)
+			_exit(11);
 		p.fd = nfd;
 		p.events = POLLOUT;
-		ok &= poll(&p, 1, 5000) == 1 && so_error(nfd) == 0;
-		_exit(ok ? 0 : 1);
+		if (poll(&p, 1, 5000) != 1)
+			_exit(12);
+		if (getsockopt(nfd, SOL_SOCKET, SO_ERROR, &err, &l) != 0 ||
+		    err != 0)
+			_exit(13);
+		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
@@ -922,7 +930,6 @@ START_TEST(t_fork_child_keeps_state)
 	resp_join(&r2);
 	ck_assert_int_eq(r2.failed_step, -1);
 	close(fd);
-	resp_join(&r);
 }
 END_TEST
 
@@ -985,6 +992,48 @@ START_TEST(t_missing_default_config)
 }
 END_TEST
 
+START_TEST(t_stale_after_fclose)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct resp_step steps2[] = { STEP_READ(2), STEP_END };
+	struct responder r, r2;
+	struct sockaddr_in sin, peer;
+	socklen_t plen = sizeof(peer);
+	FILE *f;
+	int fd, fd2;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	ck_assert_int_eq(resp_start(&r2, AF_INET, steps2), 0);
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"127.0.0.0/8\" via = \"direct\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 r.port);
+	ck_assert_int_eq(connect_dest(&fd), 0);
+	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_TCP);
+	/* fclose() closes inside libc: no hook sees it. */
+	f = fdopen(fd, "r+");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(fd2, fd); /* the number comes back */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(r2.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&sin, sizeof(sin)),
+			 0);
+	ck_assert_int_eq(getpeername(fd2, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(peer.sin_port, htons(r2.port));
+	ck_assert_int_eq(write(fd2, "ok", 2), 2);
+	resp_join(&r2);
+	ck_assert_int_eq(memcmp(r2.got, "ok", 2), 0);
+	close(fd2);
+	resp_join(&r);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1012,6 +1061,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_auth_env_credentials);
 	tcase_add_test(tc, t_fastopen_blocking);
 	tcase_add_test(tc, t_dup_shares_peer);
+	tcase_add_test(tc, t_stale_after_fclose);
 	tcase_add_test(tc, t_missing_default_config);
 	suite_add_tcase(s, tc);
 
