@@ -23,7 +23,7 @@ int socks4_cd_to_errno(uint8_t cd);
  * errno -> SOCKS5 REP: 0 -> 00; ECONNREFUSED, ECONNRESET -> 05;
  * ENETUNREACH, ENETDOWN -> 03; EHOSTUNREACH, EHOSTDOWN -> 04;
  * ETIMEDOUT -> 06; EACCES, EPERM -> 02; EAFNOSUPPORT, EPROTONOSUPPORT -> 08;
- * anything else -> 01.
+ * anything else -> 01.  A negative @err is read as -errno.
  */
 uint8_t socks5_rep_from_errno(int err);
 /* errno -> SOCKS4 CD: 0 -> 90, anything else -> 91. */

@@ -4,6 +4,13 @@
  * one of these (negative).  Decoders return the number of bytes consumed,
  * 0 for "need more input", or one of these (negative).  Each malformed field
  * has its own code so that tests and logs can tell them apart.
+ *
+ * Decoders check the bytes in wire order and fail as soon as an offending
+ * byte is present; they zero their output struct first and fill it only on
+ * success (except the offending CMD on PROTO_E_CMD); they consume exactly
+ * one message, never the bytes after it (pipelined data).  Encoders check
+ * the argument (PROTO_E_INVAL) before the space (PROTO_E_NOSPACE) and write
+ * nothing past the returned length.
  */
 #ifndef SOCKSIFY_PROTO_ERROR_H
 #define SOCKSIFY_PROTO_ERROR_H

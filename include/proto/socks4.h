@@ -51,9 +51,6 @@ ssize_t socks4_request_encode(uint8_t *buf, size_t cap,
  * there), a 4A name 1..255 bytes (PROTO_E_NAME for an empty name or 256
  * bytes without NUL).  On PROTO_E_CMD @r->cmd holds the offending CD.  A 4A
  * request decodes to dst DOMAINNAME (the x of 0.0.0.x is not kept).
- *
- * Every decoder of the codec zeroes its output first and fills it only on
- * success; bytes after the message (pipelined data) are never consumed.
  */
 ssize_t socks4_request_decode(const uint8_t *buf, size_t len,
 			      struct socks4_request *r);

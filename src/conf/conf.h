@@ -29,6 +29,23 @@ enum conf_cmd {
 	CONF_CMD_ALL = 7
 };
 
+/*
+ * One `proxy "name" { }` section (or the -p / SOCKS_PROXY proxy, named
+ * "proxy").
+ *
+ * Credentials: the section's username/password override the URL's
+ * user[:pass]@.  The environment (SOCKS_USERNAME / SOCKS_PASSWORD) is NOT
+ * read here: the library applies it to proxies with has_user == false.
+ *
+ * Methods (SOCKS5 only; ignored for socks4/socks4a): when the section sets
+ * `method`, methods[] is exactly that list in that order and methods_set is
+ * true.  Otherwise methods_set is false and the default is
+ *   { none, username }  when has_user (credentials in the config or URL),
+ *   { none }            without credentials;
+ * the library may then add "username" when it has environment credentials.
+ * "gssapi" is accepted by the parser; the client offers it only when built
+ * with GSS-API support.
+ */
 struct conf_proxy {
 	char name[CONF_NAME_MAX + 1];
 	struct net_proxy_url url;
@@ -38,9 +55,14 @@ struct conf_proxy {
 	char password[256];
 	uint8_t methods[CONF_METHODS_MAX]; /* SOCKS5_METHOD_*, offered in order */
 	uint8_t nmethods;
+	bool methods_set;          /* false: methods[] is the default above */
+	/* GSS-API: service part of the proxy's principal (service/host);
+	 * default "rcmd" (as Dante and curl). */
 	char gssapi_service[CONF_NAME_MAX + 1];
 };
 
+/* A `to` entry: a CIDR (or single address) if it parses as one, else a
+ * host-name glob (net_glob_match syntax). */
 enum conf_target_kind { CONF_TARGET_CIDR, CONF_TARGET_GLOB };
 struct conf_target {
 	enum conf_target_kind kind;
@@ -48,14 +70,19 @@ struct conf_target {
 	char glob[NET_HOST_MAX + 1];
 };
 
+/* A `user` entry: a login name, or "uid:N". */
 struct conf_user {
 	bool is_uid;
 	uid_t uid;
 	char name[CONF_NAME_MAX + 1];
 };
 
-/* A time window: days bit 0 = Sunday .. bit 6 = Saturday; minutes of day.
- * If end < start the window wraps past midnight. */
+/*
+ * A time window: days bit 0 = Sunday .. bit 6 = Saturday; minutes of day,
+ * 0 <= start < 1440, 0 < end <= 1440 ("24:00"), start != end.  If
+ * end < start the window wraps past midnight: "Fri 22:00-06:00" is Friday
+ * 22:00-24:00 and Saturday 00:00-06:00 (the days name where a window starts).
+ */
 struct conf_time {
 	uint8_t days;
 	uint16_t start, end; /* [start, end) in minutes */
@@ -63,8 +90,14 @@ struct conf_time {
 
 enum conf_via { CONF_VIA_DIRECT, CONF_VIA_DENY, CONF_VIA_PROXY };
 
+/*
+ * One `route { }` block.  Lists the file leaves out mean "any": no `to` is
+ * any destination, no `ports` any port, no `command` all three commands,
+ * no `program` / `user` / `time` any.  `via` is required: "direct", "deny"
+ * or 1..CONF_VIA_MAX proxy names (tried in order).
+ */
 struct conf_route {
-	int line;                  /* line in the file, for logs */
+	int line;                  /* line of "route {" in the file, for logs */
 	struct conf_target *to;    /* empty = any destination */
 	size_t nto;
 	struct net_ports ports;    /* n = 0: any */
@@ -93,15 +126,33 @@ struct conf {
 	size_t nroutes;
 };
 
-/* Defaults used when the file does not set them. */
+/*
+ * Defaults used when the file does not set them.
+ *
+ * fake_network (IPv4, 198.18.0.0/15: RFC 2544 benchmarking space, never
+ * routed on the Internet) and fake_network6 (IPv6, fd53:6f63:6b73::/64: a
+ * RFC 4193 unique-local /64 whose bytes spell "Socks") are the ranges from
+ * which resolve = remote hands out placeholder addresses for names routed via
+ * a proxy: AF_INET requests get one from fake_network, AF_INET6 requests one
+ * from fake_network6.  A connect to such an address sends the name, not the
+ * address, to the proxy.  The parser requires fake_network to be IPv4 with a
+ * prefix of /8../30 and fake_network6 to be IPv6 with a prefix of /8../126;
+ * neither may contain a loopback address.
+ */
 #define CONF_DEFAULT_FAKE_NETWORK "198.18.0.0/15"
 #define CONF_DEFAULT_FAKE_NETWORK6 "fd53:6f63:6b73::/64" /* "Socks" ULA */
 #define CONF_DEFAULT_TIMEOUT 10
+#define CONF_DEFAULT_GSSAPI_SERVICE "rcmd"
+#define CONF_TIMEOUT_MAX 3600
+#define CONF_DEBUG_MAX 3
 
 /*
- * Parse @path.  On success *@out is a new immutable config; on failure
- * returns -1 and @err holds "FILE:LINE: what was expected" (no partial
- * result).  Allocates; call once.
+ * Parse @path.  On success returns 0 and *@out is a new immutable config;
+ * on failure returns -1, *@out is NULL and @err holds
+ * "FILE:LINE: what was expected" (or "FILE: cannot open: reason"); no
+ * partial result.  Allocates.  libconfuse is not thread-safe: calls are
+ * serialised by a lock, but parse once and share the result.  Reads the
+ * file with stdio only (no hooked call); does not read the environment.
  */
 int conf_load_file(const char *path, struct conf **out, char *err,
 		   size_t errlen);
@@ -109,11 +160,15 @@ int conf_load_file(const char *path, struct conf **out, char *err,
 int conf_load_buf(const char *text, const char *name, struct conf **out,
 		  char *err, size_t errlen);
 /*
- * A one-proxy config for -p / SOCKS_PROXY: loopback direct, everything else
- * via @url; resolve is remote for socks4a/socks5h and local otherwise.
+ * A one-proxy config for -p / SOCKS_PROXY: one proxy named "proxy" and two
+ * routes: { 127.0.0.0/8, ::1/128, "localhost" } direct, then
+ * { 0.0.0.0/0, ::/0 } via the proxy.  resolve is remote for socks4a and
+ * socks5h, local for socks4 and socks5.  Other settings are the defaults;
+ * conf->path is "SOCKS_PROXY".  Errors: -1 with "SOCKS_PROXY: reason".
  */
 int conf_from_url(const char *url, struct conf **out, char *err,
 		  size_t errlen);
+/* Frees @c (NULL is fine); passwords are wiped first. */
 void conf_free(struct conf *c);
 
 #endif

@@ -39,7 +39,10 @@ struct rule_result {
  * Match @q against @c's routes top to bottom.  A route matches when every
  * condition it sets holds: a target (CIDR on the IP; glob on the hostname),
  * a port, the command, the program glob, a user, a time window.  Returns
- * the action; @r gets the route and its proxy list.
+ * the action; @r gets the route and its proxy list.  Pure: no allocation,
+ * no I/O, no locale.  The exact semantics (name-only queries, port and
+ * command 0 = unknown, time windows past midnight, v4-mapped addresses)
+ * are written above the definition in rules.c and in socks.conf(5).
  */
 enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 			     struct rule_result *r);

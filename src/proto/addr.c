@@ -30,8 +30,8 @@ size_t socks_addr_wire_len(const struct socks_addr *a)
 	}
 }
 
-static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
-					     0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
+					    0, 0, 0, 0, 0xff, 0xff};
 
 /*
  * Fill @a from an AF_INET or AF_INET6 sockaddr of @salen bytes.  The port is
@@ -212,7 +212,7 @@ static void tb_putu(struct textbuf *tb, unsigned int v)
  */
 char *socks_addr_format(const struct socks_addr *a, char *buf, size_t cap)
 {
-	struct textbuf tb = { buf, cap, 0 };
+	struct textbuf tb = {buf, cap, 0};
 	char ip6[INET6_ADDRSTRLEN];
 	size_t i;
 

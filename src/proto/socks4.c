@@ -35,7 +35,7 @@ static int ip_is_4a(const uint8_t ip[4])
 ssize_t socks4_request_encode(uint8_t *buf, size_t cap,
 			      const struct socks4_request *r)
 {
-	static const uint8_t ip_4a[4] = { 0, 0, 0, 1 };
+	static const uint8_t ip_4a[4] = {0, 0, 0, 1};
 	const struct socks_addr *a = &r->dst;
 	size_t n = SOCKS4_REQUEST_MIN + r->userid_len;
 	size_t off;

@@ -40,8 +40,7 @@ static ssize_t addr_check(const struct socks_addr *a)
  * Returns bytes written, PROTO_E_INVAL for an unset/unknown type or a bad
  * name, PROTO_E_NOSPACE if @cap is too small.
  */
-ssize_t socks5_addr_encode(uint8_t *buf, size_t cap,
-			   const struct socks_addr *a)
+ssize_t socks5_addr_encode(uint8_t *buf, size_t cap, const struct socks_addr *a)
 {
 	ssize_t n = addr_check(a);
 	size_t off = 0;
@@ -76,8 +75,7 @@ ssize_t socks5_addr_encode(uint8_t *buf, size_t cap,
  * an unknown ATYP, PROTO_E_NAME for LEN 0 or a NUL among the name bytes
  * received so far.
  */
-ssize_t socks5_addr_decode(const uint8_t *buf, size_t len,
-			   struct socks_addr *a)
+ssize_t socks5_addr_decode(const uint8_t *buf, size_t len, struct socks_addr *a)
 {
 	size_t need, nlen, avail;
 

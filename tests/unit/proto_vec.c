@@ -10,8 +10,8 @@
 const char *msg_kind_name(enum msg_kind k)
 {
 	static const char *const names[K_COUNT] = {
-		"socks4_request", "socks4_reply",   "socks5_greeting",
-		"socks5_method",  "socks5_request", "socks5_reply",
+		"socks4_request",   "socks4_reply",   "socks5_greeting",
+		"socks5_method",    "socks5_request", "socks5_reply",
 		"auth1929_request", "auth1929_reply", "socks5_udp_header",
 		"socks5_addr",
 	};
@@ -171,22 +171,22 @@ static void app(struct vec *v, const void *b, size_t n)
 	v->len += n;
 }
 
-#define ADD(name, kind, canon, ...)                                            \
-	add(name, kind, canon, (const uint8_t[]){ __VA_ARGS__ },               \
-	    sizeof((const uint8_t[]){ __VA_ARGS__ }))
-#define APP(v, ...)                                                            \
-	app(v, (const uint8_t[]){ __VA_ARGS__ },                               \
-	    sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define ADD(name, kind, canon, ...)                            \
+	add(name, kind, canon, (const uint8_t[]){__VA_ARGS__}, \
+	    sizeof((const uint8_t[]){__VA_ARGS__}))
+#define APP(v, ...)                            \
+	app(v, (const uint8_t[]){__VA_ARGS__}, \
+	    sizeof((const uint8_t[]){__VA_ARGS__}))
 
-static const uint8_t ip4_203_0_113_5[4] = { 203, 0, 113, 5 };
-static const uint8_t ip4_198_51_100_7[4] = { 198, 51, 100, 7 };
+static const uint8_t ip4_203_0_113_5[4] = {203, 0, 113, 5};
+static const uint8_t ip4_198_51_100_7[4] = {198, 51, 100, 7};
 static const uint8_t ip4_zero[4];
-static const uint8_t ip6_db8_1[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				       0,    0,    0,    0,    0, 0, 0, 1 };
-static const uint8_t ip6_db8_2[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				       0,    0,    0,    0,    0, 0, 0, 2 };
-static const uint8_t ip6_db8_53[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					0,    0,    0,    0,    0, 0, 0, 0x53 };
+static const uint8_t ip6_db8_1[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				      0,    0,	  0,	0,    0, 0, 0, 1};
+static const uint8_t ip6_db8_2[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				      0,    0,	  0,	0,    0, 0, 0, 2};
+static const uint8_t ip6_db8_53[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				       0,    0,	   0,	 0,    0, 0, 0, 0x53};
 static const uint8_t ip6_zero[16];
 
 static void s4req(struct vec *v, uint8_t cmd, const char *userid)
@@ -210,6 +210,11 @@ static void auth(struct vec *v, const char *u, const char *p)
 	memcpy(v->m.auth.passwd, p, strlen(p));
 }
 
+/*
+ * The byte lists keep the grouping of the RFC diagrams, not the
+ * formatter's.
+ */
+/* clang-format off */
 static void build_socks4(void)
 {
 	struct vec *v;
@@ -517,6 +522,8 @@ static void build_auth_udp(void)
 		0x03, 0x03, 'a', '.', 'b', 0x80, 0x00);
 	set_name(&v->m.addr, "a.b", 0x8000);
 }
+
+/* clang-format on */
 
 const struct vec *proto_vectors(size_t *count)
 {

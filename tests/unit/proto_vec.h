@@ -74,6 +74,17 @@ const char *name255(void);
 /* 255 bytes of 'u'..., NUL-terminated: longest USERID / UNAME / PASSWD. */
 const char *field255(char c);
 
+/*
+ * check's ck_assert_* record every passing assertion through a pipe in fork
+ * mode: far too slow for millions of inputs.  Hot paths test by hand and
+ * only call into check on failure.
+ */
+#define REQUIRE(cond, ...)                         \
+	do {                                       \
+		if (!(cond))                       \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0) /* needs <check.h> at the use site */
+
 /* xorshift64: the suites' own deterministic PRNG (fixed seeds). */
 static inline uint64_t xs64(uint64_t *s)
 {

@@ -26,9 +26,9 @@ static void setup(void)
 
 /* ---- 1. golden vectors ---- */
 
-START_TEST(golden_decode)
+static void golden_decode_one(size_t i)
 {
-	const struct vec *v = &V[_i];
+	const struct vec *v = &V[i];
 	union msg m;
 	ssize_t n;
 
@@ -39,11 +39,19 @@ START_TEST(golden_decode)
 	ck_assert_msg(memcmp(&m, &v->m, msg_size(v->kind)) == 0,
 		      "%s: decoded struct differs", v->name);
 }
+
+START_TEST(golden_decode)
+{
+	size_t i;
+
+	for (i = 0; i < NV; i++)
+		golden_decode_one(i);
+}
 END_TEST
 
-START_TEST(golden_encode)
+static void golden_encode_one(size_t i)
 {
-	const struct vec *v = &V[_i];
+	const struct vec *v = &V[i];
 	uint8_t want[VEC_MAX], *out;
 	ssize_t n;
 
@@ -59,13 +67,35 @@ START_TEST(golden_encode)
 	ck_assert_msg(memcmp(out, want, v->len) == 0, "%s: bytes differ",
 		      v->name);
 	free(out);
+
+	/* with room to spare: the same bytes, nothing written after them */
+	{
+		uint8_t big[VEC_MAX + 32];
+
+		memset(big, 0xee, sizeof(big));
+		n = msg_encode(v->kind, big, sizeof(big), &v->m);
+		ck_assert_msg(n == (ssize_t)v->len, "%s: big cap gave %zd",
+			      v->name, n);
+		ck_assert(memcmp(big, want, v->len) == 0);
+		for (size_t j = v->len; j < sizeof(big); j++)
+			ck_assert_msg(big[j] == 0xee, "%s: byte %zu touched",
+				      v->name, j);
+	}
+}
+
+START_TEST(golden_encode)
+{
+	size_t i;
+
+	for (i = 0; i < NV; i++)
+		golden_encode_one(i);
 }
 END_TEST
 
 /* Every cap smaller than needed gives NOSPACE, and writes nothing past it. */
-START_TEST(golden_encode_nospace)
+static void golden_encode_nospace_one(size_t i)
 {
-	const struct vec *v = &V[_i];
+	const struct vec *v = &V[i];
 	size_t cap;
 
 	for (cap = 0; cap < v->len; cap++) {
@@ -79,6 +109,14 @@ START_TEST(golden_encode_nospace)
 		free(out);
 	}
 }
+
+START_TEST(golden_encode_nospace)
+{
+	size_t i;
+
+	for (i = 0; i < NV; i++)
+		golden_encode_nospace_one(i);
+}
 END_TEST
 
 /* A few vectors spelled out once more against the RFC text. */
@@ -91,10 +129,10 @@ START_TEST(golden_spot_checks)
 	memset(&rep, 0, sizeof(rep));
 	rep.rep = SOCKS5_REP_COMMAND_NOT_SUPPORTED;
 	ck_assert_int_eq(socks5_reply_encode(b, sizeof(b), &rep), 10);
-	ck_assert_mem_eq(b,
-			 ((const uint8_t[]){ 0x05, 0x07, 0x00, 0x01, 0, 0, 0, 0,
-					     0, 0 }),
-			 10);
+	ck_assert_mem_eq(
+		b,
+		((const uint8_t[]){0x05, 0x07, 0x00, 0x01, 0, 0, 0, 0, 0, 0}),
+		10);
 	ck_assert_int_eq(socks5_reply_encode(b, 9, &rep), PROTO_E_NOSPACE);
 	/* RFC 1929 reply VER is 1, not 5 */
 	ck_assert_int_eq(auth1929_reply_encode(b, 2, 0), 2);
@@ -102,7 +140,7 @@ START_TEST(golden_spot_checks)
 	ck_assert_int_eq(b[1], 0x00);
 	/* SOCKS4 reply VN is 0, not 4 */
 	{
-		struct socks4_reply r4 = { .cd = 90, .port = 1 };
+		struct socks4_reply r4 = {.cd = 90, .port = 1};
 
 		ck_assert_int_eq(socks4_reply_encode(b, 8, &r4), 8);
 		ck_assert_int_eq(b[0], 0);
@@ -112,12 +150,10 @@ START_TEST(golden_spot_checks)
 	}
 	/* the reply is parsed by its own ATYP */
 	{
-		static const uint8_t r6[] = { 0x05, 0x00, 0x00, 0x04,
-					      0x20, 0x01, 0x0d, 0xb8,
-					      0,    0,    0,    0,
-					      0,    0,    0,    0,
-					      0,    0,    0,    9,
-					      0x00, 0x50, 0xAA };
+		static const uint8_t r6[] = {0x05, 0x00, 0x00, 0x04, 0x20, 0x01,
+					     0x0d, 0xb8, 0,    0,    0,	   0,
+					     0,	   0,	 0,    0,    0,	   0,
+					     0,	   9,	 0x00, 0x50, 0xAA};
 
 		ck_assert_int_eq(socks5_reply_decode(r6, sizeof(r6), &rep), 22);
 		ck_assert_int_eq(rep.bnd.type, SOCKS5_ATYP_IPV6);
@@ -136,12 +172,12 @@ static void rt(enum msg_kind k, const union msg *m)
 	ssize_t n, d;
 
 	n = msg_encode(k, buf, sizeof(buf), m);
-	ck_assert_msg(n > 0, "%s: encode %zd", msg_kind_name(k), n);
+	REQUIRE(n > 0, "%s: encode %zd", msg_kind_name(k), n);
 	memset(&back, 0x5a, sizeof(back));
 	d = msg_decode(k, buf, (size_t)n, &back);
-	ck_assert_msg(d == n, "%s: decode %zd of %zd", msg_kind_name(k), d, n);
-	ck_assert_msg(memcmp(&back, m, msg_size(k)) == 0, "%s: struct differs",
-		      msg_kind_name(k));
+	REQUIRE(d == n, "%s: decode %zd of %zd", msg_kind_name(k), d, n);
+	REQUIRE(memcmp(&back, m, msg_size(k)) == 0, "%s: struct differs",
+		msg_kind_name(k));
 }
 
 static void rand_bytes(uint64_t *s, void *p, size_t n)
@@ -248,8 +284,8 @@ END_TEST
 /* Edge values: every port boundary, every name and field length. */
 START_TEST(roundtrip_edges)
 {
-	static const uint16_t ports[] = { 0, 1, 255, 256, 1080, 32768, 65534,
-					  65535 };
+	static const uint16_t ports[] = {0,    1,     255,   256,
+					 1080, 32768, 65534, 65535};
 	union msg m;
 	size_t i, len;
 
@@ -257,7 +293,7 @@ START_TEST(roundtrip_edges)
 		memset(&m, 0, sizeof(m));
 		m.s5req.cmd = SOCKS5_CMD_CONNECT;
 		socks_addr_set_ip4(&m.s5req.dst,
-				   (const uint8_t[]){ 255, 255, 255, 255 },
+				   (const uint8_t[]){255, 255, 255, 255},
 				   ports[i]);
 		rt(K_S5_REQ, &m);
 		memset(&m, 0, sizeof(m));
@@ -275,9 +311,9 @@ START_TEST(roundtrip_edges)
 		m.s4req.cmd = SOCKS4_CMD_CONNECT;
 		m.s4req.userid_len = (uint8_t)(255 - len);
 		memset(m.s4req.userid, 'x', 255 - len);
-		ck_assert_int_eq(socks_addr_set_name(&m.s4req.dst, name255(),
-						     len, 80),
-				 0);
+		ck_assert_int_eq(
+			socks_addr_set_name(&m.s4req.dst, name255(), len, 80),
+			0);
 		rt(K_S4_REQ, &m);
 		memset(&m, 0, sizeof(m));
 		m.auth.ulen = (uint8_t)len;
@@ -302,14 +338,15 @@ struct bad {
 	uint8_t b[40];
 };
 
-#define BAD(n, k, w, ...)                                                      \
-	{                                                                      \
-		n, k, w, sizeof((const uint8_t[]){ __VA_ARGS__ }),            \
-		{                                                              \
-			__VA_ARGS__                                            \
-		}                                                              \
+#define BAD(n, k, w, ...)                                        \
+	{                                                        \
+		n, k, w, sizeof((const uint8_t[]){__VA_ARGS__}), \
+		{                                                \
+			__VA_ARGS__                              \
+		}                                                \
 	}
 
+/* clang-format off */
 static const struct bad bads[] = {
 	/* SOCKS4 request */
 	BAD("s4 VN 5", K_S4_REQ, PROTO_E_VERSION, 0x05),
@@ -399,10 +436,11 @@ static const struct bad bads[] = {
 	BAD("addr ATYP 6", K_S5_ADDR, PROTO_E_ATYP, 0x06, 1, 2, 3, 4, 5, 6),
 	BAD("addr name len 0", K_S5_ADDR, PROTO_E_NAME, 0x03, 0x00),
 };
+/* clang-format on */
 
-START_TEST(malformed_table)
+static void malformed_one(size_t i)
 {
-	const struct bad *b = &bads[_i];
+	const struct bad *b = &bads[i];
 	uint8_t *copy = malloc(b->len ? b->len : 1);
 	union msg m;
 	ssize_t n;
@@ -415,6 +453,53 @@ START_TEST(malformed_table)
 		      proto_strerror((int)b->want));
 	free(copy);
 }
+
+/*
+ * Wire order, fail early: over the prefixes of each malformed message the
+ * result is "need more" (UDP: TRUNCATED) up to the offending byte and the
+ * same error from there on; it never flips back or changes code.
+ */
+static void malformed_prefixes_one(size_t i)
+{
+	const struct bad *b = &bads[i];
+	ssize_t short_want = b->kind == K_UDP ? PROTO_E_TRUNCATED : 0;
+	int seen_error = 0;
+	size_t p;
+
+	for (p = 0; p <= b->len; p++) {
+		uint8_t *copy = malloc(p ? p : 1);
+		union msg m;
+		ssize_t n;
+
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, b->b, p);
+		n = msg_decode(b->kind, copy, p, &m);
+		free(copy);
+		if (n == b->want && n != short_want)
+			seen_error = 1;
+		else
+			ck_assert_msg(!seen_error && n == short_want,
+				      "%s: prefix %zu gave %zd", b->name, p, n);
+	}
+	ck_assert(seen_error || b->want == short_want);
+}
+
+START_TEST(malformed_prefixes)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+		malformed_prefixes_one(i);
+}
+END_TEST
+
+START_TEST(malformed_table)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+		malformed_one(i);
+}
 END_TEST
 
 START_TEST(malformed_cmd_reported)
@@ -422,16 +507,14 @@ START_TEST(malformed_cmd_reported)
 	struct socks5_request r5;
 	struct socks4_request r4;
 
-	ck_assert_int_eq(socks5_request_decode((const uint8_t[]){ 5, 0xf1 }, 2,
-					       &r5),
-			 PROTO_E_CMD);
+	ck_assert_int_eq(
+		socks5_request_decode((const uint8_t[]){5, 0xf1}, 2, &r5),
+		PROTO_E_CMD);
 	ck_assert_int_eq(r5.cmd, 0xf1);
-	ck_assert_int_eq(socks5_request_decode((const uint8_t[]){ 5, 0 }, 2,
-					       &r5),
+	ck_assert_int_eq(socks5_request_decode((const uint8_t[]){5, 0}, 2, &r5),
 			 PROTO_E_CMD);
 	ck_assert_int_eq(r5.cmd, 0);
-	ck_assert_int_eq(socks4_request_decode((const uint8_t[]){ 4, 7 }, 2,
-					       &r4),
+	ck_assert_int_eq(socks4_request_decode((const uint8_t[]){4, 7}, 2, &r4),
 			 PROTO_E_CMD);
 	ck_assert_int_eq(r4.cmd, 7);
 }
@@ -440,8 +523,8 @@ END_TEST
 /* SOCKS4 USERID and 4A name limits, at the exact boundary. */
 START_TEST(malformed_socks4_lengths)
 {
-	static const uint8_t hdr4[8] = { 4, 1, 0, 80, 203, 0, 113, 5 };
-	static const uint8_t hdr4a[8] = { 4, 1, 0, 80, 0, 0, 0, 1 };
+	static const uint8_t hdr4[8] = {4, 1, 0, 80, 203, 0, 113, 5};
+	static const uint8_t hdr4a[8] = {4, 1, 0, 80, 0, 0, 0, 1};
 	uint8_t b[SOCKS4_REQUEST_MAX + 16];
 	struct socks4_request r;
 
@@ -449,8 +532,7 @@ START_TEST(malformed_socks4_lengths)
 	memcpy(b, hdr4, 8);
 	memset(b + 8, 'u', 256);
 	ck_assert_int_eq(socks4_request_decode(b, 8 + 255, &r), 0);
-	ck_assert_int_eq(socks4_request_decode(b, 8 + 256, &r),
-			 PROTO_E_USERID);
+	ck_assert_int_eq(socks4_request_decode(b, 8 + 256, &r), PROTO_E_USERID);
 	ck_assert_int_eq(socks4_request_decode(b, 8 + 300 - 40, &r),
 			 PROTO_E_USERID);
 	b[8 + 255] = 0;
@@ -489,7 +571,7 @@ END_TEST
 
 START_TEST(encode_inval)
 {
-	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	static const uint8_t ip6[16] = {0x20, 0x01, 0x0d, 0xb8};
 	uint8_t b[SOCKS4_REQUEST_MAX];
 	struct socks4_request r4;
 	struct socks5_request r5;
@@ -509,10 +591,10 @@ START_TEST(encode_inval)
 	memset(&r4.dst, 0, sizeof(r4.dst));
 	ck_assert_int_eq(socks4_request_encode(b, sizeof(b), &r4),
 			 PROTO_E_INVAL);
-	socks_addr_set_ip4(&r4.dst, (const uint8_t[]){ 0, 0, 0, 5 }, 80);
+	socks_addr_set_ip4(&r4.dst, (const uint8_t[]){0, 0, 0, 5}, 80);
 	ck_assert_int_eq(socks4_request_encode(b, sizeof(b), &r4),
 			 PROTO_E_INVAL);
-	socks_addr_set_ip4(&r4.dst, (const uint8_t[]){ 0, 0, 0, 0 }, 80);
+	socks_addr_set_ip4(&r4.dst, (const uint8_t[]){0, 0, 0, 0}, 80);
 	ck_assert_int_eq(socks4_request_encode(b, sizeof(b), &r4), 9);
 	r4.cmd = 3;
 	ck_assert_int_eq(socks4_request_encode(b, sizeof(b), &r4),
@@ -554,7 +636,7 @@ START_TEST(encode_inval)
 	memcpy(r5.dst.u.name, "a\0", 2);
 	ck_assert_int_eq(socks5_request_encode(b, sizeof(b), &r5),
 			 PROTO_E_INVAL);
-	socks_addr_set_ip4(&r5.dst, (const uint8_t[]){ 1, 2, 3, 4 }, 5);
+	socks_addr_set_ip4(&r5.dst, (const uint8_t[]){1, 2, 3, 4}, 5);
 	ck_assert_int_eq(socks5_request_encode(b, sizeof(b), &r5), 10);
 	r5.cmd = 0;
 	ck_assert_int_eq(socks5_request_encode(b, sizeof(b), &r5),
@@ -605,19 +687,18 @@ START_TEST(addr_sockaddr)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(1080);
 	sin.sin_addr.s_addr = htonl(0xcb007105);
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin,
-						  sizeof(sin)),
-			 0);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(a.type, SOCKS5_ATYP_IPV4);
 	ck_assert_int_eq(a.port, 1080);
-	ck_assert_mem_eq(a.u.ip4, ((const uint8_t[]){ 203, 0, 113, 5 }), 4);
+	ck_assert_mem_eq(a.u.ip4, ((const uint8_t[]){203, 0, 113, 5}), 4);
 	ck_assert_int_eq(socks_addr_wire_len(&a), 7);
 	ck_assert_int_eq(socks_addr_to_sockaddr(&a, &ss, &len), 0);
 	ck_assert_int_eq(len, sizeof(sin));
 	ck_assert_mem_eq(&ss, &sin, sizeof(sin));
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin,
-						  sizeof(sin) - 1),
-			 -EINVAL);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sin, sizeof(sin) - 1),
+		-EINVAL);
 
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
@@ -627,18 +708,17 @@ START_TEST(addr_sockaddr)
 	sin6.sin6_addr.s6_addr[2] = 0x0d;
 	sin6.sin6_addr.s6_addr[3] = 0xb8;
 	sin6.sin6_addr.s6_addr[15] = 1;
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin6,
-						  sizeof(sin6)),
-			 0);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sin6, sizeof(sin6)), 0);
 	ck_assert_int_eq(a.type, SOCKS5_ATYP_IPV6);
 	ck_assert_int_eq(a.port, 443);
 	ck_assert_int_eq(socks_addr_wire_len(&a), 19);
 	ck_assert_int_eq(socks_addr_to_sockaddr(&a, &ss, &len), 0);
 	ck_assert_int_eq(len, sizeof(sin6));
 	ck_assert_mem_eq(&ss, &sin6, sizeof(sin6));
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin6,
-						  sizeof(sin6) - 1),
-			 -EINVAL);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sin6, sizeof(sin6) - 1),
+		-EINVAL);
 
 	/* v4-mapped becomes IPV4 */
 	memset(sin6.sin6_addr.s6_addr, 0, 16);
@@ -648,17 +728,16 @@ START_TEST(addr_sockaddr)
 	sin6.sin6_addr.s6_addr[13] = 51;
 	sin6.sin6_addr.s6_addr[14] = 100;
 	sin6.sin6_addr.s6_addr[15] = 7;
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin6,
-						  sizeof(sin6)),
-			 0);
-	socks_addr_set_ip4(&b, (const uint8_t[]){ 198, 51, 100, 7 }, 443);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sin6, sizeof(sin6)), 0);
+	socks_addr_set_ip4(&b, (const uint8_t[]){198, 51, 100, 7}, 443);
 	ck_assert_mem_eq(&a, &b, sizeof(a));
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sun,
-						  sizeof(sun)),
-			 -EAFNOSUPPORT);
+	ck_assert_int_eq(
+		socks_addr_from_sockaddr(&a, (void *)&sun, sizeof(sun)),
+		-EAFNOSUPPORT);
 	ck_assert_int_eq(socks_addr_from_sockaddr(&a, NULL, 0), -EAFNOSUPPORT);
 
 	/* names and unset cannot become a sockaddr */
@@ -674,7 +753,7 @@ END_TEST
 START_TEST(addr_name_and_zero)
 {
 	struct socks_addr a;
-	uint8_t z[16] = { 0 };
+	uint8_t z[16] = {0};
 
 	ck_assert_int_eq(socks_addr_set_name(&a, "", 0, 1), -EINVAL);
 	ck_assert_int_eq(socks_addr_set_name(&a, NULL, 3, 1), -EINVAL);
@@ -721,14 +800,14 @@ START_TEST(addr_format)
 {
 	char buf[SOCKS_ADDR_STRLEN];
 	struct socks_addr a;
-	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					 0,    0,    0,    0,    0, 0, 0, 1 };
+	static const uint8_t ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					0,    0,    0,	  0,	0, 0, 0, 1};
 	size_t cap;
 
-	socks_addr_set_ip4(&a, (const uint8_t[]){ 203, 0, 113, 5 }, 80);
+	socks_addr_set_ip4(&a, (const uint8_t[]){203, 0, 113, 5}, 80);
 	ck_assert_str_eq(socks_addr_format(&a, buf, sizeof(buf)),
 			 "203.0.113.5:80");
-	socks_addr_set_ip4(&a, (const uint8_t[]){ 0, 0, 0, 0 }, 0);
+	socks_addr_set_ip4(&a, (const uint8_t[]){0, 0, 0, 0}, 0);
 	ck_assert_str_eq(socks_addr_format(&a, buf, sizeof(buf)), "0.0.0.0:0");
 	socks_addr_set_ip6(&a, ip6, 443);
 	ck_assert_str_eq(socks_addr_format(&a, buf, sizeof(buf)),
@@ -737,9 +816,8 @@ START_TEST(addr_format)
 	ck_assert_str_eq(socks_addr_format(&a, buf, sizeof(buf)),
 			 "example.org:65535");
 	/* untrusted bytes never reach a log line raw */
-	ck_assert_int_eq(socks_addr_set_name(&a, "a\nb\x1b[1m \x7f\xff%s", 12,
-					     1),
-			 0);
+	ck_assert_int_eq(
+		socks_addr_set_name(&a, "a\nb\x1b[1m \x7f\xff%s", 12, 1), 0);
 	ck_assert_str_eq(socks_addr_format(&a, buf, sizeof(buf)),
 			 "a?b?[1m???%s:1");
 	memset(&a, 0, sizeof(a));
@@ -753,8 +831,7 @@ START_TEST(addr_format)
 	{
 		static const uint8_t ffff[16] = {
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-		};
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 		socks_addr_set_ip6(&a, ffff, 65535);
 		socks_addr_format(&a, buf, sizeof(buf));
@@ -781,9 +858,9 @@ END_TEST
 
 START_TEST(errmap_rep_to_errno)
 {
-	static const int want[9] = { 0,		   ECONNREFUSED, EACCES,
-				     ENETUNREACH,  EHOSTUNREACH, ECONNREFUSED,
-				     ETIMEDOUT,	   EOPNOTSUPP,	 EAFNOSUPPORT };
+	static const int want[9] = {0,		 ECONNREFUSED, EACCES,
+				    ENETUNREACH, EHOSTUNREACH, ECONNREFUSED,
+				    ETIMEDOUT,	 EOPNOTSUPP,   EAFNOSUPPORT};
 	int rep;
 
 	for (rep = 0; rep <= 255; rep++) {
@@ -831,27 +908,27 @@ START_TEST(errmap_from_errno)
 		int err;
 		uint8_t rep;
 	} t[] = {
-		{ 0, 0x00 },
-		{ ECONNREFUSED, 0x05 },
-		{ ECONNRESET, 0x05 },
-		{ ENETUNREACH, 0x03 },
-		{ ENETDOWN, 0x03 },
-		{ EHOSTUNREACH, 0x04 },
-		{ EHOSTDOWN, 0x04 },
-		{ ETIMEDOUT, 0x06 },
-		{ EACCES, 0x02 },
-		{ EPERM, 0x02 },
-		{ EAFNOSUPPORT, 0x08 },
-		{ EPROTONOSUPPORT, 0x08 },
-		{ EMFILE, 0x01 },
-		{ ENFILE, 0x01 },
-		{ ENOMEM, 0x01 },
-		{ ENOBUFS, 0x01 },
-		{ EINVAL, 0x01 },
-		{ EADDRNOTAVAIL, 0x01 },
-		{ 9999, 0x01 },
-		{ -ECONNREFUSED, 0x05 },
-		{ -ETIMEDOUT, 0x06 },
+		{0, 0x00},
+		{ECONNREFUSED, 0x05},
+		{ECONNRESET, 0x05},
+		{ENETUNREACH, 0x03},
+		{ENETDOWN, 0x03},
+		{EHOSTUNREACH, 0x04},
+		{EHOSTDOWN, 0x04},
+		{ETIMEDOUT, 0x06},
+		{EACCES, 0x02},
+		{EPERM, 0x02},
+		{EAFNOSUPPORT, 0x08},
+		{EPROTONOSUPPORT, 0x08},
+		{EMFILE, 0x01},
+		{ENFILE, 0x01},
+		{ENOMEM, 0x01},
+		{ENOBUFS, 0x01},
+		{EINVAL, 0x01},
+		{EADDRNOTAVAIL, 0x01},
+		{9999, 0x01},
+		{-ECONNREFUSED, 0x05},
+		{-ETIMEDOUT, 0x06},
 	};
 	size_t i;
 
@@ -860,12 +937,12 @@ START_TEST(errmap_from_errno)
 			      "errno %d -> %u, want %u", t[i].err,
 			      socks5_rep_from_errno(t[i].err), t[i].rep);
 	/* client and server tables agree where both are defined */
-	ck_assert_int_eq(socks5_rep_to_errno(socks5_rep_from_errno(
-				 EHOSTUNREACH)),
-			 EHOSTUNREACH);
-	ck_assert_int_eq(socks5_rep_to_errno(socks5_rep_from_errno(
-				 ENETUNREACH)),
-			 ENETUNREACH);
+	ck_assert_int_eq(
+		socks5_rep_to_errno(socks5_rep_from_errno(EHOSTUNREACH)),
+		EHOSTUNREACH);
+	ck_assert_int_eq(
+		socks5_rep_to_errno(socks5_rep_from_errno(ENETUNREACH)),
+		ENETUNREACH);
 	ck_assert_int_eq(socks5_rep_to_errno(socks5_rep_from_errno(ETIMEDOUT)),
 			 ETIMEDOUT);
 	ck_assert_int_eq(socks5_rep_to_errno(socks5_rep_from_errno(EACCES)),
@@ -913,14 +990,12 @@ static Suite *proto_suite(void)
 {
 	Suite *s = suite_create("proto_codec");
 	TCase *tc;
-	size_t nv;
 
-	proto_vectors(&nv);
 	tc = tcase_create("golden");
 	tcase_add_unchecked_fixture(tc, setup, NULL);
-	tcase_add_loop_test(tc, golden_decode, 0, (int)nv);
-	tcase_add_loop_test(tc, golden_encode, 0, (int)nv);
-	tcase_add_loop_test(tc, golden_encode_nospace, 0, (int)nv);
+	tcase_add_test(tc, golden_decode);
+	tcase_add_test(tc, golden_encode);
+	tcase_add_test(tc, golden_encode_nospace);
 	tcase_add_test(tc, golden_spot_checks);
 	suite_add_tcase(s, tc);
 
@@ -930,8 +1005,8 @@ static Suite *proto_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
-	tcase_add_loop_test(tc, malformed_table, 0,
-			    (int)(sizeof(bads) / sizeof(bads[0])));
+	tcase_add_test(tc, malformed_table);
+	tcase_add_test(tc, malformed_prefixes);
 	tcase_add_test(tc, malformed_cmd_reported);
 	tcase_add_test(tc, malformed_socks4_lengths);
 	tcase_add_test(tc, encode_inval);

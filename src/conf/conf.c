@@ -1,0 +1,1564 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * socks.conf (SPEC section 3): libconfuse option tables, a parse callback
+ * per key that checks each value where it is written (so an error names
+ * FILE:LINE of the value), section validators for what needs the whole
+ * section, and a compiler from the libconfuse tree into the immutable
+ * struct conf of conf.h.  The tree is freed before conf_load_*() returns.
+ *
+ * libconfuse keeps its lexer state in globals and its callbacks get no user
+ * pointer, so one parse runs at a time under conf_parse_lock and the
+ * callbacks find their context in conf_cur.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <confuse.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf/conf.h"
+#include "proto/consts.h"
+
+#define CONF_FILE_MAX (1024 * 1024)
+#define CONF_FAKE4_MIN 8
+#define CONF_FAKE4_MAX 30
+#define CONF_FAKE6_MIN 8
+#define CONF_FAKE6_MAX 126
+
+/* Where a value was written: (section, key, index) -> line.  Key "" is
+ * the line of the section's opening brace. */
+struct conf_line {
+	const cfg_t *sec;
+	const char *key;
+	unsigned int idx;
+	int line;
+};
+
+struct conf_parse {
+	const char *name; /* file name used in messages */
+	char *err;
+	size_t errlen;
+	bool failed; /* the first error is kept, later ones dropped */
+	cfg_t *root;
+	struct conf_line *lines;
+	size_t nlines, cap;
+};
+
+static pthread_mutex_t conf_parse_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conf_parse *conf_cur;
+
+/* Messages: what a key expects.  Tests match on these phrases. */
+#define CONF_WHY_TO                                                           \
+	"expected a CIDR such as \"198.51.100.0/24\", an address, or a host " \
+	"name glob such as \"*.example.com\""
+#define CONF_WHY_PORTS                                          \
+	"expected a port N, a range N-M or a comma list, with " \
+	"1 <= N <= M <= 65535"
+#define CONF_WHY_TIME                                          \
+	"expected a time window \"DAYS HH:MM-HH:MM\" such as " \
+	"\"Mon-Fri 08:00-18:00\" or \"Sat,Sun 00:00-24:00\""
+#define CONF_WHY_VIA_MIX \
+	"\"direct\" and \"deny\" cannot be combined with other entries"
+
+static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
+				     "fake_network6, timeout, proxy, route";
+static const char conf_proxy_keys[] = "url, username, password, method, "
+				      "gssapi_service";
+static const char conf_route_keys[] = "to, ports, command, program, user, "
+				      "time, via";
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Formats "NAME:LINE: message" (or "NAME: message" when @line <= 0) into
+ * the caller's buffer, once: only the first error of a parse is kept. */
+__attribute__((format(printf, 3, 0))) static void
+conf_verr(struct conf_parse *p, int line, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	if (!p->err || p->errlen == 0)
+		return;
+	if (line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return;
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+}
+
+/* As conf_verr(); returns -1 so that callers can `return conf_err(...)`. */
+__attribute__((format(printf, 3, 4))) static int
+conf_err(struct conf_parse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_verr(p, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *conf_keys_of(const cfg_t *sec)
+{
+	if (strcmp(sec->name, "proxy") == 0)
+		return conf_proxy_keys;
+	if (strcmp(sec->name, "route") == 0)
+		return conf_route_keys;
+	return conf_root_keys;
+}
+
+/*
+ * libconfuse's error hook: every message it produces (syntax errors, unknown
+ * keys, duplicate titles) lands in the caller's buffer with our file name
+ * and the line libconfuse is at.  The two messages users meet most are
+ * reworded to say what was expected.
+ */
+__attribute__((format(printf, 2, 0))) static void
+conf_cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	struct conf_parse *p = conf_cur;
+	int line = cfg ? cfg->line : 0;
+
+	if (!p)
+		return;
+	if (cfg && strcmp(fmt, "no such option '%s'") == 0) {
+		const char *key = va_arg(ap, const char *);
+		bool top = strcmp(cfg->name, "root") == 0;
+
+		conf_err(p, line,
+			 "unknown key '%.64s'%s%s (expected one of: %s)", key,
+			 top ? "" : " in ", top ? "" : cfg->name,
+			 conf_keys_of(cfg));
+		return;
+	}
+	if (strcmp(fmt, "found duplicate title '%s'") == 0) {
+		const char *title = va_arg(ap, const char *);
+
+		conf_err(p, line,
+			 "duplicate proxy name '%.64s' (each proxy section "
+			 "needs its own name)",
+			 title);
+		return;
+	}
+	conf_verr(p, line, fmt, ap);
+}
+
+/* ---- line bookkeeping ---------------------------------------------- */
+
+static struct conf_line *conf_line_find(struct conf_parse *p, const cfg_t *sec,
+					const char *key, unsigned int idx)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlines; i++) {
+		struct conf_line *l = &p->lines[i];
+
+		if (l->sec == sec && l->idx == idx && strcmp(l->key, key) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+/* Records (or overwrites: a later assignment wins) where a value is.
+ * Returns 0 or -1 (out of memory, reported). */
+static int conf_note(struct conf_parse *p, const cfg_t *sec, const char *key,
+		     unsigned int idx, int line)
+{
+	struct conf_line *l = conf_line_find(p, sec, key, idx);
+
+	if (!l) {
+		if (p->nlines == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 64;
+			void *n = realloc(p->lines, cap * sizeof(*p->lines));
+
+			if (!n)
+				return conf_err(p, line, "out of memory");
+			p->lines = n;
+			p->cap = cap;
+		}
+		l = &p->lines[p->nlines++];
+		l->sec = sec;
+		l->key = key;
+		l->idx = idx;
+	}
+	l->line = line;
+	return 0;
+}
+
+/* Line of a section's opening brace, 0 if it had no values. */
+static int conf_sec_line(struct conf_parse *p, const cfg_t *sec)
+{
+	struct conf_line *l = conf_line_find(p, sec, "", 0);
+
+	return l ? l->line : 0;
+}
+
+/* Line of value @idx of @key in @sec, else of the section. */
+static int conf_line_of(struct conf_parse *p, const cfg_t *sec, const char *key,
+			unsigned int idx)
+{
+	struct conf_line *l = conf_line_find(p, sec, key, idx);
+
+	return l ? l->line : conf_sec_line(p, sec);
+}
+
+/* ---- value parsers: return NULL, or what was expected ----------------- */
+
+static bool conf_is_alpha(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static bool conf_is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* [A-Za-z0-9._-], 1..CONF_NAME_MAX characters. */
+static bool conf_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > CONF_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!conf_is_alpha(ch) && !conf_is_digit(ch) && ch != '.' &&
+		    ch != '_' && ch != '-')
+			return false;
+	}
+	return true;
+}
+
+/* Decimal integer in [lo, hi] with nothing after it. */
+static int conf_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const char *conf_target_parse(const char *s, struct conf_target *t)
+{
+	size_t i, n = strlen(s);
+	bool numeric = true;
+
+	memset(t, 0, sizeof(*t));
+	if (net_cidr_parse(s, &t->cidr) == 0) {
+		t->kind = CONF_TARGET_CIDR;
+		return NULL;
+	}
+	if (n == 0 || n > NET_HOST_MAX || !net_glob_is_valid(s))
+		return CONF_WHY_TO;
+	/* "10.0.0.256" is a mistyped address, not a host name. */
+	for (i = 0; i < n; i++)
+		if (!conf_is_digit(s[i]) && s[i] != '.')
+			numeric = false;
+	if (numeric)
+		return CONF_WHY_TO;
+	t->kind = CONF_TARGET_GLOB;
+	memcpy(t->glob, s, n + 1);
+	return NULL;
+}
+
+/* Adds the ranges of @s to @acc. */
+static const char *conf_ports_add(struct net_ports *acc, const char *s)
+{
+	struct net_ports one;
+	unsigned int i;
+
+	if (net_ports_parse(s, &one) != 0 || one.n == 0)
+		return CONF_WHY_PORTS;
+	if ((unsigned int)acc->n + one.n > NET_PORT_RANGES_MAX)
+		return "too many port ranges (at most 32 in a route)";
+	for (i = 0; i < one.n; i++)
+		acc->r[acc->n++] = one.r[i];
+	return NULL;
+}
+
+static const char *conf_command_parse(const char *s, unsigned int *bit)
+{
+	if (strcasecmp(s, "connect") == 0)
+		*bit = CONF_CMD_CONNECT;
+	else if (strcasecmp(s, "bind") == 0)
+		*bit = CONF_CMD_BIND;
+	else if (strcasecmp(s, "udp") == 0)
+		*bit = CONF_CMD_UDP;
+	else
+		return "unknown command, expected connect, bind or udp";
+	return NULL;
+}
+
+static const char *conf_method_parse(const char *s, uint8_t *m)
+{
+	if (strcasecmp(s, "none") == 0)
+		*m = SOCKS5_METHOD_NONE;
+	else if (strcasecmp(s, "username") == 0)
+		*m = SOCKS5_METHOD_USERNAME;
+	else if (strcasecmp(s, "gssapi") == 0)
+		*m = SOCKS5_METHOD_GSSAPI;
+	else
+		return "unknown method, expected none, username or gssapi";
+	return NULL;
+}
+
+/* Program glob: a base name, so no '/', no control characters. */
+static const char *conf_program_parse(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > NET_HOST_MAX)
+		return "expected a glob on the program's name (1 to 255 "
+		       "characters) such as \"curl\" or \"python3*\"";
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "expected a glob on the program's base name, "
+			       "without '/', such as \"curl\" or \"python3*\"";
+	return NULL;
+}
+
+static const char *conf_user_parse(const char *s, struct conf_user *u)
+{
+	const char *why = "expected a user name or uid:N";
+	size_t i, n;
+	bool digits = true;
+	long v;
+
+	memset(u, 0, sizeof(*u));
+	if (strncmp(s, "uid:", 4) == 0) {
+		for (i = 4; s[i]; i++)
+			if (!conf_is_digit(s[i]))
+				return why;
+		/* (uid_t)-1 is "no user" for the kernel: refuse it. */
+		if (conf_long(s + 4, 0, 4294967294L, &v) != 0)
+			return why;
+		u->is_uid = true;
+		u->uid = (uid_t)v;
+		return NULL;
+	}
+	n = strlen(s);
+	if (n == 0 || n > CONF_NAME_MAX || s[0] == '-')
+		return why;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!conf_is_digit(ch))
+			digits = false;
+		if (conf_is_alpha(ch) || conf_is_digit(ch) || ch == '.' ||
+		    ch == '_' || ch == '-' || (ch == '$' && i == n - 1))
+			continue;
+		return why;
+	}
+	if (digits)
+		return "expected a user name, or uid:N for a numeric user id";
+	memcpy(u->name, s, n + 1);
+	return NULL;
+}
+
+/* Three-letter day name, case-insensitive; advances *@s.  0 = Sunday. */
+static int conf_day(const char **s)
+{
+	static const char days[7][4] = {"sun", "mon", "tue", "wed",
+					"thu", "fri", "sat"};
+	int d;
+
+	for (d = 0; d < 7; d++) {
+		if (strncasecmp(*s, days[d], 3) == 0 &&
+		    !conf_is_alpha((*s)[3])) {
+			*s += 3;
+			return d;
+		}
+	}
+	return -1;
+}
+
+/* "H:MM" or "HH:MM", 00:00 .. 24:00; minutes of the day into *@min. */
+static int conf_hhmm(const char **s, int *min)
+{
+	const char *p = *s;
+	int h = 0, m;
+
+	if (!conf_is_digit(*p))
+		return -1;
+	h = *p++ - '0';
+	if (conf_is_digit(*p))
+		h = h * 10 + (*p++ - '0');
+	if (*p++ != ':' || !conf_is_digit(p[0]) || !conf_is_digit(p[1]))
+		return -1;
+	m = (p[0] - '0') * 10 + (p[1] - '0');
+	p += 2;
+	if (h > 24 || m > 59 || (h == 24 && m != 0))
+		return -1;
+	*min = h * 60 + m;
+	*s = p;
+	return 0;
+}
+
+static void conf_skip_blank(const char **s)
+{
+	while (**s == ' ' || **s == '\t')
+		(*s)++;
+}
+
+/*
+ * "[DAYS ]HH:MM-HH:MM": DAYS is a comma list of days and day ranges
+ * ("Mon-Fri", "Sat,Sun", "Fri-Mon" wraps over the weekend); without DAYS
+ * every day.  "24:00" ends a day; an end of "00:00" means midnight.
+ */
+static const char *conf_time_parse(const char *s, struct conf_time *t)
+{
+	unsigned int days = 0;
+	int start, end;
+
+	memset(t, 0, sizeof(*t));
+	conf_skip_blank(&s);
+	if (conf_is_alpha(*s)) {
+		for (;;) {
+			int a = conf_day(&s), b, d;
+
+			if (a < 0)
+				return CONF_WHY_TIME;
+			b = a;
+			if (*s == '-') {
+				s++;
+				b = conf_day(&s);
+				if (b < 0)
+					return CONF_WHY_TIME;
+			}
+			for (d = a;; d = (d + 1) % 7) {
+				days |= 1u << d;
+				if (d == b)
+					break;
+			}
+			if (*s != ',')
+				break;
+			s++;
+		}
+		if (*s != ' ' && *s != '\t')
+			return CONF_WHY_TIME;
+		conf_skip_blank(&s);
+	} else {
+		days = 0x7f;
+	}
+	if (conf_hhmm(&s, &start) != 0 || *s++ != '-' ||
+	    conf_hhmm(&s, &end) != 0)
+		return CONF_WHY_TIME;
+	conf_skip_blank(&s);
+	if (*s)
+		return CONF_WHY_TIME;
+	if (start == 24 * 60)
+		return "a time window cannot start at 24:00";
+	if (start == end)
+		return "empty time window (start and end are equal)";
+	if (end == 0)
+		end = 24 * 60;
+	t->days = (uint8_t)days;
+	t->start = (uint16_t)start;
+	t->end = (uint16_t)end;
+	return NULL;
+}
+
+static bool conf_via_keyword(const char *s)
+{
+	return strcasecmp(s, "direct") == 0 || strcasecmp(s, "deny") == 0;
+}
+
+static bool conf_has_loopback(const struct net_cidr *c)
+{
+	struct net_ip lo;
+
+	if (c->ip.family == AF_INET) {
+		if (net_ip_parse("127.0.0.1", &lo) != 0)
+			return false;
+		/* overlaps 127.0.0.0/8: contains 127.0.0.1, or lies inside */
+		return net_cidr_contains(c, &lo) ||
+		       (c->prefix >= 8 && c->ip.b[0] == 127);
+	}
+	if (net_ip_parse("::1", &lo) != 0)
+		return false;
+	return net_cidr_contains(c, &lo);
+}
+
+static const char *conf_fake_parse(const char *s, int family,
+				   struct net_cidr *c)
+{
+	if (family == AF_INET) {
+		if (net_cidr_parse(s, c) != 0 || c->ip.family != AF_INET)
+			return "expected an IPv4 network such as "
+			       "\"198.18.0.0/15\"";
+		if (c->prefix < CONF_FAKE4_MIN || c->prefix > CONF_FAKE4_MAX)
+			return "the IPv4 prefix must be between /8 and /30";
+	} else {
+		if (net_cidr_parse(s, c) != 0 || c->ip.family != AF_INET6)
+			return "expected an IPv6 network such as "
+			       "\"fd53:6f63:6b73::/64\"";
+		if (c->prefix < CONF_FAKE6_MIN || c->prefix > CONF_FAKE6_MAX)
+			return "the IPv6 prefix must be between /8 and /126";
+	}
+	if (conf_has_loopback(c))
+		return "a fake network must not overlap the loopback network";
+	return NULL;
+}
+
+static const char *conf_log_parse(const char *s)
+{
+	if (strcmp(s, "stderr") == 0 || strcmp(s, "syslog") == 0)
+		return NULL;
+	if (s[0] == '/' && strlen(s) < sizeof(((struct conf *)0)->log))
+		return NULL;
+	return "expected \"stderr\", \"syslog\" or an absolute file path";
+}
+
+static const char *conf_resolve_parse(const char *s, enum conf_resolve *r)
+{
+	if (strcasecmp(s, "remote") == 0)
+		*r = CONF_RESOLVE_REMOTE;
+	else if (strcasecmp(s, "local") == 0)
+		*r = CONF_RESOLVE_LOCAL;
+	else
+		return "expected \"remote\" or \"local\"";
+	return NULL;
+}
+
+/* ---- parse callbacks: one check per key ------------------------------ */
+
+typedef int (*conf_check_fn)(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			     unsigned int idx, const char *value);
+
+/* The common shape of a failed value: "bad KEY "VALUE": WHY". */
+static int conf_bad(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+		    const char *value, const char *why)
+{
+	return conf_err(p, sec->line, "bad %s \"%.64s\": %s", opt->name, value,
+			why);
+}
+
+static int conf_check_log(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			  unsigned int idx, const char *v)
+{
+	const char *why = conf_log_parse(v);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_resolve(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
+{
+	enum conf_resolve r;
+	const char *why = conf_resolve_parse(v, &r);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_fake4(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			    unsigned int idx, const char *v)
+{
+	struct net_cidr c;
+	const char *why = conf_fake_parse(v, AF_INET, &c);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_fake6(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			    unsigned int idx, const char *v)
+{
+	struct net_cidr c;
+	const char *why = conf_fake_parse(v, AF_INET6, &c);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_url(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			  unsigned int idx, const char *v)
+{
+	struct net_proxy_url u;
+	const char *why = NULL;
+
+	/* The URL may hold a password: never echo it. */
+	if (net_proxy_url_parse(v, &u, &why) != 0)
+		return conf_err(p, sec->line,
+				"bad url: %s (expected socks4://host:port, "
+				"socks4a://, socks5:// or socks5h://"
+				"[user[:pass]@]host:port)",
+				why ? why : "not a proxy URL");
+	return 0;
+}
+
+static int conf_check_username(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			       unsigned int idx, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 255)
+		return conf_err(p, sec->line,
+				"bad username: expected 1 to 255 bytes");
+	return 0;
+}
+
+static int conf_check_password(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			       unsigned int idx, const char *v)
+{
+	if (strlen(v) > 255)
+		return conf_err(p, sec->line,
+				"bad password: expected at most 255 bytes");
+	return 0;
+}
+
+static int conf_check_method(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			     unsigned int idx, const char *v)
+{
+	uint8_t m, prev;
+	const char *why = conf_method_parse(v, &m);
+	unsigned int i;
+
+	if (why)
+		return conf_bad(p, sec, opt, v, why);
+	for (i = 0; i < idx; i++) {
+		const char *o = cfg_opt_getnstr(opt, i);
+
+		if (o && !conf_method_parse(o, &prev) && prev == m)
+			return conf_bad(p, sec, opt, v, "listed twice");
+	}
+	return 0;
+}
+
+static int conf_check_gssapi(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			     unsigned int idx, const char *v)
+{
+	if (!conf_name_ok(v))
+		return conf_bad(p, sec, opt, v,
+				"expected a service name of 1 to 63 "
+				"characters [A-Za-z0-9._-] such as \"rcmd\"");
+	return 0;
+}
+
+static int conf_check_to(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			 unsigned int idx, const char *v)
+{
+	struct conf_target t;
+	const char *why = conf_target_parse(v, &t);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_ports(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			    unsigned int idx, const char *v)
+{
+	struct net_ports acc;
+	const char *why = NULL;
+	unsigned int i;
+
+	memset(&acc, 0, sizeof(acc));
+	for (i = 0; i < idx && !why; i++) {
+		const char *o = cfg_opt_getnstr(opt, i);
+
+		if (o)
+			why = conf_ports_add(&acc, o);
+	}
+	if (!why)
+		why = conf_ports_add(&acc, v);
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_command(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
+{
+	unsigned int bit;
+	const char *why = conf_command_parse(v, &bit);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_program(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			      unsigned int idx, const char *v)
+{
+	const char *why = conf_program_parse(v);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_user(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			   unsigned int idx, const char *v)
+{
+	struct conf_user u;
+	const char *why = conf_user_parse(v, &u);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_time(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			   unsigned int idx, const char *v)
+{
+	struct conf_time t;
+	const char *why = conf_time_parse(v, &t);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+/* Names only here; whether a proxy of that name exists is checked once the
+ * whole file is read (proxies may follow the routes that use them). */
+static int conf_check_via(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+			  unsigned int idx, const char *v)
+{
+	const char *first = idx ? cfg_opt_getnstr(opt, 0) : NULL;
+
+	if (idx >= CONF_VIA_MAX)
+		return conf_bad(p, sec, opt, v,
+				"too many proxies (at most 8 in a route)");
+	if (idx > 0 &&
+	    (conf_via_keyword(v) || (first && conf_via_keyword(first))))
+		return conf_bad(p, sec, opt, v, CONF_WHY_VIA_MIX);
+	if (!conf_via_keyword(v) && !conf_name_ok(v))
+		return conf_bad(p, sec, opt, v,
+				"expected \"direct\", \"deny\" or proxy names");
+	return 0;
+}
+
+struct conf_key {
+	const char *sec; /* "root", "proxy", "route" */
+	const char *key;
+	conf_check_fn check;
+};
+
+static const struct conf_key conf_key_checks[] = {
+	{"root", "log", conf_check_log},
+	{"root", "resolve", conf_check_resolve},
+	{"root", "fake_network", conf_check_fake4},
+	{"root", "fake_network6", conf_check_fake6},
+	{"proxy", "url", conf_check_url},
+	{"proxy", "username", conf_check_username},
+	{"proxy", "password", conf_check_password},
+	{"proxy", "method", conf_check_method},
+	{"proxy", "gssapi_service", conf_check_gssapi},
+	{"route", "to", conf_check_to},
+	{"route", "ports", conf_check_ports},
+	{"route", "command", conf_check_command},
+	{"route", "program", conf_check_program},
+	{"route", "user", conf_check_user},
+	{"route", "time", conf_check_time},
+	{"route", "via", conf_check_via},
+};
+
+/* Records the value's line (and its section's), then checks the value. */
+static int conf_cb_str(cfg_t *sec, cfg_opt_t *opt, const char *value,
+		       void *result)
+{
+	struct conf_parse *p = conf_cur;
+	unsigned int idx = opt->nvalues ? opt->nvalues - 1 : 0;
+	size_t i;
+
+	*(const char **)result = value;
+	if (!p || !value)
+		return 0;
+	if (sec != p->root && !conf_line_find(p, sec, "", 0) &&
+	    conf_note(p, sec, "", 0, p->root->line) != 0)
+		return -1;
+	if (conf_note(p, sec, opt->name, idx, sec->line) != 0)
+		return -1;
+	for (i = 0; i < sizeof(conf_key_checks) / sizeof(conf_key_checks[0]);
+	     i++) {
+		const struct conf_key *k = &conf_key_checks[i];
+
+		if (strcmp(k->sec, sec->name) == 0 &&
+		    strcmp(k->key, opt->name) == 0)
+			return k->check(p, sec, opt, idx, value);
+	}
+	return 0;
+}
+
+/* debug and timeout: our own integer parsing, for our own messages. */
+static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
+		       void *result)
+{
+	struct conf_parse *p = conf_cur;
+	long v, lo = 0, hi = CONF_DEBUG_MAX;
+	const char *why = "expected a level from 0 to 3";
+
+	if (strcmp(opt->name, "timeout") == 0) {
+		lo = 1;
+		hi = CONF_TIMEOUT_MAX;
+		why = "expected a number of seconds from 1 to 3600";
+	}
+	if (conf_long(value, lo, hi, &v) != 0) {
+		if (p)
+			conf_bad(p, sec, opt, value ? value : "", why);
+		return -1;
+	}
+	*(long *)result = v;
+	return 0;
+}
+
+/* ---- section validators ---------------------------------------------- */
+
+/* The section just closed (the last of @opt), and the line to blame. */
+static cfg_t *conf_closed(struct conf_parse *p, cfg_t *parent, cfg_opt_t *opt,
+			  int *line)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+
+	*line = sec ? conf_sec_line(p, sec) : 0;
+	if (*line <= 0)
+		*line = parent->line;
+	return sec;
+}
+
+/* A list key written as "key = {}": set, but empty. */
+static bool conf_empty_list(cfg_t *sec, const char *key)
+{
+	cfg_opt_t *o = cfg_getopt(sec, key);
+
+	return o && (o->flags & CFGF_MODIFIED) && cfg_opt_size(o) == 0;
+}
+
+/*
+ * Section validator, run by libconfuse at the closing brace of each proxy:
+ * a valid name, a url, and credentials/methods that fit the scheme.
+ * Returns 0, or -1 after reporting (libconfuse then stops).
+ */
+static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
+{
+	struct conf_parse *p = conf_cur;
+	struct net_proxy_url u;
+	const char *why = NULL, *title;
+	bool socks4;
+	cfg_t *sec;
+	int line;
+
+	if (!p)
+		return 0;
+	sec = conf_closed(p, parent, opt, &line);
+	if (!sec)
+		return conf_err(p, line, "internal error: no proxy section");
+	title = cfg_title(sec) ? cfg_title(sec) : "";
+	if (!conf_name_ok(title))
+		return conf_err(p, line,
+				"bad proxy name \"%.64s\": expected 1 to 63 "
+				"characters [A-Za-z0-9._-]",
+				title);
+	if (conf_via_keyword(title))
+		return conf_err(p, line,
+				"bad proxy name \"%.64s\": \"direct\" and "
+				"\"deny\" are reserved",
+				title);
+	if (cfg_size(sec, "url") == 0)
+		return conf_err(p, line,
+				"proxy \"%s\" has no url (expected url = "
+				"\"socks5://host:port\")",
+				title);
+	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &u, &why) != 0)
+		return conf_err(p, conf_line_of(p, sec, "url", 0),
+				"bad url: %s", why ? why : "not a proxy URL");
+	socks4 =
+		u.scheme == NET_SCHEME_SOCKS4 || u.scheme == NET_SCHEME_SOCKS4A;
+	if (socks4 && cfg_size(sec, "password") > 0)
+		return conf_err(p, conf_line_of(p, sec, "password", 0),
+				"proxy \"%s\": socks4 has no password (only a "
+				"user id: set username)",
+				title);
+	if (socks4 && cfg_size(sec, "method") > 0)
+		return conf_err(p, conf_line_of(p, sec, "method", 0),
+				"proxy \"%s\": method applies to socks5 "
+				"proxies only",
+				title);
+	if (conf_empty_list(sec, "method"))
+		return conf_err(p, line,
+				"proxy \"%s\": method is an empty list "
+				"(expected none, username or gssapi)",
+				title);
+	if (cfg_size(sec, "password") > 0 && cfg_size(sec, "username") == 0 &&
+	    !u.has_user)
+		return conf_err(p, conf_line_of(p, sec, "password", 0),
+				"proxy \"%s\": password without username",
+				title);
+	return 0;
+}
+
+/*
+ * Section validator for each route: via present and not empty, no list
+ * written as an empty {}.  Returns 0, or -1 after reporting.
+ */
+static int conf_check_route(cfg_t *parent, cfg_opt_t *opt)
+{
+	static const char *const lists[] = {"to", "ports", "command", "user",
+					    "time"};
+	struct conf_parse *p = conf_cur;
+	cfg_t *sec;
+	size_t i;
+	int line;
+
+	if (!p)
+		return 0;
+	sec = conf_closed(p, parent, opt, &line);
+	if (!sec)
+		return conf_err(p, line, "internal error: no route section");
+	if (conf_empty_list(sec, "via"))
+		return conf_err(p, line,
+				"route: via is an empty list (expected "
+				"\"direct\", \"deny\" or proxy names)");
+	if (cfg_size(sec, "via") == 0)
+		return conf_err(p, line,
+				"route without via (expected via = \"direct\", "
+				"\"deny\" or a list of proxy names)");
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (conf_empty_list(sec, lists[i]))
+			return conf_err(p, line,
+					"route: %s is an empty list (leave it "
+					"out to match any)",
+					lists[i]);
+	return 0;
+}
+
+/* ---- option tables ---------------------------------------------------- */
+
+static cfg_opt_t conf_proxy_opts[] = {
+	CFG_STR_CB("url", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_CB("username", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_CB("password", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("method", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_CB("gssapi_service", CONF_DEFAULT_GSSAPI_SERVICE, CFGF_NONE,
+		   conf_cb_str),
+	CFG_END()};
+
+static cfg_opt_t conf_route_opts[] = {
+	CFG_STR_LIST_CB("to", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("ports", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("command", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_CB("program", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("user", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("time", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_LIST_CB("via", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_END()};
+
+static cfg_opt_t conf_root_opts[] = {
+	CFG_INT_CB("debug", 0, CFGF_NONE, conf_cb_int),
+	CFG_STR_CB("log", "stderr", CFGF_NONE, conf_cb_str),
+	CFG_STR_CB("resolve", "remote", CFGF_NONE, conf_cb_str),
+	CFG_STR_CB("fake_network", CONF_DEFAULT_FAKE_NETWORK, CFGF_NONE,
+		   conf_cb_str),
+	CFG_STR_CB("fake_network6", CONF_DEFAULT_FAKE_NETWORK6, CFGF_NONE,
+		   conf_cb_str),
+	CFG_INT_CB("timeout", CONF_DEFAULT_TIMEOUT, CFGF_NONE, conf_cb_int),
+	CFG_SEC("proxy", conf_proxy_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("route", conf_route_opts, CFGF_MULTI),
+	CFG_END()};
+
+/* ---- compiling the tree ---------------------------------------------- */
+
+static void conf_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The default offer when the section sets no method (see conf.h). */
+static void conf_default_methods(struct conf_proxy *px)
+{
+	px->nmethods = 0;
+	px->methods[px->nmethods++] = SOCKS5_METHOD_NONE;
+	if (px->has_user)
+		px->methods[px->nmethods++] = SOCKS5_METHOD_USERNAME;
+	px->methods_set = false;
+}
+
+/* Effective credentials from the URL, then the section's keys. */
+static void conf_proxy_creds(struct conf_proxy *px)
+{
+	if (px->url.has_user) {
+		px->has_user = true;
+		conf_copy(px->username, sizeof(px->username), px->url.user);
+	}
+	if (px->url.has_pass) {
+		px->has_pass = true;
+		conf_copy(px->password, sizeof(px->password), px->url.pass);
+	}
+}
+
+/* One checked proxy section into @px: URL, effective credentials (URL,
+ * then the keys), methods or their default, GSS-API service.  0 or -1. */
+static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
+			      struct conf_proxy *px)
+{
+	const char *why = NULL;
+	unsigned int i, n;
+
+	conf_copy(px->name, sizeof(px->name),
+		  cfg_title(sec) ? cfg_title(sec) : "");
+	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &px->url, &why) != 0)
+		return conf_err(p, conf_line_of(p, sec, "url", 0),
+				"bad url: %s", why ? why : "not a proxy URL");
+	conf_proxy_creds(px);
+	if (cfg_size(sec, "username")) {
+		px->has_user = true;
+		conf_copy(px->username, sizeof(px->username),
+			  cfg_getstr(sec, "username"));
+	}
+	if (cfg_size(sec, "password")) {
+		px->has_pass = true;
+		conf_copy(px->password, sizeof(px->password),
+			  cfg_getstr(sec, "password"));
+	}
+	n = cfg_size(sec, "method");
+	if (n == 0) {
+		conf_default_methods(px);
+	} else {
+		px->methods_set = true;
+		for (i = 0; i < n && i < CONF_METHODS_MAX; i++) {
+			why = conf_method_parse(cfg_getnstr(sec, "method", i),
+						&px->methods[i]);
+			if (why)
+				return conf_err(
+					p, conf_line_of(p, sec, "method", i),
+					"bad method: %s", why);
+		}
+		px->nmethods = (uint8_t)i;
+	}
+	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		  cfg_getstr(sec, "gssapi_service"));
+	return 0;
+}
+
+static const struct conf_proxy *conf_find_proxy(const struct conf *c,
+						const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproxies; i++)
+		if (strcmp(c->proxies[i].name, name) == 0)
+			return &c->proxies[i];
+	return NULL;
+}
+
+/* via: a keyword, or proxy names resolved against @c's proxies (the whole
+ * file is read by now, so order does not matter).  0 or -1 naming the line
+ * of an unknown name. */
+static int conf_route_via(struct conf_parse *p, cfg_t *sec,
+			  const struct conf *c, struct conf_route *r)
+{
+	unsigned int i, n = cfg_size(sec, "via");
+	const char *first = cfg_getnstr(sec, "via", 0);
+
+	if (strcasecmp(first, "direct") == 0) {
+		r->via = CONF_VIA_DIRECT;
+		return 0;
+	}
+	if (strcasecmp(first, "deny") == 0) {
+		r->via = CONF_VIA_DENY;
+		return 0;
+	}
+	r->via = CONF_VIA_PROXY;
+	for (i = 0; i < n && i < CONF_VIA_MAX; i++) {
+		const char *name = cfg_getnstr(sec, "via", i);
+		const struct conf_proxy *px = conf_find_proxy(c, name);
+
+		if (!px)
+			return conf_err(
+				p, conf_line_of(p, sec, "via", i),
+				"unknown proxy '%.64s' in via (expected "
+				"\"direct\", \"deny\" or the name of a "
+				"proxy section)",
+				name);
+		r->proxies[r->nproxies++] = px;
+	}
+	return 0;
+}
+
+/* One checked route section into @r (arrays allocated; conf_free() frees
+ * them even when this fails half way).  0 or -1. */
+static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
+			      const struct conf *c, struct conf_route *r)
+{
+	const char *why;
+	unsigned int i, n;
+
+	r->line = conf_sec_line(p, sec);
+
+	n = cfg_size(sec, "to");
+	if (n) {
+		r->to = calloc(n, sizeof(*r->to));
+		if (!r->to)
+			return conf_err(p, r->line, "out of memory");
+	}
+	for (i = 0; i < n; i++, r->nto++) {
+		why = conf_target_parse(cfg_getnstr(sec, "to", i), &r->to[i]);
+		if (why)
+			return conf_err(p, conf_line_of(p, sec, "to", i),
+					"bad to: %s", why);
+	}
+
+	n = cfg_size(sec, "ports");
+	for (i = 0; i < n; i++) {
+		why = conf_ports_add(&r->ports, cfg_getnstr(sec, "ports", i));
+		if (why)
+			return conf_err(p, conf_line_of(p, sec, "ports", i),
+					"bad ports: %s", why);
+	}
+
+	n = cfg_size(sec, "command");
+	r->commands = n ? 0 : CONF_CMD_ALL;
+	for (i = 0; i < n; i++) {
+		unsigned int bit;
+
+		why = conf_command_parse(cfg_getnstr(sec, "command", i), &bit);
+		if (why)
+			return conf_err(p, conf_line_of(p, sec, "command", i),
+					"bad command: %s", why);
+		r->commands |= bit;
+	}
+
+	if (cfg_size(sec, "program"))
+		conf_copy(r->program, sizeof(r->program),
+			  cfg_getstr(sec, "program"));
+
+	n = cfg_size(sec, "user");
+	if (n) {
+		r->users = calloc(n, sizeof(*r->users));
+		if (!r->users)
+			return conf_err(p, r->line, "out of memory");
+	}
+	for (i = 0; i < n; i++, r->nusers++) {
+		why = conf_user_parse(cfg_getnstr(sec, "user", i),
+				      &r->users[i]);
+		if (why)
+			return conf_err(p, conf_line_of(p, sec, "user", i),
+					"bad user: %s", why);
+	}
+
+	n = cfg_size(sec, "time");
+	if (n) {
+		r->times = calloc(n, sizeof(*r->times));
+		if (!r->times)
+			return conf_err(p, r->line, "out of memory");
+	}
+	for (i = 0; i < n; i++, r->ntimes++) {
+		why = conf_time_parse(cfg_getnstr(sec, "time", i),
+				      &r->times[i]);
+		if (why)
+			return conf_err(p, conf_line_of(p, sec, "time", i),
+					"bad time: %s", why);
+	}
+
+	return conf_route_via(p, sec, c, r);
+}
+
+/* Fills @c from the checked tree; 0 or -1 (error reported). */
+static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
+{
+	const char *why;
+	unsigned int i, n;
+
+	conf_copy(c->path, sizeof(c->path), p->name);
+	c->debug = (int)cfg_getint(root, "debug");
+	c->timeout = (int)cfg_getint(root, "timeout");
+	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
+	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
+	if (!why)
+		why = conf_fake_parse(cfg_getstr(root, "fake_network"), AF_INET,
+				      &c->fake_network);
+	if (!why)
+		why = conf_fake_parse(cfg_getstr(root, "fake_network6"),
+				      AF_INET6, &c->fake_network6);
+	if (why) /* checked while parsing: cannot happen */
+		return conf_err(p, 0, "%s", why);
+
+	n = cfg_size(root, "proxy");
+	if (n) {
+		c->proxies = calloc(n, sizeof(*c->proxies));
+		if (!c->proxies)
+			return conf_err(p, 0, "out of memory");
+	}
+	for (i = 0; i < n; i++, c->nproxies++)
+		if (conf_proxy_compile(p, cfg_getnsec(root, "proxy", i),
+				       &c->proxies[i]) != 0)
+			return -1;
+
+	n = cfg_size(root, "route");
+	if (n) {
+		c->routes = calloc(n, sizeof(*c->routes));
+		if (!c->routes)
+			return conf_err(p, 0, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		c->nroutes++; /* counted first: conf_free() sees partial ones */
+		if (conf_route_compile(p, cfg_getnsec(root, "route", i), c,
+				       &c->routes[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- pre-scan ---------------------------------------------------------- */
+
+static bool conf_token_start(const char *buf, const char *at)
+{
+	char prev;
+
+	if (at == buf)
+		return true;
+	prev = at[-1];
+	return prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' ||
+	       strchr("={}()+,", prev) != NULL;
+}
+
+#define CONF_BRACE_STACK 16
+
+/*
+ * Runs over the text once before libconfuse sees it:
+ *  - blanks out comments ("#" and "//" to the end of the line, and
+ *    C-style block comments), keeping the newlines.  libconfuse 3.3
+ *    counts a line twice after a one-line comment and rejects comments
+ *    inside { } lists; without comments its line numbers are exact.
+ *    Where a comment starts follows libconfuse's lexer: '#' anywhere
+ *    outside quotes, "//" and block comments where a token may start.
+ *  - reports what libconfuse would miss or report badly: an unterminated
+ *    string or comment, and a '{' never closed (libconfuse takes end of
+ *    file as the end of an open section).
+ * Returns 0 or -1 (reported).
+ */
+static int conf_prescan(struct conf_parse *p, char *buf)
+{
+	int line = 1, depth = 0, open_line[CONF_BRACE_STACK];
+	char *s = buf;
+
+	while (*s) {
+		char ch = *s;
+
+		if (ch == '"' || ch == '\'') {
+			int start = line;
+
+			for (s++; *s && *s != ch; s++) {
+				if (*s == '\\' && s[1]) {
+					if (s[1] == '\n')
+						line++;
+					s++;
+				} else if (*s == '\n') {
+					line++;
+				}
+			}
+			if (!*s)
+				return conf_err(p, start,
+						"unterminated string: the "
+						"quote is never closed");
+			s++;
+		} else if (ch == '#' || (ch == '/' && s[1] == '/' &&
+					 conf_token_start(buf, s))) {
+			while (*s && *s != '\n')
+				*s++ = ' ';
+		} else if (ch == '/' && s[1] == '*' &&
+			   conf_token_start(buf, s)) {
+			int start = line;
+
+			*s++ = ' ';
+			*s++ = ' ';
+			while (*s && !(s[0] == '*' && s[1] == '/')) {
+				if (*s == '\n')
+					line++;
+				else
+					*s = ' ';
+				s++;
+			}
+			if (!*s)
+				return conf_err(p, start,
+						"unterminated comment: \"/*\" "
+						"without \"*/\"");
+			*s++ = ' ';
+			*s++ = ' ';
+		} else {
+			if (ch == '\n')
+				line++;
+			else if (ch == '{' && depth++ < CONF_BRACE_STACK)
+				open_line[depth - 1] = line;
+			else if (ch == '}' && depth > 0)
+				depth--;
+			s++;
+		}
+	}
+	if (depth > 0)
+		return conf_err(p,
+				open_line[depth > CONF_BRACE_STACK
+						  ? CONF_BRACE_STACK - 1
+						  : depth - 1],
+				"missing '}': this '{' is never closed");
+	return 0;
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nroutes; i++) {
+		free(c->routes[i].to);
+		free(c->routes[i].users);
+		free(c->routes[i].times);
+	}
+	free(c->routes);
+	for (i = 0; i < c->nproxies; i++) {
+		explicit_bzero(c->proxies[i].password,
+			       sizeof(c->proxies[i].password));
+		explicit_bzero(c->proxies[i].url.pass,
+			       sizeof(c->proxies[i].url.pass));
+	}
+	free(c->proxies);
+	free(c);
+}
+
+static void conf_err_reset(char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+}
+
+/*
+ * The whole parse: pre-scan of a copy of @text, libconfuse tree with
+ * per-value checks, then compile.
+ * Runs under conf_parse_lock (libconfuse's lexer is global state).
+ * Returns 0 or -1 with the message in @err.
+ */
+int conf_load_buf(const char *text, const char *name, struct conf **out,
+		  char *err, size_t errlen)
+{
+	struct conf_parse p;
+	struct conf *c = NULL;
+	char *copy;
+	cfg_t *cfg;
+	int rc = -1;
+
+	*out = NULL;
+	conf_err_reset(err, errlen);
+	memset(&p, 0, sizeof(p));
+	p.name = name ? name : "(config)";
+	p.err = err;
+	p.errlen = errlen;
+
+	copy = strdup(text ? text : "");
+	if (!copy)
+		return conf_err(&p, 0, "out of memory");
+	if (conf_prescan(&p, copy) != 0) {
+		free(copy);
+		return -1;
+	}
+
+	pthread_mutex_lock(&conf_parse_lock);
+	cfg = cfg_init(conf_root_opts, CFGF_NONE);
+	if (!cfg) {
+		conf_err(&p, 0, "out of memory");
+		goto unlock;
+	}
+	cfg_set_error_function(cfg, conf_cfg_errfunc);
+	cfg_set_validate_func(cfg, "proxy", conf_check_proxy);
+	cfg_set_validate_func(cfg, "route", conf_check_route);
+	p.root = cfg;
+	conf_cur = &p;
+
+	if (cfg_parse_buf(cfg, copy) != CFG_SUCCESS) {
+		conf_err(&p, cfg->line, "syntax error");
+		goto done;
+	}
+	if (p.failed) /* an error reported without failing the parse */
+		goto done;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		conf_err(&p, 0, "out of memory");
+		goto done;
+	}
+	if (conf_compile(&p, cfg, c) != 0)
+		goto done;
+	*out = c;
+	c = NULL;
+	rc = 0;
+done:
+	conf_cur = NULL;
+	cfg_free(cfg);
+unlock:
+	pthread_mutex_unlock(&conf_parse_lock);
+	conf_free(c);
+	free(p.lines);
+	free(copy);
+	return rc;
+}
+
+/*
+ * Reads @path with stdio (no call the preload library hooks), at most
+ * CONF_FILE_MAX bytes, and parses it.  Returns 0 or -1 with @err set.
+ */
+int conf_load_file(const char *path, struct conf **out, char *err,
+		   size_t errlen)
+{
+	struct conf_parse p;
+	char *buf = NULL;
+	size_t len = 0, i;
+	int line = 1, rc = -1;
+	FILE *f;
+
+	*out = NULL;
+	conf_err_reset(err, errlen);
+	memset(&p, 0, sizeof(p));
+	p.name = path;
+	p.err = err;
+	p.errlen = errlen;
+
+	f = fopen(path, "re");
+	if (!f) {
+		conf_err(&p, 0, "cannot open: %m"); /* %m: fopen's errno */
+		return -1;
+	}
+	buf = malloc(CONF_FILE_MAX + 1);
+	if (!buf) {
+		conf_err(&p, 0, "out of memory");
+		goto out;
+	}
+	len = fread(buf, 1, CONF_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		conf_err(&p, 0, "cannot read: %m");
+		goto out;
+	}
+	if (len > CONF_FILE_MAX) {
+		conf_err(&p, 0, "file too large (more than %d bytes)",
+			 CONF_FILE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			line++;
+		else if (buf[i] == '\0') {
+			conf_err(&p, line, "NUL byte in a text file");
+			goto out;
+		}
+	}
+	rc = conf_load_buf(buf, path, out, err, errlen);
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+static int conf_add_target(struct conf_route *r, const char *s)
+{
+	if (conf_target_parse(s, &r->to[r->nto]) != NULL)
+		return -1;
+	r->nto++;
+	return 0;
+}
+
+/*
+ * One-proxy mode (SPEC section 2): see conf.h.  Builds the structure
+ * directly; no libconfuse involved.
+ */
+int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
+{
+	struct conf_parse p;
+	struct conf_proxy *px;
+	struct conf_route *r;
+	struct conf *c;
+	const char *why = NULL;
+
+	*out = NULL;
+	conf_err_reset(err, errlen);
+	memset(&p, 0, sizeof(p));
+	p.name = "SOCKS_PROXY";
+	p.err = err;
+	p.errlen = errlen;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return conf_err(&p, 0, "out of memory");
+	c->proxies = calloc(1, sizeof(*c->proxies));
+	c->routes = calloc(2, sizeof(*c->routes));
+	if (!c->proxies || !c->routes) {
+		conf_err(&p, 0, "out of memory");
+		goto fail;
+	}
+	px = &c->proxies[0];
+	c->nproxies = 1;
+	if (!url || net_proxy_url_parse(url, &px->url, &why) != 0) {
+		conf_err(&p, 0,
+			 "bad proxy URL: %s (expected socks4://host:port, "
+			 "socks4a://, socks5:// or socks5h://"
+			 "[user[:pass]@]host:port)",
+			 why ? why : "not a proxy URL");
+		goto fail;
+	}
+	conf_copy(px->name, sizeof(px->name), "proxy");
+	conf_proxy_creds(px);
+	conf_default_methods(px);
+	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		  CONF_DEFAULT_GSSAPI_SERVICE);
+
+	conf_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
+	conf_copy(c->log, sizeof(c->log), "stderr");
+	c->timeout = CONF_DEFAULT_TIMEOUT;
+	c->resolve = (px->url.scheme == NET_SCHEME_SOCKS4A ||
+		      px->url.scheme == NET_SCHEME_SOCKS5H)
+			     ? CONF_RESOLVE_REMOTE
+			     : CONF_RESOLVE_LOCAL;
+	if (conf_fake_parse(CONF_DEFAULT_FAKE_NETWORK, AF_INET,
+			    &c->fake_network) ||
+	    conf_fake_parse(CONF_DEFAULT_FAKE_NETWORK6, AF_INET6,
+			    &c->fake_network6)) {
+		conf_err(&p, 0, "internal error: default fake networks");
+		goto fail;
+	}
+
+	c->nroutes = 2;
+	r = &c->routes[0];
+	r->to = calloc(3, sizeof(*r->to));
+	r->commands = CONF_CMD_ALL;
+	r->via = CONF_VIA_DIRECT;
+	if (!r->to) {
+		conf_err(&p, 0, "out of memory");
+		goto fail;
+	}
+	if (conf_add_target(r, "127.0.0.0/8") ||
+	    conf_add_target(r, "::1/128") || conf_add_target(r, "localhost")) {
+		conf_err(&p, 0, "internal error: loopback targets");
+		goto fail;
+	}
+	r = &c->routes[1];
+	r->to = calloc(2, sizeof(*r->to));
+	r->commands = CONF_CMD_ALL;
+	r->via = CONF_VIA_PROXY;
+	r->proxies[0] = px;
+	r->nproxies = 1;
+	if (!r->to) {
+		conf_err(&p, 0, "out of memory");
+		goto fail;
+	}
+	if (conf_add_target(r, "0.0.0.0/0") || conf_add_target(r, "::/0")) {
+		conf_err(&p, 0, "internal error: catch-all targets");
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	conf_free(c);
+	return -1;
+}
