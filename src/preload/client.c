@@ -234,14 +234,11 @@ static int client_start_socks(struct client *c)
 		    (m == SOCKS5_METHOD_USERNAME && can_user))
 			g.methods[g.nmethods++] = m;
 	}
-	if (p->nmethods == 0 ||
-	    (p->nmethods == 1 && p->methods[0] == SOCKS5_METHOD_NONE &&
-	     !p->has_user && can_user)) {
+	if (p->nmethods == 0 || (!p->methods_set && can_user)) {
 		/*
 		 * The default offer (no method list): no-auth, plus username
-		 * when there are credentials, here from SOCKS_USERNAME.
-		 * TODO: use conf_proxy.methods_set once conf.h has it, so an
-		 * explicit method = { "none" } is kept as written.
+		 * when there are credentials (the config's, or else
+		 * SOCKS_USERNAME).  An explicit list is offered as written.
 		 */
 		g.nmethods = 0;
 		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
