@@ -187,6 +187,7 @@ static void engine_restore_regs(struct conn *c)
 void engine_finish(struct fdt_entry *e, int rc)
 {
 	struct conn *c = &e->u.tcp;
+	char text[SOCKS_ADDR_STRLEN];
 	uint64_t one = 1;
 
 	if (c->in_engine) {
@@ -207,14 +208,16 @@ void engine_finish(struct fdt_entry *e, int rc)
 	if (rc == 0) {
 		c->state = CONN_OK;
 		fdt_set_byte(c->fd, FDT_TCP);
-		LOG_INFO("fd %d: tunnel up through %.64s", c->fd,
+		LOG_INFO("fd %d: %s via %.64s: connected", c->fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
 			 client_proxy(&c->cl)->name);
 	} else {
 		client_disconnect(c->fd);
 		c->state = CONN_FAILED;
 		c->err = -rc;
-		LOG_INFO("fd %d: connect through proxy failed (errno %d)",
-			 c->fd, -rc);
+		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", c->fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name, -rc);
 	}
 	engine_restore_regs(c);
 	if (c->evfd >= 0)

@@ -164,7 +164,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		memcpy(c->early, early, nearly);
 		c->nearly = nearly;
 	}
-	LOG_INFO("fd %d: %s via proxy %.64s", fd,
+	LOG_DBG("fd %d: %s via proxy %.64s", fd,
 		 hook_dest_text(&dst, text, sizeof(text)),
 		 client_proxy(&c->cl)->name);
 
@@ -194,6 +194,9 @@ blocking:
 	}
 	if (rc < 0) {
 		client_disconnect(fd);
+		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
+			 hook_dest_text(&dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name, -rc);
 		goto out;
 	}
 	free(c->early);
@@ -203,7 +206,8 @@ blocking:
 	rc = fdt_set(fd, e, FDT_TCP);
 	if (rc < 0) /* beyond the table: works, getpeername shows the proxy */
 		rc = 0;
-	LOG_INFO("fd %d: tunnel up through %.64s", fd,
+	LOG_INFO("fd %d: %s via %.64s: connected", fd,
+		 hook_dest_text(&dst, text, sizeof(text)),
 		 client_proxy(&c->cl)->name);
 out:
 	fdt_put(e);
