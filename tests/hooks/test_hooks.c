@@ -1084,17 +1084,31 @@ static Suite *hooks_suite(void)
 	return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(hooks_suite());
+	SRunner *sr;
 	int failed;
 
-	/* Keep the environment from choosing a config: each test sets one. */
-	unsetenv("SOCKS_CONF");
-	unsetenv("SOCKS_PROXY");
-	/* Fallback credentials, read once at the first hook call. */
-	setenv("SOCKS_USERNAME", "envuser", 1);
-	setenv("SOCKS_PASSWORD", "envp", 1);
+	/*
+	 * The library reads its environment once, in a constructor that ran
+	 * before main(): set it and start again.  No config from the
+	 * environment (each test installs one); fallback credentials.
+	 */
+	const char *u = getenv("SOCKS_USERNAME"), *pw = getenv("SOCKS_PASSWORD");
+
+	if (!u || strcmp(u, "envuser") != 0 || !pw ||
+	    strcmp(pw, "envp") != 0 || getenv("SOCKS_CONF") ||
+	    getenv("SOCKS_PROXY")) {
+		unsetenv("SOCKS_CONF");
+		unsetenv("SOCKS_PROXY");
+		setenv("SOCKS_USERNAME", "envuser", 1);
+		setenv("SOCKS_PASSWORD", "envp", 1);
+		execv("/proc/self/exe", argv);
+		perror("execv /proc/self/exe");
+		return EXIT_FAILURE;
+	}
+	(void)argc;
+	sr = srunner_create(hooks_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
