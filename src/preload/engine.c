@@ -430,6 +430,16 @@ void engine_fd_del(int fd)
 		(void)real.epoll_ctl(engine_ep, EPOLL_CTL_DEL, fd, NULL);
 }
 
+void engine_kick(void)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	if (engine_wake >= 0)
+		(void)!real.write(engine_wake, &one, sizeof(one));
+	errno = saved;
+}
+
 void engine_forget_epoll(int epfd)
 {
 	pthread_mutex_lock(&engine_lock);

@@ -43,6 +43,10 @@ int engine_record_ctl(struct conn *c, int epfd, int op,
 /* Take @fd out of the engine's epoll (the program closes it). */
 void engine_fd_del(int fd);
 
+/* Wake the engine so that it drops handshakes the program abandoned now
+ * rather than at their deadline (their eventfds are released sooner). */
+void engine_kick(void);
+
 /* Remove every held registration made through @epfd (the program closed
  * it).  Safe to call for any fd. */
 void engine_forget_epoll(int epfd);

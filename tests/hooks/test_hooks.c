@@ -1034,6 +1034,59 @@ START_TEST(t_stale_after_fclose)
 }
 END_TEST
 
+START_TEST(t_nb_proxy_unreachable)
+{
+	struct sockaddr_in sin;
+	struct pollfd p;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int rc;
+
+	use_proxy("socks5", closed_port(), 5);
+	dest_sa(&sin);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (rc < 0 && errno == EINPROGRESS) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		ck_assert_int_eq(so_error(fd), ECONNREFUSED);
+	} else {
+		/* refused at once: reported by connect itself */
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(errno, ECONNREFUSED);
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_nb_socks4_success)
+{
+	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(16), STEP_SEND(ok),
+				     STEP_READ(2), STEP_END };
+	struct sockaddr_in sin;
+	struct responder r;
+	struct pollfd p;
+	int fd;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks4", r.port, 5);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	dest_sa(&sin);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	p.fd = fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), 0);
+	ck_assert_int_eq(send(fd, "hi", 2, 0), 2);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	ck_assert_int_eq(memcmp(r.got + 16, "hi", 2), 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1079,6 +1132,8 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_nb_epoll_mod_during_handshake);
 	tcase_add_test(tc, t_nb_many_concurrent);
 	tcase_add_test(tc, t_close_range_spares_internal);
+	tcase_add_test(tc, t_nb_proxy_unreachable);
+	tcase_add_test(tc, t_nb_socks4_success);
 	tcase_add_test(tc, t_fork_child_keeps_state);
 	suite_add_tcase(s, tc);
 	return s;
