@@ -22,10 +22,10 @@
 #include "preload/real.h"
 
 static const char *const client_state_names[] = {
-	[CL_CONNECT] = "CONNECT",   [CL_CONNECTING] = "CONNECTING",
-	[CL_SEND] = "SEND",	    [CL_METHOD] = "METHOD",
-	[CL_AUTH] = "AUTH",	    [CL_REPLY] = "REPLY",
-	[CL_REPLY4] = "REPLY4",	    [CL_DONE] = "DONE",
+	[CL_CONNECT] = "CONNECT", [CL_CONNECTING] = "CONNECTING",
+	[CL_SEND] = "SEND",	  [CL_METHOD] = "METHOD",
+	[CL_AUTH] = "AUTH",	  [CL_REPLY] = "REPLY",
+	[CL_REPLY4] = "REPLY4",	  [CL_DONE] = "DONE",
 	[CL_FAILED] = "FAILED",
 };
 
@@ -82,7 +82,8 @@ int client_init(struct client *c, uint8_t cmd,
 	c->nproxies = nproxies;
 	c->dst = *dst;
 	c->sock_family = sock_family;
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : CONF_DEFAULT_TIMEOUT * 1000;
+	c->timeout_ms =
+		timeout_ms > 0 ? timeout_ms : CONF_DEFAULT_TIMEOUT * 1000;
 	c->env_user = env_user;
 	c->env_pass = env_pass;
 	c->first_err = 0;
@@ -247,7 +248,8 @@ static int client_start_socks(struct client *c)
 	}
 	if (g.nmethods == 0) {
 		LOG_ERR("proxy %.64s: no usable authentication method "
-			"(username needs credentials)", p->name);
+			"(username needs credentials)",
+			p->name);
 		return -EACCES;
 	}
 	n = socks5_greeting_encode(c->out, sizeof(c->out), &g);
@@ -296,7 +298,8 @@ static int client_tcp_connect(struct client *c, int fd)
 	rc = real.connect(fd, (struct sockaddr *)&c->proxy_sa, c->proxy_salen);
 	saved = errno;
 	if (bounded)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old, sizeof(old));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old,
+				 sizeof(old));
 	errno = saved;
 	return rc;
 }
@@ -415,7 +418,8 @@ static int client_got(struct client *c, int fd)
 		}
 		if (m == SOCKS5_METHOD_NO_ACCEPTABLE)
 			LOG_ERR("proxy %.64s accepts none of our "
-				"authentication methods", p->name);
+				"authentication methods",
+				p->name);
 		else
 			LOG_ERR("proxy %.64s chose method %u we did not offer",
 				p->name, m);
@@ -433,7 +437,8 @@ static int client_got(struct client *c, int fd)
 		}
 		if (st != AUTH1929_STATUS_SUCCESS) {
 			LOG_ERR("proxy %.64s refused username/password "
-				"authentication", p->name);
+				"authentication",
+				p->name);
 			return -EACCES;
 		}
 		return client_v5_request(c) < 0 ? -EINVAL : CLIENT_WANT_WRITE;
@@ -445,12 +450,21 @@ static int client_got(struct client *c, int fd)
 		/* Read exactly the reply: its length follows its own ATYP. */
 		if (c->in_len == 4) {
 			switch (c->in[3]) {
-			case SOCKS5_ATYP_IPV4: need = 4 + 4 + 2; break;
-			case SOCKS5_ATYP_IPV6: need = 4 + 16 + 2; break;
-			case SOCKS5_ATYP_DOMAINNAME: need = 5; break;
-			default: need = 0; break;
+			case SOCKS5_ATYP_IPV4:
+				need = 4 + 4 + 2;
+				break;
+			case SOCKS5_ATYP_IPV6:
+				need = 4 + 16 + 2;
+				break;
+			case SOCKS5_ATYP_DOMAINNAME:
+				need = 5;
+				break;
+			default:
+				need = 0;
+				break;
 			}
-		} else if (c->in_len == 5 && c->in[3] == SOCKS5_ATYP_DOMAINNAME) {
+		} else if (c->in_len == 5 &&
+			   c->in[3] == SOCKS5_ATYP_DOMAINNAME) {
 			need = 5 + (size_t)c->in[4] + 2;
 		}
 		if (need > c->in_len && c->in[0] == SOCKS5_VERSION) {
@@ -512,7 +526,7 @@ int client_step(struct client *c, int fd)
 		case CL_CONNECTING: {
 			int err = 0;
 			socklen_t l = sizeof(err);
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
 			if (real.poll(&pfd, 1, 0) <= 0)
 				return CLIENT_WANT_WRITE;
@@ -526,7 +540,8 @@ int client_step(struct client *c, int fd)
 				continue;
 			}
 			LOG_INFO("proxy %.64s unreachable: errno %d",
-				 client_proxy(c)->name, err ? err : ECONNREFUSED);
+				 client_proxy(c)->name,
+				 err ? err : ECONNREFUSED);
 			rc = client_failover(c, fd, -ECONNREFUSED);
 			if (rc < 0)
 				goto fail;
@@ -569,17 +584,17 @@ int client_step(struct client *c, int fd)
 		case CL_AUTH:
 		case CL_REPLY:
 		case CL_REPLY4: {
-			ssize_t n = real.recv(fd, c->in + c->in_len,
-					      c->in_need - c->in_len,
-					      MSG_DONTWAIT);
+			ssize_t n =
+				real.recv(fd, c->in + c->in_len,
+					  c->in_need - c->in_len, MSG_DONTWAIT);
 
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_READ;
 				LOG_INFO("proxy %.64s: receive failed "
-					 "(errno %d)", client_proxy(c)->name,
-					 errno);
+					 "(errno %d)",
+					 client_proxy(c)->name, errno);
 				rc = -ECONNRESET;
 				goto fail;
 			}

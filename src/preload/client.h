@@ -57,23 +57,23 @@ enum client_want {
 struct client {
 	enum client_state state;
 	enum client_state after_send;
-	uint8_t cmd;                      /* SOCKS5_CMD_CONNECT (later BIND, UDP) */
+	uint8_t cmd; /* SOCKS5_CMD_CONNECT (later BIND, UDP) */
 	const struct conf_proxy *const *proxies;
 	size_t nproxies;
-	size_t idx;                       /* proxy being tried */
-	int sock_family;                  /* the program's socket: AF_INET/6 */
-	struct socks_addr dst;            /* what we ask the proxy for */
-	int timeout_ms;                   /* per proxy: connect + negotiation */
-	int64_t deadline;                 /* io_now_ms() value */
+	size_t idx;			  /* proxy being tried */
+	int sock_family;		  /* the program's socket: AF_INET/6 */
+	struct socks_addr dst;		  /* what we ask the proxy for */
+	int timeout_ms;			  /* per proxy: connect + negotiation */
+	int64_t deadline;		  /* io_now_ms() value */
 	const char *env_user, *env_pass;  /* fallback credentials */
 	struct sockaddr_storage proxy_sa; /* the proxy being tried */
 	socklen_t proxy_salen;
-	int first_err;                    /* why no proxy could be reached */
+	int first_err; /* why no proxy could be reached */
 	uint8_t out[CLIENT_BUF];
 	size_t out_len, out_off;
 	uint8_t in[CLIENT_BUF];
 	size_t in_len, in_need;
-	struct socks_addr bnd;            /* BND.ADDR:PORT of the reply */
+	struct socks_addr bnd; /* BND.ADDR:PORT of the reply */
 };
 
 /*

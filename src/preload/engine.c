@@ -72,7 +72,7 @@ static bool engine_running;
 static int engine_ep = -1;
 static int engine_wake = -1;
 static struct fdt_entry *engine_list; /* handshakes, one reference each */
-static char engine_wake_tag;          /* epoll data.ptr of the wake fd */
+static char engine_wake_tag;	      /* epoll data.ptr of the wake fd */
 
 /* epoll interest for a client_want. */
 static uint32_t engine_events(int want)
@@ -103,7 +103,8 @@ static void engine_hold_regs(struct conn *c)
 			continue;
 		/* fdinfo is small: one line per registration. */
 		while (len < sizeof(buf) - 1 &&
-		       (n = real.read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		       (n = real.read(fd, buf + len, sizeof(buf) - 1 - len)) >
+			       0)
 			len += (size_t)n;
 		real.close(fd);
 		buf[len] = '\0';
@@ -126,7 +127,8 @@ static void engine_hold_regs(struct conn *c)
 				(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd,
 						     NULL);
 				LOG_TRACE("fd %d: holding back epoll %d "
-					  "registration", c->fd, epfd);
+					  "registration",
+					  c->fd, epfd);
 			}
 			line = next;
 		}
@@ -176,8 +178,8 @@ static void engine_restore_regs(struct conn *c)
 	for (int i = 0; i < c->nregs; i++) {
 		struct epoll_event ev = c->regs[i].ev;
 
-		if (real.epoll_ctl(c->regs[i].epfd, EPOLL_CTL_ADD, c->fd,
-				   &ev) < 0)
+		if (real.epoll_ctl(c->regs[i].epfd, EPOLL_CTL_ADD, c->fd, &ev) <
+		    0)
 			LOG_DBG("fd %d: epoll %d registration lost (errno %d)",
 				c->fd, c->regs[i].epfd, errno);
 	}
@@ -239,8 +241,8 @@ static bool engine_step(struct fdt_entry *e, bool timeout)
 	rc = timeout ? client_timeout(&c->cl, c->fd)
 		     : client_step(&c->cl, c->fd);
 	if (rc > 0) {
-		struct epoll_event ev = { .events = engine_events(rc),
-					  .data.ptr = e };
+		struct epoll_event ev = {.events = engine_events(rc),
+					 .data.ptr = e};
 
 		if (real.epoll_ctl(engine_ep, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
 			over = false;
@@ -332,8 +334,8 @@ static void *engine_main(void *arg)
 /* Start the thread (engine_lock held).  Returns 0 or -errno. */
 static int engine_launch(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.ptr = &engine_wake_tag };
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.ptr = &engine_wake_tag};
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -352,8 +354,8 @@ static int engine_launch(void)
 		if (engine_wake < 0)
 			return -errno;
 		fdt_mark_internal_owned(engine_wake, &engine_wake);
-		if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, engine_wake,
-				   &ev) < 0)
+		if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, engine_wake, &ev) <
+		    0)
 			return -errno;
 	}
 	/* The thread must never take the program's signals. */
@@ -402,7 +404,7 @@ int engine_start(struct fdt_entry *e)
 			c->state = CONN_REPORTED;
 		goto fail;
 	}
-	struct epoll_event ev = { .events = engine_events(rc), .data.ptr = e };
+	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = e};
 
 	if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		rc = -errno;
@@ -461,7 +463,7 @@ void engine_wait(struct fdt_entry *e)
 {
 	pthread_mutex_lock(&e->lock);
 	while (e->u.tcp.state == CONN_HANDSHAKE) {
-		struct pollfd pfd = { .fd = e->u.tcp.evfd, .events = POLLIN };
+		struct pollfd pfd = {.fd = e->u.tcp.evfd, .events = POLLIN};
 
 		pthread_mutex_unlock(&e->lock);
 		(void)real.poll(&pfd, 1, 100);

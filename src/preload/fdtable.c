@@ -76,8 +76,8 @@ static _Atomic uint8_t *fdt_byte_ptr(int fd)
 static bool fdt_in_range(int fd)
 {
 	return fd >= 0 &&
-	       (unsigned)fd < atomic_load_explicit(&fdt_cap,
-						   memory_order_acquire);
+	       (unsigned)fd <
+		       atomic_load_explicit(&fdt_cap, memory_order_acquire);
 }
 
 /* Under fdt_lock: set the byte of @fd, keeping the counters. */

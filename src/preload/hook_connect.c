@@ -165,8 +165,8 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		c->nearly = nearly;
 	}
 	LOG_DBG("fd %d: %s via proxy %.64s", fd,
-		 hook_dest_text(&dst, text, sizeof(text)),
-		 client_proxy(&c->cl)->name);
+		hook_dest_text(&dst, text, sizeof(text)),
+		client_proxy(&c->cl)->name);
 
 	fl = real.fcntl(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {

@@ -40,8 +40,7 @@ SOCKSIFY_EXPORT int epoll_create1(int flags)
 	return fd;
 }
 
-SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd,
-			      struct epoll_event *ev)
+SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct fdt_entry *e;
 	int rc = 1, saved = errno;

@@ -68,18 +68,19 @@ int hook_data_gate(int fd, bool dontwait)
 }
 
 /* The gate as a hook prologue: returns from the hook on failure. */
-#define HOOK_GATE(fd, dontwait)                                               \
-	do {                                                                  \
-		int saved_ = errno;                                           \
-		int gate_rc_ = hook_data_gate((fd), (dontwait));              \
-		if (gate_rc_ < 0)                                             \
-			return hook_ret_l(gate_rc_);                          \
-		errno = saved_;                                               \
+#define HOOK_GATE(fd, dontwait)                                  \
+	do {                                                     \
+		int saved_ = errno;                              \
+		int gate_rc_ = hook_data_gate((fd), (dontwait)); \
+		if (gate_rc_ < 0)                                \
+			return hook_ret_l(gate_rc_);             \
+		errno = saved_;                                  \
 	} while (0)
 
-#define HOOK_FAST(sym, fd)                                                    \
-	(HOOK_INIT_EXPR(sym), !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
-#define HOOK_INIT_EXPR(sym)                                                   \
+#define HOOK_FAST(sym, fd)    \
+	(HOOK_INIT_EXPR(sym), \
+	 !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+#define HOOK_INIT_EXPR(sym) \
 	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
 
 SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
@@ -244,12 +245,12 @@ SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
 	return recv(fd, buf, n, flags);
 }
 
-SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
-				       size_t cap, int flags,
-				       struct sockaddr *sa, socklen_t *len);
-SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
-				       size_t cap, int flags,
-				       struct sockaddr *sa, socklen_t *len)
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
+				       int flags, struct sockaddr *sa,
+				       socklen_t *len);
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
+				       int flags, struct sockaddr *sa,
+				       socklen_t *len)
 {
 	if (n > cap)
 		abort();

@@ -39,8 +39,7 @@ SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 		/* Truncate like the kernel; *len gets the full size. */
 		if (sa)
 			memcpy(sa, &e->u.tcp.dst,
-			       *len < e->u.tcp.dstlen ? *len
-						      : e->u.tcp.dstlen);
+			       *len < e->u.tcp.dstlen ? *len : e->u.tcp.dstlen);
 		*len = e->u.tcp.dstlen;
 		rc = 0;
 		break;

@@ -171,7 +171,8 @@ static void conf_once_fn(void)
 	}
 	if (dflt && access(path, F_OK) != 0) {
 		LOG_ERR("no config: %s does not exist and SOCKS_PROXY is not "
-			"set; every proxied call fails with EACCES", path);
+			"set; every proxied call fails with EACCES",
+			path);
 		goto out;
 	}
 	if (conf_load_file(path, &c, err, sizeof(err)) < 0) {
@@ -228,8 +229,7 @@ const char *socksify_env_password(void)
 }
 
 /* "dest" text of a query for logs. */
-static const char *route_dest(const struct rule_query *q, char *buf,
-			      size_t cap)
+static const char *route_dest(const struct rule_query *q, char *buf, size_t cap)
 {
 	char ip[64];
 

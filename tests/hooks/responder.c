@@ -17,7 +17,7 @@
 
 static int resp_wait(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	return poll(&p, 1, RESP_WAIT_MS) == 1 ? 0 : -1;
 }

@@ -38,20 +38,32 @@
 
 /* The default offer: no-auth, and username since main() sets
  * SOCKS_USERNAME for the whole process. */
-static const uint8_t V5_GREET[] = { 5, 2, 0, 2 };
+static const uint8_t V5_GREET[] = {5, 2, 0, 2};
 #define GL 4 /* its length: the request follows at offset GL */
-static const uint8_t V5_METHOD_NONE[] = { 5, 0 };
-static const uint8_t V5_METHOD_USER[] = { 5, 2 };
-static const uint8_t V5_METHOD_NONE_OK[] = { 5, 0xff };
-static const uint8_t V5_REQ_DEST[] = { 5, 1, 0, 1, 203, 0, 113, 5, 0, 80 };
-static const uint8_t V5_REPLY_OK[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
-static const uint8_t AUTH_OK[] = { 1, 0 };
-static const uint8_t AUTH_FAIL[] = { 1, 1 };
+static const uint8_t V5_METHOD_NONE[] = {5, 0};
+static const uint8_t V5_METHOD_USER[] = {5, 2};
+static const uint8_t V5_METHOD_NONE_OK[] = {5, 0xff};
+static const uint8_t V5_REQ_DEST[] = {5, 1, 0, 1, 203, 0, 113, 5, 0, 80};
+static const uint8_t V5_REPLY_OK[] = {5, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+static const uint8_t AUTH_OK[] = {1, 0};
+static const uint8_t AUTH_FAIL[] = {1, 1};
 
-#define STEP_READ(n) { RESP_READ, (n), NULL }
-#define STEP_SEND(a) { RESP_SEND, sizeof(a), (a) }
-#define STEP_END { RESP_END, 0, NULL }
-#define STEP_GATE { RESP_GATE, 0, NULL }
+#define STEP_READ(n)                 \
+	{                            \
+		RESP_READ, (n), NULL \
+	}
+#define STEP_SEND(a)                      \
+	{                                 \
+		RESP_SEND, sizeof(a), (a) \
+	}
+#define STEP_END                  \
+	{                         \
+		RESP_END, 0, NULL \
+	}
+#define STEP_GATE                  \
+	{                          \
+		RESP_GATE, 0, NULL \
+	}
 
 static struct conf *test_conf;
 
@@ -64,8 +76,7 @@ static void use_conf(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) <
-	    0)
+	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
 		ck_abort_msg("config: %s\n%s", err, text);
 	socksify_conf_set(test_conf);
 }
@@ -107,10 +118,9 @@ static int connect_dest(int *fdp)
 /* A v5 exchange ending in reply code @rep; returns connect's errno. */
 static int v5_with_rep(uint8_t rep)
 {
-	uint8_t reply[10] = { 5, rep, 0, 1, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(reply),
-				     STEP_END };
+	uint8_t reply[10] = {5, rep, 0, 1, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(reply), STEP_END};
 	struct responder r;
 	int err;
 
@@ -125,11 +135,13 @@ START_TEST(t_v5_success_keeps_errno_and_peer)
 {
 	static const uint8_t banner[] = "hello";
 	uint8_t reply_and_data[sizeof(V5_REPLY_OK) + 5];
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10),
-				     { RESP_SEND, sizeof(reply_and_data),
-				       reply_and_data },
-				     STEP_READ(4), STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL),
+		STEP_SEND(V5_METHOD_NONE),
+		STEP_READ(10),
+		{RESP_SEND, sizeof(reply_and_data), reply_and_data},
+		STEP_READ(4),
+		STEP_END};
 	struct sockaddr_in sin, peer;
 	socklen_t plen = sizeof(peer);
 	struct responder r;
@@ -167,9 +179,9 @@ END_TEST
 
 START_TEST(t_v5_rep_mapping)
 {
-	static const int want[] = { 0, ECONNREFUSED, EACCES, ENETUNREACH,
-				    EHOSTUNREACH, ECONNREFUSED, ETIMEDOUT,
-				    EOPNOTSUPP, EAFNOSUPPORT };
+	static const int want[] = {0,		ECONNREFUSED, EACCES,
+				   ENETUNREACH, EHOSTUNREACH, ECONNREFUSED,
+				   ETIMEDOUT,	EOPNOTSUPP,   EAFNOSUPPORT};
 
 	ck_assert_int_eq(v5_with_rep((uint8_t)_i), want[_i]);
 }
@@ -215,9 +227,9 @@ END_TEST
 
 START_TEST(t_failover_to_second_proxy)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -233,8 +245,8 @@ END_TEST
 
 START_TEST(t_timeout)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -246,7 +258,7 @@ END_TEST
 
 START_TEST(t_hangup)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -258,8 +270,8 @@ END_TEST
 
 START_TEST(t_no_acceptable_method)
 {
-	struct resp_step steps[] = { STEP_READ(GL),
-				     STEP_SEND(V5_METHOD_NONE_OK), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE_OK),
+				    STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -270,17 +282,19 @@ START_TEST(t_no_acceptable_method)
 END_TEST
 
 /* Greeting with methods 02 00, then "alice"/"secret". */
-static const uint8_t V5_GREET_USER[] = { 5, 2, 2, 0 };
-static const uint8_t AUTH_REQ[] = { 1, 5, 'a', 'l', 'i', 'c', 'e',
-				    6, 's', 'e', 'c', 'r', 'e', 't' };
+static const uint8_t V5_GREET_USER[] = {5, 2, 2, 0};
+static const uint8_t AUTH_REQ[] = {1, 5,   'a', 'l', 'i', 'c', 'e',
+				   6, 's', 'e', 'c', 'r', 'e', 't'};
 
 static int v5_auth(const uint8_t *status)
 {
-	struct resp_step steps[] = { STEP_READ(4), STEP_SEND(V5_METHOD_USER),
-				     STEP_READ(sizeof(AUTH_REQ)),
-				     { RESP_SEND, 2, status },
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {STEP_READ(4),
+				    STEP_SEND(V5_METHOD_USER),
+				    STEP_READ(sizeof(AUTH_REQ)),
+				    {RESP_SEND, 2, status},
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct responder r;
 	int err;
 
@@ -312,11 +326,11 @@ END_TEST
 START_TEST(t_socks4_cd91)
 {
 	/* USERID: SOCKS_USERNAME (set by main) for want of a config one. */
-	static const uint8_t req[] = { 4, 1, 0, 80, 203, 0, 113, 5, 'e', 'n',
-				       'v', 'u', 's', 'e', 'r', 0 };
-	static const uint8_t rej[] = { 0, 91, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(sizeof(req)), STEP_SEND(rej),
-				     STEP_END };
+	static const uint8_t req[] = {4,   1,	0,   80,  203, 0,   113, 5,
+				      'e', 'n', 'v', 'u', 's', 'e', 'r', 0};
+	static const uint8_t rej[] = {0, 91, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(sizeof(req)), STEP_SEND(rej),
+				    STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -329,8 +343,8 @@ END_TEST
 
 START_TEST(t_socks4_granted)
 {
-	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(16), STEP_SEND(ok), STEP_END };
+	static const uint8_t ok[] = {0, 90, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(16), STEP_SEND(ok), STEP_END};
 	struct responder r;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
@@ -361,12 +375,12 @@ END_TEST
 
 START_TEST(t_v5_ipv6_dest_atyp4)
 {
-	static const uint8_t req[] = { 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
-				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-				       0, 80 };
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(sizeof(req)),
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	static const uint8_t req[] = {5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
+				      0, 0, 0, 0, 0,	0,    0,    0,
+				      0, 0, 0, 1, 0,	80};
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(sizeof(req)),
+				    STEP_SEND(V5_REPLY_OK), STEP_END};
 	struct sockaddr_in6 s6, peer;
 	socklen_t plen = sizeof(peer);
 	struct responder r;
@@ -428,7 +442,7 @@ END_TEST
 
 START_TEST(t_direct_keeps_errno)
 {
-	struct resp_step steps[] = { STEP_READ(2), STEP_END };
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
 	struct sockaddr_in sin;
 	struct responder r;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -484,10 +498,10 @@ static int so_error(int fd)
 
 START_TEST(t_nb_poll_success)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_GATE,
-				     STEP_SEND(V5_REPLY_OK),
-				     STEP_READ(4), STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), STEP_SEND(V5_METHOD_NONE), STEP_READ(10),
+		STEP_GATE,     STEP_SEND(V5_REPLY_OK),	  STEP_READ(4),
+		STEP_END};
 	struct pollfd p;
 	struct nb t;
 	char buf[4];
@@ -517,9 +531,9 @@ END_TEST
 
 START_TEST(t_nb_poll_failure_so_error)
 {
-	static const uint8_t rep4[] = { 5, 4, 0, 1, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(rep4), STEP_END };
+	static const uint8_t rep4[] = {5, 4, 0, 1, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(rep4), STEP_END};
 	struct pollfd p;
 	struct nb t;
 
@@ -536,10 +550,10 @@ END_TEST
 
 START_TEST(t_nb_select_success)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
-	struct timeval tv = { 5, 0 };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct timeval tv = {5, 0};
 	fd_set w;
 	struct nb t;
 
@@ -557,9 +571,9 @@ END_TEST
 /* epoll, registration before (_i & 1) or after connect, LT or ET (_i & 2) */
 START_TEST(t_nb_epoll)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_READ(4), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_READ(4),  STEP_END};
 	bool before = _i & 1, et = _i & 2;
 	struct epoll_event ev, out;
 	struct sockaddr_in sin;
@@ -575,8 +589,7 @@ START_TEST(t_nb_epoll)
 	if (before)
 		ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
 	dest_sa(&sin);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	if (!before)
 		ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
@@ -596,8 +609,8 @@ END_TEST
 
 START_TEST(t_nb_close_during_handshake)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	struct nb t;
 
 	nb_start(&t, steps);
@@ -610,8 +623,8 @@ END_TEST
 
 START_TEST(t_internal_fd_protected)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	struct fdt_entry *e;
 	struct nb t;
 	int evfd, devnull;
@@ -630,8 +643,7 @@ START_TEST(t_internal_fd_protected)
 	ck_assert_int_eq(dup2(devnull, evfd), evfd);
 	e = fdt_get(t.fd);
 	ck_assert_int_ne(e->u.tcp.evfd, evfd);
-	ck_assert_int_eq(fdt_peek(e->u.tcp.evfd) & FDT_KIND_MASK,
-			 FDT_INTERNAL);
+	ck_assert_int_eq(fdt_peek(e->u.tcp.evfd) & FDT_KIND_MASK, FDT_INTERNAL);
 	fdt_put(e);
 	close(devnull);
 	close(t.fd);
@@ -639,16 +651,18 @@ START_TEST(t_internal_fd_protected)
 }
 END_TEST
 
-
 START_TEST(t_auth_env_credentials)
 {
-	static const uint8_t greet[] = { 5, 2, 0, 2 };
-	static const uint8_t auth[] = { 1, 7, 'e', 'n', 'v', 'u', 's', 'e',
-					'r', 4, 'e', 'n', 'v', 'p' };
-	struct resp_step steps[] = { STEP_READ(4), STEP_SEND(V5_METHOD_USER),
-				     STEP_READ(sizeof(auth)),
-				     STEP_SEND(AUTH_OK), STEP_READ(10),
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	static const uint8_t greet[] = {5, 2, 0, 2};
+	static const uint8_t auth[] = {1,   7,	 'e', 'n', 'v', 'u', 's',
+				       'e', 'r', 4,   'e', 'n', 'v', 'p'};
+	struct resp_step steps[] = {STEP_READ(4),
+				    STEP_SEND(V5_METHOD_USER),
+				    STEP_READ(sizeof(auth)),
+				    STEP_SEND(AUTH_OK),
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct responder r;
 
 	/* main() set SOCKS_USERNAME/SOCKS_PASSWORD before the first hook. */
@@ -663,9 +677,9 @@ END_TEST
 
 START_TEST(t_fastopen_blocking)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_READ(5), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_READ(5),  STEP_END};
 	struct sockaddr_in sin;
 	struct responder r;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -687,10 +701,9 @@ END_TEST
 
 START_TEST(t_nb_connect_again)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_GATE,
-				     STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), STEP_SEND(V5_METHOD_NONE), STEP_READ(10),
+		STEP_GATE,     STEP_SEND(V5_REPLY_OK),	  STEP_END};
 	struct sockaddr_in sin;
 	struct pollfd p;
 	struct nb t;
@@ -715,8 +728,8 @@ END_TEST
 
 START_TEST(t_nb_poll_timeout_no_eintr)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	struct pollfd p;
 	struct nb t;
 
@@ -734,9 +747,9 @@ END_TEST
 
 START_TEST(t_nb_made_blocking_write_waits)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_READ(4), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_READ(4),  STEP_END};
 	struct nb t;
 	int fl;
 
@@ -753,10 +766,10 @@ END_TEST
 
 START_TEST(t_nb_epoll_mod_during_handshake)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 }, out;
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7}, out;
 	struct sockaddr_in sin;
 	struct responder r;
 	int ep = epoll_create(1), fd;
@@ -766,8 +779,7 @@ START_TEST(t_nb_epoll_mod_during_handshake)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
 	dest_sa(&sin);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ev.events = EPOLLOUT | EPOLLET;
 	ev.data.u32 = 8;
 	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), 0);
@@ -801,14 +813,14 @@ static void *many_main(void *arg)
 	uint8_t buf[16];
 
 	for (i = 0; i < MANY; i++) {
-		struct pollfd p = { .fd = m->lfd, .events = POLLIN };
+		struct pollfd p = {.fd = m->lfd, .events = POLLIN};
 
 		if (poll(&p, 1, 5000) != 1)
 			return NULL;
 		fds[i] = accept(m->lfd, NULL, NULL);
 	}
 	for (i = 0; i < MANY; i++) {
-		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
 
 		if (poll(&p, 1, 5000) != 1 || read(fds[i], buf, GL) != GL)
 			return NULL;
@@ -816,7 +828,7 @@ static void *many_main(void *arg)
 	for (i = 0; i < MANY; i++)
 		(void)!write(fds[i], V5_METHOD_NONE, 2);
 	for (i = 0; i < MANY; i++) {
-		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
 
 		if (poll(&p, 1, 5000) != 1 || read(fds[i], buf, 10) != 10)
 			return NULL;
@@ -824,7 +836,7 @@ static void *many_main(void *arg)
 	}
 	m->ok = 1;
 	for (i = 0; i < MANY; i++) {
-		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
 
 		(void)poll(&p, 1, 5000);
 		close(fds[i]);
@@ -837,7 +849,7 @@ START_TEST(t_nb_many_concurrent)
 	struct sockaddr_in sin;
 	socklen_t l = sizeof(sin);
 	struct pollfd p[MANY];
-	struct many m = { 0 };
+	struct many m = {0};
 	pthread_t tid;
 	int i, done = 0;
 
@@ -855,9 +867,9 @@ START_TEST(t_nb_many_concurrent)
 	for (i = 0; i < MANY; i++) {
 		p[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		p[i].events = POLLOUT;
-		ck_assert_int_eq(connect(p[i].fd, (struct sockaddr *)&sin,
-					 sizeof(sin)),
-				 -1);
+		ck_assert_int_eq(
+			connect(p[i].fd, (struct sockaddr *)&sin, sizeof(sin)),
+			-1);
 		ck_assert_int_eq(errno, EINPROGRESS);
 	}
 	while (done < MANY) {
@@ -881,9 +893,9 @@ END_TEST
 
 START_TEST(t_fork_child_keeps_state)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct responder r, r2;
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
@@ -935,8 +947,8 @@ END_TEST
 
 START_TEST(t_close_range_spares_internal)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	struct fdt_entry *e;
 	struct nb t;
 	int evfd, extra = open("/dev/null", O_RDONLY);
@@ -957,9 +969,9 @@ END_TEST
 
 START_TEST(t_dup_shares_peer)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
 	struct responder r;
@@ -994,10 +1006,10 @@ END_TEST
 
 START_TEST(t_stale_after_fclose)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
-	struct resp_step steps2[] = { STEP_READ(2), STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct resp_step steps2[] = {STEP_READ(2), STEP_END};
 	struct responder r, r2;
 	struct sockaddr_in sin, peer;
 	socklen_t plen = sizeof(peer);
@@ -1022,8 +1034,7 @@ START_TEST(t_stale_after_fclose)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(r2.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&sin, sizeof(sin)),
-			 0);
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(getpeername(fd2, (struct sockaddr *)&peer, &plen), 0);
 	ck_assert_int_eq(peer.sin_port, htons(r2.port));
 	ck_assert_int_eq(write(fd2, "ok", 2), 2);
@@ -1060,9 +1071,9 @@ END_TEST
 
 START_TEST(t_nb_socks4_success)
 {
-	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(16), STEP_SEND(ok),
-				     STEP_READ(2), STEP_END };
+	static const uint8_t ok[] = {0, 90, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(16), STEP_SEND(ok), STEP_READ(2),
+				    STEP_END};
 	struct sockaddr_in sin;
 	struct responder r;
 	struct pollfd p;
@@ -1072,8 +1083,7 @@ START_TEST(t_nb_socks4_success)
 	use_proxy("socks4", r.port, 5);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	dest_sa(&sin);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	p.fd = fd;
 	p.events = POLLOUT;
@@ -1149,11 +1159,11 @@ int main(int argc, char **argv)
 	 * before main(): set it and start again.  No config from the
 	 * environment (each test installs one); fallback credentials.
 	 */
-	const char *u = getenv("SOCKS_USERNAME"), *pw = getenv("SOCKS_PASSWORD");
+	const char *u = getenv("SOCKS_USERNAME"),
+		   *pw = getenv("SOCKS_PASSWORD");
 
-	if (!u || strcmp(u, "envuser") != 0 || !pw ||
-	    strcmp(pw, "envp") != 0 || getenv("SOCKS_CONF") ||
-	    getenv("SOCKS_PROXY")) {
+	if (!u || strcmp(u, "envuser") != 0 || !pw || strcmp(pw, "envp") != 0 ||
+	    getenv("SOCKS_CONF") || getenv("SOCKS_PROXY")) {
 		unsetenv("SOCKS_CONF");
 		unsetenv("SOCKS_PROXY");
 		setenv("SOCKS_USERNAME", "envuser", 1);
