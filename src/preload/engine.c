@@ -54,7 +54,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -81,6 +80,89 @@ static uint32_t engine_events(int want)
 }
 
 /*
+ * Parse one line of an epoll fdinfo: "tfd: N events: X data: Y ..." (N
+ * decimal, X and Y hex).  Returns true and fills the fields on a match.
+ */
+static bool engine_parse_tfd(const char *line, int *tfd, uint32_t *events,
+			     uint64_t *data)
+{
+	static const char *const keys[] = { "tfd:", "events:", "data:" };
+	uint64_t v[3];
+
+	for (int k = 0; k < 3; k++) {
+		size_t kl = strlen(keys[k]);
+		int base = k == 0 ? 10 : 16, digits = 0;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, keys[k], kl) != 0)
+			return false;
+		line += kl;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		v[k] = 0;
+		for (;; line++, digits++) {
+			int d;
+
+			if (*line >= '0' && *line <= '9')
+				d = *line - '0';
+			else if (base == 16 && *line >= 'a' && *line <= 'f')
+				d = *line - 'a' + 10;
+			else if (base == 16 && *line >= 'A' && *line <= 'F')
+				d = *line - 'A' + 10;
+			else
+				break;
+			v[k] = v[k] * (uint64_t)base + (uint64_t)d;
+		}
+		if (!digits)
+			return false;
+	}
+	if (v[0] > INT_MAX || v[1] > UINT32_MAX)
+		return false;
+	*tfd = (int)v[0];
+	*events = (uint32_t)v[1];
+	*data = v[2];
+	return true;
+}
+
+/* "/proc/self/fdinfo/<fd>" into @buf. */
+static void engine_fdinfo_path(char *buf, int fd)
+{
+	static const char prefix[] = "/proc/self/fdinfo/";
+	char digits[16];
+	int n = 0;
+
+	memcpy(buf, prefix, sizeof(prefix) - 1);
+	buf += sizeof(prefix) - 1;
+	do {
+		digits[n++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd > 0);
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
+}
+
+/* One fdinfo line of epoll @epfd: hold back @c's registration if it is. */
+static void engine_hold_line(struct conn *c, int epfd, const char *line)
+{
+	struct conn_reg *r;
+	uint32_t events;
+	uint64_t data;
+	int tfd;
+
+	if (!engine_parse_tfd(line, &tfd, &events, &data) || tfd != c->fd ||
+	    c->nregs >= CONN_REGS_MAX)
+		return;
+	r = &c->regs[c->nregs++];
+	r->epfd = epfd;
+	r->ev.events = events;
+	r->ev.data.u64 = data;
+	(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	LOG_TRACE("fd %d: holding back epoll %d registration", c->fd, epfd);
+}
+
+/*
  * Collect and delete the registrations of @fd in the program's epoll sets
  * (see rule 2 above).  Called with e->lock held, before the fd is
  * connected to the proxy.
@@ -97,41 +179,32 @@ static void engine_hold_regs(struct conn *c)
 
 		if ((fdt_peek(epfd) & FDT_KIND_MASK) != FDT_EPOLL)
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+		engine_fdinfo_path(path, epfd);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		/* fdinfo is small: one line per registration. */
-		while (len < sizeof(buf) - 1 &&
-		       (n = real.read(fd, buf + len, sizeof(buf) - 1 - len)) >
-			       0)
+		/* One line per registration: parse as it streams in. */
+		for (;;) {
+			char *line = buf, *nl;
+
+			n = real.read(fd, buf + len, sizeof(buf) - 1 - len);
+			if (n <= 0)
+				break;
 			len += (size_t)n;
-		real.close(fd);
-		buf[len] = '\0';
-		for (char *line = buf; line && *line;) {
-			char *next = strchr(line, '\n');
-			int tfd;
-			unsigned events;
-			unsigned long long data;
-
-			if (next)
-				*next++ = '\0';
-			if (sscanf(line, "tfd: %d events: %x data: %llx", &tfd,
-				   &events, &data) == 3 &&
-			    tfd == c->fd && c->nregs < CONN_REGS_MAX) {
-				struct conn_reg *r = &c->regs[c->nregs++];
-
-				r->epfd = epfd;
-				r->ev.events = events;
-				r->ev.data.u64 = data;
-				(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd,
-						     NULL);
-				LOG_TRACE("fd %d: holding back epoll %d "
-					  "registration",
-					  c->fd, epfd);
+			buf[len] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				engine_hold_line(c, epfd, line);
+				line = nl + 1;
 			}
-			line = next;
+			len -= (size_t)(line - buf);
+			memmove(buf, line, len);
+			if (len == sizeof(buf) - 1)
+				len = 0; /* an absurd line: drop it */
 		}
+		buf[len] = '\0';
+		engine_hold_line(c, epfd, buf);
+		real.close(fd);
 	}
 }
 
