@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/net.h"
 #include "conf/conf.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
@@ -1185,6 +1186,133 @@ START_TEST(t_nb_ppoll_pselect)
 }
 END_TEST
 
+/*
+ * Fake addresses (resolve = remote): the name goes to the proxy.  These
+ * run once the resolver's fakedns.c is linked in; until then the weak
+ * reference below is NULL and they say so and pass.
+ */
+extern int fakedns_assign(const char *name, int family, struct net_ip *ip)
+	__attribute__((weak));
+
+static bool fake_sa(const char *name, struct sockaddr_in *sin)
+{
+	struct net_ip ip;
+
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: fake-address test "
+				"not run\n");
+		return false;
+	}
+	ck_assert_int_eq(fakedns_assign(name, AF_INET, &ip), 0);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(DEST_PORT);
+	memcpy(&sin->sin_addr, ip.b, 4);
+	return true;
+}
+
+static void use_proxy_remote(const char *scheme, uint16_t port)
+{
+	use_conf("resolve = \"remote\"\n"
+		 "proxy \"p\" { url = \"%s://127.0.0.1:%u\" }\n"
+		 "route { to = { \"0.0.0.0/0\", \"::/0\" } via = \"p\" }\n",
+		 scheme, port);
+}
+
+START_TEST(t_fake_v5_domainname)
+{
+	static const uint8_t req[] = { 5, 1, 0, 3, 12, 'e', 'c', 'h', 'o',
+				       '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+				       0, 80 };
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(sizeof(req)),
+				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	struct sockaddr_in sin, peer;
+	socklen_t plen = sizeof(peer);
+	struct responder r;
+	int fd;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy_remote("socks5", r.port);
+	if (!fake_sa("echo.example", &sin)) {
+		close(r.lfd); /* the thread times out on its own */
+		return;
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	/* getpeername: the fake address the program asked for. */
+	ck_assert_int_eq(getpeername(fd, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(peer.sin_addr.s_addr, sin.sin_addr.s_addr);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got + GL, req, sizeof(req)), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_fake_socks4a_name)
+{
+	static const uint8_t req[] = { 4, 1, 0, 80, 0, 0, 0, 1, 'e', 'n', 'v',
+				       'u', 's', 'e', 'r', 0, 'e', 'c', 'h',
+				       'o', '.', 'e', 'x', 'a', 'm', 'p', 'l',
+				       'e', 0 };
+	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
+	struct resp_step steps[] = { STEP_READ(sizeof(req)), STEP_SEND(ok),
+				     STEP_END };
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy_remote("socks4a", r.port);
+	if (!fake_sa("echo.example", &sin)) {
+		close(r.lfd);
+		return;
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, req, sizeof(req)), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_fake_socks4_refuses_name)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	use_proxy_remote("socks4", closed_port());
+	if (!fake_sa("echo.example", &sin))
+		return;
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EAFNOSUPPORT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_fake_unknown_fails_closed)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	use_proxy_remote("socks5", closed_port());
+	if (!fakedns_assign)
+		return;
+	/* Inside the default fake network, never handed out. */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(80);
+	inet_pton(AF_INET, "198.19.255.254", &sin.sin_addr);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+			 -1);
+	ck_assert_int_eq(errno, EHOSTUNREACH);
+	close(fd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1213,6 +1341,10 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_fastopen_blocking);
 	tcase_add_test(tc, t_dup_shares_peer);
 	tcase_add_test(tc, t_stale_after_fclose);
+	tcase_add_test(tc, t_fake_v5_domainname);
+	tcase_add_test(tc, t_fake_socks4a_name);
+	tcase_add_test(tc, t_fake_socks4_refuses_name);
+	tcase_add_test(tc, t_fake_unknown_fails_closed);
 	tcase_add_test(tc, t_missing_default_config);
 	suite_add_tcase(s, tc);
 
