@@ -1313,6 +1313,37 @@ START_TEST(t_fake_unknown_fails_closed)
 }
 END_TEST
 
+START_TEST(t_ipv6_proxy)
+{
+	static const uint8_t req[] = { 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
+				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7,
+				       0x01, 0xbb };
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(sizeof(req)),
+				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	struct sockaddr_in6 s6;
+	struct responder r;
+	int fd;
+
+	if (resp_start(&r, AF_INET6, steps) < 0) {
+		fprintf(stderr, "no IPv6 loopback: IPv6 proxy test not run\n");
+		return;
+	}
+	use_conf("proxy \"p\" { url = \"socks5://[::1]:%u\" }\n"
+		 "route { to = \"::/0\" via = \"p\" }\n",
+		 r.port);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(443);
+	inet_pton(AF_INET6, "2001:db8::7", &s6.sin6_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&s6, sizeof(s6)), 0);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got + GL, req, sizeof(req)), 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1335,6 +1366,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_socks4_ipv6_dest);
 	tcase_add_test(tc, t_v5_ipv6_dest_atyp4);
 	tcase_add_test(tc, t_ipv6_proxy_from_inet_socket);
+	tcase_add_test(tc, t_ipv6_proxy);
 	tcase_add_test(tc, t_passthrough_unix_keeps_errno);
 	tcase_add_test(tc, t_direct_keeps_errno);
 	tcase_add_test(tc, t_auth_env_credentials);
