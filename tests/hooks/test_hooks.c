@@ -1344,6 +1344,81 @@ START_TEST(t_ipv6_proxy)
 }
 END_TEST
 
+/*
+ * A loopback port whose accept queue is full: further SYNs are dropped, so
+ * a connect to it neither succeeds nor fails (a proxy that does not
+ * answer).  Keeps *lfd and *filler open.
+ */
+static uint16_t blackhole_port(int *lfd, int *filler)
+{
+	struct sockaddr_in sin;
+	socklen_t l = sizeof(sin);
+
+	*lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(*lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(*lfd, 0), 0);
+	ck_assert_int_eq(getsockname(*lfd, (struct sockaddr *)&sin, &l), 0);
+	*filler = socket(AF_INET, SOCK_STREAM, 0);
+	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
+	ck_assert_int_eq(connect(*filler, (struct sockaddr *)&sin, sizeof(sin)),
+			 0);
+	return ntohs(sin.sin_port);
+}
+
+START_TEST(t_proxy_connect_timeout)
+{
+	int lfd, filler;
+
+	use_conf("timeout = 1\n"
+		 "proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"a\" }\n",
+		 blackhole_port(&lfd, &filler));
+	ck_assert_int_eq(connect_dest(NULL), ETIMEDOUT);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
+/* A silent first proxy is skipped after the timeout; _i: non-blocking. */
+START_TEST(t_proxy_timeout_failover)
+{
+	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				     STEP_END };
+	struct sockaddr_in sin;
+	struct responder r;
+	int lfd, filler, fd, rc;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("timeout = 1\n"
+		 "proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "proxy \"b\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = { \"a\", \"b\" } }\n",
+		 blackhole_port(&lfd, &filler), r.port);
+	fd = socket(AF_INET, SOCK_STREAM | (_i ? SOCK_NONBLOCK : 0), 0);
+	dest_sa(&sin);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (_i) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(errno, EINPROGRESS);
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		ck_assert_int_eq(so_error(fd), 0);
+	} else {
+		ck_assert_int_eq(rc, 0);
+	}
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	close(fd);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1357,6 +1432,8 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_proxy_unreachable);
 	tcase_add_test(tc, t_failover_to_second_proxy);
 	tcase_add_test(tc, t_timeout);
+	tcase_add_test(tc, t_proxy_connect_timeout);
+	tcase_add_loop_test(tc, t_proxy_timeout_failover, 0, 2);
 	tcase_add_test(tc, t_hangup);
 	tcase_add_test(tc, t_no_acceptable_method);
 	tcase_add_test(tc, t_auth_ok);
