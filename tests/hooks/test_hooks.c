@@ -73,6 +73,7 @@ static struct conf *test_conf;
 static void use_conf(const char *fmt, ...)
 {
 	char text[2048], err[CONF_ERR_MAX];
+	struct conf *old = test_conf;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -81,6 +82,8 @@ static void use_conf(const char *fmt, ...)
 	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
 		ck_abort_msg("config: %s\n%s", err, text);
 	socksify_conf_set(test_conf);
+	if (old)
+		conf_free(old); /* no handshake of the test still uses it */
 }
 
 /* One proxy of @scheme at 127.0.0.1:@port for everything. */
@@ -770,7 +773,8 @@ START_TEST(t_nb_epoll_mod_during_handshake)
 {
 	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
 				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				    STEP_END};
+				    /* no FIN: it would be a new edge */
+				    {RESP_SILENT, 0, NULL}, STEP_END};
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7}, out;
 	struct sockaddr_in sin;
 	struct responder r;
@@ -792,8 +796,8 @@ START_TEST(t_nb_epoll_mod_during_handshake)
 	ck_assert_uint_eq(out.data.u32, 8);
 	/* Edge-triggered: no second report without a new edge. */
 	ck_assert_int_eq(epoll_wait(ep, &out, 1, 0), 0);
-	resp_join(&r);
 	close(fd);
+	resp_join(&r);
 	close(ep);
 }
 END_TEST
@@ -1232,12 +1236,14 @@ START_TEST(t_fake_v5_domainname)
 	struct responder r;
 	int fd;
 
-	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
-	use_proxy_remote("socks5", r.port);
-	if (!fake_sa("echo.example", &sin)) {
-		close(r.lfd); /* the thread times out on its own */
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: %s not run\n",
+			__func__);
 		return;
 	}
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy_remote("socks5", r.port);
+	ck_assert(fake_sa("echo.example", &sin));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	/* getpeername: the fake address the program asked for. */
@@ -1262,12 +1268,14 @@ START_TEST(t_fake_socks4a_name)
 	struct responder r;
 	int fd;
 
-	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
-	use_proxy_remote("socks4a", r.port);
-	if (!fake_sa("echo.example", &sin)) {
-		close(r.lfd);
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: %s not run\n",
+			__func__);
 		return;
 	}
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy_remote("socks4a", r.port);
+	ck_assert(fake_sa("echo.example", &sin));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	resp_join(&r);
