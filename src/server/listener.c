@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/* Listening sockets and fd-exhaustion handling (see listener.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/conn.h"
+#include "server/listener.h"
+#include "server/loop.h"
+#include "server/server.h"
+
+#define ACCEPT_BATCH 64
+#define LISTEN_BACKLOG 1024
+
+struct listener {
+	struct loop_handler h;
+	int fd;
+	char text[64];
+	bool paused;
+};
+
+static struct listener listeners[SRV_LISTEN_MAX];
+static size_t nlisteners;
+static int reserve_fd = -1;
+static int64_t last_warn;
+
+static void reserve(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void warn_exhausted(int err)
+{
+	if (loop_now() - last_warn < 5000)
+		return;
+	last_warn = loop_now();
+	LOG_WARN("accept: %s: shedding new connections", strerror(err));
+}
+
+static void on_accept(struct loop_handler *h, uint32_t ev)
+{
+	struct listener *l = container_of(h, struct listener, h);
+	int i;
+
+	(void)ev;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			int err = errno;
+
+			if (err == EAGAIN || err == EINTR)
+				return;
+			if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+			    err != ENOMEM)
+				continue; /* ECONNABORTED and friends */
+			warn_exhausted(err);
+			server.shed++;
+			if (reserve_fd >= 0) {
+				close(reserve_fd);
+				reserve_fd = -1;
+				fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+				if (fd >= 0)
+					close(fd);
+				reserve();
+			}
+			if (reserve_fd < 0) {
+				/* Still nothing: stop accepting for a tick. */
+				l->paused = true;
+				loop_set(&l->h, 0);
+			}
+			return;
+		}
+		if (server.nclients >= server.cfg->max_clients) {
+			server.shed++;
+			close(fd);
+			continue;
+		}
+		if (conn_accept(fd, &peer) < 0) {
+			close(fd);
+			continue;
+		}
+	}
+}
+
+void listener_tick(int64_t now)
+{
+	size_t i;
+
+	(void)now;
+	reserve();
+	for (i = 0; i < nlisteners; i++)
+		if (listeners[i].paused && reserve_fd >= 0) {
+			listeners[i].paused = false;
+			loop_set(&listeners[i].h, EPOLLIN);
+		}
+}
+
+int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen)
+{
+	size_t i;
+	int one = 1;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		const struct srv_listen *sl = &cfg->listen[i];
+		struct listener *l = &listeners[nlisteners];
+		struct sockaddr_storage bound;
+		socklen_t blen = sizeof(bound);
+		char want[64];
+		int fd;
+
+		srvconf_fmt_sa((const struct sockaddr *)&sl->ss, want,
+			       sizeof(want));
+		fd = socket(sl->ss.ss_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto fail;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (sl->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+				   sizeof(one));
+		if (bind(fd, (const struct sockaddr *)&sl->ss, sl->len) < 0 ||
+		    listen(fd, LISTEN_BACKLOG) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&bound, &blen) < 0) {
+			close(fd);
+			goto fail;
+		}
+		l->fd = fd;
+		srvconf_fmt_sa((struct sockaddr *)&bound, l->text,
+			       sizeof(l->text));
+		l->h.fd = -1;
+		nlisteners++;
+		continue;
+fail:
+		snprintf(err, errlen, "cannot listen on %s: %s", want,
+			 strerror(errno));
+		listener_close_all();
+		return -1;
+	}
+	reserve();
+	/*
+	 * Tests and users read the ports from these lines: logged as INFO
+	 * but at level 0, so that -d 0 still shows them.
+	 */
+	for (i = 0; i < nlisteners; i++)
+		log_msg(LOG_LVL_ERR * 16 + 2, "main", "listening on %s",
+			listeners[i].text);
+	return 0;
+}
+
+int listener_watch(void)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nlisteners; i++) {
+		rc = loop_add(&listeners[i].h, listeners[i].fd, on_accept,
+			      EPOLLIN);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void listener_close_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++) {
+		loop_del(&listeners[i].h);
+		close(listeners[i].fd);
+	}
+	nlisteners = 0;
+}
+
+size_t listener_addrs(char out[][64], size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners && i < max; i++)
+		snprintf(out[i], 64, "%s", listeners[i].text);
+	return i;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * socksifyd: command line, signals, start-up and the main loop.
+ *
+ *   socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u USER:PASS]... [-U USERFILE]
+ *             [-d LEVEL] [-D] [-P PIDFILE]
+ *
+ * Signals arrive through a signalfd watched by the loop: SIGHUP reloads
+ * (the old config stays if the new one is broken), SIGTERM/SIGINT end
+ * cleanly.  SIGPIPE is ignored here, in main, and nowhere else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/conn.h"
+#include "server/listener.h"
+#include "server/loop.h"
+#include "server/relay.h"
+#include "server/resolver.h"
+#include "server/server.h"
+
+#define RESOLVER_THREADS 4
+#define NOFILE_WANT 131072
+
+static struct srv_cli cli;
+static const char *pidfile;
+static struct loop_handler sigh;
+static int sigfd = -1;
+static bool daemonized;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u USER:PASS]...\n"
+		"                 [-U USERFILE] [-d LEVEL] [-D] [-P PIDFILE]\n"
+		"       socksifyd -h | --help | -V | --version\n"
+		"\n"
+		"SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE).\n"
+		"  -f CONFIG    config file (libconfuse syntax, see socksifyd(8))\n"
+		"  -l ADDR:PORT listen address, repeatable (default %s;\n"
+		"               port 0 picks a free port; IPv6 as [::1]:1080)\n"
+		"  -u USER:PASS add a user (enables RFC 1929 authentication)\n"
+		"  -U USERFILE  users file, lines \"user:hash\" (openssl passwd -6)\n"
+		"  -d LEVEL     0 errors, 1 one line per session (default), 2, 3\n"
+		"  -D           run in the background (logs to syslog unless the\n"
+		"               config sets a log file)\n"
+		"  -P PIDFILE   write the process id to PIDFILE\n"
+		"  -h, --help   this text;  -V, --version  the version\n"
+		"Signals: SIGHUP reloads the config, SIGTERM exits.\n",
+		SRV_DEFAULT_LISTEN);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = NOFILE_WANT;
+	FILE *f;
+	unsigned long nr;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &nr) == 1 && nr < want)
+			want = nr;
+		fclose(f);
+	}
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		struct rlimit more = { want, want };
+
+		/* Works with CAP_SYS_RESOURCE; otherwise soft = hard below. */
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void apply_log(const struct srvconf *c, bool bg)
+{
+	const char *target = c->log;
+
+	if (bg && strcmp(target, "stderr") == 0)
+		target = "syslog";
+	if (log_open("socksifyd", c->debug, target) < 0)
+		LOG_ERR("cannot open log %.200s: %s", target, strerror(errno));
+}
+
+static void reload(void)
+{
+	static char addrs[SRV_LISTEN_MAX][64];
+	struct srv_cli rc = cli;
+	struct srvconf *nc;
+	char err[SRV_ERR_MAX];
+	size_t i, n;
+
+	/* Listeners stay as they are: a reload does not rebind. */
+	n = listener_addrs(addrs, SRV_LISTEN_MAX);
+	for (i = 0; i < n; i++)
+		rc.listen[i] = addrs[i];
+	rc.nlisten = n;
+	if (srvconf_load(&rc, &nc, err, sizeof(err)) < 0) {
+		LOG_ERR("reload failed, keeping the old config: %s", err);
+		return;
+	}
+	srvconf_unref(server.cfg);
+	server.cfg = nc;
+	relay_pool_config(nc->max_pipes, nc->pipe_size);
+	apply_log(nc, daemonized);
+	LOG_INFO("configuration reloaded%s%s", nc->path[0] ? " from " : "",
+		 nc->path);
+}
+
+static void on_signal(struct loop_handler *h, uint32_t ev)
+{
+	struct signalfd_siginfo si;
+
+	(void)h;
+	(void)ev;
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload();
+		} else {
+			LOG_INFO("signal %u: exiting", si.ssi_signo);
+			loop_stop();
+		}
+	}
+}
+
+static void tick(int64_t now)
+{
+	conn_tick(now);
+	listener_tick(now);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0)
+		return -errno;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, bool *daemonize)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long v;
+	int opt;
+
+	cli.debug = -1;
+	while ((opt = getopt_long(argc, argv, "f:l:u:U:d:DP:hV", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			cli.config = optarg;
+			break;
+		case 'l':
+			if (cli.nlisten >= SRV_LISTEN_MAX) {
+				fprintf(stderr, "socksifyd: too many -l\n");
+				return 2;
+			}
+			cli.listen[cli.nlisten++] = optarg;
+			break;
+		case 'u':
+			if (cli.nusers >= SRV_CLI_USERS_MAX ||
+			    !strchr(optarg, ':') || optarg[0] == ':') {
+				fprintf(stderr, "socksifyd: -u expects "
+					"USER:PASS\n");
+				return 2;
+			}
+			cli.users[cli.nusers++] = optarg;
+			break;
+		case 'U':
+			cli.users_file = optarg;
+			break;
+		case 'd':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || v < -1 || v > 3) {
+				fprintf(stderr, "socksifyd: -d expects a level "
+					"0..3\n");
+				return 2;
+			}
+			cli.debug = (int)v;
+			break;
+		case 'D':
+			*daemonize = true;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("socksifyd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "socksifyd: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char err[SRV_ERR_MAX];
+	bool daemonize = false;
+	sigset_t mask;
+	int rc;
+
+	rc = parse_args(argc, argv, &daemonize);
+	if (rc)
+		return rc;
+	log_open("socksifyd", cli.debug >= 0 ? cli.debug : 1, "stderr");
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if (srvconf_load(&cli, &server.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "socksifyd: %s\n", err);
+		return 2;
+	}
+	/* -u on the command line: hide the passwords from ps. */
+	for (rc = 1; rc < argc; rc++)
+		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc) {
+			char *colon = strchr(argv[rc + 1], ':');
+
+			if (colon)
+				memset(colon + 1, 'x', strlen(colon + 1));
+		}
+	apply_log(server.cfg, false);
+
+	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
+	if (listener_open_all(server.cfg, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		return 1;
+	}
+	if (daemonize) {
+		/* Before epoll, signalfd and threads: none survives fork. */
+		if (daemon(0, 0) < 0) {
+			LOG_ERR("daemon: %s", strerror(errno));
+			return 1;
+		}
+		daemonized = true;
+		apply_log(server.cfg, true);
+	}
+	if (pidfile && (rc = write_pidfile(pidfile)) < 0) {
+		LOG_ERR("cannot write %.200s: %s", pidfile, strerror(-rc));
+		return 1;
+	}
+	/* Block before any thread starts, so workers inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0 || loop_init() < 0 ||
+	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0 ||
+	    listener_watch() < 0) {
+		LOG_ERR("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	{
+		time_t t = time(NULL);
+
+		localtime_r(&t, &server.now_tm);
+	}
+	rc = resolver_start(RESOLVER_THREADS);
+	if (rc < 0) {
+		LOG_ERR("cannot start resolver threads: %s", strerror(-rc));
+		return 1;
+	}
+	loop_set_tick(tick);
+	loop_set_after(conn_reap);
+	rc = loop_run();
+	if (rc < 0)
+		LOG_ERR("event loop: %s", strerror(-rc));
+	conn_close_all();
+	listener_close_all();
+	resolver_stop();
+	if (pidfile)
+		unlink(pidfile);
+	srvconf_unref(server.cfg);
+	log_close();
+	return rc < 0 ? 1 : 0;
+}
