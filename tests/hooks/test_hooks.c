@@ -1427,6 +1427,37 @@ START_TEST(t_proxy_timeout_failover)
 }
 END_TEST
 
+/* A faked name that the routes send direct for this port: resolved then. */
+START_TEST(t_fake_direct_resolves)
+{
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd;
+
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: %s not run\n",
+			__func__);
+		return;
+	}
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("resolve = \"remote\"\n"
+		 "proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"localhost\" ports = \"1\" via = \"p\" }\n"
+		 "route { to = \"localhost\" via = \"direct\" }\n",
+		 closed_port());
+	ck_assert(fake_sa("localhost", &sin));
+	sin.sin_port = htons(r.port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(write(fd, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1462,6 +1493,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_fake_socks4a_name);
 	tcase_add_test(tc, t_fake_socks4_refuses_name);
 	tcase_add_test(tc, t_fake_unknown_fails_closed);
+	tcase_add_test(tc, t_fake_direct_resolves);
 	tcase_add_test(tc, t_missing_default_config);
 	suite_add_tcase(s, tc);
 
