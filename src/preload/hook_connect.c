@@ -131,6 +131,14 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		return 1;
 	if (!hook_is_tcp(fd))
 		return 1;
+	{
+		/* Already connected: the kernel's EISCONN, not a route. */
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		if (real.getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+			return 1;
+	}
 
 	memset(&q, 0, sizeof(q));
 	q.command = CONF_CMD_CONNECT;
