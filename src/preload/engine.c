@@ -66,7 +66,6 @@
 #include "preload/real.h"
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t engine_done = PTHREAD_COND_INITIALIZER;
 static bool engine_running;
 static int engine_ep = -1;
 static int engine_wake = -1;
@@ -297,7 +296,6 @@ void engine_finish(struct fdt_entry *e, int rc)
 	engine_restore_regs(c);
 	if (c->evfd >= 0)
 		(void)!real.write(c->evfd, &one, sizeof(one));
-	pthread_cond_broadcast(&engine_done);
 }
 
 /* Process one readiness (@timeout false) or deadline (@timeout true) of
@@ -393,11 +391,15 @@ static void *engine_main(void *arg)
 		int64_t now = io_now_ms();
 
 		for (struct fdt_entry *e = engine_list, *next; e; e = next) {
+			bool due;
+
 			next = e->u.tcp.next;
-			if (e->u.tcp.state != CONN_HANDSHAKE ||
-			    e->u.tcp.cl.deadline <= now)
-				if (engine_step(e, true))
-					engine_unlink(e);
+			pthread_mutex_lock(&e->lock);
+			due = e->u.tcp.state != CONN_HANDSHAKE ||
+			      e->u.tcp.cl.deadline <= now;
+			pthread_mutex_unlock(&e->lock);
+			if (due && engine_step(e, true))
+				engine_unlink(e);
 		}
 		pthread_mutex_unlock(&engine_lock);
 	}
@@ -557,12 +559,11 @@ void engine_atfork_parent(void)
 
 void engine_atfork_child(void)
 {
-	pthread_mutex_init(&engine_lock, NULL);
-	pthread_cond_init(&engine_done, NULL);
 	/*
-	 * No engine thread here.  The epoll instance is shared with the
-	 * parent: keep the fd (it is internal) but start a fresh one on
-	 * demand; the parent's engine finishes handshakes in flight.
+	 * engine_lock is held by this thread (prepare handler) until the
+	 * end.  No engine thread exists here.  The epoll instance is shared
+	 * with the parent: drop our reference and start a fresh one on
+	 * demand; the parent's engine finishes the handshakes in flight.
 	 */
 	if (engine_running) {
 		if (engine_ep >= 0) {
@@ -588,4 +589,5 @@ void engine_atfork_child(void)
 		e->u.tcp.err = ECONNRESET;
 		fdt_put(e);
 	}
+	pthread_mutex_unlock(&engine_lock);
 }

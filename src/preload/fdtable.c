@@ -306,5 +306,6 @@ void fdt_atfork_parent(void)
 
 void fdt_atfork_child(void)
 {
-	pthread_mutex_init(&fdt_lock, NULL);
+	/* Taken by this very thread in the prepare handler. */
+	pthread_mutex_unlock(&fdt_lock);
 }

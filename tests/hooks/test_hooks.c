@@ -980,6 +980,8 @@ START_TEST(t_close_range_spares_internal)
 		if (i == n - 1)
 			ck_assert_int_ge(alive, 2);
 	}
+	/* The responder's fds went too: its thread ends. */
+	pthread_join(t.r.tid, NULL);
 }
 END_TEST
 
