@@ -46,8 +46,10 @@ const struct conf_proxy *client_proxy(const struct client *c)
 /* The one place where the state changes. */
 static void client_set_state(struct client *c, enum client_state s)
 {
-	LOG_TRACE("%s -> %s", client_state_name(c->state),
-		  client_state_name(s));
+	const struct conf_proxy *p = client_proxy(c);
+
+	LOG_DBG("proxy %.64s: %s -> %s", p ? p->name : "?",
+		client_state_name(c->state), client_state_name(s));
 	c->state = s;
 }
 
