@@ -49,7 +49,7 @@ __attribute__((weak)) int fakedns_lookup(const struct net_ip *ip, char *name,
 	return -EINVAL;
 }
 
-/* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP.) */
+/* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP or MPTCP.) */
 static bool hook_is_tcp(int fd)
 {
 	int type = 0, proto = 0;
@@ -61,7 +61,8 @@ static bool hook_is_tcp(int fd)
 	l = sizeof(proto);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0)
 		return true;
-	return proto == IPPROTO_TCP;
+	/* Multipath TCP is TCP to the proxy too (IPPROTO_MPTCP, 262). */
+	return proto == IPPROTO_TCP || proto == 262;
 }
 
 /* Text of a destination for logs. */
