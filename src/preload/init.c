@@ -176,7 +176,7 @@ static void conf_once_fn(void)
 		goto out;
 	}
 	if (conf_load_file(path, &c, err, sizeof(err)) < 0) {
-		LOG_ERR("%.400s; every proxied call fails with EACCES", err);
+		LOG_ERR("%.400s; every routed call fails with EACCES", err);
 		c = NULL;
 	}
 out:
@@ -261,8 +261,9 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 	q->user = have_user ? user_name : NULL;
 	q->now = localtime_r(&now, &tm) ? &tm : NULL;
 	if (!c) {
+		/* Fail closed; the reason was logged once, at load time. */
 		r->action = RULE_DENY;
-		LOG_ERR("%s denied: no usable configuration",
+		LOG_DBG("%s denied: no usable configuration",
 			route_dest(q, dest, sizeof(dest)));
 		return RULE_DENY;
 	}
