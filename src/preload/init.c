@@ -171,7 +171,7 @@ static void conf_once_fn(void)
 	}
 	if (dflt && access(path, F_OK) != 0) {
 		LOG_ERR("no config: %s does not exist and SOCKS_PROXY is not "
-			"set; every proxied call fails with EACCES",
+			"set; every routed call fails with EACCES",
 			path);
 		goto out;
 	}
