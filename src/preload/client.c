@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -89,6 +90,7 @@ int client_init(struct client *c, uint8_t cmd,
 	c->env_user = env_user;
 	c->env_pass = env_pass;
 	c->first_err = 0;
+	c->prog_deadline = -1;
 	for (c->idx = 0; c->idx < nproxies; c->idx++)
 		if (client_proxy_fits(proxies[c->idx], dst))
 			return 0;
@@ -292,8 +294,21 @@ static int client_tcp_connect(struct client *c, int fd)
 
 	if (fl >= 0 && !(fl & O_NONBLOCK) &&
 	    real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old, &l) == 0) {
-		tv.tv_sec = c->timeout_ms / 1000;
-		tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+		int64_t ms = c->timeout_ms;
+
+		if (old.tv_sec || old.tv_usec) {
+			/* The program bounds its connect itself. */
+			int64_t own =
+				(int64_t)old.tv_sec * 1000 + old.tv_usec / 1000;
+
+			if (c->prog_deadline < 0)
+				c->prog_deadline = io_now_ms() + own;
+			own = c->prog_deadline - io_now_ms();
+			if (own < ms)
+				ms = own > 0 ? own : 1;
+		}
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
 		bounded = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
 				     sizeof(tv)) == 0;
 	}
@@ -335,6 +350,8 @@ static int client_connect_next(struct client *c, int fd)
 			rc = client_start_socks(c);
 			return rc < 0 ? rc : CLIENT_WANT_WRITE;
 		}
+		if (errno == EINTR)
+			c->interrupted = true;
 		if (errno == EINPROGRESS || errno == EINTR ||
 		    errno == EALREADY || errno == EAGAIN) {
 			client_set_state(c, CL_CONNECTING);
@@ -651,24 +668,61 @@ int client_timeout(struct client *c, int fd)
 	return -ETIMEDOUT;
 }
 
-int client_run(struct client *c, int fd)
+/*
+ * A signal interrupted our wait: would it have interrupted the program's
+ * own connect(2)?  We cannot tell which signal it was, so we answer yes
+ * for the case programs rely on, an alarm(2)/setitimer timeout around a
+ * blocking connect: SIGALRM caught without SA_RESTART while the real-time
+ * timer is no longer armed (it just fired) or is periodic.  Any other
+ * signal resumes the handshake, as with SA_RESTART.
+ */
+static bool client_signal_interrupts(void)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	if (sigaction(SIGALRM, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL ||
+	    sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_RESTART))
+		return false;
+	if (getitimer(ITIMER_REAL, &it) < 0)
+		return false;
+	return (!it.it_value.tv_sec && !it.it_value.tv_usec) ||
+	       it.it_interval.tv_sec || it.it_interval.tv_usec;
+}
+
+int client_run(struct client *c, int fd, int *want)
 {
 	int rc = client_step(c, fd);
 
 	while (rc > 0) {
 		struct pollfd pfd;
-		int64_t left = c->deadline - io_now_ms();
+		int64_t now = io_now_ms(), left = c->deadline - now;
 		int n;
 
+		*want = rc;
+		if (c->interrupted) {
+			c->interrupted = false;
+			if (!c->no_handoff && client_signal_interrupts())
+				return -EINTR;
+		}
+		if (c->no_handoff)
+			c->prog_deadline = -1;
+		if (c->prog_deadline >= 0 && c->prog_deadline <= now &&
+		    c->prog_deadline < c->deadline)
+			return -EINPROGRESS;
 		if (left <= 0) {
 			rc = client_timeout(c, fd);
 			continue;
 		}
+		if (c->prog_deadline >= 0 && c->prog_deadline - now < left)
+			left = c->prog_deadline - now;
 		pfd.fd = fd;
 		pfd.events = rc == CLIENT_WANT_READ ? POLLIN : POLLOUT;
 		pfd.revents = 0;
 		n = real.poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno == EINTR)
+			c->interrupted = true;
+		else if (n < 0)
 			return -errno;
 		if (n > 0)
 			rc = client_step(c, fd);

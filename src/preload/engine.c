@@ -85,7 +85,7 @@ static uint32_t engine_events(int want)
 static bool engine_parse_tfd(const char *line, int *tfd, uint32_t *events,
 			     uint64_t *data)
 {
-	static const char *const keys[] = { "tfd:", "events:", "data:" };
+	static const char *const keys[] = {"tfd:", "events:", "data:"};
 	uint64_t v[3];
 
 	for (int k = 0; k < 3; k++) {
@@ -448,7 +448,11 @@ static int engine_launch(void)
 	return 0;
 }
 
-int engine_start(struct fdt_entry *e)
+/*
+ * Start or take over the handshake of @e: @want 0 makes the first step
+ * here (a new connection), else the handshake is waiting for @want.
+ */
+static int engine_begin(struct fdt_entry *e, int want)
 {
 	struct conn *c = &e->u.tcp;
 	uint64_t one = 1;
@@ -471,7 +475,7 @@ int engine_start(struct fdt_entry *e)
 		fdt_mark_internal_owned(c->evfd, &c->evfd);
 	}
 	engine_hold_regs(c);
-	rc = client_step(&c->cl, c->fd);
+	rc = want ? want : client_step(&c->cl, c->fd);
 	if (rc <= 0) {
 		/* Failed at once (or, unlikely, done): report directly. */
 		engine_finish(e, rc);
@@ -483,8 +487,10 @@ int engine_start(struct fdt_entry *e)
 
 	if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		rc = -errno;
-		engine_finish(e, rc);
-		c->state = CONN_REPORTED;
+		if (!want) {
+			engine_finish(e, rc);
+			c->state = CONN_REPORTED;
+		}
 		goto fail;
 	}
 	c->in_engine = true;
@@ -499,6 +505,16 @@ fail:
 	pthread_mutex_unlock(&e->lock);
 	pthread_mutex_unlock(&engine_lock);
 	return rc;
+}
+
+int engine_start(struct fdt_entry *e)
+{
+	return engine_begin(e, 0);
+}
+
+int engine_adopt(struct fdt_entry *e, int want)
+{
+	return engine_begin(e, want);
 }
 
 void engine_fd_del(int fd)

@@ -122,7 +122,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	struct fdt_entry *e;
 	uint16_t port = 0;
 	bool fake = false;
-	int fl, rc;
+	int fl, rc, want = 0;
 
 	/* Classify. */
 	if (!sa || len < sizeof(sa_family_t) ||
@@ -229,7 +229,25 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 
 blocking:
 	c->nonblock = false;
-	rc = client_run(&c->cl, fd);
+	rc = client_run(&c->cl, fd, &want);
+	if (rc == -EINTR || rc == -EINPROGRESS) {
+		/*
+		 * Interrupted by a signal, or the socket's own SO_SNDTIMEO
+		 * ran out: like the kernel, report that and let the
+		 * connection go on in the background (the engine); the
+		 * program learns the outcome as for a non-blocking connect.
+		 */
+		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) == 0) {
+			c->nonblock = true;
+			if (engine_adopt(e, want) == 0)
+				goto out;
+			fdt_put(fdt_take(fd));
+		}
+		c->nonblock = false;
+		LOG_DBG("fd %d: cannot hand the handshake over; going on", fd);
+		c->cl.no_handoff = true;
+		rc = client_run(&c->cl, fd, &want);
+	}
 	if (rc == 0 && nearly) {
 		rc = io_write_all(fd, c->early, c->nearly,
 				  io_now_ms() + c->cl.timeout_ms);

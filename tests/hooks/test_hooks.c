@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,6 +119,17 @@ static int connect_dest(int *fdp)
 	else
 		close(fd);
 	return rc == 0 ? 0 : errno;
+}
+
+/* connect() @fd to DEST once more; returns 0 or the errno. */
+static int connect_dest_again(int fd)
+{
+	struct sockaddr_in sin;
+
+	dest_sa(&sin);
+	errno = 0;
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ? 0
+								      : errno;
 }
 
 /* A v5 exchange ending in reply code @rep; returns connect's errno. */
@@ -771,10 +783,13 @@ END_TEST
 
 START_TEST(t_nb_epoll_mod_during_handshake)
 {
-	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+	struct resp_step steps[] = {STEP_READ(GL),
+				    STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
 				    /* no FIN: it would be a new edge */
-				    {RESP_SILENT, 0, NULL}, STEP_END};
+				    {RESP_SILENT, 0, NULL},
+				    STEP_END};
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7}, out;
 	struct sockaddr_in sin;
 	struct responder r;
@@ -953,8 +968,8 @@ END_TEST
 
 START_TEST(t_close_range_spares_internal)
 {
-	struct resp_step steps[] = { STEP_READ(GL), { RESP_SILENT, 0, NULL },
-				     STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
 	int internal[16], n = 0, extra = open("/dev/null", O_RDONLY);
 	struct nb t;
 
@@ -1119,9 +1134,9 @@ END_TEST
  * file, past any small read buffer. */
 START_TEST(t_nb_epoll_crowded)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_GATE,
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	struct resp_step steps[] = {
+		STEP_READ(GL), STEP_SEND(V5_METHOD_NONE), STEP_READ(10),
+		STEP_GATE,     STEP_SEND(V5_REPLY_OK),	  STEP_END};
 	struct epoll_event ev, out;
 	struct sockaddr_in sin;
 	struct responder r;
@@ -1141,8 +1156,7 @@ START_TEST(t_nb_epoll_crowded)
 	ev.data.u64 = 0xabcdef;
 	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
 	dest_sa(&sin);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	/* Held back: nothing to report while the proxy has not replied. */
 	ck_assert_int_eq(epoll_wait(ep, &out, 1, 100), 0);
@@ -1162,10 +1176,10 @@ END_TEST
 
 START_TEST(t_nb_ppoll_pselect)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_GATE,
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
-	struct timespec ts = { 0, 100 * 1000000 };
+	struct resp_step steps[] = {
+		STEP_READ(GL), STEP_SEND(V5_METHOD_NONE), STEP_READ(10),
+		STEP_GATE,     STEP_SEND(V5_REPLY_OK),	  STEP_END};
+	struct timespec ts = {0, 100 * 1000000};
 	sigset_t mask;
 	struct pollfd p;
 	fd_set w;
@@ -1227,12 +1241,12 @@ static void use_proxy_remote(const char *scheme, uint16_t port)
 
 START_TEST(t_fake_v5_domainname)
 {
-	static const uint8_t req[] = { 5, 1, 0, 3, 12, 'e', 'c', 'h', 'o',
-				       '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-				       0, 80 };
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(sizeof(req)),
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	static const uint8_t req[] = {5,   1,	0,   3,	  12,  'e', 'c',
+				      'h', 'o', '.', 'e', 'x', 'a', 'm',
+				      'p', 'l', 'e', 0,	  80};
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(sizeof(req)),
+				    STEP_SEND(V5_REPLY_OK), STEP_END};
 	struct sockaddr_in sin, peer;
 	socklen_t plen = sizeof(peer);
 	struct responder r;
@@ -1259,13 +1273,13 @@ END_TEST
 
 START_TEST(t_fake_socks4a_name)
 {
-	static const uint8_t req[] = { 4, 1, 0, 80, 0, 0, 0, 1, 'e', 'n', 'v',
-				       'u', 's', 'e', 'r', 0, 'e', 'c', 'h',
-				       'o', '.', 'e', 'x', 'a', 'm', 'p', 'l',
-				       'e', 0 };
-	static const uint8_t ok[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
-	struct resp_step steps[] = { STEP_READ(sizeof(req)), STEP_SEND(ok),
-				     STEP_END };
+	static const uint8_t req[] = {4,   1,	0,   80,  0,   0,   0,	 1,
+				      'e', 'n', 'v', 'u', 's', 'e', 'r', 0,
+				      'e', 'c', 'h', 'o', '.', 'e', 'x', 'a',
+				      'm', 'p', 'l', 'e', 0};
+	static const uint8_t ok[] = {0, 90, 0, 0, 0, 0, 0, 0};
+	struct resp_step steps[] = {STEP_READ(sizeof(req)), STEP_SEND(ok),
+				    STEP_END};
 	struct sockaddr_in sin;
 	struct responder r;
 	int fd;
@@ -1295,8 +1309,7 @@ START_TEST(t_fake_socks4_refuses_name)
 	if (!fake_sa("echo.example", &sin))
 		return;
 	errno = 0;
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ck_assert_int_eq(errno, EAFNOSUPPORT);
 	close(fd);
 }
@@ -1316,8 +1329,7 @@ START_TEST(t_fake_unknown_fails_closed)
 	sin.sin_port = htons(80);
 	inet_pton(AF_INET, "198.19.255.254", &sin.sin_addr);
 	errno = 0;
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	ck_assert_int_eq(errno, EHOSTUNREACH);
 	close(fd);
 }
@@ -1325,12 +1337,12 @@ END_TEST
 
 START_TEST(t_ipv6_proxy)
 {
-	static const uint8_t req[] = { 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
-				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7,
-				       0x01, 0xbb };
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(sizeof(req)),
-				     STEP_SEND(V5_REPLY_OK), STEP_END };
+	static const uint8_t req[] = {5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
+				      0, 0, 0, 0, 0,	0,    0,    0,
+				      0, 0, 0, 7, 0x01, 0xbb};
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(sizeof(req)),
+				    STEP_SEND(V5_REPLY_OK), STEP_END};
 	struct sockaddr_in6 s6;
 	struct responder r;
 	int fd;
@@ -1395,9 +1407,9 @@ END_TEST
 /* A silent first proxy is skipped after the timeout; _i: non-blocking. */
 START_TEST(t_proxy_timeout_failover)
 {
-	struct resp_step steps[] = { STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
-				     STEP_READ(10), STEP_SEND(V5_REPLY_OK),
-				     STEP_END };
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
 	struct sockaddr_in sin;
 	struct responder r;
 	int lfd, filler, fd, rc;
@@ -1412,7 +1424,7 @@ START_TEST(t_proxy_timeout_failover)
 	dest_sa(&sin);
 	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	if (_i) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 		ck_assert_int_eq(rc, -1);
 		ck_assert_int_eq(errno, EINPROGRESS);
@@ -1456,6 +1468,130 @@ START_TEST(t_fake_direct_resolves)
 	ck_assert_int_eq(write(fd, "ok", 2), 2);
 	resp_join(&r);
 	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	close(fd);
+}
+END_TEST
+
+/* ---- blocking connect cut short: signals, SO_SNDTIMEO ---- */
+
+static int sig_pipe[2];
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	(void)!write(sig_pipe[1], "a", 1);
+}
+
+static void arm_alarm(int flags)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 0}, {0, 100 * 1000}};
+
+	ck_assert_int_eq(pipe(sig_pipe), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+}
+
+/* Opens the responder's gate once the alarm handler ran. */
+static void *gate_after_alarm(void *arg)
+{
+	struct responder *r = arg;
+	struct pollfd p = {.fd = sig_pipe[0], .events = POLLIN};
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (poll(&p, 1, 5000) == 1)
+		resp_open_gate(r);
+	return NULL;
+}
+
+/* The tunnel comes up in the background: poll, SO_ERROR 0, data flows. */
+static void finish_in_background(int fd, struct responder *r)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), 0);
+	ck_assert_int_eq(write(fd, "data", 4), 4);
+	resp_join(r);
+	ck_assert_int_eq(r->failed_step, -1);
+	ck_assert_int_eq(memcmp(r->got + GL + 10, "data", 4), 0);
+}
+
+START_TEST(t_blocking_alarm_eintr)
+{
+	struct resp_step steps[] = {STEP_READ(GL),
+				    STEP_GATE,
+				    STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
+				    STEP_READ(4),
+				    STEP_END};
+	struct responder r;
+	int fd, err;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	arm_alarm(0); /* no SA_RESTART: connect(2) fails with EINTR */
+	err = connect_dest(&fd);
+	ck_assert_int_eq(err, EINTR);
+	ck_assert_int_eq(connect_dest_again(fd), EALREADY);
+	resp_open_gate(&r);
+	finish_in_background(fd, &r);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_blocking_alarm_restart)
+{
+	struct resp_step steps[] = {STEP_READ(GL),
+				    STEP_GATE,
+				    STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct responder r;
+	pthread_t tid;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	arm_alarm(SA_RESTART); /* the kernel would restart: so do we */
+	ck_assert_int_eq(pthread_create(&tid, NULL, gate_after_alarm, &r), 0);
+	ck_assert_int_eq(connect_dest(NULL), 0);
+	pthread_join(tid, NULL);
+	resp_join(&r);
+}
+END_TEST
+
+START_TEST(t_blocking_sndtimeo)
+{
+	struct resp_step steps[] = {STEP_READ(GL),
+				    STEP_GATE,
+				    STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10),
+				    STEP_SEND(V5_REPLY_OK),
+				    STEP_READ(4),
+				    STEP_END};
+	struct timeval tv = {0, 100 * 1000};
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS); /* as the kernel says */
+	resp_open_gate(&r);
+	finish_in_background(fd, &r);
 	close(fd);
 }
 END_TEST
@@ -1517,6 +1653,9 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_nb_socks4_success);
 	tcase_add_test(tc, t_nb_epoll_crowded);
 	tcase_add_test(tc, t_nb_ppoll_pselect);
+	tcase_add_test(tc, t_blocking_alarm_eintr);
+	tcase_add_test(tc, t_blocking_alarm_restart);
+	tcase_add_test(tc, t_blocking_sndtimeo);
 	tcase_add_test(tc, t_fork_child_keeps_state);
 	suite_add_tcase(s, tc);
 	return s;
