@@ -29,12 +29,12 @@ static bool v4_sensitive(const uint8_t b[4])
 
 bool acl_ip_is_sensitive(const struct net_ip *ip)
 {
-	static const uint8_t loop6[16] = { [15] = 1 };
-	static const uint8_t any6[16] = { 0 };
-	static const uint8_t ll6[16] = { 0xfe, 0x80 };
-	static const uint8_t ec2[16] = { 0xfd, 0x00, 0x0e, 0xc2,
-					 [15] = 0x54, [14] = 0x02 };
-	static const uint8_t nat64[16] = { 0x00, 0x64, 0xff, 0x9b };
+	static const uint8_t loop6[16] = {[15] = 1};
+	static const uint8_t any6[16] = {0};
+	static const uint8_t ll6[16] = {0xfe, 0x80};
+	static const uint8_t ec2[16] = {0xfd, 0x00,	   0x0e,
+					0xc2, [15] = 0x54, [14] = 0x02};
+	static const uint8_t nat64[16] = {0x00, 0x64, 0xff, 0x9b};
 
 	if (ip->family == AF_INET)
 		return v4_sensitive(ip->b);
@@ -53,13 +53,13 @@ bool acl_ip_is_multicast(const struct net_ip *ip)
 {
 	if (ip->family == AF_INET)
 		return (ip->b[0] & 0xf0) == 0xe0 ||
-		       (ip->b[0] == 255 && ip->b[1] == 255 &&
-			ip->b[2] == 255 && ip->b[3] == 255);
+		       (ip->b[0] == 255 && ip->b[1] == 255 && ip->b[2] == 255 &&
+			ip->b[3] == 255);
 	return ip->b[0] == 0xff;
 }
 
-static const char *const day_names[7] = { "sun", "mon", "tue", "wed",
-					  "thu", "fri", "sat" };
+static const char *const day_names[7] = {"sun", "mon", "tue", "wed",
+					 "thu", "fri", "sat"};
 
 static int day_parse(const char *s, size_t n)
 {
@@ -128,8 +128,8 @@ int acl_time_parse(const char *s, struct acl_time *t)
 	if (!t->days)
 		t->days = 0x7f;
 	if (*p) {
-		if (strlen(p) != 11 || p[5] != '-' || hhmm_parse(p, &t->start) ||
-		    hhmm_parse(p + 6, &t->end))
+		if (strlen(p) != 11 || p[5] != '-' ||
+		    hhmm_parse(p, &t->start) || hhmm_parse(p + 6, &t->end))
 			return -EINVAL;
 		if (t->start == t->end)
 			return -EINVAL;
@@ -169,7 +169,8 @@ static bool match_to(const struct acl_rule *r, const struct acl_query *q,
 				*explicit_cidr = t->cidr.prefix > 0;
 				return true;
 			}
-		} else if (q->hostname && net_glob_match(t->glob, q->hostname)) {
+		} else if (q->hostname &&
+			   net_glob_match(t->glob, q->hostname)) {
 			return true;
 		}
 	}
@@ -189,7 +190,8 @@ static bool rule_matches(const struct acl_rule *r, const struct acl_query *q,
 	if (r->nfrom) {
 		ok = false;
 		for (i = 0; i < r->nfrom && !ok; i++)
-			ok = q->client && net_cidr_contains(&r->from[i], q->client);
+			ok = q->client &&
+			     net_cidr_contains(&r->from[i], q->client);
 		if (!ok)
 			return false;
 	}
@@ -241,7 +243,8 @@ int acl_check(const struct acl_policy *p, const struct acl_query *q,
 	}
 	if (q->version == 4 && p->auth_required &&
 	    !(r && (r->versions & ACL_VER4))) {
-		v->why = "SOCKS4 has no password and authentication is required";
+		v->why =
+			"SOCKS4 has no password and authentication is required";
 		return -EACCES;
 	}
 	if (q->cmd == ACL_CMD_UDP && q->dst && acl_ip_is_multicast(q->dst)) {

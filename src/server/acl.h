@@ -41,19 +41,19 @@ struct acl_time {
 };
 
 struct acl_rule {
-	int line;                 /* where the rule is in the config */
-	bool pass;                /* action = "pass" (else "block") */
-	struct net_cidr *from;    /* client CIDRs; none = any client */
+	int line;	       /* where the rule is in the config */
+	bool pass;	       /* action = "pass" (else "block") */
+	struct net_cidr *from; /* client CIDRs; none = any client */
 	size_t nfrom;
-	struct acl_target *to;    /* destinations; none = any */
+	struct acl_target *to; /* destinations; none = any */
 	size_t nto;
-	struct net_ports ports;   /* n = 0: any port */
-	unsigned commands;        /* ACL_CMD_* bits; 0 = any */
-	char **users;             /* none = anybody, authenticated or not */
+	struct net_ports ports; /* n = 0: any port */
+	unsigned commands;	/* ACL_CMD_* bits; 0 = any */
+	char **users;		/* none = anybody, authenticated or not */
 	size_t nusers;
-	unsigned versions;        /* ACL_VER4 | ACL_VER5; 0 = any */
+	unsigned versions; /* ACL_VER4 | ACL_VER5; 0 = any */
 	struct acl_time *times;
-	size_t ntimes;            /* 0 = always */
+	size_t ntimes; /* 0 = always */
 };
 
 struct acl_policy {
@@ -65,19 +65,19 @@ struct acl_policy {
 
 struct acl_query {
 	const struct net_ip *client;
-	unsigned cmd;              /* one ACL_CMD_* bit */
-	unsigned version;          /* 4 or 5 */
-	const char *user;          /* authenticated user, or NULL */
-	const char *hostname;      /* name the client asked for, or NULL */
-	const struct net_ip *dst;  /* address tried, or NULL (unknown) */
+	unsigned cmd;		  /* one ACL_CMD_* bit */
+	unsigned version;	  /* 4 or 5 */
+	const char *user;	  /* authenticated user, or NULL */
+	const char *hostname;	  /* name the client asked for, or NULL */
+	const struct net_ip *dst; /* address tried, or NULL (unknown) */
 	uint16_t port;
-	const struct tm *now;      /* local time, or NULL */
+	const struct tm *now; /* local time, or NULL */
 };
 
 /* Why acl_check() said no (for the debug log). */
 struct acl_verdict {
 	const struct acl_rule *rule; /* the matching rule, or NULL */
-	const char *why;             /* static text */
+	const char *why;	     /* static text */
 };
 
 /*

@@ -149,15 +149,15 @@ int auth_db_load_text(struct auth_db *db, const char *text, const char *name,
 		for (s = buf; *s == ' ' || *s == '\t'; s++)
 			;
 		end = s + strlen(s);
-		while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
-				   end[-1] == '\r'))
+		while (end > s &&
+		       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 			*--end = '\0';
 		if (*s == '\0' || *s == '#')
 			continue;
 		colon = strchr(s, ':');
 		if (!colon || colon == s) {
-			snprintf(err, errlen,
-				 "%s:%d: expected \"user:hash\"", name, line);
+			snprintf(err, errlen, "%s:%d: expected \"user:hash\"",
+				 name, line);
 			return -1;
 		}
 		*colon = '\0';

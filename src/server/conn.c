@@ -14,9 +14,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +75,15 @@ struct auth_job {
 };
 
 struct conn {
-	struct conn *prev, *next;  /* all live connections */
-	struct conn *dead_next;    /* closed, to free after the batch */
+	struct conn *prev, *next; /* all live connections */
+	struct conn *dead_next;	  /* closed, to free after the batch */
 	struct srvconf *cfg;
 	enum conn_phase phase;
-	struct loop_handler ch;    /* client socket */
-	struct loop_handler th;    /* target: connecting, listener or peer */
+	struct loop_handler ch; /* client socket */
+	struct loop_handler th; /* target: connecting, listener or peer */
 	int cfd, tfd;
-	struct sess *sess;         /* during the handshake only */
-	struct rjob *job;          /* look-up or password check in flight */
+	struct sess *sess; /* during the handshake only */
+	struct rjob *job;  /* look-up or password check in flight */
 	struct sockaddr_storage *addrs; /* candidates to connect to */
 	size_t naddrs, addr_idx;
 	int last_err;
@@ -134,13 +136,15 @@ static void log_session(struct conn *c)
 {
 	char client[64], addr[64], dst[SOCKS_ADDR_STRLEN], user[80], res[40];
 	int64_t ms = loop_update_now() - c->start;
-	uint64_t up = c->up.bytes + c->udp_up, down = c->down.bytes + c->udp_down;
+	uint64_t up = c->up.bytes + c->udp_up,
+		 down = c->down.bytes + c->udp_down;
 
 	if (log_level < LOG_LVL_INFO)
 		return;
 	srvconf_fmt_sa((struct sockaddr *)&c->client, client, sizeof(client));
 	if (c->has_taddr)
-		srvconf_fmt_sa((struct sockaddr *)&c->taddr, addr, sizeof(addr));
+		srvconf_fmt_sa((struct sockaddr *)&c->taddr, addr,
+			       sizeof(addr));
 	else
 		snprintf(addr, sizeof(addr), "-");
 	if (c->dst.type)
@@ -155,7 +159,9 @@ static void log_session(struct conn *c)
 		"client=%s user=%s ver=%s cmd=%s dst=%s addr=%s result=%s "
 		"up=%llu down=%llu duration=%lld.%03lld",
 		client, user,
-		c->ver == 4 ? "4" : c->ver == 5 ? "5" : "-",
+		c->ver == 4   ? "4"
+		: c->ver == 5 ? "5"
+			      : "-",
 		sess_cmd_name(c->cmd), dst, addr,
 		sess_result_name(c->result, res, sizeof(res)),
 		(unsigned long long)up, (unsigned long long)down,
@@ -172,6 +178,11 @@ static void close_target(struct conn *c)
 	c->tfd = -1;
 }
 
+/*
+ * End the session: one log line, every descriptor closed, jobs in flight
+ * abandoned, the connection unlinked (freed by conn_reap after the batch).
+ * Idempotent.
+ */
 static void finish(struct conn *c)
 {
 	if (c->phase == PH_DEAD)
@@ -193,6 +204,9 @@ static void finish(struct conn *c)
 	if (c->cfd >= 0)
 		close(c->cfd);
 	c->cfd = -1;
+	if (c->udp && udp_assoc_frag_dropped(c->udp))
+		LOG_DBG("UDP association dropped %llu fragment(s)",
+			(unsigned long long)udp_assoc_frag_dropped(c->udp));
 	if (c->udp)
 		udp_assoc_close(c->udp);
 	c->udp = NULL;
@@ -348,8 +362,8 @@ static void linger_event(struct conn *c, uint32_t ev)
 	if (ev & (EPOLLIN | EPOLLHUP)) {
 		for (;;) {
 			n = recv(c->cfd, buf, sizeof(buf), MSG_DONTWAIT);
-			if (n == 0 || (n < 0 && errno != EAGAIN &&
-				       errno != EINTR)) {
+			if (n == 0 ||
+			    (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				finish(c);
 				return;
 			}
@@ -397,6 +411,7 @@ oom:
 	finish(c);
 }
 
+/* Readiness on either socket of a relay: pump both directions. */
 static void relay_event(struct conn *c, struct loop_handler *h, uint32_t ev)
 {
 	uint64_t before = c->up.bytes + c->down.bytes;
@@ -439,6 +454,7 @@ static void reply(struct conn *c, uint8_t rep, const struct socks_addr *bnd)
 	handle(c, sess_reply(c->sess, rep, bnd));
 }
 
+/* The local (or peer) address of @fd as a SOCKS address, for replies. */
 static void bnd_from_fd(int fd, bool peer, struct socks_addr *bnd,
 			struct sockaddr_storage *ss)
 {
@@ -449,8 +465,8 @@ static void bnd_from_fd(int fd, bool peer, struct socks_addr *bnd,
 	if (!ss)
 		ss = &tmp;
 	memset(bnd, 0, sizeof(*bnd));
-	rc = peer ? getpeername(fd, (struct sockaddr *)ss, &len) :
-		    getsockname(fd, (struct sockaddr *)ss, &len);
+	rc = peer ? getpeername(fd, (struct sockaddr *)ss, &len)
+		  : getsockname(fd, (struct sockaddr *)ss, &len);
 	if (rc == 0)
 		socks_addr_from_sockaddr(bnd, (struct sockaddr *)ss, len);
 }
@@ -470,17 +486,23 @@ static int check(struct conn *c, unsigned cmd, const struct sockaddr *sa)
 	q.cmd = cmd;
 	q.version = c->ver;
 	q.user = c->user;
-	q.hostname = c->dst.type == SOCKS5_ATYP_DOMAINNAME ? c->dst.u.name :
-							      NULL;
+	q.hostname =
+		c->dst.type == SOCKS5_ATYP_DOMAINNAME ? c->dst.u.name : NULL;
 	if (sa && net_ip_from_sockaddr(&ip, &port, sa,
 				       sizeof(struct sockaddr_storage)) == 0)
 		q.dst = &ip;
 	q.port = port;
 	q.now = &server.now_tm;
 	rc = acl_check(&c->cfg->acl, &q, &v);
-	if (rc < 0)
-		LOG_DBG("denied: %s (rule at line %d)", v.why,
+	if (rc < 0) {
+		char ipbuf[INET6_ADDRSTRLEN] = "-";
+
+		if (q.dst)
+			net_ip_format(q.dst, ipbuf, sizeof(ipbuf));
+		LOG_DBG("denied %.64s [%s] port %u: %s (rule at line %d)",
+			q.hostname ? q.hostname : "-", ipbuf, port, v.why,
 			v.rule ? v.rule->line : 0);
+	}
 	return rc;
 }
 
@@ -496,6 +518,7 @@ static void connected(struct conn *c)
 	reply(c, SOCKS5_REP_SUCCEEDED, &bnd);
 }
 
+/* One address failed with @err: try the next one. */
 static void connect_failed(struct conn *c, int err)
 {
 	c->last_err = err;
@@ -503,6 +526,7 @@ static void connect_failed(struct conn *c, int err)
 	try_connect(c);
 }
 
+/* Bind an outgoing socket to `external` when set.  0 or -errno. */
 static int bind_external(struct conn *c, int fd, int family)
 {
 	if (!c->cfg->has_external || c->cfg->external.ss_family != family)
@@ -513,6 +537,16 @@ static int bind_external(struct conn *c, int fd, int family)
 	return 0;
 }
 
+static void connect_event(struct conn *c, uint32_t ev);
+
+/* True if a non-blocking connect already finished (success or error). */
+static bool connect_done_now(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	return poll(&p, 1, 0) == 1;
+}
+
 /* Try the next candidate address that the rules allow. */
 static void try_connect(struct conn *c)
 {
@@ -520,8 +554,9 @@ static void try_connect(struct conn *c)
 
 	while (c->addr_idx < c->naddrs) {
 		struct sockaddr_storage *sa = &c->addrs[c->addr_idx++];
-		socklen_t len = sa->ss_family == AF_INET ?
-			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		socklen_t len = sa->ss_family == AF_INET
+					? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6);
 		int fd, rc;
 
 		if (check(c, ACL_CMD_CONNECT, (struct sockaddr *)sa) < 0) {
@@ -529,8 +564,8 @@ static void try_connect(struct conn *c)
 				c->last_err = EACCES;
 			continue;
 		}
-		fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-				SOCK_CLOEXEC, 0);
+		fd = socket(sa->ss_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			c->last_err = errno;
 			continue;
@@ -554,15 +589,24 @@ static void try_connect(struct conn *c)
 			close_target(c);
 			continue;
 		}
+		/*
+		 * A loopback or LAN connect often completes within the call:
+		 * then answer now instead of after another trip through epoll.
+		 */
+		if (connect_done_now(fd)) {
+			connect_event(c, EPOLLOUT);
+			return;
+		}
 		update_masks(c);
 		return;
 	}
-	rep = c->last_err == EACCES ? SOCKS5_REP_NOT_ALLOWED :
-	      c->last_err ? socks5_rep_from_errno(c->last_err) :
-			    SOCKS5_REP_GENERAL_FAILURE;
+	rep = c->last_err == EACCES ? SOCKS5_REP_NOT_ALLOWED
+	      : c->last_err	    ? socks5_rep_from_errno(c->last_err)
+				    : SOCKS5_REP_GENERAL_FAILURE;
 	reply(c, rep, NULL);
 }
 
+/* The outgoing socket became writable: connected, or failed. */
 static void connect_event(struct conn *c, uint32_t ev)
 {
 	int err = 0;
@@ -586,8 +630,8 @@ static int route_source(const struct sockaddr_storage *dst,
 			struct sockaddr_storage *out)
 {
 	struct sockaddr_storage d = *dst;
-	socklen_t len = d.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						 sizeof(struct sockaddr_in6);
+	socklen_t len = d.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					       : sizeof(struct sockaddr_in6);
 	socklen_t olen = sizeof(*out);
 	int fd, rc = 0;
 
@@ -606,6 +650,11 @@ static int route_source(const struct sockaddr_storage *dst,
 	return rc;
 }
 
+/*
+ * BIND: listen (backlog 1) on an address the application server can
+ * reach: `external`, else the source address towards the expected peer,
+ * else the address the client reached.  Sends the first reply.
+ */
 static void start_bind(struct conn *c)
 {
 	struct sockaddr_storage local;
@@ -635,14 +684,16 @@ static void start_bind(struct conn *c)
 			rc = -EAFNOSUPPORT;
 	}
 	if (rc < 0) {
-		reply(c, c->ver == 4 ? SOCKS5_REP_GENERAL_FAILURE :
-				       socks5_rep_from_errno(-rc), NULL);
+		reply(c,
+		      c->ver == 4 ? SOCKS5_REP_GENERAL_FAILURE
+				  : socks5_rep_from_errno(-rc),
+		      NULL);
 		return;
 	}
-	len = local.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-					   sizeof(struct sockaddr_in6);
-	fd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
+	len = local.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6);
+	fd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, len) < 0 ||
 	    listen(fd, 1) < 0) {
 		rc = errno;
@@ -663,6 +714,7 @@ static void start_bind(struct conn *c)
 	handle(c, sess_reply(c->sess, SOCKS5_REP_SUCCEEDED, &bnd));
 }
 
+/* Is @peer one of the addresses DST named (any peer when DST was 0)? */
 static bool peer_expected(struct conn *c, const struct sockaddr_storage *peer)
 {
 	struct net_ip pip, want;
@@ -686,6 +738,10 @@ static bool peer_expected(struct conn *c, const struct sockaddr_storage *peer)
 	return false;
 }
 
+/*
+ * The inbound connection of a BIND: accept exactly one, close the
+ * listener, check the peer, send the second reply.
+ */
 static void bind_event(struct conn *c)
 {
 	struct sockaddr_storage peer;
@@ -696,8 +752,7 @@ static void bind_event(struct conn *c)
 	fd = accept4(c->tfd, (struct sockaddr *)&peer, &len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EAGAIN || errno == EINTR ||
-		    errno == ECONNABORTED)
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 			return;
 		reply(c, socks5_rep_from_errno(errno), NULL);
 		return;
@@ -740,6 +795,7 @@ static void udp_event(struct conn *c, uint32_t ev)
 	}
 }
 
+/* UDP ASSOCIATE: open the relay and reply with its address. */
 static void start_udp(struct conn *c)
 {
 	struct sockaddr_storage local;
@@ -780,6 +836,7 @@ static void after_resolve(struct conn *c)
 		try_connect(c);
 }
 
+/* Worker thread: resolve the name (IPv4 only for SOCKS4). */
 static void res_work(struct rjob *j)
 {
 	struct res_job *r = container_of(j, struct res_job, j);
@@ -809,6 +866,7 @@ static void res_release(struct rjob *j)
 	free(container_of(j, struct res_job, j));
 }
 
+/* Loop thread: the look-up finished. */
 static void res_done(struct rjob *j)
 {
 	struct res_job *r = container_of(j, struct res_job, j);
@@ -834,6 +892,10 @@ static void res_done(struct rjob *j)
 	after_resolve(c);
 }
 
+/*
+ * The session parsed a request: keep what the log needs, then resolve a
+ * name (in the worker pool), or go on with the address given.
+ */
 static void start_request(struct conn *c)
 {
 	struct sess *s = c->sess;
@@ -902,8 +964,7 @@ static void auth_work(struct rjob *j)
 {
 	struct auth_job *a = container_of(j, struct auth_job, j);
 
-	a->ok = auth_verify(&a->cfg->users, a->user, a->ulen, a->pass,
-			    a->plen);
+	a->ok = auth_verify(&a->cfg->users, a->user, a->ulen, a->pass, a->plen);
 	explicit_bzero(a->pass, sizeof(a->pass));
 }
 
@@ -928,6 +989,7 @@ static void auth_done(struct rjob *j)
 	handle(c, sess_auth_done(c->sess, ok));
 }
 
+/* RFC 1929 credentials arrived: check them off the loop. */
 static void start_auth(struct conn *c)
 {
 	const struct auth1929_request *r = sess_auth(c->sess);
@@ -1000,6 +1062,11 @@ static void handle(struct conn *c, enum sess_action act)
 	}
 }
 
+/*
+ * Handshake input: read at most what the session has room for and feed
+ * it; a request pipelined behind credentials waits in the session while
+ * the password is checked.
+ */
 static void handshake_event(struct conn *c, uint32_t ev)
 {
 	uint8_t buf[SESS_IN_MAX];
@@ -1141,9 +1208,12 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 		conns->prev = c;
 	conns = c;
 	server.nclients++;
+	/* The greeting is often queued already: read it without a wake-up. */
+	handshake_event(c, EPOLLIN);
 	return 0;
 }
 
+/* The phase's deadline passed. */
 static void timeout(struct conn *c, int64_t now)
 {
 	switch (c->phase) {
@@ -1180,6 +1250,10 @@ static void timeout(struct conn *c, int64_t now)
 	(void)now;
 }
 
+/*
+ * Every tick: refresh the local time for rules and expire deadlines
+ * (handshake, look-up, connect, BIND wait, idle relays and associations).
+ */
 void conn_tick(int64_t now)
 {
 	struct conn *c, *next;
@@ -1189,8 +1263,8 @@ void conn_tick(int64_t now)
 	for (c = conns; c; c = next) {
 		next = c->next;
 		if (c->phase == PH_RELAY || c->phase == PH_UDP) {
-			int idle = c->phase == PH_UDP ? c->cfg->udp_timeout :
-							c->cfg->idle_timeout;
+			int idle = c->phase == PH_UDP ? c->cfg->udp_timeout
+						      : c->cfg->idle_timeout;
 
 			if (idle > 0 && now - c->last_io >= secs(idle))
 				timeout(c, now);

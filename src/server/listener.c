@@ -21,7 +21,9 @@
 
 struct listener {
 	struct loop_handler h;
-	int fd;
+	int fd;			  /* the one this process accepts on */
+	int fds[SRV_WORKERS_MAX]; /* one per worker (SO_REUSEPORT) */
+	int nfds;
 	char text[64];
 	bool paused;
 };
@@ -107,11 +109,39 @@ void listener_tick(int64_t now)
 		}
 }
 
-int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen)
+/* One listening socket on @sa.  Returns the fd or -1 (errno set). */
+static int open_one(const struct sockaddr *sa, socklen_t len, bool reuseport)
+{
+	int one = 1, fd, err;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int listener_open_all(const struct srvconf *cfg, int workers, char *err,
+		      size_t errlen)
 {
 	size_t i;
-	int one = 1;
+	int k;
 
+	if (workers < 1)
+		workers = 1;
+	if (workers > SRV_WORKERS_MAX)
+		workers = SRV_WORKERS_MAX;
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct srv_listen *sl = &cfg->listen[i];
 		struct listener *l = &listeners[nlisteners];
@@ -122,27 +152,30 @@ int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen)
 
 		srvconf_fmt_sa((const struct sockaddr *)&sl->ss, want,
 			       sizeof(want));
-		fd = socket(sl->ss.ss_family,
-			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = open_one((const struct sockaddr *)&sl->ss, sl->len,
+			      workers > 1);
 		if (fd < 0)
 			goto fail;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (sl->ss.ss_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-				   sizeof(one));
-		if (bind(fd, (const struct sockaddr *)&sl->ss, sl->len) < 0 ||
-		    listen(fd, LISTEN_BACKLOG) < 0 ||
-		    getsockname(fd, (struct sockaddr *)&bound, &blen) < 0) {
+		if (getsockname(fd, (struct sockaddr *)&bound, &blen) < 0) {
 			close(fd);
 			goto fail;
 		}
 		l->fd = fd;
-		srvconf_fmt_sa((struct sockaddr *)&bound, l->text,
-			       sizeof(l->text));
+		l->fds[0] = fd;
+		l->nfds = 1;
 		l->h.fd = -1;
 		nlisteners++;
+		/* Workers share the port actually bound (also for port 0). */
+		for (k = 1; k < workers; k++) {
+			fd = open_one((struct sockaddr *)&bound, blen, true);
+			if (fd < 0)
+				goto fail;
+			l->fds[l->nfds++] = fd;
+		}
+		srvconf_fmt_sa((struct sockaddr *)&bound, l->text,
+			       sizeof(l->text));
 		continue;
-fail:
+	fail:
 		snprintf(err, errlen, "cannot listen on %s: %s", want,
 			 strerror(errno));
 		listener_close_all();
@@ -157,6 +190,25 @@ fail:
 		log_msg(LOG_LVL_ERR * 16 + 2, "main", "listening on %s",
 			listeners[i].text);
 	return 0;
+}
+
+void listener_pick_worker(int k)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < nlisteners; i++) {
+		struct listener *l = &listeners[i];
+
+		for (j = 0; j < l->nfds; j++)
+			if (j != k && l->fds[j] >= 0) {
+				close(l->fds[j]);
+				l->fds[j] = -1;
+			}
+		l->fd = k < l->nfds ? l->fds[k] : -1;
+		l->fds[0] = l->fd;
+		l->nfds = 1;
+	}
 }
 
 int listener_watch(void)
@@ -176,10 +228,13 @@ int listener_watch(void)
 void listener_close_all(void)
 {
 	size_t i;
+	int j;
 
 	for (i = 0; i < nlisteners; i++) {
 		loop_del(&listeners[i].h);
-		close(listeners[i].fd);
+		for (j = 0; j < listeners[i].nfds; j++)
+			if (listeners[i].fds[j] >= 0)
+				close(listeners[i].fds[j]);
 	}
 	nlisteners = 0;
 }

@@ -16,9 +16,15 @@
 
 /*
  * Bind and listen on every address of @cfg, then log "listening on ADDR"
- * for each.  Returns 0 or -1 with a message in @err.
+ * for each.  With @workers > 1, each address gets one SO_REUSEPORT socket
+ * per worker, all on the port actually bound.  Returns 0 or -1 with a
+ * message in @err.
  */
-int listener_open_all(const struct srvconf *cfg, char *err, size_t errlen);
+int listener_open_all(const struct srvconf *cfg, int workers, char *err,
+		      size_t errlen);
+/* In worker @k (0-based): keep socket k of each listener, close the rest;
+ * in the supervisor (@k = -1): close them all. */
+void listener_pick_worker(int k);
 /* Start accepting (after daemonizing: the loop does not survive fork). */
 int listener_watch(void);
 /* Resume paused listeners. */

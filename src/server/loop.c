@@ -49,7 +49,7 @@ int loop_init(void)
 
 int loop_add(struct loop_handler *h, int fd, loop_fn fn, uint32_t mask)
 {
-	struct epoll_event ev = { .events = mask, .data.ptr = h };
+	struct epoll_event ev = {.events = mask, .data.ptr = h};
 
 	h->fd = fd;
 	h->fn = fn;
@@ -64,7 +64,7 @@ int loop_add(struct loop_handler *h, int fd, loop_fn fn, uint32_t mask)
 
 int loop_set(struct loop_handler *h, uint32_t mask)
 {
-	struct epoll_event ev = { .events = mask, .data.ptr = h };
+	struct epoll_event ev = {.events = mask, .data.ptr = h};
 
 	if (h->fd < 0 || h->mask == mask)
 		return 0;

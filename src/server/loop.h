@@ -15,7 +15,7 @@
 
 #define LOOP_TICK_MS 200
 
-#define container_of(ptr, type, member)                                       \
+#define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 struct loop_handler;
@@ -23,9 +23,9 @@ typedef void (*loop_fn)(struct loop_handler *h, uint32_t events);
 
 struct loop_handler {
 	loop_fn fn;
-	int fd;         /* -1 when not registered */
-	uint32_t mask;  /* events currently registered */
-	uint8_t dead;   /* owner closed: ignore events still queued */
+	int fd;	       /* -1 when not registered */
+	uint32_t mask; /* events currently registered */
+	uint8_t dead;  /* owner closed: ignore events still queued */
 };
 
 /* Create the epoll instance.  Returns 0 or -errno. */

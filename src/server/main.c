@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -42,18 +43,23 @@ static bool daemonized;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u USER:PASS]...\n"
+		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u "
+		"USER:PASS]...\n"
 		"                 [-U USERFILE] [-d LEVEL] [-D] [-P PIDFILE]\n"
 		"       socksifyd -h | --help | -V | --version\n"
 		"\n"
 		"SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE).\n"
-		"  -f CONFIG    config file (libconfuse syntax, see socksifyd(8))\n"
+		"  -f CONFIG    config file (libconfuse syntax, see "
+		"socksifyd(8))\n"
 		"  -l ADDR:PORT listen address, repeatable (default %s;\n"
 		"               port 0 picks a free port; IPv6 as [::1]:1080)\n"
 		"  -u USER:PASS add a user (enables RFC 1929 authentication)\n"
-		"  -U USERFILE  users file, lines \"user:hash\" (openssl passwd -6)\n"
-		"  -d LEVEL     0 errors, 1 one line per session (default), 2, 3\n"
-		"  -D           run in the background (logs to syslog unless the\n"
+		"  -U USERFILE  users file, lines \"user:hash\" (openssl "
+		"passwd -6)\n"
+		"  -d LEVEL     0 errors, 1 one line per session (default), 2, "
+		"3\n"
+		"  -D           run in the background (logs to syslog unless "
+		"the\n"
 		"               config sets a log file)\n"
 		"  -P PIDFILE   write the process id to PIDFILE\n"
 		"  -h, --help   this text;  -V, --version  the version\n"
@@ -77,7 +83,7 @@ static void raise_nofile(void)
 		fclose(f);
 	}
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-		struct rlimit more = { want, want };
+		struct rlimit more = {want, want};
 
 		/* Works with CAP_SYS_RESOURCE; otherwise soft = hard below. */
 		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
@@ -146,6 +152,88 @@ static void tick(int64_t now)
 	listener_tick(now);
 }
 
+/*
+ * workers > 1: fork one event-loop process per worker, each accepting on
+ * its own SO_REUSEPORT socket, and supervise them: SIGHUP and SIGTERM are
+ * passed on; when a worker dies unasked, the others are stopped and the
+ * supervisor exits 1 (a service manager restarts the whole).  Returns -1
+ * in a worker (which then runs the loop), else the supervisor's exit
+ * status.  Worker processes share nothing: max_clients and the pipe pool
+ * are per worker.
+ */
+static int spawn_workers(int n)
+{
+	pid_t pids[SRV_WORKERS_MAX];
+	sigset_t set;
+	int i, alive = 0, rc = 0, st;
+	bool stopping = false;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			sigdelset(&set, SIGHUP);
+			sigdelset(&set, SIGTERM);
+			sigdelset(&set, SIGINT);
+			sigprocmask(SIG_UNBLOCK, &set, NULL); /* SIGCHLD */
+			listener_pick_worker(i);
+			pidfile = NULL; /* the supervisor's */
+			return -1;
+		}
+		if (pids[i] < 0) {
+			LOG_ERR("fork: %s", strerror(errno));
+			stopping = true;
+			rc = 1;
+			break;
+		}
+		alive++;
+	}
+	listener_pick_worker(-1);
+	if (stopping)
+		for (i = 0; i < alive; i++)
+			kill(pids[i], SIGTERM);
+	while (alive > 0) {
+		siginfo_t si;
+		pid_t p;
+
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo == SIGHUP || si.si_signo == SIGTERM ||
+		    si.si_signo == SIGINT) {
+			if (si.si_signo != SIGHUP)
+				stopping = true;
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], si.si_signo == SIGHUP
+							      ? SIGHUP
+							      : SIGTERM);
+			continue;
+		}
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < n; i++)
+				if (pids[i] == p)
+					pids[i] = 0;
+			alive--;
+			if (!stopping) {
+				LOG_ERR("worker %ld exited: stopping", (long)p);
+				stopping = true;
+				rc = 1;
+				for (i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+			}
+		}
+	}
+	if (pidfile)
+		unlink(pidfile);
+	return rc;
+}
+
 static int write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "we");
@@ -161,10 +249,9 @@ static int write_pidfile(const char *path)
 static int parse_args(int argc, char **argv, bool *daemonize)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
 	char *end;
 	long v;
 	int opt;
@@ -187,10 +274,16 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			if (cli.nusers >= SRV_CLI_USERS_MAX ||
 			    !strchr(optarg, ':') || optarg[0] == ':') {
 				fprintf(stderr, "socksifyd: -u expects "
-					"USER:PASS\n");
+						"USER:PASS\n");
 				return 2;
 			}
-			cli.users[cli.nusers++] = optarg;
+			/* A copy: argv is wiped below, reloads need it. */
+			cli.users[cli.nusers] = strdup(optarg);
+			if (!cli.users[cli.nusers]) {
+				fprintf(stderr, "socksifyd: out of memory\n");
+				return 2;
+			}
+			cli.nusers++;
 			break;
 		case 'U':
 			cli.users_file = optarg;
@@ -199,7 +292,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end || v < -1 || v > 3) {
 				fprintf(stderr, "socksifyd: -d expects a level "
-					"0..3\n");
+						"0..3\n");
 				return 2;
 			}
 			cli.debug = (int)v;
@@ -249,17 +342,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* -u on the command line: hide the passwords from ps. */
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc) {
-			char *colon = strchr(argv[rc + 1], ':');
+	for (rc = 1; rc < argc; rc++) {
+		char *arg = NULL, *colon;
 
-			if (colon)
-				memset(colon + 1, 'x', strlen(colon + 1));
-		}
+		if (strcmp(argv[rc], "-u") == 0 && rc + 1 < argc)
+			arg = argv[rc + 1];
+		else if (strncmp(argv[rc], "-u", 2) == 0)
+			arg = argv[rc] + 2; /* -uUSER:PASS */
+		colon = arg ? strchr(arg, ':') : NULL;
+		if (colon)
+			memset(colon + 1, 'x', strlen(colon + 1));
+	}
 	apply_log(server.cfg, false);
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
-	if (listener_open_all(server.cfg, err, sizeof(err)) < 0) {
+	if (listener_open_all(server.cfg, server.cfg->workers, err,
+			      sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		return 1;
 	}
@@ -282,6 +380,11 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (server.cfg->workers > 1) {
+		rc = spawn_workers(server.cfg->workers);
+		if (rc >= 0)
+			return rc; /* the supervisor is done */
+	}
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0 || loop_init() < 0 ||
 	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0 ||

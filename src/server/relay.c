@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,7 +13,7 @@
 #include "common/log.h"
 #include "server/relay.h"
 
-#define RELAY_ROUNDS 16  /* per wake-up, for fairness */
+#define RELAY_ROUNDS 16 /* per wake-up, for fairness */
 #define PIPE_MIN (64 * 1024)
 
 static uint8_t scratch[RELAY_SCRATCH];
@@ -117,9 +118,17 @@ int relay_dir_queue(struct relay_dir *d, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/*
+ * Reading continues while a spliced direction's pipe has room, so the
+ * source keeps draining while the destination is busy.
+ */
 bool relay_dir_wants_read(const struct relay_dir *d)
 {
-	return !d->eof && d->len == d->off && d->in_pipe == 0;
+	if (d->eof || d->len != d->off)
+		return false;
+	if (d->in_pipe)
+		return !d->pipe_full && d->in_pipe < d->pipe->cap;
+	return true;
 }
 
 bool relay_dir_wants_write(const struct relay_dir *d)
@@ -147,7 +156,9 @@ static int flush(struct relay_dir *d)
 		n = send(d->to, d->buf + d->off, d->len - d->off,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : errno == EINTR ? 0 : -errno;
+			return errno == EAGAIN	? 0
+			       : errno == EINTR ? 0
+						: -errno;
 		d->off += (uint32_t)n;
 	}
 	free(d->buf);
@@ -157,7 +168,11 @@ static int flush(struct relay_dir *d)
 		n = splice(d->pipe->r, NULL, d->to, NULL, d->in_pipe,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : errno == EINTR ? 0 : -errno;
+			return errno == EAGAIN	? 0
+			       : errno == EINTR ? 0
+						: -errno;
+		if (n > 0)
+			d->pipe_full = false;
 		d->in_pipe -= (size_t)n;
 	}
 	return 1;
@@ -168,22 +183,40 @@ static int fill(struct relay_dir *d)
 {
 	ssize_t n, w;
 
-	if (d->bytes >= RELAY_SPLICE_MIN && (d->pipe || (d->pipe = pool_get()))) {
-		n = splice(d->from, NULL, d->pipe->w, NULL, d->pipe->cap,
+	if (d->bytes >= RELAY_SPLICE_MIN &&
+	    (d->pipe || (d->pipe = pool_get()))) {
+		size_t room = d->pipe->cap - d->in_pipe;
+
+		if (!room || d->pipe_full)
+			return 0;
+		n = splice(d->from, NULL, d->pipe->w, NULL, room,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0) {
+			struct pollfd p = {.fd = d->from, .events = POLLIN};
+
 			if (errno != EAGAIN && errno != EINTR)
 				return -errno;
-			/* Idle: the pipe goes back for others. */
-			pool_put(d->pipe, false);
-			d->pipe = NULL;
+			if (d->in_pipe == 0) {
+				/* Idle: the pipe goes back for others. */
+				pool_put(d->pipe, false);
+				d->pipe = NULL;
+				return 0;
+			}
+			/*
+			 * EAGAIN with data in the pipe: either the source is
+			 * empty or the pipe has no free slot.  If the source is
+			 * readable (data or EOF), it is the pipe: stop reading
+			 * until the next flush.
+			 */
+			if (poll(&p, 1, 0) == 1)
+				d->pipe_full = true;
 			return 0;
 		}
 		if (n == 0) {
 			d->eof = true;
 			return 1;
 		}
-		d->in_pipe = (size_t)n;
+		d->in_pipe += (size_t)n;
 		d->bytes += (uint64_t)n;
 		return 1;
 	}
@@ -214,14 +247,14 @@ static int fill(struct relay_dir *d)
 
 int relay_pump(struct relay_dir *d)
 {
-	int i, rc;
+	int i, rc, frc;
 
 	for (i = 0; i < RELAY_ROUNDS; i++) {
 		rc = flush(d);
-		if (rc <= 0)
+		if (rc < 0)
 			return rc;
 		if (d->eof) {
-			if (!d->done) {
+			if (rc == 1 && !d->done) {
 				shutdown(d->to, SHUT_WR);
 				d->done = true;
 				if (d->pipe) {
@@ -231,10 +264,13 @@ int relay_pump(struct relay_dir *d)
 			}
 			return 0;
 		}
-		rc = fill(d);
-		if (rc < 0)
-			return rc;
-		if (rc == 0 && !relay_dir_wants_write(d))
+		/* Blocked on output: read on only into a pipe with room. */
+		if (rc == 0 && !relay_dir_wants_read(d))
+			return 0;
+		frc = fill(d);
+		if (frc < 0)
+			return frc;
+		if (frc == 0 && (rc == 0 || !relay_dir_wants_write(d)))
 			return 0;
 	}
 	return 0;

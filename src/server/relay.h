@@ -31,12 +31,13 @@ struct relay_pipe {
 struct relay_dir {
 	int from, to;
 	struct relay_pipe *pipe; /* borrowed while bulk */
-	size_t in_pipe;          /* bytes sitting in the pipe */
-	uint8_t *buf;            /* bytes read but not yet written */
+	size_t in_pipe;		 /* bytes sitting in the pipe */
+	uint8_t *buf;		 /* bytes read but not yet written */
 	uint32_t off, len;
-	uint64_t bytes;          /* bytes read from @from */
-	bool eof;                /* @from reached EOF */
-	bool done;               /* ... and @to got SHUT_WR */
+	uint64_t bytes; /* bytes read from @from */
+	bool pipe_full; /* the pipe took no more: wait for a flush */
+	bool eof;	/* @from reached EOF */
+	bool done;	/* ... and @to got SHUT_WR */
 };
 
 /* Size the pipe pool (call again on reload: shrinking closes free pipes). */

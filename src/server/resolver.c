@@ -19,8 +19,8 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct rjob *todo_head, *todo_tail; /* under lock */
-static struct rjob *done_head;              /* under lock, LIFO */
-static bool stopping;                       /* under lock */
+static struct rjob *done_head;		   /* under lock, LIFO */
+static bool stopping;			   /* under lock */
 static pthread_t threads[RESOLVER_MAX_THREADS];
 static int nthreads_running;
 static int efd = -1;

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 
 struct rjob {
-	void (*work)(struct rjob *j);    /* worker thread */
-	void (*done)(struct rjob *j);    /* loop thread */
+	void (*work)(struct rjob *j);	 /* worker thread */
+	void (*done)(struct rjob *j);	 /* loop thread */
 	void (*release)(struct rjob *j); /* loop thread, when cancelled */
 	bool cancelled;
 	struct rjob *next;

@@ -11,11 +11,11 @@
 struct conn;
 
 struct server {
-	struct srvconf *cfg;     /* current config (one reference held) */
-	int nclients;            /* live sessions */
-	struct tm now_tm;        /* local time, refreshed every tick */
+	struct srvconf *cfg; /* current config (one reference held) */
+	int nclients;	     /* live sessions */
+	struct tm now_tm;    /* local time, refreshed every tick */
 	uint64_t udp_frag_dropped;
-	uint64_t shed;           /* connections refused at accept */
+	uint64_t shed; /* connections refused at accept */
 };
 extern struct server server;
 

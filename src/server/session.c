@@ -83,7 +83,8 @@ const char *sess_result_name(int result, char *buf, size_t cap)
 	default:
 		break;
 	}
-	if (result >= 0 && (size_t)result < sizeof(rep_short) / sizeof(rep_short[0]))
+	if (result >= 0 &&
+	    (size_t)result < sizeof(rep_short) / sizeof(rep_short[0]))
 		return rep_short[result];
 	/* Unassigned codes: the codec's name, spaces as '-'. */
 	name = socks5_rep_name((uint8_t)result);
@@ -132,8 +133,8 @@ static void emit_v4_reply(struct sess *s, uint8_t rep,
 	ssize_t n;
 
 	memset(&r, 0, sizeof(r));
-	r.cd = rep == SOCKS5_REP_SUCCEEDED ? SOCKS4_CD_GRANTED :
-						 SOCKS4_CD_REJECTED;
+	r.cd = rep == SOCKS5_REP_SUCCEEDED ? SOCKS4_CD_GRANTED
+					   : SOCKS4_CD_REJECTED;
 	if (bnd && bnd->type == SOCKS5_ATYP_IPV4) {
 		r.port = bnd->port;
 		memcpy(r.ip, bnd->u.ip4, 4);
@@ -155,7 +156,7 @@ static void emit_v5_reply(struct sess *s, uint8_t rep,
 	if (bnd)
 		r.bnd = *bnd;
 	if (r.bnd.type == 0)
-		socks_addr_set_ip4(&r.bnd, (const uint8_t[4]){ 0 }, 0);
+		socks_addr_set_ip4(&r.bnd, (const uint8_t[4]){0}, 0);
 	n = socks5_reply_encode(buf, sizeof(buf), &r);
 	if (n > 0)
 		emit(s, buf, (size_t)n);
@@ -207,9 +208,9 @@ static enum sess_action parse_v4(struct sess *s)
 	if (n == 0)
 		return SESS_ACT_NONE;
 	if (n < 0 && s->inlen >= 2)
-		s->cmd = s->in[1] == SOCKS4_CMD_BIND ? SESS_CMD_BIND :
-			 s->in[1] == SOCKS4_CMD_CONNECT ? SESS_CMD_CONNECT :
-							  SESS_CMD_NONE;
+		s->cmd = s->in[1] == SOCKS4_CMD_BIND	  ? SESS_CMD_BIND
+			 : s->in[1] == SOCKS4_CMD_CONNECT ? SESS_CMD_CONNECT
+							  : SESS_CMD_NONE;
 	if (n == PROTO_E_CMD)
 		return fail(s, SOCKS5_REP_COMMAND_NOT_SUPPORTED,
 			    SOCKS5_REP_COMMAND_NOT_SUPPORTED);
@@ -252,8 +253,9 @@ found:
 	s->method = s->pol->methods[i];
 	socks5_method_encode(sel, 2, s->method);
 	emit(s, sel, 2);
-	sess_set_state(s, s->method == SOCKS5_METHOD_USERNAME ?
-				  SESS_ST_V5_AUTH : SESS_ST_V5_REQUEST);
+	sess_set_state(s, s->method == SOCKS5_METHOD_USERNAME
+				  ? SESS_ST_V5_AUTH
+				  : SESS_ST_V5_REQUEST);
 	return SESS_ACT_NONE;
 }
 
@@ -311,9 +313,9 @@ static enum sess_action parse_request(struct sess *s)
 	}
 	consume(s, (size_t)n);
 	s->raw_cmd = r.cmd;
-	s->cmd = r.cmd == SOCKS5_CMD_CONNECT ? SESS_CMD_CONNECT :
-		 r.cmd == SOCKS5_CMD_BIND    ? SESS_CMD_BIND :
-					       SESS_CMD_UDP;
+	s->cmd = r.cmd == SOCKS5_CMD_CONNECT ? SESS_CMD_CONNECT
+		 : r.cmd == SOCKS5_CMD_BIND  ? SESS_CMD_BIND
+					     : SESS_CMD_UDP;
 	s->dst = r.dst;
 	sess_set_state(s, SESS_ST_REQUEST_DONE);
 	return SESS_ACT_REQUEST;
@@ -398,8 +400,8 @@ enum sess_action sess_auth_done(struct sess *s, bool ok)
 
 	if (s->state != SESS_ST_AUTH_CHECK)
 		return drop(s, SESS_RES_PROTOCOL);
-	auth1929_reply_encode(rep, 2, ok ? AUTH1929_STATUS_SUCCESS :
-					   AUTH1929_STATUS_FAILURE);
+	auth1929_reply_encode(
+		rep, 2, ok ? AUTH1929_STATUS_SUCCESS : AUTH1929_STATUS_FAILURE);
 	emit(s, rep, 2);
 	/* Keep the user name for logs and rules; wipe the password. */
 	memset(s->auth.passwd, 0, sizeof(s->auth.passwd));
@@ -451,8 +453,8 @@ enum sess_action sess_timeout(struct sess *s)
 enum sess_action sess_eof(struct sess *s)
 {
 	memset(&s->auth, 0, sizeof(s->auth));
-	return drop(s, s->result == SESS_RES_NONE ? SESS_RES_PROTOCOL :
-						    s->result);
+	return drop(s,
+		    s->result == SESS_RES_NONE ? SESS_RES_PROTOCOL : s->result);
 }
 
 const uint8_t *sess_early(const struct sess *s, size_t *len)

@@ -26,7 +26,7 @@
 #include "proto/proto.h"
 
 enum sess_state {
-	SESS_ST_START,        /* nothing parsed: the first byte picks 4 or 5 */
+	SESS_ST_START,	      /* nothing parsed: the first byte picks 4 or 5 */
 	SESS_ST_V4_REQUEST,   /* SOCKS4/4A request */
 	SESS_ST_V5_GREETING,  /* VER NMETHODS METHODS */
 	SESS_ST_V5_AUTH,      /* RFC 1929 request expected */
@@ -35,18 +35,18 @@ enum sess_state {
 	SESS_ST_REQUEST_DONE, /* request handed to the driver */
 	SESS_ST_BIND_WAIT,    /* first BIND reply sent, peer awaited */
 	SESS_ST_ESTABLISHED,  /* final success reply: relay */
-	SESS_ST_UDP,          /* UDP association up */
-	SESS_ST_FAILED,       /* final reply queued: flush and close */
+	SESS_ST_UDP,	      /* UDP association up */
+	SESS_ST_FAILED,	      /* final reply queued: flush and close */
 	SESS_ST_COUNT
 };
 
 enum sess_action {
-	SESS_ACT_NONE,    /* need more input; flush pending output */
-	SESS_ACT_AUTH,    /* verify sess_auth(); then sess_auth_done() */
+	SESS_ACT_NONE,	  /* need more input; flush pending output */
+	SESS_ACT_AUTH,	  /* verify sess_auth(); then sess_auth_done() */
 	SESS_ACT_REQUEST, /* act on ver/cmd/dst; then sess_reply() */
-	SESS_ACT_RELAY,   /* flush output, then relay (early data pending) */
-	SESS_ACT_UDP,     /* flush output; association established */
-	SESS_ACT_CLOSE    /* flush output, then close */
+	SESS_ACT_RELAY,	  /* flush output, then relay (early data pending) */
+	SESS_ACT_UDP,	  /* flush output; association established */
+	SESS_ACT_CLOSE	  /* flush output, then close */
 };
 
 /* Commands, version independent. */
@@ -62,11 +62,11 @@ enum sess_cmd {
  * these, all negative.
  */
 enum sess_result {
-	SESS_RES_NONE = -1,          /* still running */
-	SESS_RES_PROTOCOL = -2,      /* malformed input, or hung up early */
-	SESS_RES_AUTH_FAILED = -3,   /* RFC 1929 failure */
-	SESS_RES_NO_METHOD = -4,     /* 05 FF sent */
-	SESS_RES_TIMEOUT = -5        /* handshake timeout */
+	SESS_RES_NONE = -1,	   /* still running */
+	SESS_RES_PROTOCOL = -2,	   /* malformed input, or hung up early */
+	SESS_RES_AUTH_FAILED = -3, /* RFC 1929 failure */
+	SESS_RES_NO_METHOD = -4,   /* 05 FF sent */
+	SESS_RES_TIMEOUT = -5	   /* handshake timeout */
 };
 
 /* Methods the server accepts, in its order of preference. */
@@ -75,18 +75,18 @@ struct sess_policy {
 	uint8_t nmethods;
 };
 
-#define SESS_IN_MAX 1024  /* > greeting + RFC 1929 + request (778) */
+#define SESS_IN_MAX 1024 /* > greeting + RFC 1929 + request (778) */
 #define SESS_OUT_MAX 1024
 
 struct sess {
 	enum sess_state state;
 	const struct sess_policy *pol;
-	uint8_t ver;         /* 4 or 5; 0 until known */
-	uint8_t cmd;         /* enum sess_cmd */
-	uint8_t raw_cmd;     /* CMD/CD byte as received */
-	uint8_t method;      /* chosen SOCKS5 method */
-	int result;          /* enum sess_result or a REP code */
-	bool has_user;       /* RFC 1929 succeeded */
+	uint8_t ver;	 /* 4 or 5; 0 until known */
+	uint8_t cmd;	 /* enum sess_cmd */
+	uint8_t raw_cmd; /* CMD/CD byte as received */
+	uint8_t method;	 /* chosen SOCKS5 method */
+	int result;	 /* enum sess_result or a REP code */
+	bool has_user;	 /* RFC 1929 succeeded */
 	struct socks_addr dst;
 	struct auth1929_request auth; /* wiped after sess_auth_done() */
 	size_t inlen;

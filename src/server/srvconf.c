@@ -25,7 +25,7 @@ struct parse_ctx {
 	char *err;
 	size_t errlen;
 	bool failed;
-	int *rule_lines;  /* line of each rule's "action" */
+	int *rule_lines; /* line of each rule's "action" */
 	size_t nrule_lines, cap_lines;
 	int last_action_line;
 };
@@ -54,8 +54,7 @@ void srv_sa_unmap(struct sockaddr_storage *ss)
 	struct sockaddr_in6 *in6 = (void *)ss;
 	struct sockaddr_in in;
 
-	if (ss->ss_family != AF_INET6 ||
-	    !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
 		return;
 	memset(&in, 0, sizeof(in));
 	in.sin_family = AF_INET;
@@ -75,8 +74,8 @@ void srv_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
 
 socklen_t srv_sa_len(const struct sockaddr_storage *ss)
 {
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-					  sizeof(struct sockaddr_in6);
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6);
 }
 
 const char *srvconf_fmt_sa(const struct sockaddr *sa, char *buf, size_t cap)
@@ -142,8 +141,10 @@ static int parse_listen(struct srvconf *c, const char *s, char *why,
 	int rc;
 
 	if (net_hostport_parse(s, 1080, true, &hp) < 0) {
-		snprintf(why, whylen, "bad listen address '%.64s' "
-			 "(expected HOST:PORT or [V6]:PORT)", s);
+		snprintf(why, whylen,
+			 "bad listen address '%.64s' "
+			 "(expected HOST:PORT or [V6]:PORT)",
+			 s);
 		return -1;
 	}
 	if (hp.is_ip) {
@@ -187,7 +188,8 @@ static int v_listen(cfg_t *cfg, cfg_opt_t *opt)
 	for (i = 0; i < cfg_opt_size(opt); i++)
 		if (net_hostport_parse(cfg_opt_getnstr(opt, i), 1080, true,
 				       &hp) < 0) {
-			cfg_error(cfg, "bad listen address '%.64s' (expected "
+			cfg_error(cfg,
+				  "bad listen address '%.64s' (expected "
 				  "HOST:PORT or [V6]:PORT)",
 				  cfg_opt_getnstr(opt, i));
 			return -1;
@@ -200,8 +202,10 @@ static int v_external(cfg_t *cfg, cfg_opt_t *opt)
 	struct net_ip ip;
 
 	if (net_ip_parse(cfg_opt_getnstr(opt, 0), &ip) < 0) {
-		cfg_error(cfg, "external must be a numeric IP address, not "
-			  "'%.64s'", cfg_opt_getnstr(opt, 0));
+		cfg_error(cfg,
+			  "external must be a numeric IP address, not "
+			  "'%.64s'",
+			  cfg_opt_getnstr(opt, 0));
 		return -1;
 	}
 	return 0;
@@ -215,14 +219,17 @@ static int v_auth(cfg_t *cfg, cfg_opt_t *opt)
 		const char *m = cfg_opt_getnstr(opt, i);
 
 		if (strcmp(m, "gssapi") == 0) {
-			cfg_error(cfg, "auth method \"gssapi\" is reserved "
+			cfg_error(cfg,
+				  "auth method \"gssapi\" is reserved "
 				  "and not supported yet; use \"username\" "
 				  "or \"none\"");
 			return -1;
 		}
 		if (strcmp(m, "none") && strcmp(m, "username")) {
-			cfg_error(cfg, "unknown auth method '%.64s' (expected "
-				  "\"none\" or \"username\")", m);
+			cfg_error(cfg,
+				  "unknown auth method '%.64s' (expected "
+				  "\"none\" or \"username\")",
+				  m);
 			return -1;
 		}
 	}
@@ -231,7 +238,8 @@ static int v_auth(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 {
-	if (cfg_opt_getnint(opt, 0) < 0 || cfg_opt_getnint(opt, 0) > 86400 * 365) {
+	if (cfg_opt_getnint(opt, 0) < 0 ||
+	    cfg_opt_getnint(opt, 0) > 86400 * 365) {
 		cfg_error(cfg, "%s must be between 0 and 31536000", opt->name);
 		return -1;
 	}
@@ -242,6 +250,17 @@ static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (cfg_opt_getnint(opt, 0) < 1 || cfg_opt_getnint(opt, 0) > 10000000) {
 		cfg_error(cfg, "%s must be a positive number", opt->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnint(opt, 0) < 1 ||
+	    cfg_opt_getnint(opt, 0) > SRV_WORKERS_MAX) {
+		cfg_error(cfg, "workers must be between 1 and %d",
+			  SRV_WORKERS_MAX);
 		return -1;
 	}
 	return 0;
@@ -259,8 +278,10 @@ static int v_user(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	if (has_pw == has_hash) {
-		cfg_error(cfg, "user \"%.64s\" needs exactly one of password "
-			  "or hash", title);
+		cfg_error(cfg,
+			  "user \"%.64s\" needs exactly one of password "
+			  "or hash",
+			  title);
 		return -1;
 	}
 	return 0;
@@ -270,7 +291,7 @@ static int v_hash(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (!auth_hash_is_valid(cfg_opt_getnstr(opt, 0))) {
 		cfg_error(cfg, "hash is not a crypt(3) hash this system "
-			  "supports (make one with `openssl passwd -6`)");
+			       "supports (make one with `openssl passwd -6`)");
 		return -1;
 	}
 	return 0;
@@ -281,8 +302,10 @@ static int v_action(cfg_t *cfg, cfg_opt_t *opt)
 	const char *a = cfg_opt_getnstr(opt, 0);
 
 	if (strcmp(a, "pass") && strcmp(a, "block")) {
-		cfg_error(cfg, "action must be \"pass\" or \"block\", not "
-			  "'%.64s'", a);
+		cfg_error(cfg,
+			  "action must be \"pass\" or \"block\", not "
+			  "'%.64s'",
+			  a);
 		return -1;
 	}
 	ctx->last_action_line = cfg->line;
@@ -312,9 +335,11 @@ static int v_to(cfg_t *cfg, cfg_opt_t *opt)
 		const char *t = cfg_opt_getnstr(opt, i);
 
 		if (net_cidr_parse(t, &c) < 0 && !net_glob_is_valid(t)) {
-			cfg_error(cfg, "bad destination '%.64s' in to "
+			cfg_error(cfg,
+				  "bad destination '%.64s' in to "
 				  "(expected a CIDR, an address or a host "
-				  "name glob)", t);
+				  "name glob)",
+				  t);
 			return -1;
 		}
 	}
@@ -326,8 +351,10 @@ static int v_ports(cfg_t *cfg, cfg_opt_t *opt)
 	struct net_ports p;
 
 	if (net_ports_parse(cfg_opt_getnstr(opt, 0), &p) < 0) {
-		cfg_error(cfg, "bad ports '%.64s' (expected N, N-M or a "
-			  "comma list)", cfg_opt_getnstr(opt, 0));
+		cfg_error(cfg,
+			  "bad ports '%.64s' (expected N, N-M or a "
+			  "comma list)",
+			  cfg_opt_getnstr(opt, 0));
 		return -1;
 	}
 	return 0;
@@ -350,7 +377,8 @@ static int v_command(cfg_t *cfg, cfg_opt_t *opt)
 
 	for (i = 0; i < cfg_opt_size(opt); i++)
 		if (!cmd_bit(cfg_opt_getnstr(opt, i))) {
-			cfg_error(cfg, "unknown command '%.64s' (expected "
+			cfg_error(cfg,
+				  "unknown command '%.64s' (expected "
 				  "connect, bind or udp)",
 				  cfg_opt_getnstr(opt, i));
 			return -1;
@@ -373,8 +401,10 @@ static int v_version(cfg_t *cfg, cfg_opt_t *opt)
 
 	for (i = 0; i < cfg_opt_size(opt); i++)
 		if (!ver_bit(cfg_opt_getnstr(opt, i))) {
-			cfg_error(cfg, "unknown version '%.64s' (expected "
-				  "\"4\" or \"5\")", cfg_opt_getnstr(opt, i));
+			cfg_error(cfg,
+				  "unknown version '%.64s' (expected "
+				  "\"4\" or \"5\")",
+				  cfg_opt_getnstr(opt, i));
 			return -1;
 		}
 	return 0;
@@ -387,7 +417,8 @@ static int v_time(cfg_t *cfg, cfg_opt_t *opt)
 
 	for (i = 0; i < cfg_opt_size(opt); i++)
 		if (acl_time_parse(cfg_opt_getnstr(opt, i), &t) < 0) {
-			cfg_error(cfg, "bad time window '%.64s' (expected "
+			cfg_error(cfg,
+				  "bad time window '%.64s' (expected "
 				  "e.g. \"Mon-Fri 08:00-18:00\")",
 				  cfg_opt_getnstr(opt, i));
 			return -1;
@@ -422,9 +453,7 @@ static cfg_t *make_cfg(void)
 {
 	static cfg_opt_t user_opts[] = {
 		CFG_STR("password", NULL, CFGF_NODEFAULT),
-		CFG_STR("hash", NULL, CFGF_NODEFAULT),
-		CFG_END()
-	};
+		CFG_STR("hash", NULL, CFGF_NODEFAULT), CFG_END()};
 	static cfg_opt_t rule_opts[] = {
 		CFG_STR("action", NULL, CFGF_NODEFAULT),
 		CFG_STR_LIST("from", NULL, CFGF_NODEFAULT),
@@ -434,8 +463,7 @@ static cfg_t *make_cfg(void)
 		CFG_STR_LIST("users", NULL, CFGF_NODEFAULT),
 		CFG_STR_LIST("version", NULL, CFGF_NODEFAULT),
 		CFG_STR_LIST("time", NULL, CFGF_NODEFAULT),
-		CFG_END()
-	};
+		CFG_END()};
 	static cfg_opt_t opts[] = {
 		CFG_STR_LIST("listen", NULL, CFGF_NODEFAULT),
 		CFG_STR("external", NULL, CFGF_NODEFAULT),
@@ -449,6 +477,7 @@ static cfg_t *make_cfg(void)
 		CFG_INT("bind_timeout", SRV_DEFAULT_BIND_TIMEOUT, 0),
 		CFG_INT("max_clients", SRV_DEFAULT_MAX_CLIENTS, 0),
 		CFG_INT("max_pipes", SRV_DEFAULT_MAX_PIPES, 0),
+		CFG_INT("workers", 1, 0),
 		CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
 		CFG_BOOL("allow_open", cfg_false, 0),
 		CFG_INT("debug", 1, 0),
@@ -456,12 +485,10 @@ static cfg_t *make_cfg(void)
 		CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
 		CFG_STR("gssapi_service", "rcmd", 0),
 		CFG_SEC("rule", rule_opts, CFGF_MULTI),
-		CFG_END()
-	};
-	static const char *const nonneg[] = { "handshake_timeout",
-					      "connect_timeout", "idle_timeout",
-					      "udp_timeout", "bind_timeout",
-					      "max_pipes" };
+		CFG_END()};
+	static const char *const nonneg[] = {
+		"handshake_timeout", "connect_timeout", "idle_timeout",
+		"udp_timeout",	     "bind_timeout",	"max_pipes"};
 	cfg_t *cfg = cfg_init(opts, 0);
 	size_t i;
 
@@ -477,6 +504,7 @@ static cfg_t *make_cfg(void)
 		cfg_set_validate_func(cfg, nonneg[i], v_nonneg);
 	cfg_set_validate_func(cfg, "max_clients", v_positive);
 	cfg_set_validate_func(cfg, "pipe_size", v_positive);
+	cfg_set_validate_func(cfg, "workers", v_workers);
 	cfg_set_validate_func(cfg, "rule", v_rule);
 	cfg_set_validate_func(cfg, "rule|action", v_action);
 	cfg_set_validate_func(cfg, "rule|from", v_from);
@@ -502,7 +530,8 @@ static int compile_rule(cfg_t *sec, int line, struct acl_rule *r)
 		if (!r->from)
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
-			net_cidr_parse(cfg_getnstr(sec, "from", i), &r->from[i]);
+			net_cidr_parse(cfg_getnstr(sec, "from", i),
+				       &r->from[i]);
 		r->nfrom = n;
 	}
 	n = cfg_size(sec, "to");
@@ -547,7 +576,8 @@ static int compile_rule(cfg_t *sec, int line, struct acl_rule *r)
 		if (!r->times)
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
-			acl_time_parse(cfg_getnstr(sec, "time", i), &r->times[i]);
+			acl_time_parse(cfg_getnstr(sec, "time", i),
+				       &r->times[i]);
 		r->ntimes = n;
 	}
 	return 0;
@@ -631,6 +661,7 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	c->bind_timeout = (int)cfg_getint(cfg, "bind_timeout");
 	c->max_clients = (int)cfg_getint(cfg, "max_clients");
 	c->max_pipes = (int)cfg_getint(cfg, "max_pipes");
+	c->workers = (int)cfg_getint(cfg, "workers");
 	c->pipe_size = (int)cfg_getint(cfg, "pipe_size");
 	c->allow_open = cfg_getbool(cfg, "allow_open");
 	c->debug = (int)cfg_getint(cfg, "debug");
@@ -653,9 +684,9 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			return -1;
 		}
 	}
-	ufile = cli && cli->users_file ? cli->users_file :
-		cfg_size(cfg, "users_file") ? cfg_getstr(cfg, "users_file") :
-					       NULL;
+	ufile = cli && cli->users_file	      ? cli->users_file
+		: cfg_size(cfg, "users_file") ? cfg_getstr(cfg, "users_file")
+					      : NULL;
 	if (ufile && auth_db_load_file(&c->users, ufile, err, errlen) < 0)
 		return -1;
 	for (i = 0; cli && i < cli->nusers; i++)
@@ -668,10 +699,10 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	n = cfg_size(cfg, "auth");
 	for (i = 0; i < n; i++) {
 		const char *m = cfg_getnstr(cfg, "auth", i);
-		uint8_t code = strcmp(m, "none") == 0 ? SOCKS5_METHOD_NONE :
-							SOCKS5_METHOD_USERNAME;
-		bool *seen = code == SOCKS5_METHOD_NONE ? &want_none :
-							  &want_user;
+		uint8_t code = strcmp(m, "none") == 0 ? SOCKS5_METHOD_NONE
+						      : SOCKS5_METHOD_USERNAME;
+		bool *seen =
+			code == SOCKS5_METHOD_NONE ? &want_none : &want_user;
 
 		if (*seen)
 			continue;
@@ -687,7 +718,8 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			want_user ? SOCKS5_METHOD_USERNAME : SOCKS5_METHOD_NONE;
 	}
 	if (want_user && !c->users.n) {
-		snprintf(err, errlen, "%s: auth \"username\" needs users "
+		snprintf(err, errlen,
+			 "%s: auth \"username\" needs users "
 			 "(-u, -U, users_file or user sections)",
 			 ctx->name);
 		return -1;
@@ -702,7 +734,8 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			int line = i < ctx->nrule_lines ? ctx->rule_lines[i] : 0;
+			int line =
+				i < ctx->nrule_lines ? ctx->rule_lines[i] : 0;
 
 			c->nrules = i + 1;
 			if (compile_rule(cfg_getnsec(cfg, "rule", i), line,
@@ -735,8 +768,8 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			 "a client rule (open proxy): add users (-u USER:PASS, "
 			 "-U FILE), a rule with from = {...}, or set "
 			 "allow_open = true in the config file",
-			 srvconf_fmt_sa((struct sockaddr *)&c->listen[i].ss,
-					sa, sizeof(sa)));
+			 srvconf_fmt_sa((struct sockaddr *)&c->listen[i].ss, sa,
+					sizeof(sa)));
 		return -1;
 	}
 	return 0;
@@ -766,8 +799,10 @@ static int prescan(char *buf, char *err, size_t errlen)
 					line++;
 			}
 			if (!*s) {
-				snprintf(err, errlen, "%s:%d: unterminated "
-					 "string", ctx->name, start);
+				snprintf(err, errlen,
+					 "%s:%d: unterminated "
+					 "string",
+					 ctx->name, start);
 				return -1;
 			}
 			s++;
@@ -786,8 +821,10 @@ static int prescan(char *buf, char *err, size_t errlen)
 				s++;
 			}
 			if (!*s) {
-				snprintf(err, errlen, "%s:%d: unterminated "
-					 "comment", ctx->name, start);
+				snprintf(err, errlen,
+					 "%s:%d: unterminated "
+					 "comment",
+					 ctx->name, start);
 				return -1;
 			}
 			*s++ = ' ';
@@ -803,8 +840,10 @@ static int prescan(char *buf, char *err, size_t errlen)
 		}
 	}
 	if (depth > 0) {
-		snprintf(err, errlen, "%s:%d: missing '}': this '{' is never "
-			 "closed", ctx->name, open_line);
+		snprintf(err, errlen,
+			 "%s:%d: missing '}': this '{' is never "
+			 "closed",
+			 ctx->name, open_line);
 		return -1;
 	}
 	return 0;
@@ -916,8 +955,8 @@ int srvconf_load(const struct srv_cli *cli, struct srvconf **out, char *err,
 }
 
 int srvconf_load_buf(const char *text, const char *name,
-		     const struct srv_cli *cli, struct srvconf **out,
-		     char *err, size_t errlen)
+		     const struct srv_cli *cli, struct srvconf **out, char *err,
+		     size_t errlen)
 {
 	return load(text, name ? name : "[buf]", cli, out, err, errlen);
 }

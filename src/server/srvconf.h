@@ -21,6 +21,7 @@
 #define SRV_LISTEN_MAX 16
 #define SRV_CLI_USERS_MAX 64
 #define SRV_ERR_MAX 512
+#define SRV_WORKERS_MAX 64
 
 /* Defaults (documented in socksifyd(8)). */
 #define SRV_DEFAULT_LISTEN "127.0.0.1:1080"
@@ -40,31 +41,32 @@ struct srv_listen {
 
 /* What the command line says; it overrides or adds to the file. */
 struct srv_cli {
-	const char *config;                 /* -f */
+	const char *config;		    /* -f */
 	const char *listen[SRV_LISTEN_MAX]; /* -l, replaces the file's */
 	size_t nlisten;
 	const char *users[SRV_CLI_USERS_MAX]; /* -u USER:PASS, added */
 	size_t nusers;
-	const char *users_file;             /* -U, replaces the file's */
-	int debug;                          /* -d, -1 = not given */
+	const char *users_file; /* -U, replaces the file's */
+	int debug;		/* -d, -1 = not given */
 };
 
 struct srvconf {
 	int refs;
-	char path[512];              /* "" without a file */
+	char path[512]; /* "" without a file */
 	struct srv_listen listen[SRV_LISTEN_MAX];
 	size_t nlisten;
 	bool has_external;
 	struct sockaddr_storage external; /* port 0 */
 	socklen_t external_len;
-	struct sess_policy methods;  /* auth methods, server preference */
+	struct sess_policy methods; /* auth methods, server preference */
 	struct auth_db users;
-	int handshake_timeout;       /* seconds; 0 = none */
+	int handshake_timeout; /* seconds; 0 = none */
 	int connect_timeout;
 	int idle_timeout;
 	int udp_timeout;
 	int bind_timeout;
 	int max_clients;
+	int workers; /* event-loop processes (SO_REUSEPORT) */
 	int max_pipes;
 	int pipe_size;
 	bool allow_open;
@@ -72,7 +74,7 @@ struct srvconf {
 	char log[256];
 	struct acl_rule *rules;
 	size_t nrules;
-	struct acl_policy acl;       /* rules + derived flags */
+	struct acl_policy acl; /* rules + derived flags */
 };
 
 /*
@@ -86,8 +88,8 @@ int srvconf_load(const struct srv_cli *cli, struct srvconf **out, char *err,
 		 size_t errlen);
 /* Same with the config text in memory; @name stands for the file. */
 int srvconf_load_buf(const char *text, const char *name,
-		     const struct srv_cli *cli, struct srvconf **out,
-		     char *err, size_t errlen);
+		     const struct srv_cli *cli, struct srvconf **out, char *err,
+		     size_t errlen);
 
 struct srvconf *srvconf_ref(struct srvconf *c);
 void srvconf_unref(struct srvconf *c);

@@ -18,10 +18,10 @@
 #include "server/server.h"
 #include "server/udp_relay.h"
 
-#define UDP_BATCH 64          /* datagrams per wake-up */
-#define UDP_RECENT 16         /* remote addresses replies may come from */
-#define UDP_JOBS_MAX 4        /* name look-ups in flight per association */
-#define UDP_CACHE 4           /* resolved names kept */
+#define UDP_BATCH 64   /* datagrams per wake-up */
+#define UDP_RECENT 16  /* remote addresses replies may come from */
+#define UDP_JOBS_MAX 4 /* name look-ups in flight per association */
+#define UDP_CACHE 4    /* resolved names kept */
 #define UDP_CACHE_MS 60000
 #define UDP_DGRAM_MAX 65535
 
@@ -45,13 +45,13 @@ struct udp_job {
 
 struct udp_assoc {
 	struct udp_owner o;
-	struct loop_handler uh, rh;  /* client side, remote side */
+	struct loop_handler uh, rh; /* client side, remote side */
 	int ufd, rfd;
 	int rfamily;
 	bool pinned;
 	struct sockaddr_storage client_sa;
 	socklen_t client_len;
-	uint16_t fixed_port;         /* 0 = pin on the first datagram */
+	uint16_t fixed_port; /* 0 = pin on the first datagram */
 	struct net_ip recent[UDP_RECENT];
 	unsigned nrecent, rnext;
 	struct udp_job *jobs[UDP_JOBS_MAX];
@@ -298,7 +298,8 @@ static void on_client(struct loop_handler *h, uint32_t ev)
 
 			if (socks_addr_to_sockaddr(&hd.addr, &ds, &dl) < 0 ||
 			    net_ip_from_sockaddr(&dip, &dport,
-						 (struct sockaddr *)&ds, dl) < 0)
+						 (struct sockaddr *)&ds,
+						 dl) < 0)
 				continue;
 			send_out(u, &dip, dport, NULL, dbuf + hl,
 				 (size_t)(n - hl));
@@ -368,23 +369,24 @@ static int open_remote(struct udp_assoc *u)
 	if (u->o.cfg->has_external) {
 		any = u->o.cfg->external;
 		u->rfamily = any.ss_family;
-		u->rfd = socket(u->rfamily, SOCK_DGRAM | SOCK_NONBLOCK |
-					SOCK_CLOEXEC, 0);
+		u->rfd = socket(u->rfamily,
+				SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	} else {
 		/* Dual-stack: one socket reaches v4 (mapped) and v6. */
 		memset(&any, 0, sizeof(any));
 		any.ss_family = AF_INET6;
 		u->rfamily = AF_INET6;
-		u->rfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK |
-					SOCK_CLOEXEC, 0);
+		u->rfd = socket(AF_INET6,
+				SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (u->rfd >= 0)
 			setsockopt(u->rfd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 				   sizeof(off));
 		if (u->rfd < 0 && errno == EAFNOSUPPORT) {
 			any.ss_family = AF_INET;
 			u->rfamily = AF_INET;
-			u->rfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
-						SOCK_CLOEXEC, 0);
+			u->rfd = socket(
+				AF_INET,
+				SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		}
 	}
 	if (u->rfd < 0)
@@ -413,8 +415,8 @@ int udp_assoc_open(struct udp_assoc **out, const struct udp_owner *owner,
 	srv_sa_set_port(&l, 0);
 	u->ufd = socket(l.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
-	if (u->ufd < 0 || bind(u->ufd, (struct sockaddr *)&l,
-			       srv_sa_len(&l)) < 0 ||
+	if (u->ufd < 0 ||
+	    bind(u->ufd, (struct sockaddr *)&l, srv_sa_len(&l)) < 0 ||
 	    getsockname(u->ufd, (struct sockaddr *)&b, &bl) < 0) {
 		rc = -errno;
 		goto fail;

@@ -25,10 +25,10 @@ struct udp_assoc;
 
 struct udp_owner {
 	const struct srvconf *cfg;
-	const struct net_ip *client;  /* control connection's peer */
-	const char *user;             /* or NULL */
+	const struct net_ip *client; /* control connection's peer */
+	const char *user;	     /* or NULL */
 	unsigned version;
-	uint64_t *up, *down;          /* payload bytes */
+	uint64_t *up, *down; /* payload bytes */
 	int64_t *last_io;
 };
 

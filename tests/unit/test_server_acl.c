@@ -43,7 +43,7 @@ static struct net_cidr cidr(const char *s)
 static struct acl_rule rules[8];
 static struct net_cidr r1_to, r2_from, r4_to, r5_to, r7_to[2], r8_to;
 static struct acl_target t1, t2, t4, t5, t7[2], t8;
-static char *mallory[] = { "mallory" }, *alice[] = { "alice" };
+static char *mallory[] = {"mallory"}, *alice[] = {"alice"};
 static struct acl_time weekend;
 
 static void setup(void)
@@ -52,52 +52,72 @@ static void setup(void)
 	r1_to = cidr("203.0.113.66/32");
 	t1.kind = ACL_TARGET_CIDR;
 	t1.cidr = r1_to;
-	rules[0] = (struct acl_rule){ .line = 1, .pass = false, .to = &t1,
-				      .nto = 1 };
+	rules[0] = (struct acl_rule){
+		.line = 1, .pass = false, .to = &t1, .nto = 1};
 
 	r2_from = cidr("10.0.0.0/8");
 	t2.kind = ACL_TARGET_GLOB;
 	strcpy(t2.glob, "*.example.com");
-	rules[1] = (struct acl_rule){ .line = 2, .pass = true, .from = &r2_from,
-				      .nfrom = 1, .to = &t2, .nto = 1,
-				      .commands = ACL_CMD_CONNECT };
+	rules[1] = (struct acl_rule){.line = 2,
+				     .pass = true,
+				     .from = &r2_from,
+				     .nfrom = 1,
+				     .to = &t2,
+				     .nto = 1,
+				     .commands = ACL_CMD_CONNECT};
 	net_ports_parse("443", &rules[1].ports);
 
-	rules[2] = (struct acl_rule){ .line = 3, .pass = false,
-				      .users = mallory, .nusers = 1 };
+	rules[2] = (struct acl_rule){
+		.line = 3, .pass = false, .users = mallory, .nusers = 1};
 
 	r4_to = cidr("127.0.0.1/32");
 	t4.kind = ACL_TARGET_CIDR;
 	t4.cidr = r4_to;
-	rules[3] = (struct acl_rule){ .line = 4, .pass = true, .to = &t4,
-				      .nto = 1, .versions = ACL_VER4 | ACL_VER5,
-				      .commands = ACL_CMD_CONNECT };
+	rules[3] = (struct acl_rule){.line = 4,
+				     .pass = true,
+				     .to = &t4,
+				     .nto = 1,
+				     .versions = ACL_VER4 | ACL_VER5,
+				     .commands = ACL_CMD_CONNECT};
 
 	r5_to = cidr("198.51.100.0/24");
 	t5.kind = ACL_TARGET_CIDR;
 	t5.cidr = r5_to;
-	rules[4] = (struct acl_rule){ .line = 5, .pass = true, .to = &t5,
-				      .nto = 1, .versions = ACL_VER4 };
+	rules[4] = (struct acl_rule){.line = 5,
+				     .pass = true,
+				     .to = &t5,
+				     .nto = 1,
+				     .versions = ACL_VER4};
 
-	rules[5] = (struct acl_rule){ .line = 6, .pass = true,
-				      .commands = ACL_CMD_UDP | ACL_CMD_BIND,
-				      .users = alice, .nusers = 1 };
+	rules[5] = (struct acl_rule){.line = 6,
+				     .pass = true,
+				     .commands = ACL_CMD_UDP | ACL_CMD_BIND,
+				     .users = alice,
+				     .nusers = 1};
 
 	r7_to[0] = cidr("2001:db8::/32");
 	r7_to[1] = cidr("198.51.100.0/24");
 	t7[0].kind = t7[1].kind = ACL_TARGET_CIDR;
 	t7[0].cidr = r7_to[0];
 	t7[1].cidr = r7_to[1];
-	rules[6] = (struct acl_rule){ .line = 7, .pass = true, .to = t7,
-				      .nto = 2, .users = alice, .nusers = 1 };
+	rules[6] = (struct acl_rule){.line = 7,
+				     .pass = true,
+				     .to = t7,
+				     .nto = 2,
+				     .users = alice,
+				     .nusers = 1};
 	net_ports_parse("80,8000-8999", &rules[6].ports);
 
 	r8_to = cidr("0.0.0.0/0");
 	t8.kind = ACL_TARGET_CIDR;
 	t8.cidr = r8_to;
 	ck_assert_int_eq(acl_time_parse("Sat,Sun", &weekend), 0);
-	rules[7] = (struct acl_rule){ .line = 8, .pass = true, .to = &t8,
-				      .nto = 1, .times = &weekend, .ntimes = 1 };
+	rules[7] = (struct acl_rule){.line = 8,
+				     .pass = true,
+				     .to = &t8,
+				     .nto = 1,
+				     .times = &weekend,
+				     .ntimes = 1};
 }
 
 struct row {
@@ -113,67 +133,67 @@ struct row {
 
 #define C ACL_CMD_CONNECT
 static const struct row table[] = {
-	{ "rule 1 blocks", 0, 0, "192.0.2.1", NULL, NULL, "203.0.113.66", C, 5,
-	  80, 1, -EACCES, 1 },
-	{ "rule 2 glob+port+from", 0, 0, "10.1.2.3", NULL, "www.example.com",
-	  "203.0.113.10", C, 5, 443, 1, 0, 2 },
-	{ "rule 2 wrong port", 0, 0, "10.1.2.3", NULL, "www.example.com",
-	  "203.0.113.10", C, 5, 80, 1, -EACCES, 0 },
-	{ "rule 2 wrong client", 0, 0, "192.0.2.1", NULL, "www.example.com",
-	  "203.0.113.10", C, 5, 443, 1, -EACCES, 0 },
-	{ "rule 2 glob needs a name", 0, 0, "10.1.2.3", NULL, NULL,
-	  "203.0.113.10", C, 5, 443, 1, -EACCES, 0 },
-	{ "rule 2 no bare domain", 0, 0, "10.1.2.3", NULL, "example.com",
-	  "203.0.113.10", C, 5, 443, 1, -EACCES, 0 },
-	{ "rule 3 blocks a user", 0, 0, "10.1.2.3", "mallory", NULL,
-	  "198.51.100.1", C, 5, 80, 1, -EACCES, 3 },
-	{ "rule 1 before rule 3", 0, 0, "10.1.2.3", "alice", NULL,
-	  "203.0.113.66", C, 5, 80, 1, -EACCES, 1 },
-	{ "rule 4 local explicit", 1, 0, "192.0.2.1", NULL, NULL, "127.0.0.1",
-	  C, 5, 80, 1, 0, 4 },
-	{ "rule 4 v4-mapped is v4", 1, 0, "192.0.2.1", NULL, NULL,
-	  "::ffff:127.0.0.1", C, 5, 80, 1, 0, 4 },
-	{ "rule 5 v4 only", 0, 0, "192.0.2.1", NULL, NULL, "198.51.100.9", C, 4,
-	  80, 1, 0, 5 },
-	{ "rule 5 not v5 (falls to 7: no user)", 0, 0, "192.0.2.1", NULL, NULL,
-	  "198.51.100.9", C, 5, 80, 1, -EACCES, 0 },
-	{ "rule 7 alice v5", 0, 0, "192.0.2.1", "alice", NULL, "198.51.100.9",
-	  C, 5, 8080, 1, 0, 7 },
-	{ "rule 7 port range end", 0, 0, "192.0.2.1", "alice", NULL,
-	  "198.51.100.9", C, 5, 9000, 1, -EACCES, 0 },
-	{ "rule 7 ipv6", 0, 0, "192.0.2.1", "alice", NULL, "2001:db8::5", C, 5,
-	  80, 1, 0, 7 },
-	{ "rule 6 udp alice", 0, 0, "192.0.2.1", "alice", NULL, "192.0.2.99",
-	  ACL_CMD_UDP, 5, 53, 1, 0, 6 },
-	{ "rule 6 udp multicast denied", 0, 0, "192.0.2.1", "alice", NULL,
-	  "224.0.0.251", ACL_CMD_UDP, 5, 5353, 1, -EACCES, 6 },
-	{ "rule 6 udp broadcast denied", 0, 0, "192.0.2.1", "alice", NULL,
-	  "255.255.255.255", ACL_CMD_UDP, 5, 67, 1, -EACCES, 6 },
-	{ "rule 6 bind with zero dst", 0, 0, "192.0.2.1", "alice", NULL, NULL,
-	  ACL_CMD_BIND, 5, 0, 1, 0, 6 },
-	{ "rule 8 weekend", 0, 0, "192.0.2.1", NULL, NULL, "192.0.2.200", C, 5,
-	  80, 6, 0, 8 },
-	{ "rule 8 not on monday", 0, 0, "192.0.2.1", NULL, NULL, "192.0.2.200",
-	  C, 5, 80, 1, -EACCES, 0 },
-	{ "rule 8 but public: loopback denied", 1, 0, "192.0.2.1", NULL, NULL,
-	  "127.0.0.2", C, 5, 80, 0, -EACCES, 8 },
-	{ "public: metadata denied", 1, 0, "192.0.2.1", NULL, NULL,
-	  "169.254.169.254", C, 5, 80, 0, -EACCES, 8 },
-	{ "public: ec2 v6 metadata denied", 1, 0, "192.0.2.1", NULL, NULL,
-	  "fd00:ec2::254", C, 5, 80, 0, -EACCES, 0 },
-	{ "v4 with auth required needs version 4", 0, 1, "192.0.2.1", NULL,
-	  NULL, "198.51.100.9", C, 4, 80, 1, 0, 5 },
-	{ "v4 with auth: rule 4 names v4", 0, 1, "192.0.2.1", NULL, NULL,
-	  "127.0.0.1", C, 4, 80, 1, 0, 4 },
-	{ "v4 with auth: rule 8 has no version", 0, 1, "192.0.2.1", NULL, NULL,
-	  "192.0.2.200", C, 4, 80, 0, -EACCES, 8 },
+	{"rule 1 blocks", 0, 0, "192.0.2.1", NULL, NULL, "203.0.113.66", C, 5,
+	 80, 1, -EACCES, 1},
+	{"rule 2 glob+port+from", 0, 0, "10.1.2.3", NULL, "www.example.com",
+	 "203.0.113.10", C, 5, 443, 1, 0, 2},
+	{"rule 2 wrong port", 0, 0, "10.1.2.3", NULL, "www.example.com",
+	 "203.0.113.10", C, 5, 80, 1, -EACCES, 0},
+	{"rule 2 wrong client", 0, 0, "192.0.2.1", NULL, "www.example.com",
+	 "203.0.113.10", C, 5, 443, 1, -EACCES, 0},
+	{"rule 2 glob needs a name", 0, 0, "10.1.2.3", NULL, NULL,
+	 "203.0.113.10", C, 5, 443, 1, -EACCES, 0},
+	{"rule 2 no bare domain", 0, 0, "10.1.2.3", NULL, "example.com",
+	 "203.0.113.10", C, 5, 443, 1, -EACCES, 0},
+	{"rule 3 blocks a user", 0, 0, "10.1.2.3", "mallory", NULL,
+	 "198.51.100.1", C, 5, 80, 1, -EACCES, 3},
+	{"rule 1 before rule 3", 0, 0, "10.1.2.3", "alice", NULL,
+	 "203.0.113.66", C, 5, 80, 1, -EACCES, 1},
+	{"rule 4 local explicit", 1, 0, "192.0.2.1", NULL, NULL, "127.0.0.1", C,
+	 5, 80, 1, 0, 4},
+	{"rule 4 v4-mapped is v4", 1, 0, "192.0.2.1", NULL, NULL,
+	 "::ffff:127.0.0.1", C, 5, 80, 1, 0, 4},
+	{"rule 5 v4 only", 0, 0, "192.0.2.1", NULL, NULL, "198.51.100.9", C, 4,
+	 80, 1, 0, 5},
+	{"rule 5 not v5 (falls to 7: no user)", 0, 0, "192.0.2.1", NULL, NULL,
+	 "198.51.100.9", C, 5, 80, 1, -EACCES, 0},
+	{"rule 7 alice v5", 0, 0, "192.0.2.1", "alice", NULL, "198.51.100.9", C,
+	 5, 8080, 1, 0, 7},
+	{"rule 7 port range end", 0, 0, "192.0.2.1", "alice", NULL,
+	 "198.51.100.9", C, 5, 9000, 1, -EACCES, 0},
+	{"rule 7 ipv6", 0, 0, "192.0.2.1", "alice", NULL, "2001:db8::5", C, 5,
+	 80, 1, 0, 7},
+	{"rule 6 udp alice", 0, 0, "192.0.2.1", "alice", NULL, "192.0.2.99",
+	 ACL_CMD_UDP, 5, 53, 1, 0, 6},
+	{"rule 6 udp multicast denied", 0, 0, "192.0.2.1", "alice", NULL,
+	 "224.0.0.251", ACL_CMD_UDP, 5, 5353, 1, -EACCES, 6},
+	{"rule 6 udp broadcast denied", 0, 0, "192.0.2.1", "alice", NULL,
+	 "255.255.255.255", ACL_CMD_UDP, 5, 67, 1, -EACCES, 6},
+	{"rule 6 bind with zero dst", 0, 0, "192.0.2.1", "alice", NULL, NULL,
+	 ACL_CMD_BIND, 5, 0, 1, 0, 6},
+	{"rule 8 weekend", 0, 0, "192.0.2.1", NULL, NULL, "192.0.2.200", C, 5,
+	 80, 6, 0, 8},
+	{"rule 8 not on monday", 0, 0, "192.0.2.1", NULL, NULL, "192.0.2.200",
+	 C, 5, 80, 1, -EACCES, 0},
+	{"rule 8 but public: loopback denied", 1, 0, "192.0.2.1", NULL, NULL,
+	 "127.0.0.2", C, 5, 80, 0, -EACCES, 8},
+	{"public: metadata denied", 1, 0, "192.0.2.1", NULL, NULL,
+	 "169.254.169.254", C, 5, 80, 0, -EACCES, 8},
+	{"public: ec2 v6 metadata denied", 1, 0, "192.0.2.1", NULL, NULL,
+	 "fd00:ec2::254", C, 5, 80, 0, -EACCES, 0},
+	{"v4 with auth required needs version 4", 0, 1, "192.0.2.1", NULL, NULL,
+	 "198.51.100.9", C, 4, 80, 1, 0, 5},
+	{"v4 with auth: rule 4 names v4", 0, 1, "192.0.2.1", NULL, NULL,
+	 "127.0.0.1", C, 4, 80, 1, 0, 4},
+	{"v4 with auth: rule 8 has no version", 0, 1, "192.0.2.1", NULL, NULL,
+	 "192.0.2.200", C, 4, 80, 0, -EACCES, 8},
 };
 
 START_TEST(t_table)
 {
 	const struct row *r = &table[_i];
-	struct acl_policy p = { rules, N(rules), r->public_listener,
-				r->auth_required };
+	struct acl_policy p = {rules, N(rules), r->public_listener,
+			       r->auth_required};
 	struct net_ip client = ip(r->client), dst;
 	struct acl_query q;
 	struct acl_verdict v;
@@ -206,19 +226,32 @@ END_TEST
 /* No rules: everything passes on loopback; a public listener filters. */
 START_TEST(t_no_rules)
 {
-	struct acl_policy p = { NULL, 0, false, false };
+	struct acl_policy p = {NULL, 0, false, false};
 	struct net_ip client = ip("127.0.0.1"), d;
-	struct acl_query q = { .client = &client, .cmd = ACL_CMD_CONNECT,
-			       .version = 5, .port = 80 };
+	struct acl_query q = {.client = &client,
+			      .cmd = ACL_CMD_CONNECT,
+			      .version = 5,
+			      .port = 80};
 	static const char *const sensitive[] = {
-		"127.0.0.1", "127.255.0.1", "0.0.0.0", "0.1.2.3", "169.254.1.1",
-		"169.254.169.254", "::1", "::", "fe80::1", "febf::1",
-		"fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
-		"64:ff9b::127.0.0.1", "::127.0.0.1",
+		"127.0.0.1",
+		"127.255.0.1",
+		"0.0.0.0",
+		"0.1.2.3",
+		"169.254.1.1",
+		"169.254.169.254",
+		"::1",
+		"::",
+		"fe80::1",
+		"febf::1",
+		"fd00:ec2::254",
+		"::ffff:127.0.0.1",
+		"::ffff:169.254.169.254",
+		"64:ff9b::127.0.0.1",
+		"::127.0.0.1",
 	};
-	static const char *const fine[] = { "198.51.100.1", "2001:db8::1",
-					    "10.0.0.1", "fd00:ec2::253",
-					    "64:ff9b::198.51.100.1" };
+	static const char *const fine[] = {"198.51.100.1", "2001:db8::1",
+					   "10.0.0.1", "fd00:ec2::253",
+					   "64:ff9b::198.51.100.1"};
 	size_t i;
 
 	for (i = 0; i < N(sensitive); i++) {
@@ -252,22 +285,22 @@ START_TEST(t_time)
 		int wday, hour, min;
 		bool match;
 	} t[] = {
-		{ "Mon-Fri 08:00-18:00", 1, 8, 0, true },
-		{ "Mon-Fri 08:00-18:00", 5, 17, 59, true },
-		{ "Mon-Fri 08:00-18:00", 5, 18, 0, false },
-		{ "Mon-Fri 08:00-18:00", 6, 12, 0, false },
-		{ "Fri-Mon", 0, 3, 0, true },
-		{ "Fri-Mon", 3, 3, 0, false },
-		{ "22:00-06:00", 3, 23, 0, true },
-		{ "22:00-06:00", 3, 5, 59, true },
-		{ "22:00-06:00", 3, 6, 0, false },
-		{ "Sat 22:00-02:00", 0, 1, 0, true },  /* Saturday night */
-		{ "Sat 22:00-02:00", 6, 1, 0, false },
-		{ "sun,WED 00:00-24:00", 3, 23, 59, true },
+		{"Mon-Fri 08:00-18:00", 1, 8, 0, true},
+		{"Mon-Fri 08:00-18:00", 5, 17, 59, true},
+		{"Mon-Fri 08:00-18:00", 5, 18, 0, false},
+		{"Mon-Fri 08:00-18:00", 6, 12, 0, false},
+		{"Fri-Mon", 0, 3, 0, true},
+		{"Fri-Mon", 3, 3, 0, false},
+		{"22:00-06:00", 3, 23, 0, true},
+		{"22:00-06:00", 3, 5, 59, true},
+		{"22:00-06:00", 3, 6, 0, false},
+		{"Sat 22:00-02:00", 0, 1, 0, true}, /* Saturday night */
+		{"Sat 22:00-02:00", 6, 1, 0, false},
+		{"sun,WED 00:00-24:00", 3, 23, 59, true},
 	};
-	static const char *const bad[] = { "Funday", "Mon-", "8:00-9:00",
-					   "08:00-08:00", "25:00-26:00",
-					   "Mon 08:00", "Mon;Tue" };
+	static const char *const bad[] = {
+		"Funday",      "Mon-",	    "8:00-9:00", "08:00-08:00",
+		"25:00-26:00", "Mon 08:00", "Mon;Tue"};
 	struct acl_time w;
 	struct tm now;
 	size_t i;

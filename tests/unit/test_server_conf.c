@@ -47,8 +47,9 @@ static void load_bad(const char *text, const char *want)
 	struct srvconf *c = NULL;
 	char err[SRV_ERR_MAX] = "";
 
-	ck_assert_int_eq(srvconf_load_buf(text, "t.conf", NULL, &c, err,
-					  sizeof(err)), -1);
+	ck_assert_int_eq(
+		srvconf_load_buf(text, "t.conf", NULL, &c, err, sizeof(err)),
+		-1);
 	ck_assert_ptr_null(c);
 	ck_assert_msg(strstr(err, want), "error '%s' lacks '%s'", err, want);
 }
@@ -60,13 +61,15 @@ START_TEST(t_defaults)
 
 	ck_assert_uint_eq(c->nlisten, 1);
 	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[0].ss,
-					buf, sizeof(buf)), "127.0.0.1:1080");
+					buf, sizeof(buf)),
+			 "127.0.0.1:1080");
 	ck_assert_int_eq(c->methods.nmethods, 1);
 	ck_assert_int_eq(c->methods.methods[0], 0);
 	ck_assert_int_eq(c->handshake_timeout, 10);
 	ck_assert_int_eq(c->idle_timeout, 3600);
 	ck_assert_int_eq(c->udp_timeout, 60);
 	ck_assert_int_eq(c->max_clients, SRV_DEFAULT_MAX_CLIENTS);
+	ck_assert_int_eq(c->workers, 1);
 	ck_assert(!c->acl.public_listener);
 	ck_assert(!c->acl.auth_required);
 	ck_assert_uint_eq(c->nrules, 0);
@@ -76,14 +79,15 @@ END_TEST
 
 START_TEST(t_good_fixture)
 {
-	struct srv_cli cli = { .config = fixture("good.conf"), .debug = -1 };
+	struct srv_cli cli = {.config = fixture("good.conf"), .debug = -1};
 	struct srvconf *c = NULL;
 	char err[SRV_ERR_MAX] = "", buf[64];
 
 	ck_assert_msg(srvconf_load(&cli, &c, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(c->nlisten, 2);
 	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)), "[::1]:0");
+					buf, sizeof(buf)),
+			 "[::1]:0");
 	ck_assert(c->has_external);
 	ck_assert_int_eq(c->methods.nmethods, 2);
 	ck_assert_int_eq(c->methods.methods[0], 2);
@@ -97,22 +101,23 @@ START_TEST(t_good_fixture)
 	ck_assert_int_eq(c->bind_timeout, 60);
 	ck_assert_int_eq(c->max_clients, 100);
 	ck_assert_int_eq(c->max_pipes, 8);
+	ck_assert_int_eq(c->workers, 2);
 	ck_assert_int_eq(c->pipe_size, 262144);
 	ck_assert_int_eq(c->debug, 2);
 	ck_assert_uint_eq(c->nrules, 3);
 	ck_assert(!c->rules[0].pass);
-	ck_assert_int_eq(c->rules[0].line, 22);
+	ck_assert_int_eq(c->rules[0].line, 23);
 	ck_assert_uint_eq(c->rules[0].nto, 2);
 	ck_assert_int_eq(c->rules[0].to[1].kind, ACL_TARGET_GLOB);
 	ck_assert(c->rules[1].pass);
-	ck_assert_int_eq(c->rules[1].line, 27);
+	ck_assert_int_eq(c->rules[1].line, 28);
 	ck_assert_uint_eq(c->rules[1].nfrom, 2);
 	ck_assert_uint_eq(c->rules[1].ports.n, 3);
 	ck_assert_uint_eq(c->rules[1].commands, 7);
 	ck_assert_uint_eq(c->rules[1].nusers, 2);
 	ck_assert_uint_eq(c->rules[1].versions, ACL_VER5);
 	ck_assert_uint_eq(c->rules[1].ntimes, 2);
-	ck_assert_int_eq(c->rules[2].line, 35);
+	ck_assert_int_eq(c->rules[2].line, 36);
 	ck_assert_uint_eq(c->rules[2].versions, ACL_VER4);
 	ck_assert(auth_verify(&c->users, "alice", 5, "secret", 6));
 	srvconf_unref(c);
@@ -120,20 +125,20 @@ START_TEST(t_good_fixture)
 END_TEST
 
 static const char *const bad_fixtures[] = {
-	"bad-action.conf", "bad-from.conf", "bad-to.conf",
-	"bad-ports.conf", "bad-command.conf", "bad-version.conf",
-	"bad-time.conf", "bad-noaction.conf", "bad-gssapi.conf",
-	"bad-auth.conf", "bad-key.conf", "bad-listen.conf",
-	"bad-external.conf", "bad-timeout.conf", "bad-user.conf",
-	"bad-hash.conf", "bad-nousers.conf", "bad-open.conf",
-	"bad-int.conf", "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",
+	"bad-action.conf",   "bad-from.conf",	    "bad-to.conf",
+	"bad-ports.conf",    "bad-command.conf",    "bad-version.conf",
+	"bad-time.conf",     "bad-noaction.conf",   "bad-gssapi.conf",
+	"bad-auth.conf",     "bad-key.conf",	    "bad-listen.conf",
+	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
+	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
+	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
+	"bad-string.conf",   "bad-workers.conf",
 };
 
 START_TEST(t_bad_fixture)
 {
 	const char *path = fixture(bad_fixtures[_i]);
-	struct srv_cli cli = { .config = path, .debug = -1 };
+	struct srv_cli cli = {.config = path, .debug = -1};
 	struct srvconf *c = NULL;
 	char err[SRV_ERR_MAX] = "", first[256], want[1400], *line, *text;
 	FILE *f = fopen(path, "r");
@@ -164,7 +169,7 @@ START_TEST(t_sample)
 {
 	static char path[1024];
 	const char *top = getenv("top_srcdir");
-	struct srv_cli cli = { .config = path, .debug = -1 };
+	struct srv_cli cli = {.config = path, .debug = -1};
 	struct srvconf *c = NULL;
 	char err[SRV_ERR_MAX] = "";
 
@@ -181,8 +186,8 @@ END_TEST
 
 START_TEST(t_missing_file)
 {
-	struct srv_cli cli = { .config = "/nonexistent/socksifyd.conf",
-			       .debug = -1 };
+	struct srv_cli cli = {.config = "/nonexistent/socksifyd.conf",
+			      .debug = -1};
 	struct srvconf *c = NULL;
 	char err[SRV_ERR_MAX] = "";
 
@@ -193,7 +198,7 @@ END_TEST
 
 START_TEST(t_cli_overrides)
 {
-	struct srv_cli cli = { .debug = 3 };
+	struct srv_cli cli = {.debug = 3};
 	struct srvconf *c;
 	char buf[64];
 
@@ -205,7 +210,8 @@ START_TEST(t_cli_overrides)
 	c = load_ok("listen = { \"127.0.0.1:9\" }\ndebug = 0\n", &cli);
 	ck_assert_uint_eq(c->nlisten, 2);
 	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)), "127.0.0.2:1081");
+					buf, sizeof(buf)),
+			 "127.0.0.2:1081");
 	ck_assert_int_eq(c->debug, 3);
 	/* -u turns authentication on by default. */
 	ck_assert_int_eq(c->methods.nmethods, 1);
@@ -241,14 +247,17 @@ START_TEST(t_safe_defaults)
 		    NULL);
 	srvconf_unref(c);
 	c = load_ok("listen = { \"0.0.0.0:1080\" }\n"
-		    "user \"a\" { password = \"b\" }\n", NULL);
+		    "user \"a\" { password = \"b\" }\n",
+		    NULL);
 	ck_assert(c->acl.auth_required);
 	srvconf_unref(c);
 	/* auth = none with users is still an open proxy. */
 	load_bad("listen = { \"0.0.0.0:1080\" }\nauth = { \"none\" }\n"
-		 "user \"a\" { password = \"b\" }\n", "refusing");
+		 "user \"a\" { password = \"b\" }\n",
+		 "refusing");
 	load_bad("rule {\n action = \"pass\"\n to = { \"10.0.0.0/8\", \"*.x\", "
-		 "\"no:pe\" }\n}\n", "t.conf:3: bad destination 'no:pe'");
+		 "\"no:pe\" }\n}\n",
+		 "t.conf:3: bad destination 'no:pe'");
 }
 END_TEST
 
@@ -269,33 +278,38 @@ END_TEST
 
 START_TEST(t_users_file)
 {
-	struct auth_db db = { 0 };
+	struct auth_db db = {0};
 	char err[256] = "";
 
-	ck_assert_int_eq(auth_db_load_file(&db, fixture("users.txt"), err,
-					   sizeof(err)), 0);
+	ck_assert_int_eq(
+		auth_db_load_file(&db, fixture("users.txt"), err, sizeof(err)),
+		0);
 	ck_assert_uint_eq(db.n, 2);
 	ck_assert(db.any_hashed);
 	auth_db_free(&db);
 
 	ck_assert_int_eq(auth_db_load_text(&db, "ok:$6$salt$x\nnocolon\n",
-					   "u.txt", err, sizeof(err)), -1);
+					   "u.txt", err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strncmp(err, "u.txt:1: ", 9) == 0, "%s", err);
 	auth_db_free(&db);
 	ck_assert_int_eq(auth_db_load_text(&db, "# c\n\nnocolon\n", "u.txt",
-					   err, sizeof(err)), -1);
+					   err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strncmp(err, "u.txt:3: expected", 17) == 0, "%s", err);
 	auth_db_free(&db);
-	ck_assert_int_eq(auth_db_load_text(&db, ":$6$x$y\n", "u.txt", err,
-					   sizeof(err)), -1);
+	ck_assert_int_eq(
+		auth_db_load_text(&db, ":$6$x$y\n", "u.txt", err, sizeof(err)),
+		-1);
 	ck_assert_msg(strncmp(err, "u.txt:1: ", 9) == 0, "%s", err);
 	auth_db_free(&db);
-	ck_assert_int_eq(auth_db_load_text(&db, "a:plain\n", "u.txt", err,
-					   sizeof(err)), -1);
+	ck_assert_int_eq(
+		auth_db_load_text(&db, "a:plain\n", "u.txt", err, sizeof(err)),
+		-1);
 	ck_assert_msg(strstr(err, "openssl passwd -6"), "%s", err);
 	auth_db_free(&db);
-	ck_assert_int_eq(auth_db_load_file(&db, "/nonexistent", err,
-					   sizeof(err)), -1);
+	ck_assert_int_eq(
+		auth_db_load_file(&db, "/nonexistent", err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "/nonexistent"), "%s", err);
 	auth_db_free(&db);
 }
@@ -303,7 +317,7 @@ END_TEST
 
 START_TEST(t_verify)
 {
-	struct auth_db db = { 0 };
+	struct auth_db db = {0};
 
 	ck_assert_int_eq(auth_db_add(&db, "alice", "secret", false), 0);
 	ck_assert_int_eq(auth_db_add(&db, "carol", HASH6, true), 0);

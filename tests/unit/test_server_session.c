@@ -20,11 +20,11 @@
 #define MAXB 2048
 
 /* The driver's scripted answers. */
-static const uint8_t BND_IP[4] = { 203, 0, 113, 5 };   /* port 4242 */
-static const uint8_t PEER_IP[4] = { 198, 51, 100, 7 }; /* port 5555 */
+static const uint8_t BND_IP[4] = {203, 0, 113, 5};   /* port 4242 */
+static const uint8_t PEER_IP[4] = {198, 51, 100, 7}; /* port 5555 */
 
-static const struct sess_policy pol_none = { { SOCKS5_METHOD_NONE }, 1 };
-static const struct sess_policy pol_user = { { SOCKS5_METHOD_USERNAME }, 1 };
+static const struct sess_policy pol_none = {{SOCKS5_METHOD_NONE}, 1};
+static const struct sess_policy pol_user = {{SOCKS5_METHOD_USERNAME}, 1};
 
 struct outcome {
 	uint8_t out[MAXB];
@@ -43,11 +43,11 @@ struct hs {
 	const struct sess_policy *pol;
 	const uint8_t *in;
 	size_t inlen;
-	uint8_t rep;           /* answer to SESS_ACT_REQUEST */
-	const uint8_t *want;   /* exact output */
+	uint8_t rep;	     /* answer to SESS_ACT_REQUEST */
+	const uint8_t *want; /* exact output */
 	size_t wantlen;
 	enum sess_action last;
-	size_t early;          /* trailing bytes of @in that are early data */
+	size_t early; /* trailing bytes of @in that are early data */
 };
 
 static void take_output(struct sess *s, struct outcome *o)
@@ -87,7 +87,8 @@ static void run(const struct sess_policy *pol, const uint8_t *in, size_t len,
 		for (;;) {
 			take_output(&s, o);
 			if (act == SESS_ACT_AUTH) {
-				const struct auth1929_request *a = sess_auth(&s);
+				const struct auth1929_request *a =
+					sess_auth(&s);
 				bool ok = a->ulen == 5 &&
 					  memcmp(a->uname, "alice", 5) == 0 &&
 					  a->plen == 6 &&
@@ -133,8 +134,8 @@ static void run(const struct sess_policy *pol, const uint8_t *in, size_t len,
 
 /* ---- valid handshakes ------------------------------------------------ */
 
-#define B(...) ((const uint8_t[]){ __VA_ARGS__ })
-#define L(...) sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define B(...) ((const uint8_t[]){__VA_ARGS__})
+#define L(...) sizeof((const uint8_t[]){__VA_ARGS__})
 #define EARLY 'E', 'A', 'R', 'L', 'Y'
 #define V4_OK_BND 0x00, 0x5a, 0x10, 0x92, 203, 0, 113, 5
 #define V4_OK_PEER 0x00, 0x5a, 0x15, 0xb3, 198, 51, 100, 7
@@ -142,62 +143,60 @@ static void run(const struct sess_policy *pol, const uint8_t *in, size_t len,
 #define V5_OK_BND 0x05, 0x00, 0x00, 0x01, 203, 0, 113, 5, 0x10, 0x92
 #define V5_OK_PEER 0x05, 0x00, 0x00, 0x01, 198, 51, 100, 7, 0x15, 0xb3
 #define V5_FAIL(rep) 0x05, rep, 0x00, 0x01, 0, 0, 0, 0, 0, 0
-#define AUTH_ALICE 0x01, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', \
-	'e', 't'
+#define AUTH_ALICE \
+	0x01, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e', 't'
 #define IN(...) B(__VA_ARGS__), L(__VA_ARGS__)
 #define WANT(...) B(__VA_ARGS__), L(__VA_ARGS__)
 
 static const struct hs valid[] = {
-	{ "v4 connect", &pol_none,
-	  IN(4, 1, 0, 80, 203, 0, 113, 5, 'u', 0, EARLY), 0,
-	  WANT(V4_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v4a connect", &pol_none,
-	  IN(4, 1, 0, 80, 0, 0, 0, 1, 0, 'e', 'x', '.', 'o', 'r', 'g', 0,
-	     EARLY), 0,
-	  WANT(V4_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v4 bind", &pol_none,
-	  IN(4, 2, 0, 21, 198, 51, 100, 7, 'u', 's', 'r', 0, EARLY), 0,
-	  WANT(V4_OK_BND, V4_OK_PEER), SESS_ACT_RELAY, 5 },
-	{ "v4a bind", &pol_none,
-	  IN(4, 2, 0, 21, 0, 0, 0, 9, 0, 'f', 't', 'p', 0, EARLY), 0,
-	  WANT(V4_OK_BND, V4_OK_PEER), SESS_ACT_RELAY, 5 },
-	{ "v5 none connect ipv4", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 1, 203, 0, 113, 5, 0, 80, EARLY), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v5 none connect ipv6", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0,
-	     0, 0, 0, 0, 1, 0, 80, EARLY), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v5 none connect domain", &pol_none,
-	  IN(5, 2, 2, 0, 5, 1, 0, 3, 6, 'e', 'x', '.', 'o', 'r', 'g', 1, 187,
-	     EARLY), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v5 rsv nonzero accepted", &pol_none,
-	  IN(5, 1, 0, 5, 1, 7, 1, 203, 0, 113, 5, 0, 80), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 0 },
-	{ "v5 user connect domain", &pol_user,
-	  IN(5, 2, 0, 2, AUTH_ALICE, 5, 1, 0, 3, 6, 'e', 'x', '.', 'o', 'r',
-	     'g', 0, 80, EARLY), 0,
-	  WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v5 user connect ipv4", &pol_user,
-	  IN(5, 1, 2, AUTH_ALICE, 5, 1, 0, 1, 203, 0, 113, 5, 0, 80, EARLY), 0,
-	  WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_RELAY, 5 },
-	{ "v5 none bind ipv4", &pol_none,
-	  IN(5, 1, 0, 5, 2, 0, 1, 198, 51, 100, 7, 0, 21, EARLY), 0,
-	  WANT(5, 0, V5_OK_BND, V5_OK_PEER), SESS_ACT_RELAY, 5 },
-	{ "v5 user bind domain", &pol_user,
-	  IN(5, 1, 2, AUTH_ALICE, 5, 2, 0, 3, 3, 'f', 't', 'p', 0, 21), 0,
-	  WANT(5, 2, 1, 0, V5_OK_BND, V5_OK_PEER), SESS_ACT_RELAY, 0 },
-	{ "v5 none udp zeros", &pol_none,
-	  IN(5, 1, 0, 5, 3, 0, 1, 0, 0, 0, 0, 0, 0), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_UDP, 0 },
-	{ "v5 user udp ipv6", &pol_user,
-	  IN(5, 1, 2, AUTH_ALICE, 5, 3, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	     0, 0, 0, 0, 1, 0x30, 0x39), 0,
-	  WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_UDP, 0 },
-	{ "v5 udp domain", &pol_none,
-	  IN(5, 1, 0, 5, 3, 0, 3, 1, 'h', 0, 53), 0,
-	  WANT(5, 0, V5_OK_BND), SESS_ACT_UDP, 0 },
+	{"v4 connect", &pol_none,
+	 IN(4, 1, 0, 80, 203, 0, 113, 5, 'u', 0, EARLY), 0, WANT(V4_OK_BND),
+	 SESS_ACT_RELAY, 5},
+	{"v4a connect", &pol_none,
+	 IN(4, 1, 0, 80, 0, 0, 0, 1, 0, 'e', 'x', '.', 'o', 'r', 'g', 0, EARLY),
+	 0, WANT(V4_OK_BND), SESS_ACT_RELAY, 5},
+	{"v4 bind", &pol_none,
+	 IN(4, 2, 0, 21, 198, 51, 100, 7, 'u', 's', 'r', 0, EARLY), 0,
+	 WANT(V4_OK_BND, V4_OK_PEER), SESS_ACT_RELAY, 5},
+	{"v4a bind", &pol_none,
+	 IN(4, 2, 0, 21, 0, 0, 0, 9, 0, 'f', 't', 'p', 0, EARLY), 0,
+	 WANT(V4_OK_BND, V4_OK_PEER), SESS_ACT_RELAY, 5},
+	{"v5 none connect ipv4", &pol_none,
+	 IN(5, 1, 0, 5, 1, 0, 1, 203, 0, 113, 5, 0, 80, EARLY), 0,
+	 WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5},
+	{"v5 none connect ipv6", &pol_none,
+	 IN(5, 1, 0, 5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 1, 0, 80, EARLY),
+	 0, WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5},
+	{"v5 none connect domain", &pol_none,
+	 IN(5, 2, 2, 0, 5, 1, 0, 3, 6, 'e', 'x', '.', 'o', 'r', 'g', 1, 187,
+	    EARLY),
+	 0, WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 5},
+	{"v5 rsv nonzero accepted", &pol_none,
+	 IN(5, 1, 0, 5, 1, 7, 1, 203, 0, 113, 5, 0, 80), 0,
+	 WANT(5, 0, V5_OK_BND), SESS_ACT_RELAY, 0},
+	{"v5 user connect domain", &pol_user,
+	 IN(5, 2, 0, 2, AUTH_ALICE, 5, 1, 0, 3, 6, 'e', 'x', '.', 'o', 'r', 'g',
+	    0, 80, EARLY),
+	 0, WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_RELAY, 5},
+	{"v5 user connect ipv4", &pol_user,
+	 IN(5, 1, 2, AUTH_ALICE, 5, 1, 0, 1, 203, 0, 113, 5, 0, 80, EARLY), 0,
+	 WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_RELAY, 5},
+	{"v5 none bind ipv4", &pol_none,
+	 IN(5, 1, 0, 5, 2, 0, 1, 198, 51, 100, 7, 0, 21, EARLY), 0,
+	 WANT(5, 0, V5_OK_BND, V5_OK_PEER), SESS_ACT_RELAY, 5},
+	{"v5 user bind domain", &pol_user,
+	 IN(5, 1, 2, AUTH_ALICE, 5, 2, 0, 3, 3, 'f', 't', 'p', 0, 21), 0,
+	 WANT(5, 2, 1, 0, V5_OK_BND, V5_OK_PEER), SESS_ACT_RELAY, 0},
+	{"v5 none udp zeros", &pol_none,
+	 IN(5, 1, 0, 5, 3, 0, 1, 0, 0, 0, 0, 0, 0), 0, WANT(5, 0, V5_OK_BND),
+	 SESS_ACT_UDP, 0},
+	{"v5 user udp ipv6", &pol_user,
+	 IN(5, 1, 2, AUTH_ALICE, 5, 3, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 1, 0x30, 0x39),
+	 0, WANT(5, 2, 1, 0, V5_OK_BND), SESS_ACT_UDP, 0},
+	{"v5 udp domain", &pol_none, IN(5, 1, 0, 5, 3, 0, 3, 1, 'h', 0, 53), 0,
+	 WANT(5, 0, V5_OK_BND), SESS_ACT_UDP, 0},
 };
 
 static void check_same(const struct outcome *a, const struct outcome *b,
@@ -230,12 +229,11 @@ static void check_want(const struct hs *h, const struct outcome *o)
 		      "%s: output %s", h->name, buf);
 	ck_assert_msg(o->last == h->last, "%s: action %d", h->name, o->last);
 	if (h->last == SESS_ACT_RELAY) {
-		ck_assert_msg(o->targetlen == h->early &&
-				      memcmp(o->target,
-					     h->in + h->inlen - h->early,
-					     h->early) == 0,
-			      "%s: early data (%zu bytes)", h->name,
-			      o->targetlen);
+		ck_assert_msg(
+			o->targetlen == h->early &&
+				memcmp(o->target, h->in + h->inlen - h->early,
+				       h->early) == 0,
+			"%s: early data (%zu bytes)", h->name, o->targetlen);
 	}
 }
 
@@ -304,62 +302,59 @@ END_TEST
 /* ---- failures: exact replies, then close ----------------------------- */
 
 static const struct hs bad[] = {
-	{ "not socks", &pol_none, IN(6, 1, 0), 0, WANT(0), SESS_ACT_CLOSE, 0 },
-	{ "http", &pol_none, IN('G', 'E', 'T', ' ', '/'), 0, WANT(0),
-	  SESS_ACT_CLOSE, 0 },
-	{ "nmethods 0", &pol_none, IN(5, 0), 0, WANT(5, 0xff),
-	  SESS_ACT_CLOSE, 0 },
-	{ "no acceptable method", &pol_none, IN(5, 2, 1, 0x80), 0,
-	  WANT(5, 0xff), SESS_ACT_CLOSE, 0 },
-	{ "user server, no-auth client", &pol_user, IN(5, 1, 0), 0,
-	  WANT(5, 0xff), SESS_ACT_CLOSE, 0 },
-	{ "gssapi only", &pol_user, IN(5, 1, 1), 0, WANT(5, 0xff),
-	  SESS_ACT_CLOSE, 0 },
-	{ "unknown cmd 04", &pol_none,
-	  IN(5, 1, 0, 5, 4, 0, 1, 127, 0, 0, 1, 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(7)), SESS_ACT_CLOSE, 0 },
-	{ "unknown cmd f0", &pol_none,
-	  IN(5, 1, 0, 5, 0xf0, 0, 3, 1, 'a', 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(7)), SESS_ACT_CLOSE, 0 },
-	{ "unknown atyp 05", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 5, 127, 0, 0, 1, 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(8)), SESS_ACT_CLOSE, 0 },
-	{ "zero-length domain", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 3, 0, 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(4)), SESS_ACT_CLOSE, 0 },
-	{ "NUL in domain", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 3, 3, 'a', 0, 'b', 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(4)), SESS_ACT_CLOSE, 0 },
-	{ "request VER 4", &pol_none,
-	  IN(5, 1, 0, 4, 1, 0, 1, 127, 0, 0, 1, 0, 80), 0,
-	  WANT(5, 0, V5_FAIL(1)), SESS_ACT_CLOSE, 0 },
-	{ "wrong password", &pol_user,
-	  IN(5, 1, 2, 1, 5, 'a', 'l', 'i', 'c', 'e', 2, 'n', 'o'), 0,
-	  WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0 },
-	{ "unknown user", &pol_user,
-	  IN(5, 1, 2, 1, 3, 'b', 'o', 'b', 6, 's', 'e', 'c', 'r', 'e', 't'), 0,
-	  WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0 },
-	{ "RFC 1929 VER 5", &pol_user,
-	  IN(5, 1, 2, 5, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e',
-	     't'), 0,
-	  WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0 },
-	{ "RFC 1929 ULEN 0", &pol_user, IN(5, 1, 2, 1, 0, 0), 0,
-	  WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0 },
-	{ "v4 unknown CD", &pol_none, IN(4, 3, 0, 80, 127, 0, 0, 1, 0), 0,
-	  WANT(V4_FAIL), SESS_ACT_CLOSE, 0 },
-	{ "v4a empty name", &pol_none, IN(4, 1, 0, 80, 0, 0, 0, 1, 0, 0), 0,
-	  WANT(V4_FAIL), SESS_ACT_CLOSE, 0 },
-	{ "v5 connect refused", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80, EARLY),
-	  SOCKS5_REP_CONNECTION_REFUSED,
-	  WANT(5, 0, V5_FAIL(5)), SESS_ACT_CLOSE, 0 },
-	{ "v5 not allowed", &pol_none,
-	  IN(5, 1, 0, 5, 1, 0, 3, 1, 'h', 0, 80), SOCKS5_REP_NOT_ALLOWED,
-	  WANT(5, 0, V5_FAIL(2)), SESS_ACT_CLOSE, 0 },
-	{ "v4 refused", &pol_none, IN(4, 1, 0, 80, 127, 0, 0, 1, 0, EARLY),
-	  SOCKS5_REP_CONNECTION_REFUSED, WANT(V4_FAIL), SESS_ACT_CLOSE, 0 },
-	{ "v4 bind refused", &pol_none, IN(4, 2, 0, 80, 127, 0, 0, 1, 0),
-	  SOCKS5_REP_NOT_ALLOWED, WANT(V4_FAIL), SESS_ACT_CLOSE, 0 },
+	{"not socks", &pol_none, IN(6, 1, 0), 0, WANT(0), SESS_ACT_CLOSE, 0},
+	{"http", &pol_none, IN('G', 'E', 'T', ' ', '/'), 0, WANT(0),
+	 SESS_ACT_CLOSE, 0},
+	{"nmethods 0", &pol_none, IN(5, 0), 0, WANT(5, 0xff), SESS_ACT_CLOSE,
+	 0},
+	{"no acceptable method", &pol_none, IN(5, 2, 1, 0x80), 0, WANT(5, 0xff),
+	 SESS_ACT_CLOSE, 0},
+	{"user server, no-auth client", &pol_user, IN(5, 1, 0), 0,
+	 WANT(5, 0xff), SESS_ACT_CLOSE, 0},
+	{"gssapi only", &pol_user, IN(5, 1, 1), 0, WANT(5, 0xff),
+	 SESS_ACT_CLOSE, 0},
+	{"unknown cmd 04", &pol_none,
+	 IN(5, 1, 0, 5, 4, 0, 1, 127, 0, 0, 1, 0, 80), 0,
+	 WANT(5, 0, V5_FAIL(7)), SESS_ACT_CLOSE, 0},
+	{"unknown cmd f0", &pol_none, IN(5, 1, 0, 5, 0xf0, 0, 3, 1, 'a', 0, 80),
+	 0, WANT(5, 0, V5_FAIL(7)), SESS_ACT_CLOSE, 0},
+	{"unknown atyp 05", &pol_none,
+	 IN(5, 1, 0, 5, 1, 0, 5, 127, 0, 0, 1, 0, 80), 0,
+	 WANT(5, 0, V5_FAIL(8)), SESS_ACT_CLOSE, 0},
+	{"zero-length domain", &pol_none, IN(5, 1, 0, 5, 1, 0, 3, 0, 0, 80), 0,
+	 WANT(5, 0, V5_FAIL(4)), SESS_ACT_CLOSE, 0},
+	{"NUL in domain", &pol_none,
+	 IN(5, 1, 0, 5, 1, 0, 3, 3, 'a', 0, 'b', 0, 80), 0,
+	 WANT(5, 0, V5_FAIL(4)), SESS_ACT_CLOSE, 0},
+	{"request VER 4", &pol_none,
+	 IN(5, 1, 0, 4, 1, 0, 1, 127, 0, 0, 1, 0, 80), 0,
+	 WANT(5, 0, V5_FAIL(1)), SESS_ACT_CLOSE, 0},
+	{"wrong password", &pol_user,
+	 IN(5, 1, 2, 1, 5, 'a', 'l', 'i', 'c', 'e', 2, 'n', 'o'), 0,
+	 WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0},
+	{"unknown user", &pol_user,
+	 IN(5, 1, 2, 1, 3, 'b', 'o', 'b', 6, 's', 'e', 'c', 'r', 'e', 't'), 0,
+	 WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0},
+	{"RFC 1929 VER 5", &pol_user,
+	 IN(5, 1, 2, 5, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e',
+	    't'),
+	 0, WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0},
+	{"RFC 1929 ULEN 0", &pol_user, IN(5, 1, 2, 1, 0, 0), 0,
+	 WANT(5, 2, 1, 1), SESS_ACT_CLOSE, 0},
+	{"v4 unknown CD", &pol_none, IN(4, 3, 0, 80, 127, 0, 0, 1, 0), 0,
+	 WANT(V4_FAIL), SESS_ACT_CLOSE, 0},
+	{"v4a empty name", &pol_none, IN(4, 1, 0, 80, 0, 0, 0, 1, 0, 0), 0,
+	 WANT(V4_FAIL), SESS_ACT_CLOSE, 0},
+	{"v5 connect refused", &pol_none,
+	 IN(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80, EARLY),
+	 SOCKS5_REP_CONNECTION_REFUSED, WANT(5, 0, V5_FAIL(5)), SESS_ACT_CLOSE,
+	 0},
+	{"v5 not allowed", &pol_none, IN(5, 1, 0, 5, 1, 0, 3, 1, 'h', 0, 80),
+	 SOCKS5_REP_NOT_ALLOWED, WANT(5, 0, V5_FAIL(2)), SESS_ACT_CLOSE, 0},
+	{"v4 refused", &pol_none, IN(4, 1, 0, 80, 127, 0, 0, 1, 0, EARLY),
+	 SOCKS5_REP_CONNECTION_REFUSED, WANT(V4_FAIL), SESS_ACT_CLOSE, 0},
+	{"v4 bind refused", &pol_none, IN(4, 2, 0, 80, 127, 0, 0, 1, 0),
+	 SOCKS5_REP_NOT_ALLOWED, WANT(V4_FAIL), SESS_ACT_CLOSE, 0},
 };
 
 START_TEST(t_bad)
@@ -422,10 +417,11 @@ START_TEST(t_results)
 			 "command-not-supported");
 	ck_assert_str_eq(sess_result_name(8, buf, sizeof(buf)),
 			 "address-type-not-supported");
-	ck_assert_str_eq(sess_result_name(SESS_RES_AUTH_FAILED, buf,
-					  sizeof(buf)), "auth-failed");
-	ck_assert_str_eq(sess_result_name(SESS_RES_NO_METHOD, buf,
-					  sizeof(buf)), "auth-failed");
+	ck_assert_str_eq(
+		sess_result_name(SESS_RES_AUTH_FAILED, buf, sizeof(buf)),
+		"auth-failed");
+	ck_assert_str_eq(sess_result_name(SESS_RES_NO_METHOD, buf, sizeof(buf)),
+			 "auth-failed");
 	ck_assert_str_eq(sess_result_name(SESS_RES_TIMEOUT, buf, sizeof(buf)),
 			 "handshake-timeout");
 	ck_assert_str_eq(sess_result_name(SESS_RES_PROTOCOL, buf, sizeof(buf)),
@@ -439,7 +435,7 @@ END_TEST
 START_TEST(t_password_wiped)
 {
 	static struct sess s;
-	const uint8_t in[] = { 5, 1, 2, AUTH_ALICE };
+	const uint8_t in[] = {5, 1, 2, AUTH_ALICE};
 	size_t used, i;
 	enum sess_action act;
 
