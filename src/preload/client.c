@@ -73,6 +73,7 @@ static bool client_proxy_fits(const struct conf_proxy *p,
 	}
 }
 
+/* Contract: client.h. */
 int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
@@ -529,6 +530,7 @@ static int client_got(struct client *c, int fd)
 	(void)fd;
 }
 
+/* Contract: client.h. */
 int client_step(struct client *c, int fd)
 {
 	int rc;
@@ -646,6 +648,7 @@ fail:
 	return rc;
 }
 
+/* Contract: client.h. */
 int client_timeout(struct client *c, int fd)
 {
 	int rc;
@@ -690,6 +693,7 @@ static bool client_signal_interrupts(void)
 	       it.it_interval.tv_sec || it.it_interval.tv_usec;
 }
 
+/* Contract: client.h. */
 int client_run(struct client *c, int fd, int *want)
 {
 	int rc = client_step(c, fd);

@@ -207,6 +207,7 @@ static void engine_hold_regs(struct conn *c)
 	}
 }
 
+/* Contract: engine.h. */
 int engine_record_ctl(struct conn *c, int epfd, int op,
 		      const struct epoll_event *ev)
 {
@@ -258,6 +259,7 @@ static void engine_restore_regs(struct conn *c)
 	c->nregs = 0;
 }
 
+/* Contract: engine.h. */
 void engine_finish(struct fdt_entry *e, int rc)
 {
 	struct conn *c = &e->u.tcp;
@@ -327,6 +329,7 @@ out:
 	return over;
 }
 
+/* Drop @e from the engine's list and its reference (engine_lock held). */
 static void engine_unlink(struct fdt_entry *e)
 {
 	for (struct fdt_entry **pp = &engine_list; *pp;
@@ -356,6 +359,14 @@ static int engine_timeout(void)
 	return best > INT_MAX ? INT_MAX : (int)best;
 }
 
+/*
+ * The engine thread: waits on its epoll for the sockets in handshake (one
+ * EPOLLONESHOT registration each, re-armed for what the state machine
+ * wants next) and for the wake eventfd, until the nearest deadline; steps
+ * every ready handshake, then every one past its deadline or abandoned by
+ * the program.  All signals are blocked here; the re-entry guard is set
+ * for good, so libc calls made here never reach a hook's logic.
+ */
 static void *engine_main(void *arg)
 {
 	struct epoll_event evs[64];
@@ -507,11 +518,13 @@ fail:
 	return rc;
 }
 
+/* Contract: engine.h. */
 int engine_start(struct fdt_entry *e)
 {
 	return engine_begin(e, 0);
 }
 
+/* Contract: engine.h. */
 int engine_adopt(struct fdt_entry *e, int want)
 {
 	return engine_begin(e, want);
@@ -533,6 +546,7 @@ void engine_kick(void)
 	errno = saved;
 }
 
+/* Contract: engine.h. */
 void engine_forget_epoll(int epfd)
 {
 	pthread_mutex_lock(&engine_lock);
@@ -550,6 +564,7 @@ void engine_forget_epoll(int epfd)
 	pthread_mutex_unlock(&engine_lock);
 }
 
+/* Contract: engine.h. */
 void engine_wait(struct fdt_entry *e)
 {
 	pthread_mutex_lock(&e->lock);

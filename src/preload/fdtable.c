@@ -35,6 +35,7 @@ atomic_int fdt_maxfd = -1;
 static struct fdt_entry **fdt_slots;
 static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Contract: fdtable.h. */
 int fdt_init(void)
 {
 	struct rlimit rl;
@@ -136,12 +137,14 @@ static void fdt_destroy(struct fdt_entry *e)
 	free(e);
 }
 
+/* Contract: fdtable.h. */
 void fdt_put(struct fdt_entry *e)
 {
 	if (e && atomic_fetch_sub(&e->refs, 1) == 1)
 		fdt_destroy(e);
 }
 
+/* Contract: fdtable.h. */
 struct fdt_entry *fdt_get(int fd)
 {
 	struct fdt_entry *e = NULL;
@@ -156,6 +159,7 @@ struct fdt_entry *fdt_get(int fd)
 	return e;
 }
 
+/* Contract: fdtable.h. */
 int fdt_set(int fd, struct fdt_entry *e, uint8_t byte)
 {
 	struct fdt_entry *old;
@@ -206,6 +210,7 @@ uint64_t fdt_socket_cookie(int fd)
 	return cookie;
 }
 
+/* Contract: fdtable.h. */
 bool conn_still_ours(struct fdt_entry *e, int fd)
 {
 	struct conn *c = &e->u.tcp;
@@ -255,6 +260,7 @@ int fdt_mark_internal(int fd)
 	return fdt_mark_internal_owned(fd, NULL);
 }
 
+/* Contract: fdtable.h. */
 int fdt_internal_evict(int fd)
 {
 	struct fdt_entry *e;
