@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -22,10 +23,10 @@
 #include "preload/real.h"
 
 static const char *const client_state_names[] = {
-	[CL_CONNECT] = "CONNECT",   [CL_CONNECTING] = "CONNECTING",
-	[CL_SEND] = "SEND",	    [CL_METHOD] = "METHOD",
-	[CL_AUTH] = "AUTH",	    [CL_REPLY] = "REPLY",
-	[CL_REPLY4] = "REPLY4",	    [CL_DONE] = "DONE",
+	[CL_CONNECT] = "CONNECT", [CL_CONNECTING] = "CONNECTING",
+	[CL_SEND] = "SEND",	  [CL_METHOD] = "METHOD",
+	[CL_AUTH] = "AUTH",	  [CL_REPLY] = "REPLY",
+	[CL_REPLY4] = "REPLY4",	  [CL_DONE] = "DONE",
 	[CL_FAILED] = "FAILED",
 };
 
@@ -46,8 +47,10 @@ const struct conf_proxy *client_proxy(const struct client *c)
 /* The one place where the state changes. */
 static void client_set_state(struct client *c, enum client_state s)
 {
-	LOG_TRACE("%s -> %s", client_state_name(c->state),
-		  client_state_name(s));
+	const struct conf_proxy *p = client_proxy(c);
+
+	LOG_DBG("proxy %.64s: %s -> %s", p ? p->name : "?",
+		client_state_name(c->state), client_state_name(s));
 	c->state = s;
 }
 
@@ -70,6 +73,7 @@ static bool client_proxy_fits(const struct conf_proxy *p,
 	}
 }
 
+/* Contract: client.h. */
 int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
@@ -82,10 +86,12 @@ int client_init(struct client *c, uint8_t cmd,
 	c->nproxies = nproxies;
 	c->dst = *dst;
 	c->sock_family = sock_family;
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : CONF_DEFAULT_TIMEOUT * 1000;
+	c->timeout_ms =
+		timeout_ms > 0 ? timeout_ms : CONF_DEFAULT_TIMEOUT * 1000;
 	c->env_user = env_user;
 	c->env_pass = env_pass;
 	c->first_err = 0;
+	c->prog_deadline = -1;
 	for (c->idx = 0; c->idx < nproxies; c->idx++)
 		if (client_proxy_fits(proxies[c->idx], dst))
 			return 0;
@@ -234,14 +240,11 @@ static int client_start_socks(struct client *c)
 		    (m == SOCKS5_METHOD_USERNAME && can_user))
 			g.methods[g.nmethods++] = m;
 	}
-	if (p->nmethods == 0 ||
-	    (p->nmethods == 1 && p->methods[0] == SOCKS5_METHOD_NONE &&
-	     !p->has_user && can_user)) {
+	if (p->nmethods == 0 || (!p->methods_set && can_user)) {
 		/*
 		 * The default offer (no method list): no-auth, plus username
-		 * when there are credentials, here from SOCKS_USERNAME.
-		 * TODO: use conf_proxy.methods_set once conf.h has it, so an
-		 * explicit method = { "none" } is kept as written.
+		 * when there are credentials (the config's, or else
+		 * SOCKS_USERNAME).  An explicit list is offered as written.
 		 */
 		g.nmethods = 0;
 		g.methods[g.nmethods++] = SOCKS5_METHOD_NONE;
@@ -250,7 +253,8 @@ static int client_start_socks(struct client *c)
 	}
 	if (g.nmethods == 0) {
 		LOG_ERR("proxy %.64s: no usable authentication method "
-			"(username needs credentials)", p->name);
+			"(username needs credentials)",
+			p->name);
 		return -EACCES;
 	}
 	n = socks5_greeting_encode(c->out, sizeof(c->out), &g);
@@ -291,15 +295,29 @@ static int client_tcp_connect(struct client *c, int fd)
 
 	if (fl >= 0 && !(fl & O_NONBLOCK) &&
 	    real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old, &l) == 0) {
-		tv.tv_sec = c->timeout_ms / 1000;
-		tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+		int64_t ms = c->timeout_ms;
+
+		if (old.tv_sec || old.tv_usec) {
+			/* The program bounds its connect itself. */
+			int64_t own =
+				(int64_t)old.tv_sec * 1000 + old.tv_usec / 1000;
+
+			if (c->prog_deadline < 0)
+				c->prog_deadline = io_now_ms() + own;
+			own = c->prog_deadline - io_now_ms();
+			if (own < ms)
+				ms = own > 0 ? own : 1;
+		}
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
 		bounded = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
 				     sizeof(tv)) == 0;
 	}
 	rc = real.connect(fd, (struct sockaddr *)&c->proxy_sa, c->proxy_salen);
 	saved = errno;
 	if (bounded)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old, sizeof(old));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &old,
+				 sizeof(old));
 	errno = saved;
 	return rc;
 }
@@ -333,6 +351,8 @@ static int client_connect_next(struct client *c, int fd)
 			rc = client_start_socks(c);
 			return rc < 0 ? rc : CLIENT_WANT_WRITE;
 		}
+		if (errno == EINTR)
+			c->interrupted = true;
 		if (errno == EINPROGRESS || errno == EINTR ||
 		    errno == EALREADY || errno == EAGAIN) {
 			client_set_state(c, CL_CONNECTING);
@@ -418,7 +438,8 @@ static int client_got(struct client *c, int fd)
 		}
 		if (m == SOCKS5_METHOD_NO_ACCEPTABLE)
 			LOG_ERR("proxy %.64s accepts none of our "
-				"authentication methods", p->name);
+				"authentication methods",
+				p->name);
 		else
 			LOG_ERR("proxy %.64s chose method %u we did not offer",
 				p->name, m);
@@ -436,7 +457,8 @@ static int client_got(struct client *c, int fd)
 		}
 		if (st != AUTH1929_STATUS_SUCCESS) {
 			LOG_ERR("proxy %.64s refused username/password "
-				"authentication", p->name);
+				"authentication",
+				p->name);
 			return -EACCES;
 		}
 		return client_v5_request(c) < 0 ? -EINVAL : CLIENT_WANT_WRITE;
@@ -448,12 +470,21 @@ static int client_got(struct client *c, int fd)
 		/* Read exactly the reply: its length follows its own ATYP. */
 		if (c->in_len == 4) {
 			switch (c->in[3]) {
-			case SOCKS5_ATYP_IPV4: need = 4 + 4 + 2; break;
-			case SOCKS5_ATYP_IPV6: need = 4 + 16 + 2; break;
-			case SOCKS5_ATYP_DOMAINNAME: need = 5; break;
-			default: need = 0; break;
+			case SOCKS5_ATYP_IPV4:
+				need = 4 + 4 + 2;
+				break;
+			case SOCKS5_ATYP_IPV6:
+				need = 4 + 16 + 2;
+				break;
+			case SOCKS5_ATYP_DOMAINNAME:
+				need = 5;
+				break;
+			default:
+				need = 0;
+				break;
 			}
-		} else if (c->in_len == 5 && c->in[3] == SOCKS5_ATYP_DOMAINNAME) {
+		} else if (c->in_len == 5 &&
+			   c->in[3] == SOCKS5_ATYP_DOMAINNAME) {
 			need = 5 + (size_t)c->in[4] + 2;
 		}
 		if (need > c->in_len && c->in[0] == SOCKS5_VERSION) {
@@ -499,6 +530,7 @@ static int client_got(struct client *c, int fd)
 	(void)fd;
 }
 
+/* Contract: client.h. */
 int client_step(struct client *c, int fd)
 {
 	int rc;
@@ -515,7 +547,7 @@ int client_step(struct client *c, int fd)
 		case CL_CONNECTING: {
 			int err = 0;
 			socklen_t l = sizeof(err);
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
 			if (real.poll(&pfd, 1, 0) <= 0)
 				return CLIENT_WANT_WRITE;
@@ -529,7 +561,8 @@ int client_step(struct client *c, int fd)
 				continue;
 			}
 			LOG_INFO("proxy %.64s unreachable: errno %d",
-				 client_proxy(c)->name, err ? err : ECONNREFUSED);
+				 client_proxy(c)->name,
+				 err ? err : ECONNREFUSED);
 			rc = client_failover(c, fd, -ECONNREFUSED);
 			if (rc < 0)
 				goto fail;
@@ -572,17 +605,17 @@ int client_step(struct client *c, int fd)
 		case CL_AUTH:
 		case CL_REPLY:
 		case CL_REPLY4: {
-			ssize_t n = real.recv(fd, c->in + c->in_len,
-					      c->in_need - c->in_len,
-					      MSG_DONTWAIT);
+			ssize_t n =
+				real.recv(fd, c->in + c->in_len,
+					  c->in_need - c->in_len, MSG_DONTWAIT);
 
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_READ;
 				LOG_INFO("proxy %.64s: receive failed "
-					 "(errno %d)", client_proxy(c)->name,
-					 errno);
+					 "(errno %d)",
+					 client_proxy(c)->name, errno);
 				rc = -ECONNRESET;
 				goto fail;
 			}
@@ -615,6 +648,7 @@ fail:
 	return rc;
 }
 
+/* Contract: client.h. */
 int client_timeout(struct client *c, int fd)
 {
 	int rc;
@@ -637,24 +671,62 @@ int client_timeout(struct client *c, int fd)
 	return -ETIMEDOUT;
 }
 
-int client_run(struct client *c, int fd)
+/*
+ * A signal interrupted our wait: would it have interrupted the program's
+ * own connect(2)?  We cannot tell which signal it was, so we answer yes
+ * for the case programs rely on, an alarm(2)/setitimer timeout around a
+ * blocking connect: SIGALRM caught without SA_RESTART while the real-time
+ * timer is no longer armed (it just fired) or is periodic.  Any other
+ * signal resumes the handshake, as with SA_RESTART.
+ */
+static bool client_signal_interrupts(void)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	if (sigaction(SIGALRM, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL ||
+	    sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_RESTART))
+		return false;
+	if (getitimer(ITIMER_REAL, &it) < 0)
+		return false;
+	return (!it.it_value.tv_sec && !it.it_value.tv_usec) ||
+	       it.it_interval.tv_sec || it.it_interval.tv_usec;
+}
+
+/* Contract: client.h. */
+int client_run(struct client *c, int fd, int *want)
 {
 	int rc = client_step(c, fd);
 
 	while (rc > 0) {
 		struct pollfd pfd;
-		int64_t left = c->deadline - io_now_ms();
+		int64_t now = io_now_ms(), left = c->deadline - now;
 		int n;
 
+		*want = rc;
+		if (c->interrupted) {
+			c->interrupted = false;
+			if (!c->no_handoff && client_signal_interrupts())
+				return -EINTR;
+		}
+		if (c->no_handoff)
+			c->prog_deadline = -1;
+		if (c->prog_deadline >= 0 && c->prog_deadline <= now &&
+		    c->prog_deadline < c->deadline)
+			return -EINPROGRESS;
 		if (left <= 0) {
 			rc = client_timeout(c, fd);
 			continue;
 		}
+		if (c->prog_deadline >= 0 && c->prog_deadline - now < left)
+			left = c->prog_deadline - now;
 		pfd.fd = fd;
 		pfd.events = rc == CLIENT_WANT_READ ? POLLIN : POLLOUT;
 		pfd.revents = 0;
 		n = real.poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno == EINTR)
+			c->interrupted = true;
+		else if (n < 0)
 			return -errno;
 		if (n > 0)
 			rc = client_step(c, fd);

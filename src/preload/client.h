@@ -57,23 +57,26 @@ enum client_want {
 struct client {
 	enum client_state state;
 	enum client_state after_send;
-	uint8_t cmd;                      /* SOCKS5_CMD_CONNECT (later BIND, UDP) */
+	uint8_t cmd; /* SOCKS5_CMD_CONNECT (later BIND, UDP) */
 	const struct conf_proxy *const *proxies;
 	size_t nproxies;
-	size_t idx;                       /* proxy being tried */
-	int sock_family;                  /* the program's socket: AF_INET/6 */
-	struct socks_addr dst;            /* what we ask the proxy for */
-	int timeout_ms;                   /* per proxy: connect + negotiation */
-	int64_t deadline;                 /* io_now_ms() value */
+	size_t idx;			  /* proxy being tried */
+	int sock_family;		  /* the program's socket: AF_INET/6 */
+	struct socks_addr dst;		  /* what we ask the proxy for */
+	int timeout_ms;			  /* per proxy: connect + negotiation */
+	int64_t deadline;		  /* io_now_ms() value */
 	const char *env_user, *env_pass;  /* fallback credentials */
 	struct sockaddr_storage proxy_sa; /* the proxy being tried */
 	socklen_t proxy_salen;
-	int first_err;                    /* why no proxy could be reached */
+	int first_err;	       /* why no proxy could be reached */
+	int64_t prog_deadline; /* the program's SO_SNDTIMEO, or -1 */
+	bool interrupted;      /* connect(2) to the proxy: EINTR */
+	bool no_handoff;       /* client_run: finish here, whatever comes */
 	uint8_t out[CLIENT_BUF];
 	size_t out_len, out_off;
 	uint8_t in[CLIENT_BUF];
 	size_t in_len, in_need;
-	struct socks_addr bnd;            /* BND.ADDR:PORT of the reply */
+	struct socks_addr bnd; /* BND.ADDR:PORT of the reply */
 };
 
 /*
@@ -104,10 +107,14 @@ int client_timeout(struct client *c, int fd);
 
 /*
  * The whole handshake on @fd (blocking socket), waiting with real.poll
- * between steps.  Returns 0 or -errno as client_step.  EINTR is not
- * reported: the wait is resumed.
+ * between steps.  Returns 0 or -errno as client_step, or hands the rest
+ * over, as the kernel's blocking connect(2) would leave a connection in
+ * progress: -EINTR when an alarm(2) timeout (SIGALRM caught without
+ * SA_RESTART) fired (any other signal resumes the wait), -EINPROGRESS
+ * when the socket's own SO_SNDTIMEO ran out first.  *@want then says what
+ * the handshake waits for (the caller gives it to the engine).
  */
-int client_run(struct client *c, int fd);
+int client_run(struct client *c, int fd, int *want);
 
 /*
  * Dissolve @fd's association (connect AF_UNSPEC) so that it is a fresh,

@@ -54,7 +54,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -67,17 +66,99 @@
 #include "preload/real.h"
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t engine_done = PTHREAD_COND_INITIALIZER;
 static bool engine_running;
 static int engine_ep = -1;
 static int engine_wake = -1;
 static struct fdt_entry *engine_list; /* handshakes, one reference each */
-static char engine_wake_tag;          /* epoll data.ptr of the wake fd */
+static char engine_wake_tag;	      /* epoll data.ptr of the wake fd */
 
 /* epoll interest for a client_want. */
 static uint32_t engine_events(int want)
 {
 	return (want == CLIENT_WANT_READ ? EPOLLIN : EPOLLOUT) | EPOLLONESHOT;
+}
+
+/*
+ * Parse one line of an epoll fdinfo: "tfd: N events: X data: Y ..." (N
+ * decimal, X and Y hex).  Returns true and fills the fields on a match.
+ */
+static bool engine_parse_tfd(const char *line, int *tfd, uint32_t *events,
+			     uint64_t *data)
+{
+	static const char *const keys[] = {"tfd:", "events:", "data:"};
+	uint64_t v[3];
+
+	for (int k = 0; k < 3; k++) {
+		size_t kl = strlen(keys[k]);
+		int base = k == 0 ? 10 : 16, digits = 0;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, keys[k], kl) != 0)
+			return false;
+		line += kl;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		v[k] = 0;
+		for (;; line++, digits++) {
+			int d;
+
+			if (*line >= '0' && *line <= '9')
+				d = *line - '0';
+			else if (base == 16 && *line >= 'a' && *line <= 'f')
+				d = *line - 'a' + 10;
+			else if (base == 16 && *line >= 'A' && *line <= 'F')
+				d = *line - 'A' + 10;
+			else
+				break;
+			v[k] = v[k] * (uint64_t)base + (uint64_t)d;
+		}
+		if (!digits)
+			return false;
+	}
+	if (v[0] > INT_MAX || v[1] > UINT32_MAX)
+		return false;
+	*tfd = (int)v[0];
+	*events = (uint32_t)v[1];
+	*data = v[2];
+	return true;
+}
+
+/* "/proc/self/fdinfo/<fd>" into @buf. */
+static void engine_fdinfo_path(char *buf, int fd)
+{
+	static const char prefix[] = "/proc/self/fdinfo/";
+	char digits[16];
+	int n = 0;
+
+	memcpy(buf, prefix, sizeof(prefix) - 1);
+	buf += sizeof(prefix) - 1;
+	do {
+		digits[n++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd > 0);
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
+}
+
+/* One fdinfo line of epoll @epfd: hold back @c's registration if it is. */
+static void engine_hold_line(struct conn *c, int epfd, const char *line)
+{
+	struct conn_reg *r;
+	uint32_t events;
+	uint64_t data;
+	int tfd;
+
+	if (!engine_parse_tfd(line, &tfd, &events, &data) || tfd != c->fd ||
+	    c->nregs >= CONN_REGS_MAX)
+		return;
+	r = &c->regs[c->nregs++];
+	r->epfd = epfd;
+	r->ev.events = events;
+	r->ev.data.u64 = data;
+	(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	LOG_TRACE("fd %d: holding back epoll %d registration", c->fd, epfd);
 }
 
 /*
@@ -97,42 +178,36 @@ static void engine_hold_regs(struct conn *c)
 
 		if ((fdt_peek(epfd) & FDT_KIND_MASK) != FDT_EPOLL)
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+		engine_fdinfo_path(path, epfd);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		/* fdinfo is small: one line per registration. */
-		while (len < sizeof(buf) - 1 &&
-		       (n = real.read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		/* One line per registration: parse as it streams in. */
+		for (;;) {
+			char *line = buf, *nl;
+
+			n = real.read(fd, buf + len, sizeof(buf) - 1 - len);
+			if (n <= 0)
+				break;
 			len += (size_t)n;
-		real.close(fd);
-		buf[len] = '\0';
-		for (char *line = buf; line && *line;) {
-			char *next = strchr(line, '\n');
-			int tfd;
-			unsigned events;
-			unsigned long long data;
-
-			if (next)
-				*next++ = '\0';
-			if (sscanf(line, "tfd: %d events: %x data: %llx", &tfd,
-				   &events, &data) == 3 &&
-			    tfd == c->fd && c->nregs < CONN_REGS_MAX) {
-				struct conn_reg *r = &c->regs[c->nregs++];
-
-				r->epfd = epfd;
-				r->ev.events = events;
-				r->ev.data.u64 = data;
-				(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd,
-						     NULL);
-				LOG_TRACE("fd %d: holding back epoll %d "
-					  "registration", c->fd, epfd);
+			buf[len] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				engine_hold_line(c, epfd, line);
+				line = nl + 1;
 			}
-			line = next;
+			len -= (size_t)(line - buf);
+			memmove(buf, line, len);
+			if (len == sizeof(buf) - 1)
+				len = 0; /* an absurd line: drop it */
 		}
+		buf[len] = '\0';
+		engine_hold_line(c, epfd, buf);
+		real.close(fd);
 	}
 }
 
+/* Contract: engine.h. */
 int engine_record_ctl(struct conn *c, int epfd, int op,
 		      const struct epoll_event *ev)
 {
@@ -176,17 +251,19 @@ static void engine_restore_regs(struct conn *c)
 	for (int i = 0; i < c->nregs; i++) {
 		struct epoll_event ev = c->regs[i].ev;
 
-		if (real.epoll_ctl(c->regs[i].epfd, EPOLL_CTL_ADD, c->fd,
-				   &ev) < 0)
+		if (real.epoll_ctl(c->regs[i].epfd, EPOLL_CTL_ADD, c->fd, &ev) <
+		    0)
 			LOG_DBG("fd %d: epoll %d registration lost (errno %d)",
 				c->fd, c->regs[i].epfd, errno);
 	}
 	c->nregs = 0;
 }
 
+/* Contract: engine.h. */
 void engine_finish(struct fdt_entry *e, int rc)
 {
 	struct conn *c = &e->u.tcp;
+	char text[SOCKS_ADDR_STRLEN];
 	uint64_t one = 1;
 
 	if (c->in_engine) {
@@ -207,19 +284,20 @@ void engine_finish(struct fdt_entry *e, int rc)
 	if (rc == 0) {
 		c->state = CONN_OK;
 		fdt_set_byte(c->fd, FDT_TCP);
-		LOG_INFO("fd %d: tunnel up through %.64s", c->fd,
+		LOG_INFO("fd %d: %s via %.64s: connected", c->fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
 			 client_proxy(&c->cl)->name);
 	} else {
 		client_disconnect(c->fd);
 		c->state = CONN_FAILED;
 		c->err = -rc;
-		LOG_INFO("fd %d: connect through proxy failed (errno %d)",
-			 c->fd, -rc);
+		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", c->fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name, -rc);
 	}
 	engine_restore_regs(c);
 	if (c->evfd >= 0)
 		(void)!real.write(c->evfd, &one, sizeof(one));
-	pthread_cond_broadcast(&engine_done);
 }
 
 /* Process one readiness (@timeout false) or deadline (@timeout true) of
@@ -231,13 +309,13 @@ static bool engine_step(struct fdt_entry *e, bool timeout)
 	int rc;
 
 	pthread_mutex_lock(&e->lock);
-	if (c->state != CONN_HANDSHAKE)
+	if (c->state != CONN_HANDSHAKE || !conn_still_ours(e, c->fd))
 		goto out;
 	rc = timeout ? client_timeout(&c->cl, c->fd)
 		     : client_step(&c->cl, c->fd);
 	if (rc > 0) {
-		struct epoll_event ev = { .events = engine_events(rc),
-					  .data.ptr = e };
+		struct epoll_event ev = {.events = engine_events(rc),
+					 .data.ptr = e};
 
 		if (real.epoll_ctl(engine_ep, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
 			over = false;
@@ -251,6 +329,7 @@ out:
 	return over;
 }
 
+/* Drop @e from the engine's list and its reference (engine_lock held). */
 static void engine_unlink(struct fdt_entry *e)
 {
 	for (struct fdt_entry **pp = &engine_list; *pp;
@@ -280,6 +359,14 @@ static int engine_timeout(void)
 	return best > INT_MAX ? INT_MAX : (int)best;
 }
 
+/*
+ * The engine thread: waits on its epoll for the sockets in handshake (one
+ * EPOLLONESHOT registration each, re-armed for what the state machine
+ * wants next) and for the wake eventfd, until the nearest deadline; steps
+ * every ready handshake, then every one past its deadline or abandoned by
+ * the program.  All signals are blocked here; the re-entry guard is set
+ * for good, so libc calls made here never reach a hook's logic.
+ */
 static void *engine_main(void *arg)
 {
 	struct epoll_event evs[64];
@@ -315,11 +402,15 @@ static void *engine_main(void *arg)
 		int64_t now = io_now_ms();
 
 		for (struct fdt_entry *e = engine_list, *next; e; e = next) {
+			bool due;
+
 			next = e->u.tcp.next;
-			if (e->u.tcp.state != CONN_HANDSHAKE ||
-			    e->u.tcp.cl.deadline <= now)
-				if (engine_step(e, true))
-					engine_unlink(e);
+			pthread_mutex_lock(&e->lock);
+			due = e->u.tcp.state != CONN_HANDSHAKE ||
+			      e->u.tcp.cl.deadline <= now;
+			pthread_mutex_unlock(&e->lock);
+			if (due && engine_step(e, true))
+				engine_unlink(e);
 		}
 		pthread_mutex_unlock(&engine_lock);
 	}
@@ -329,8 +420,8 @@ static void *engine_main(void *arg)
 /* Start the thread (engine_lock held).  Returns 0 or -errno. */
 static int engine_launch(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.ptr = &engine_wake_tag };
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.ptr = &engine_wake_tag};
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -349,8 +440,8 @@ static int engine_launch(void)
 		if (engine_wake < 0)
 			return -errno;
 		fdt_mark_internal_owned(engine_wake, &engine_wake);
-		if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, engine_wake,
-				   &ev) < 0)
+		if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, engine_wake, &ev) <
+		    0)
 			return -errno;
 	}
 	/* The thread must never take the program's signals. */
@@ -368,7 +459,11 @@ static int engine_launch(void)
 	return 0;
 }
 
-int engine_start(struct fdt_entry *e)
+/*
+ * Start or take over the handshake of @e: @want 0 makes the first step
+ * here (a new connection), else the handshake is waiting for @want.
+ */
+static int engine_begin(struct fdt_entry *e, int want)
 {
 	struct conn *c = &e->u.tcp;
 	uint64_t one = 1;
@@ -391,7 +486,7 @@ int engine_start(struct fdt_entry *e)
 		fdt_mark_internal_owned(c->evfd, &c->evfd);
 	}
 	engine_hold_regs(c);
-	rc = client_step(&c->cl, c->fd);
+	rc = want ? want : client_step(&c->cl, c->fd);
 	if (rc <= 0) {
 		/* Failed at once (or, unlikely, done): report directly. */
 		engine_finish(e, rc);
@@ -399,12 +494,14 @@ int engine_start(struct fdt_entry *e)
 			c->state = CONN_REPORTED;
 		goto fail;
 	}
-	struct epoll_event ev = { .events = engine_events(rc), .data.ptr = e };
+	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = e};
 
 	if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		rc = -errno;
-		engine_finish(e, rc);
-		c->state = CONN_REPORTED;
+		if (!want) {
+			engine_finish(e, rc);
+			c->state = CONN_REPORTED;
+		}
 		goto fail;
 	}
 	c->in_engine = true;
@@ -421,12 +518,35 @@ fail:
 	return rc;
 }
 
+/* Contract: engine.h. */
+int engine_start(struct fdt_entry *e)
+{
+	return engine_begin(e, 0);
+}
+
+/* Contract: engine.h. */
+int engine_adopt(struct fdt_entry *e, int want)
+{
+	return engine_begin(e, want);
+}
+
 void engine_fd_del(int fd)
 {
 	if (engine_ep >= 0)
 		(void)real.epoll_ctl(engine_ep, EPOLL_CTL_DEL, fd, NULL);
 }
 
+void engine_kick(void)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	if (engine_wake >= 0)
+		(void)!real.write(engine_wake, &one, sizeof(one));
+	errno = saved;
+}
+
+/* Contract: engine.h. */
 void engine_forget_epoll(int epfd)
 {
 	pthread_mutex_lock(&engine_lock);
@@ -444,11 +564,12 @@ void engine_forget_epoll(int epfd)
 	pthread_mutex_unlock(&engine_lock);
 }
 
+/* Contract: engine.h. */
 void engine_wait(struct fdt_entry *e)
 {
 	pthread_mutex_lock(&e->lock);
 	while (e->u.tcp.state == CONN_HANDSHAKE) {
-		struct pollfd pfd = { .fd = e->u.tcp.evfd, .events = POLLIN };
+		struct pollfd pfd = {.fd = e->u.tcp.evfd, .events = POLLIN};
 
 		pthread_mutex_unlock(&e->lock);
 		(void)real.poll(&pfd, 1, 100);
@@ -469,12 +590,11 @@ void engine_atfork_parent(void)
 
 void engine_atfork_child(void)
 {
-	pthread_mutex_init(&engine_lock, NULL);
-	pthread_cond_init(&engine_done, NULL);
 	/*
-	 * No engine thread here.  The epoll instance is shared with the
-	 * parent: keep the fd (it is internal) but start a fresh one on
-	 * demand; the parent's engine finishes handshakes in flight.
+	 * engine_lock is held by this thread (prepare handler) until the
+	 * end.  No engine thread exists here.  The epoll instance is shared
+	 * with the parent: drop our reference and start a fresh one on
+	 * demand; the parent's engine finishes the handshakes in flight.
 	 */
 	if (engine_running) {
 		if (engine_ep >= 0) {
@@ -500,4 +620,5 @@ void engine_atfork_child(void)
 		e->u.tcp.err = ECONNRESET;
 		fdt_put(e);
 	}
+	pthread_mutex_unlock(&engine_lock);
 }

@@ -24,6 +24,14 @@
 int engine_start(struct fdt_entry *e);
 
 /*
+ * Take over the handshake of @e that client_run() left half done on a
+ * blocking socket (a signal, or the socket's SO_SNDTIMEO), waiting for
+ * @want (CLIENT_WANT_*).  The fd must be attached with FDT_F_SLOW.
+ * Returns 0 or -errno (then nothing was taken over).
+ */
+int engine_adopt(struct fdt_entry *e, int want);
+
+/*
  * Finish connection @e with @rc (0 or -errno), called with e->lock held:
  * on success the held-back epoll registrations are re-added and the fd
  * leaves the slow path; on failure the socket is disconnected (it polls
@@ -42,6 +50,10 @@ int engine_record_ctl(struct conn *c, int epfd, int op,
 
 /* Take @fd out of the engine's epoll (the program closes it). */
 void engine_fd_del(int fd);
+
+/* Wake the engine so that it drops handshakes the program abandoned now
+ * rather than at their deadline (their eventfds are released sooner). */
+void engine_kick(void);
 
 /* Remove every held registration made through @epfd (the program closed
  * it).  Safe to call for any fd. */

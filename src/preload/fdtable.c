@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,6 +18,10 @@
 
 #include "preload/fdtable.h"
 #include "preload/real.h"
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
 
 #define FDT_CAP_MAX (1u << 20)
 #define FDT_CAP_MIN 1024u
@@ -30,6 +35,7 @@ atomic_int fdt_maxfd = -1;
 static struct fdt_entry **fdt_slots;
 static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Contract: fdtable.h. */
 int fdt_init(void)
 {
 	struct rlimit rl;
@@ -71,8 +77,8 @@ static _Atomic uint8_t *fdt_byte_ptr(int fd)
 static bool fdt_in_range(int fd)
 {
 	return fd >= 0 &&
-	       (unsigned)fd < atomic_load_explicit(&fdt_cap,
-						   memory_order_acquire);
+	       (unsigned)fd <
+		       atomic_load_explicit(&fdt_cap, memory_order_acquire);
 }
 
 /* Under fdt_lock: set the byte of @fd, keeping the counters. */
@@ -131,12 +137,14 @@ static void fdt_destroy(struct fdt_entry *e)
 	free(e);
 }
 
+/* Contract: fdtable.h. */
 void fdt_put(struct fdt_entry *e)
 {
 	if (e && atomic_fetch_sub(&e->refs, 1) == 1)
 		fdt_destroy(e);
 }
 
+/* Contract: fdtable.h. */
 struct fdt_entry *fdt_get(int fd)
 {
 	struct fdt_entry *e = NULL;
@@ -151,6 +159,7 @@ struct fdt_entry *fdt_get(int fd)
 	return e;
 }
 
+/* Contract: fdtable.h. */
 int fdt_set(int fd, struct fdt_entry *e, uint8_t byte)
 {
 	struct fdt_entry *old;
@@ -191,6 +200,45 @@ struct fdt_entry *fdt_take(int fd)
 	return e;
 }
 
+uint64_t fdt_socket_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t l = sizeof(cookie);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &l) < 0)
+		return 0;
+	return cookie;
+}
+
+/* Contract: fdtable.h. */
+bool conn_still_ours(struct fdt_entry *e, int fd)
+{
+	struct conn *c = &e->u.tcp;
+	int saved = errno;
+	bool ours;
+
+	if (c->state == CONN_CLOSED)
+		return false;
+	if (!c->cookie)
+		return true;
+	ours = fdt_socket_cookie(fd) == c->cookie;
+	errno = saved;
+	if (ours)
+		return true;
+	c->state = CONN_CLOSED;
+	c->in_engine = false; /* the kernel dropped the registration */
+	if (c->fd == fd)
+		c->fd = -1;
+	pthread_mutex_lock(&fdt_lock);
+	if (fdt_in_range(fd) && fdt_slots[fd] == e) {
+		fdt_slots[fd] = NULL;
+		fdt_store_byte(fd, 0);
+		atomic_fetch_sub(&e->refs, 1); /* the table's; not the last */
+	}
+	pthread_mutex_unlock(&fdt_lock);
+	return false;
+}
+
 int fdt_mark_internal_owned(int fd, int *owner)
 {
 	struct fdt_entry *e = NULL;
@@ -212,6 +260,7 @@ int fdt_mark_internal(int fd)
 	return fdt_mark_internal_owned(fd, NULL);
 }
 
+/* Contract: fdtable.h. */
 int fdt_internal_evict(int fd)
 {
 	struct fdt_entry *e;
@@ -263,5 +312,6 @@ void fdt_atfork_parent(void)
 
 void fdt_atfork_child(void)
 {
-	pthread_mutex_init(&fdt_lock, NULL);
+	/* Taken by this very thread in the prepare handler. */
+	pthread_mutex_unlock(&fdt_lock);
 }

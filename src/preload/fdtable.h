@@ -32,11 +32,11 @@
 
 enum fdt_kind {
 	FDT_NONE = 0,
-	FDT_TCP = 1,      /* TCP CONNECT through a proxy */
-	FDT_LISTEN = 2,   /* BIND listener (later issue) */
-	FDT_UDP = 3,      /* UDP association (later issue) */
+	FDT_TCP = 1,	  /* TCP CONNECT through a proxy */
+	FDT_LISTEN = 2,	  /* BIND listener (later issue) */
+	FDT_UDP = 3,	  /* UDP association (later issue) */
 	FDT_INTERNAL = 4, /* the library's own fd */
-	FDT_EPOLL = 5     /* an epoll instance of the program */
+	FDT_EPOLL = 5	  /* an epoll instance of the program */
 };
 #define FDT_KIND_MASK 0x0f
 /* Data and poll hooks must look closer (handshake or unreported error). */
@@ -44,10 +44,10 @@ enum fdt_kind {
 
 enum conn_state {
 	CONN_HANDSHAKE, /* the driver owns the socket */
-	CONN_OK,        /* tunnel up: the program owns it */
-	CONN_FAILED,    /* err not yet reported */
-	CONN_REPORTED,  /* failure reported once (SO_ERROR, I/O or connect) */
-	CONN_CLOSED     /* the program closed its fd */
+	CONN_OK,	/* tunnel up: the program owns it */
+	CONN_FAILED,	/* err not yet reported */
+	CONN_REPORTED,	/* failure reported once (SO_ERROR, I/O or connect) */
+	CONN_CLOSED	/* the program closed its fd */
 };
 
 /* A registration of the fd in a program's epoll set, held back. */
@@ -59,20 +59,21 @@ struct conn_reg {
 
 /* A TCP connection through a proxy. */
 struct conn {
-	int fd;                      /* the program's fd; -1 once closed */
+	int fd;		 /* the program's fd; -1 once closed */
+	uint64_t cookie; /* SO_COOKIE of the socket, 0: unknown */
 	enum conn_state state;
-	int err;                     /* positive errno when FAILED */
-	bool nonblock;               /* handshake runs on the engine */
-	bool in_engine;              /* registered with the engine epoll */
+	int err;		     /* positive errno when FAILED */
+	bool nonblock;		     /* handshake runs on the engine */
+	bool in_engine;		     /* registered with the engine epoll */
 	struct sockaddr_storage dst; /* what the program connected to */
 	socklen_t dstlen;
 	struct client cl;
-	int evfd;                    /* eventfd signalled at completion */
+	int evfd; /* eventfd signalled at completion */
 	struct conn_reg regs[CONN_REGS_MAX];
 	int nregs;
-	uint8_t *early;              /* MSG_FASTOPEN data sent after the reply */
+	uint8_t *early; /* MSG_FASTOPEN data sent after the reply */
 	size_t nearly;
-	struct fdt_entry *next;      /* engine's list of handshakes */
+	struct fdt_entry *next; /* engine's list of handshakes */
 };
 
 struct fdt_entry {
@@ -135,6 +136,18 @@ void fdt_set_byte(int fd, uint8_t byte);
 /* Detach @fd; returns its entry (the table's reference passes to the
  * caller) or NULL. */
 struct fdt_entry *fdt_take(int fd);
+
+/* The kernel's identity of the socket behind @fd (SO_COOKIE), 0 if none. */
+uint64_t fdt_socket_cookie(int fd);
+
+/*
+ * Is connection @e (e->lock held, caller holds a reference) still the
+ * socket behind @fd?  The program may have closed it where no hook sees
+ * it (fclose() of an fdopen()ed socket closes inside libc) and got the
+ * number again for another socket.  If not, @e is detached from @fd and
+ * marked CONN_CLOSED, and the fd is no longer ours.
+ */
+bool conn_still_ours(struct fdt_entry *e, int fd);
 
 /*
  * Internal fds: the library's own, protected from the program.  @owner

@@ -62,6 +62,8 @@ static void hook_forget(int fd)
 			c->fd = -1;
 		}
 		pthread_mutex_unlock(&e->lock);
+		if (c->nonblock)
+			engine_kick();
 	}
 	fdt_put(e);
 }

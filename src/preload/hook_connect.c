@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ __attribute__((weak)) int fakedns_lookup(const struct net_ip *ip, char *name,
 	return -EINVAL;
 }
 
-/* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP.) */
+/* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP or MPTCP.) */
 static bool hook_is_tcp(int fd)
 {
 	int type = 0, proto = 0;
@@ -60,7 +61,8 @@ static bool hook_is_tcp(int fd)
 	l = sizeof(proto);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0)
 		return true;
-	return proto == IPPROTO_TCP;
+	/* Multipath TCP is TCP to the proxy too (IPPROTO_MPTCP, 262). */
+	return proto == IPPROTO_TCP || proto == 262;
 }
 
 /* Text of a destination for logs. */
@@ -68,6 +70,43 @@ static const char *hook_dest_text(const struct socks_addr *a, char *buf,
 				  size_t cap)
 {
 	return socks_addr_format(a, buf, cap);
+}
+
+/*
+ * A fake address whose name the routes send direct for this port (the name
+ * was faked because another route, for other ports, goes via a proxy):
+ * resolve the name here, as a direct name would have been, and connect
+ * @fd to its first address of @fd's family (blocking for the lookup).
+ * Returns 0, -EINPROGRESS, or -errno (-EHOSTUNREACH if it does not
+ * resolve).
+ */
+static int hook_connect_direct_name(int fd, const struct sockaddr *sa,
+				    const char *name, uint16_t port)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = sa->sa_family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (sa->sa_family == AF_INET6)
+		hints.ai_flags = AI_V4MAPPED;
+	socksify_guard++;
+	rc = real.getaddrinfo(name, NULL, &hints, &res);
+	socksify_guard--;
+	if (rc != 0 || !res) {
+		LOG_ERR("%.200s:%u: routed direct but does not resolve", name,
+			port);
+		return -EHOSTUNREACH;
+	}
+	if (res->ai_family == AF_INET)
+		((struct sockaddr_in *)res->ai_addr)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)res->ai_addr)->sin6_port = htons(port);
+	LOG_DBG("%.200s:%u: direct", name, port);
+	rc = real.connect(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
+	real.freeaddrinfo(res);
+	return rc;
 }
 
 int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
@@ -83,7 +122,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	struct fdt_entry *e;
 	uint16_t port = 0;
 	bool fake = false;
-	int fl, rc;
+	int fl, rc, want = 0;
 
 	/* Classify. */
 	if (!sa || len < sizeof(sa_family_t) ||
@@ -93,6 +132,14 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		return 1;
 	if (!hook_is_tcp(fd))
 		return 1;
+	{
+		/* Already connected: the kernel's EISCONN, not a route. */
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		if (real.getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+			return 1;
+	}
 
 	memset(&q, 0, sizeof(q));
 	q.command = CONF_CMD_CONNECT;
@@ -121,11 +168,8 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	/* Policy. */
 	switch (socksify_route(&q, &r)) {
 	case RULE_DIRECT:
-		if (fake) {
-			LOG_ERR("%s: a proxied name routed direct; refusing",
-				hook_dest_text(&dst, text, sizeof(text)));
-			return -EHOSTUNREACH;
-		}
+		if (fake)
+			return hook_connect_direct_name(fd, sa, name, port);
 		LOG_DBG("%s: direct", hook_dest_text(&dst, text, sizeof(text)));
 		return 1;
 	case RULE_DENY:
@@ -142,6 +186,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	struct conn *c = &e->u.tcp;
 
 	c->fd = fd;
+	c->cookie = fdt_socket_cookie(fd);
 	c->state = CONN_HANDSHAKE;
 	memcpy(&c->dst, sa, len < sizeof(c->dst) ? len : sizeof(c->dst));
 	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
@@ -163,9 +208,9 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		memcpy(c->early, early, nearly);
 		c->nearly = nearly;
 	}
-	LOG_INFO("fd %d: %s via proxy %.64s", fd,
-		 hook_dest_text(&dst, text, sizeof(text)),
-		 client_proxy(&c->cl)->name);
+	LOG_DBG("fd %d: %s via proxy %.64s", fd,
+		hook_dest_text(&dst, text, sizeof(text)),
+		client_proxy(&c->cl)->name);
 
 	fl = real.fcntl(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {
@@ -184,7 +229,25 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 
 blocking:
 	c->nonblock = false;
-	rc = client_run(&c->cl, fd);
+	rc = client_run(&c->cl, fd, &want);
+	if (rc == -EINTR || rc == -EINPROGRESS) {
+		/*
+		 * Interrupted by a signal, or the socket's own SO_SNDTIMEO
+		 * ran out: like the kernel, report that and let the
+		 * connection go on in the background (the engine); the
+		 * program learns the outcome as for a non-blocking connect.
+		 */
+		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) == 0) {
+			c->nonblock = true;
+			if (engine_adopt(e, want) == 0)
+				goto out;
+			fdt_put(fdt_take(fd));
+		}
+		c->nonblock = false;
+		LOG_DBG("fd %d: cannot hand the handshake over; going on", fd);
+		c->cl.no_handoff = true;
+		rc = client_run(&c->cl, fd, &want);
+	}
 	if (rc == 0 && nearly) {
 		rc = io_write_all(fd, c->early, c->nearly,
 				  io_now_ms() + c->cl.timeout_ms);
@@ -193,6 +256,9 @@ blocking:
 	}
 	if (rc < 0) {
 		client_disconnect(fd);
+		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
+			 hook_dest_text(&dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name, -rc);
 		goto out;
 	}
 	free(c->early);
@@ -202,7 +268,8 @@ blocking:
 	rc = fdt_set(fd, e, FDT_TCP);
 	if (rc < 0) /* beyond the table: works, getpeername shows the proxy */
 		rc = 0;
-	LOG_INFO("fd %d: tunnel up through %.64s", fd,
+	LOG_INFO("fd %d: %s via %.64s: connected", fd,
+		 hook_dest_text(&dst, text, sizeof(text)),
 		 client_proxy(&c->cl)->name);
 out:
 	fdt_put(e);
@@ -223,6 +290,11 @@ static int hook_connect_again(int fd)
 		return 1;
 	if (e->kind == FDT_TCP) {
 		pthread_mutex_lock(&e->lock);
+		if (!conn_still_ours(e, fd)) {
+			pthread_mutex_unlock(&e->lock);
+			fdt_put(e);
+			return 1;
+		}
 		switch (e->u.tcp.state) {
 		case CONN_HANDSHAKE:
 			rc = -EALREADY;

@@ -40,8 +40,7 @@ SOCKSIFY_EXPORT int epoll_create1(int flags)
 	return fd;
 }
 
-SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd,
-			      struct epoll_event *ev)
+SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct fdt_entry *e;
 	int rc = 1, saved = errno;
@@ -53,7 +52,7 @@ SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd,
 		if (e->kind == FDT_TCP) {
 			pthread_mutex_lock(&e->lock);
 			if (e->u.tcp.state == CONN_HANDSHAKE &&
-			    e->u.tcp.fd == fd)
+			    e->u.tcp.fd == fd && conn_still_ours(e, fd))
 				rc = engine_record_ctl(&e->u.tcp, epfd, op, ev);
 			pthread_mutex_unlock(&e->lock);
 		}

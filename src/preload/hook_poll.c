@@ -40,7 +40,8 @@ static bool poll_in_handshake(int fd, int *evfd)
 		return false;
 	if (e->kind == FDT_TCP) {
 		pthread_mutex_lock(&e->lock);
-		if (e->u.tcp.state == CONN_HANDSHAKE && e->u.tcp.evfd >= 0) {
+		if (e->u.tcp.state == CONN_HANDSHAKE && e->u.tcp.evfd >= 0 &&
+		    conn_still_ours(e, fd)) {
 			*evfd = e->u.tcp.evfd;
 			in = true;
 		}

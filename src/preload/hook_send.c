@@ -39,6 +39,10 @@ int hook_data_gate(int fd, bool dontwait)
 	}
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
+		if (!conn_still_ours(e, fd)) {
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
 		if (e->u.tcp.state == CONN_HANDSHAKE) {
 			int fl = real.fcntl(fd, F_GETFL);
 
@@ -64,18 +68,19 @@ int hook_data_gate(int fd, bool dontwait)
 }
 
 /* The gate as a hook prologue: returns from the hook on failure. */
-#define HOOK_GATE(fd, dontwait)                                               \
-	do {                                                                  \
-		int saved_ = errno;                                           \
-		int gate_rc_ = hook_data_gate((fd), (dontwait));              \
-		if (gate_rc_ < 0)                                             \
-			return hook_ret_l(gate_rc_);                          \
-		errno = saved_;                                               \
+#define HOOK_GATE(fd, dontwait)                                  \
+	do {                                                     \
+		int saved_ = errno;                              \
+		int gate_rc_ = hook_data_gate((fd), (dontwait)); \
+		if (gate_rc_ < 0)                                \
+			return hook_ret_l(gate_rc_);             \
+		errno = saved_;                                  \
 	} while (0)
 
-#define HOOK_FAST(sym, fd)                                                    \
-	(HOOK_INIT_EXPR(sym), !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
-#define HOOK_INIT_EXPR(sym)                                                   \
+#define HOOK_FAST(sym, fd)    \
+	(HOOK_INIT_EXPR(sym), \
+	 !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+#define HOOK_INIT_EXPR(sym) \
 	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
 
 SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
@@ -240,12 +245,12 @@ SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
 	return recv(fd, buf, n, flags);
 }
 
-SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
-				       size_t cap, int flags,
-				       struct sockaddr *sa, socklen_t *len);
-SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
-				       size_t cap, int flags,
-				       struct sockaddr *sa, socklen_t *len)
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
+				       int flags, struct sockaddr *sa,
+				       socklen_t *len);
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
+				       int flags, struct sockaddr *sa,
+				       socklen_t *len)
 {
 	if (n > cap)
 		abort();

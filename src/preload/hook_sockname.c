@@ -24,6 +24,12 @@ SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	if (!e)
 		return real.getpeername(fd, sa, len);
 	pthread_mutex_lock(&e->lock);
+	if (!conn_still_ours(e, fd)) {
+		pthread_mutex_unlock(&e->lock);
+		fdt_put(e);
+		errno = saved;
+		return real.getpeername(fd, sa, len);
+	}
 	switch (e->u.tcp.state) {
 	case CONN_OK:
 		if (!len) {
@@ -33,8 +39,7 @@ SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 		/* Truncate like the kernel; *len gets the full size. */
 		if (sa)
 			memcpy(sa, &e->u.tcp.dst,
-			       *len < e->u.tcp.dstlen ? *len
-						      : e->u.tcp.dstlen);
+			       *len < e->u.tcp.dstlen ? *len : e->u.tcp.dstlen);
 		*len = e->u.tcp.dstlen;
 		rc = 0;
 		break;

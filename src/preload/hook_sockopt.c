@@ -28,7 +28,9 @@ SOCKSIFY_EXPORT int getsockopt(int fd, int level, int name, void *val,
 		return real.getsockopt(fd, level, name, val, len);
 	}
 	pthread_mutex_lock(&e->lock);
-	if (e->u.tcp.state == CONN_HANDSHAKE) {
+	if (!conn_still_ours(e, fd)) {
+		/* not ours any more: the kernel answers */
+	} else if (e->u.tcp.state == CONN_HANDSHAKE) {
 		err = 0;
 	} else if (e->u.tcp.state == CONN_FAILED) {
 		err = e->u.tcp.err;

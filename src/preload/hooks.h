@@ -24,10 +24,10 @@ static inline bool hook_passthrough(void)
 }
 
 /* Make sure the real symbols exist (cheap once done). */
-#define HOOK_INIT(sym)                                                        \
-	do {                                                                  \
-		if (__builtin_expect(real.sym == NULL, 0))                    \
-			socksify_init();                                      \
+#define HOOK_INIT(sym)                                     \
+	do {                                               \
+		if (__builtin_expect(real.sym == NULL, 0)) \
+			socksify_init();                   \
 	} while (0)
 
 /*

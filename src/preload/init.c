@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lazy, thread-safe initialisation (init.h).  Two stages, each under its own
+ * Thread-safe initialisation (init.h).  Two stages, each under its own
  * pthread_once:
  *   1. socksify_init(): real symbols, the environment (read here and only
- *      here), logging through real.write, the fd table, fork handlers,
- *      the process facts used by routes (program, uid, user).
- *   2. socksify_conf(): the config, on the first call that needs a route.
+ *      here), logging through real.write, the fd table, fork handlers.
+ *      Run by a constructor when the library is loaded, so that it never
+ *      first happens inside an arbitrary libc call (a write() from a signal
+ *      handler or from inside malloc must not allocate); hooks still call
+ *      it in case they run before the constructor.
+ *   2. socksify_conf(): the config and the process facts used by routes
+ *      (program, uid, user: getpwuid_r may use NSS), lazily, on the first
+ *      call that needs a route.
  * Both run with the re-entry guard set: getpwuid_r (NSS) or the config
  * parser may call libc functions we interpose.
  */
@@ -127,7 +132,6 @@ static void init_once_fn(void)
 	(void)fdt_init();
 	if (log_fd() >= 0)
 		fdt_mark_internal(log_fd());
-	init_process_facts();
 	hook_fork_register();
 	socksify_guard--;
 }
@@ -138,6 +142,11 @@ void socksify_init(void)
 	pthread_once(&init_once, init_once_fn);
 }
 
+__attribute__((constructor)) static void socksify_ctor(void)
+{
+	socksify_init();
+}
+
 static void conf_once_fn(void)
 {
 	char err[CONF_ERR_MAX];
@@ -146,6 +155,7 @@ static void conf_once_fn(void)
 	bool dflt = false;
 
 	socksify_guard++;
+	init_process_facts();
 	err[0] = '\0';
 	if (env.conf && *env.conf) {
 		path = env.conf;
@@ -161,11 +171,12 @@ static void conf_once_fn(void)
 	}
 	if (dflt && access(path, F_OK) != 0) {
 		LOG_ERR("no config: %s does not exist and SOCKS_PROXY is not "
-			"set; every proxied call fails with EACCES", path);
+			"set; every routed call fails with EACCES",
+			path);
 		goto out;
 	}
 	if (conf_load_file(path, &c, err, sizeof(err)) < 0) {
-		LOG_ERR("%.400s; every proxied call fails with EACCES", err);
+		LOG_ERR("%.400s; every routed call fails with EACCES", err);
 		c = NULL;
 	}
 out:
@@ -218,8 +229,7 @@ const char *socksify_env_password(void)
 }
 
 /* "dest" text of a query for logs. */
-static const char *route_dest(const struct rule_query *q, char *buf,
-			      size_t cap)
+static const char *route_dest(const struct rule_query *q, char *buf, size_t cap)
 {
 	char ip[64];
 
@@ -244,14 +254,16 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 	char dest[300];
 	enum rule_action a;
 
+	pthread_once(&conf_once, conf_once_fn); /* the process facts */
 	memset(r, 0, sizeof(*r));
 	q->program = prog_name[0] ? prog_name : NULL;
 	q->uid = prog_uid;
 	q->user = have_user ? user_name : NULL;
 	q->now = localtime_r(&now, &tm) ? &tm : NULL;
 	if (!c) {
+		/* Fail closed; the reason was logged once, at load time. */
 		r->action = RULE_DENY;
-		LOG_ERR("%s denied: no usable configuration",
+		LOG_DBG("%s denied: no usable configuration",
 			route_dest(q, dest, sizeof(dest)));
 		return RULE_DENY;
 	}

@@ -31,7 +31,7 @@ static void real_complain(const char *what, const char *name)
 {
 	char buf[160];
 	size_t n = 0;
-	const char *parts[] = { "socksify: ", what, " ", name, "\n" };
+	const char *parts[] = {"socksify: ", what, " ", name, "\n"};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		size_t l = strlen(parts[i]);
@@ -64,18 +64,18 @@ static bool real_is_self(void *p)
 static void real_bind(void)
 {
 	socksify_guard++;
-#define REAL_BIND(req, ret, name, params)                                     \
-	do {                                                                  \
-		void *p = dlsym(RTLD_NEXT, #name);                            \
-		if (p && real_is_self(p)) {                             \
-			real_complain("circular symbol lookup:", #name);      \
-			p = NULL;                                             \
-		}                                                             \
-		if (!p && (req)) {                                            \
-			real_complain("missing libc symbol", #name);          \
-			real_broken = true;                                   \
-		}                                                             \
-		real.name = (ret(*) params)p;                                 \
+#define REAL_BIND(req, ret, name, params)                                \
+	do {                                                             \
+		void *p = dlsym(RTLD_NEXT, #name);                       \
+		if (p && real_is_self(p)) {                              \
+			real_complain("circular symbol lookup:", #name); \
+			p = NULL;                                        \
+		}                                                        \
+		if (!p && (req)) {                                       \
+			real_complain("missing libc symbol", #name);     \
+			real_broken = true;                              \
+		}                                                        \
+		real.name = (ret(*) params)p;                            \
 	} while (0);
 	REAL_SYMS(REAL_BIND)
 #undef REAL_BIND

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@
 
 static int resp_wait(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	return poll(&p, 1, RESP_WAIT_MS) == 1 ? 0 : -1;
 }
@@ -25,8 +26,12 @@ static int resp_wait(int fd)
 static void *resp_main(void *arg)
 {
 	struct responder *r = arg;
+	sigset_t all;
 	int fd, i;
 
+	/* Signals are for the test's own thread (connect interrupted). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	r->failed_step = 0;
 	if (resp_wait(r->lfd) < 0)
 		return NULL;

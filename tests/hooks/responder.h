@@ -39,7 +39,7 @@ struct responder {
 	uint8_t got[RESP_BUF];
 	size_t ngot;
 	int accepted;
-	int gate[2]; /* pipe: RESP_GATE waits for a byte */
+	int gate[2];	 /* pipe: RESP_GATE waits for a byte */
 	int failed_step; /* -1: script played to the end */
 };
 
