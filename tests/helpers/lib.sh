@@ -162,3 +162,119 @@ PY
 	wait_for 50 test -s "$pf" || fail "http server did not start"
 	HTTP_PORT=$(cat "$pf")
 }
+
+# ---- socksifyd integration helpers (tests/integration/server_*.sh)
+
+# Python with the python3-socks module (Debian's /usr/bin/python3 when a
+# different python3 comes first in PATH); empty if none.
+python_socks() {
+	local py
+	for py in python3 /usr/bin/python3; do
+		command -v "$py" >/dev/null 2>&1 || continue
+		"$py" -c 'import socks' >/dev/null 2>&1 && { echo "$py"; return 0; }
+	done
+	return 1
+}
+
+# The system Python when there is one (a pyenv/venv shim in PATH can cost
+# a second per start); override with PYTHON=.
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+
+# probe ARGS...: the raw-socket client (tests/helpers/socks_probe.py).
+probe() {
+	"$PYTHON" "$top_srcdir/tests/helpers/socks_probe.py" "$@"
+}
+
+# session_lines: the session-end lines of the current socksifyd log, each
+# prefixed by its line number and a colon.
+session_lines() {
+	grep -an 'INFO session: ' "$SOCKSIFYD_LOG" 2>/dev/null
+}
+
+# expect_session FIELD=VALUE...: wait (bounded) until a session-end line of
+# $SOCKSIFYD_LOG not matched before carries every FIELD=VALUE given (VALUE
+# is a grep -E pattern for the whole field value); prints the line and
+# marks it used, so each call finds a distinct session.
+expect_session() {
+	local i line f ok n used=$SOCKSIFYD_LOG.used
+	touch "$used"
+	for ((i = 0; i < 100 * SOCKSIFY_SLOW; i++)); do
+		while IFS= read -r line; do
+			n=${line%%:*}
+			grep -qx "$n" "$used" && continue
+			ok=1
+			for f in "$@"; do
+				printf '%s\n' "$line" |
+					grep -Eq "(: | )${f%%=*}=(${f#*=})( |$)" || { ok=0; break; }
+			done
+			if [ $ok = 1 ]; then
+				echo "$n" >>"$used"
+				printf '%s\n' "${line#*:}"
+				return 0
+			fi
+		done < <(session_lines)
+		sleep 0.1
+	done
+	fail "no session line with: $*"
+}
+
+# start_socksifyd_conf TEXT [ARGS...]: write TEXT to a config file and
+# start socksifyd -f on it; sets SOCKSIFYD_CONF too.
+start_socksifyd_conf() {
+	SOCKSIFYD_CONF=$TMP/socksifyd.$RANDOM.conf
+	printf '%s\n' "$1" >"$SOCKSIFYD_CONF"
+	shift
+	start_socksifyd -f "$SOCKSIFYD_CONF" "$@"
+}
+
+# start_udp_echo [HOST]: a UDP echo on HOST (default 127.0.0.1) port 0;
+# sets UDP_ECHO_PID, UDP_ECHO_PORT.
+start_udp_echo() {
+	local host=${1:-127.0.0.1} pf=$TMP/uecho.$RANDOM.port
+	python3 - "$host" "$pf" >"$TMP/uecho.log" 2>&1 <<'PY' &
+import socket, sys, os
+host, pf = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((host, 0))
+open(pf + '.tmp', 'w').write(str(s.getsockname()[1])); os.rename(pf + '.tmp', pf)
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(d, a)
+PY
+	UDP_ECHO_PID=$!
+	PIDS+=("$UDP_ECHO_PID")
+	wait_for 50 test -s "$pf" || fail "udp echo server did not start"
+	UDP_ECHO_PORT=$(cat "$pf")
+}
+
+# sanitizer builds of socksifyd are slower: scale bounded waits.
+SOCKSIFY_SLOW=1
+if [ "${SOCKSIFY_SANITIZED:-0}" = 1 ]; then SOCKSIFY_SLOW=3; fi
+
+# stop_all_socksifyd: SIGTERM every socksifyd this test started (found by
+# the PID in each $TMP/socksifyd.*.log), wait (bounded) and fail unless each
+# exited 0 with no sanitizer report (ASan/LSan/UBSan) in its log.
+stop_all_socksifyd() {
+	local log pid i rc
+	for log in "$TMP"/socksifyd.*.log; do
+		[ -f "$log" ] || continue
+		pid=$(sed -n 's/^socksifyd\[\([0-9]\+\)\].*/\1/p' "$log" | head -n 1)
+		[ -n "$pid" ] || continue
+		if kill -TERM "$pid" 2>/dev/null; then
+			for ((i = 0; i < 50 * SOCKSIFY_SLOW; i++)); do
+				case $(ps -o stat= -p "$pid" 2>/dev/null || echo Z) in
+				Z*) break ;;
+				esac
+				sleep 0.1
+			done
+			rc=0
+			wait "$pid" 2>/dev/null || rc=$?
+			[ $rc -eq 0 ] || { SOCKSIFYD_LOG=$log; fail "socksifyd $pid exited $rc after SIGTERM"; }
+		fi
+		if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
+			SOCKSIFYD_LOG=$log
+			grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 40
+			fail "sanitizer report in $log"
+		fi
+	done
+}
