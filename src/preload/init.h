@@ -29,6 +29,12 @@ const struct conf *socksify_conf(void);
  */
 enum rule_action socksify_route(struct rule_query *q, struct rule_result *r);
 
+/*
+ * Use @c instead of the environment's config (tests/hooks only: the
+ * in-process tests build one config per test).  NULL: back to normal.
+ */
+void socksify_conf_set(const struct conf *c);
+
 /* Credentials from SOCKS_USERNAME / SOCKS_PASSWORD, read at init (or NULL). */
 const char *socksify_env_username(void);
 const char *socksify_env_password(void);

@@ -19,6 +19,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define REAL_SYMS(X)                                                          \
@@ -43,11 +44,16 @@
 			     struct timespec *))                              \
 	X(1, ssize_t, read, (int, void *, size_t))                            \
 	X(1, ssize_t, write, (int, const void *, size_t))                     \
+	X(1, ssize_t, readv, (int, const struct iovec *, int))                \
+	X(1, ssize_t, writev, (int, const struct iovec *, int))               \
+	X(1, int, getsockopt, (int, int, int, void *, socklen_t *))           \
 	X(1, int, close, (int))                                               \
+	X(1, int, dup, (int))                                                 \
 	X(0, int, close_range, (unsigned int, unsigned int, int))             \
 	X(1, int, dup2, (int, int))                                           \
 	X(1, int, dup3, (int, int, int))                                      \
 	X(1, int, fcntl, (int, int, ...))                                     \
+	X(0, int, fcntl64, (int, int, ...))                                   \
 	X(1, int, select, (int, fd_set *, fd_set *, fd_set *,                 \
 			   struct timeval *))                                 \
 	X(1, int, pselect, (int, fd_set *, fd_set *, fd_set *,                \
@@ -55,6 +61,8 @@
 	X(1, int, poll, (struct pollfd *, nfds_t, int))                       \
 	X(1, int, ppoll, (struct pollfd *, nfds_t, const struct timespec *,   \
 			  const sigset_t *))                                  \
+	X(1, int, epoll_create, (int))                                        \
+	X(1, int, epoll_create1, (int))                                       \
 	X(1, int, epoll_ctl, (int, int, int, struct epoll_event *))           \
 	X(1, int, epoll_wait, (int, struct epoll_event *, int, int))          \
 	X(1, int, epoll_pwait, (int, struct epoll_event *, int, int,          \

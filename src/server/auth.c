@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,17 +231,32 @@ void auth_db_free(struct auth_db *db)
 	memset(db, 0, sizeof(*db));
 }
 
-/* Per-thread crypt_r state (about 32 KiB; allocated once per thread). */
-static __thread struct crypt_data *tls_cd;
+/*
+ * Per-thread crypt_r state (about 32 KiB, allocated once per thread).  A
+ * thread-specific key frees it when a resolver/auth pool thread exits.
+ */
+static pthread_key_t cd_key;
+static pthread_once_t cd_once = PTHREAD_ONCE_INIT;
+
+static void cd_key_init(void)
+{
+	(void)pthread_key_create(&cd_key, free);
+}
 
 static const char *hash_pass(const char *pass, const char *setting)
 {
-	if (!tls_cd) {
-		tls_cd = calloc(1, sizeof(*tls_cd));
-		if (!tls_cd)
+	struct crypt_data *cd;
+
+	pthread_once(&cd_once, cd_key_init);
+	cd = pthread_getspecific(cd_key);
+	if (!cd) {
+		cd = calloc(1, sizeof(*cd));
+		if (!cd || pthread_setspecific(cd_key, cd) != 0) {
+			free(cd);
 			return NULL;
+		}
 	}
-	return crypt_r(pass, setting, tls_cd);
+	return crypt_r(pass, setting, cd);
 }
 
 bool auth_verify(const struct auth_db *db, const char *user, size_t ulen,

@@ -241,8 +241,12 @@ static int fill(struct relay_dir *d)
 			return rc;
 		return 1;
 	}
-	/* A short read means the socket is drained: skip the EAGAIN call. */
-	return n == (ssize_t)sizeof(scratch) ? 1 : 0;
+	/*
+	 * Read again until EAGAIN or EOF: a short read does not prove the
+	 * socket drained, and after EPOLLHUP (the socket is no longer
+	 * watched) the FIN behind the data must be seen now.
+	 */
+	return 1;
 }
 
 int relay_pump(struct relay_dir *d)

@@ -4,7 +4,7 @@
 # (SOCKS_CONF).  Dante's client always goes direct to local addresses, so
 # it is pointed at 198.51.100.1, which the server's rules block: the
 # session line proves the request came through our server, nothing leaves
-# the machine.
+# the machine (the same rule is first proven on loopback).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/helpers/lib.sh"
 quick_skip
 need curl
@@ -42,8 +42,13 @@ fi
 
 # ---- Dante's socksify
 if command -v socksify >/dev/null 2>&1; then
-	start_socksifyd_conf 'rule { action = "block" to = { "198.51.100.0/24" } }
+	# one rule blocks loopback and the test net: proving it on loopback
+	# first makes sure nothing can be sent to 198.51.100.1
+	start_socksifyd_conf 'rule { action = "block" to = { "127.0.0.0/8", "198.51.100.0/24" } }
 rule { action = "pass" }'
+	curl -sS --max-time "$T" --noproxy '' --proxy "socks5://127.0.0.1:$SOCKSIFYD_PORT" \
+		"http://127.0.0.1:$HTTP_PORT/" >/dev/null 2>&1 && fail "block rule not applied"
+	expect_session ver=5 result=not-allowed "dst=127\.0\.0\.1:$HTTP_PORT"
 	for proto in socks_v5 socks_v4; do
 		cat >"$TMP/dante-client.conf" <<EOC
 route {

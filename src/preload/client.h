@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SOCKS client handshake driver: a non-blocking state machine over the
+ * pure codec (include/proto).  It connects the program's own socket to a
+ * proxy (trying the route's proxies in order while none could be reached),
+ * then speaks SOCKS4, SOCKS4A or SOCKS5 (no-auth, RFC 1929):
+ *
+ *   CONNECT -> CONNECTING -> v5: SEND greeting -> METHOD
+ *                                 [-> SEND auth -> AUTH] -> SEND request
+ *                                 -> REPLY -> DONE
+ *                            v4: SEND request -> REPLY4 -> DONE
+ *
+ * client_step() does all the I/O it can without blocking and says what it
+ * waits for; the caller waits (inline with poll for blocking sockets, or the
+ * engine thread's epoll for non-blocking ones) and calls it again.  One
+ * function (client_set_state) owns every transition.  Partial I/O is data:
+ * the output buffer and offset, the input buffer and the number of bytes the
+ * current message still needs.  Replies are read exactly, never past their
+ * end, so data the destination sends right after the reply stays in the
+ * socket for the program.
+ *
+ * The command is a field so that BIND (two replies) and UDP ASSOCIATE
+ * (a kept control connection) become further commands of the same driver.
+ */
+#ifndef SOCKSIFY_PRELOAD_CLIENT_H
+#define SOCKSIFY_PRELOAD_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf/conf.h"
+#include "proto/proto.h"
+
+enum client_state {
+	CL_CONNECT,    /* start a TCP connect to proxies[idx] */
+	CL_CONNECTING, /* TCP connect in progress */
+	CL_SEND,       /* writing out[off..len], then go to c->after_send */
+	CL_METHOD,     /* v5: reading the method selection (2 bytes) */
+	CL_AUTH,       /* v5: reading the RFC 1929 status (2 bytes) */
+	CL_REPLY,      /* v5: reading the reply (4 + address) */
+	CL_REPLY4,     /* v4: reading the 8-byte reply */
+	CL_DONE,
+	CL_FAILED
+};
+
+/* What client_step() waits for (or CLIENT_DONE). */
+enum client_want {
+	CLIENT_DONE = 0,
+	CLIENT_WANT_READ = 1,
+	CLIENT_WANT_WRITE = 2
+};
+
+#define CLIENT_BUF 600 /* >= AUTH1929_REQUEST_MAX, SOCKS4_REQUEST_MAX */
+
+struct client {
+	enum client_state state;
+	enum client_state after_send;
+	uint8_t cmd;                      /* SOCKS5_CMD_CONNECT (later BIND, UDP) */
+	const struct conf_proxy *const *proxies;
+	size_t nproxies;
+	size_t idx;                       /* proxy being tried */
+	int sock_family;                  /* the program's socket: AF_INET/6 */
+	struct socks_addr dst;            /* what we ask the proxy for */
+	int timeout_ms;                   /* per proxy: connect + negotiation */
+	int64_t deadline;                 /* io_now_ms() value */
+	const char *env_user, *env_pass;  /* fallback credentials */
+	struct sockaddr_storage proxy_sa; /* the proxy being tried */
+	socklen_t proxy_salen;
+	int first_err;                    /* why no proxy could be reached */
+	uint8_t out[CLIENT_BUF];
+	size_t out_len, out_off;
+	uint8_t in[CLIENT_BUF];
+	size_t in_len, in_need;
+	struct socks_addr bnd;            /* BND.ADDR:PORT of the reply */
+};
+
+/*
+ * Prepare @c to ask for @dst through @proxies (tried in order) from a
+ * socket of family @sock_family.  Proxies that cannot carry @dst (SOCKS4
+ * with IPv6 or a name, SOCKS4A with IPv6) are skipped.  Returns 0, or
+ * -EAFNOSUPPORT when none of them can.
+ */
+int client_init(struct client *c, uint8_t cmd,
+		const struct conf_proxy *const *proxies, size_t nproxies,
+		const struct socks_addr *dst, int sock_family, int timeout_ms,
+		const char *env_user, const char *env_pass);
+
+/*
+ * Advance the handshake on @fd as far as possible without blocking.
+ * Returns CLIENT_DONE, CLIENT_WANT_READ / CLIENT_WANT_WRITE (wait for that,
+ * or for the deadline, then call again), or a final -errno (SPEC section 4):
+ * -ECONNREFUSED no proxy reachable, -ECONNRESET proxy hung up, -EACCES
+ * authentication refused, the REP/CD mapping, -EAFNOSUPPORT.
+ */
+int client_step(struct client *c, int fd);
+
+/*
+ * The deadline passed: a proxy not reached in time is skipped for the next
+ * one (return as client_step), otherwise -ETIMEDOUT.
+ */
+int client_timeout(struct client *c, int fd);
+
+/*
+ * The whole handshake on @fd (blocking socket), waiting with real.poll
+ * between steps.  Returns 0 or -errno as client_step.  EINTR is not
+ * reported: the wait is resumed.
+ */
+int client_run(struct client *c, int fd);
+
+/*
+ * Dissolve @fd's association (connect AF_UNSPEC) so that it is a fresh,
+ * unconnected TCP socket again (it polls POLLOUT|POLLHUP, and may connect
+ * again), with no error left pending.  errno is clobbered.
+ */
+void client_disconnect(int fd);
+
+/* The proxy in use (or last tried), for logs. */
+const struct conf_proxy *client_proxy(const struct client *c);
+
+/* Static name of a state, for logs. */
+const char *client_state_name(enum client_state s);
+
+#endif

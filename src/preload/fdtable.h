@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-fd state of the library.
+ *
+ * Two arrays indexed by fd, sized once from RLIMIT_NOFILE at init (fds
+ * beyond them are simply "not ours"):
+ *   - a byte per fd: 0 for "not ours" (the fast path: one relaxed atomic
+ *     load, no lock, no syscall, no allocation), else the kind of the fd
+ *     plus flags;
+ *   - a pointer per fd to a refcounted struct fdt_entry.
+ * The table mutex guards mutation of both and taking a reference; it is
+ * never held across I/O.  An entry's own mutex guards its union.
+ *
+ * Kinds: TCP CONNECT through a proxy (this issue), BIND listener and UDP
+ * association (later issues: their state joins the union), internal fds
+ * of the library (protected from the program's close/dup2/close_range),
+ * and epoll instances the program created (so that registrations of a
+ * socket can be found when its handshake starts).
+ */
+#ifndef SOCKSIFY_PRELOAD_FDTABLE_H
+#define SOCKSIFY_PRELOAD_FDTABLE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "preload/client.h"
+
+enum fdt_kind {
+	FDT_NONE = 0,
+	FDT_TCP = 1,      /* TCP CONNECT through a proxy */
+	FDT_LISTEN = 2,   /* BIND listener (later issue) */
+	FDT_UDP = 3,      /* UDP association (later issue) */
+	FDT_INTERNAL = 4, /* the library's own fd */
+	FDT_EPOLL = 5     /* an epoll instance of the program */
+};
+#define FDT_KIND_MASK 0x0f
+/* Data and poll hooks must look closer (handshake or unreported error). */
+#define FDT_F_SLOW 0x10
+
+enum conn_state {
+	CONN_HANDSHAKE, /* the driver owns the socket */
+	CONN_OK,        /* tunnel up: the program owns it */
+	CONN_FAILED,    /* err not yet reported */
+	CONN_REPORTED,  /* failure reported once (SO_ERROR, I/O or connect) */
+	CONN_CLOSED     /* the program closed its fd */
+};
+
+/* A registration of the fd in a program's epoll set, held back. */
+struct conn_reg {
+	int epfd;
+	struct epoll_event ev;
+};
+#define CONN_REGS_MAX 8
+
+/* A TCP connection through a proxy. */
+struct conn {
+	int fd;                      /* the program's fd; -1 once closed */
+	enum conn_state state;
+	int err;                     /* positive errno when FAILED */
+	bool nonblock;               /* handshake runs on the engine */
+	bool in_engine;              /* registered with the engine epoll */
+	struct sockaddr_storage dst; /* what the program connected to */
+	socklen_t dstlen;
+	struct client cl;
+	int evfd;                    /* eventfd signalled at completion */
+	struct conn_reg regs[CONN_REGS_MAX];
+	int nregs;
+	uint8_t *early;              /* MSG_FASTOPEN data sent after the reply */
+	size_t nearly;
+	struct fdt_entry *next;      /* engine's list of handshakes */
+};
+
+struct fdt_entry {
+	atomic_int refs;
+	uint8_t kind;
+	pthread_mutex_t lock; /* guards the union; no blocking I/O under it */
+	union {
+		struct conn tcp;
+		/* FDT_INTERNAL: where the library keeps the fd number, so
+		 * that it can be moved when the program dup2()s onto it. */
+		struct {
+			int *owner;
+		} internal;
+		/* FDT_LISTEN (BIND) and FDT_UDP state join here. */
+	} u;
+};
+
+/* Allocate the arrays (once, from socksify_init).  Returns 0 or -ENOMEM. */
+int fdt_init(void);
+
+extern _Atomic(uint8_t *) fdt_bytes;
+extern atomic_uint fdt_cap;
+
+/* The fast path: the byte of @fd (0 = not ours).  No lock, no syscall. */
+static inline uint8_t fdt_peek(int fd)
+{
+	unsigned cap = atomic_load_explicit(&fdt_cap, memory_order_acquire);
+
+	if ((unsigned)fd >= cap)
+		return 0;
+	return atomic_load_explicit(
+		&((_Atomic uint8_t *)atomic_load_explicit(
+			&fdt_bytes, memory_order_relaxed))[fd],
+		memory_order_relaxed);
+}
+
+/* True while any fd is managed (cheap test before scanning). */
+extern atomic_uint fdt_nmanaged;
+/* Number of fds with FDT_F_SLOW: poll/select scan nothing while 0. */
+extern atomic_uint fdt_nslow;
+/* Highest fd that was ever marked, for bounded scans. */
+extern atomic_int fdt_maxfd;
+
+/* A new entry of @kind with one reference (the caller's), or NULL. */
+struct fdt_entry *fdt_alloc(uint8_t kind);
+/* Take a reference on @fd's entry (NULL if none). */
+struct fdt_entry *fdt_get(int fd);
+void fdt_ref(struct fdt_entry *e);
+/* Drop a reference; the last one frees the entry and its resources. */
+void fdt_put(struct fdt_entry *e);
+
+/*
+ * Attach @e (a new reference is taken) to @fd with byte @byte, replacing
+ * (and dropping) what was there.  Returns 0, or -EMFILE when @fd lies
+ * beyond the table.
+ */
+int fdt_set(int fd, struct fdt_entry *e, uint8_t byte);
+/* Change @fd's byte (keeps the entry). */
+void fdt_set_byte(int fd, uint8_t byte);
+/* Detach @fd; returns its entry (the table's reference passes to the
+ * caller) or NULL. */
+struct fdt_entry *fdt_take(int fd);
+
+/*
+ * Internal fds: the library's own, protected from the program.  @owner
+ * (may be NULL) is where the library keeps the number: when the program
+ * wants that number (dup2/dup3 onto it), fdt_internal_evict() moves the fd
+ * to a new number and updates *@owner.
+ */
+int fdt_mark_internal(int fd);
+int fdt_mark_internal_owned(int fd, int *owner);
+void fdt_unmark_internal(int fd);
+/*
+ * Make fd number @fd free for the program (it is about to be replaced).
+ * Internal fds with an owner move; others are released (the log file
+ * falls back to stderr).  Returns 0 or -errno.
+ */
+int fdt_internal_evict(int fd);
+
+/* Epoll instances of the program. */
+void fdt_mark_epoll(int fd);
+
+/* fork: keep the table mutex sane in the child. */
+void fdt_atfork_prepare(void);
+void fdt_atfork_parent(void);
+void fdt_atfork_child(void);
+
+#endif

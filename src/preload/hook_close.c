@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * close, close_range, dup, dup2, dup3, fcntl(F_DUPFD*): keep the fd table
+ * in step with the program's fds, and protect the library's internal fds
+ * (log file, eventfds, the engine's epoll; later UDP control sockets) from
+ * programs that close or dup2 over "all" fds:
+ *   - close() of an internal fd reports success and keeps it open (the
+ *     number stays taken, so the program cannot get it from open());
+ *   - close_range() closes everything in the range except internal fds;
+ *   - dup2()/dup3() onto an internal fd first moves the library's fd to
+ *     another number, then lets the program have the one it asked for.
+ * A duplicate of a proxied connection shares its state (getpeername), but
+ * only the original fd is gated during the handshake.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "preload/engine.h"
+#include "preload/hooks.h"
+
+/*
+ * The program closed (or replaced) @fd: drop our state.  A handshake in
+ * flight is abandoned (the engine forgets it).  Called before the real
+ * close so that the engine never touches a reused fd number.
+ */
+static void hook_forget(int fd)
+{
+	uint8_t kind = fdt_peek(fd) & FDT_KIND_MASK;
+	struct fdt_entry *e;
+
+	if (kind == FDT_EPOLL) {
+		fdt_put(fdt_take(fd));
+		engine_forget_epoll(fd);
+		return;
+	}
+	e = fdt_take(fd);
+	if (!e)
+		return;
+	if (e->kind == FDT_TCP) {
+		struct conn *c = &e->u.tcp;
+
+		pthread_mutex_lock(&e->lock);
+		if (c->fd == fd && c->state == CONN_OK) {
+			/* Duplicates may still use the connection. */
+			c->fd = -1;
+		} else if (c->fd == fd) {
+			if (c->state == CONN_HANDSHAKE) {
+				if (c->in_engine) {
+					engine_fd_del(fd);
+					c->in_engine = false;
+				}
+				LOG_DBG("fd %d closed during the handshake",
+					fd);
+			}
+			c->state = CONN_CLOSED;
+			c->fd = -1;
+		}
+		pthread_mutex_unlock(&e->lock);
+	}
+	fdt_put(e);
+}
+
+SOCKSIFY_EXPORT int close(int fd)
+{
+	uint8_t b;
+
+	HOOK_INIT(close);
+	b = fdt_peek(fd);
+	if (!b || hook_passthrough())
+		return real.close(fd);
+	if ((b & FDT_KIND_MASK) == FDT_INTERNAL) {
+		LOG_DBG("close(%d): internal fd kept open", fd);
+		return 0;
+	}
+	int saved = errno;
+
+	hook_forget(fd);
+	errno = saved;
+	return real.close(fd);
+}
+
+/*
+ * close_range(2) minus internal fds: the range is cut around them and
+ * each piece handed to libc.  Managed fds in the range are forgotten.
+ */
+SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
+				int flags)
+{
+	unsigned int maxfd, lo;
+	int rc = 0, saved = errno;
+
+	HOOK_INIT(close_range);
+	if (!real.close_range)
+		return hook_ret(-ENOSYS);
+	if (hook_passthrough() || atomic_load(&fdt_nmanaged) == 0 ||
+	    first > last)
+		return real.close_range(first, last, flags);
+	maxfd = (unsigned int)atomic_load(&fdt_maxfd);
+	lo = first;
+	for (unsigned int fd = first; fd <= last && fd <= maxfd; fd++) {
+		uint8_t b = fdt_peek((int)fd);
+
+		if (!b)
+			continue;
+		if ((b & FDT_KIND_MASK) != FDT_INTERNAL) {
+			if (!(flags & CLOSE_RANGE_CLOEXEC))
+				hook_forget((int)fd);
+			errno = saved;
+			continue;
+		}
+		if (fd > lo && real.close_range(lo, fd - 1, flags) < 0)
+			rc = -errno;
+		lo = fd + 1;
+		if (fd == last)
+			return hook_ret_saved(rc, saved);
+	}
+	if (lo <= last && real.close_range(lo, last, flags) < 0)
+		rc = -errno;
+	return hook_ret_saved(rc, saved);
+}
+
+/* After a successful dup of managed @oldfd to @newfd: share the state. */
+static void hook_dup_state(int oldfd, int newfd)
+{
+	uint8_t b = fdt_peek(oldfd);
+	struct fdt_entry *e;
+	int saved = errno;
+
+	if ((b & FDT_KIND_MASK) != FDT_TCP)
+		return;
+	e = fdt_get(oldfd);
+	if (e) {
+		(void)fdt_set(newfd, e, FDT_TCP);
+		fdt_put(e);
+	}
+	errno = saved;
+}
+
+/* Before the program's dup2/dup3 onto @newfd. */
+static int hook_dup_target(int oldfd, int newfd)
+{
+	uint8_t b = fdt_peek(newfd);
+	int saved = errno, rc = 0;
+
+	if (!b || oldfd == newfd)
+		return 0;
+	if ((b & FDT_KIND_MASK) == FDT_INTERNAL)
+		rc = fdt_internal_evict(newfd);
+	else
+		hook_forget(newfd);
+	errno = saved;
+	return rc;
+}
+
+SOCKSIFY_EXPORT int dup(int oldfd)
+{
+	int fd;
+
+	HOOK_INIT(dup);
+	fd = real.dup(oldfd);
+	if (fd >= 0 && fdt_peek(oldfd) && !hook_passthrough())
+		hook_dup_state(oldfd, fd);
+	return fd;
+}
+
+SOCKSIFY_EXPORT int dup2(int oldfd, int newfd)
+{
+	int fd, rc;
+
+	HOOK_INIT(dup2);
+	if (hook_passthrough() || (!fdt_peek(newfd) && !fdt_peek(oldfd)))
+		return real.dup2(oldfd, newfd);
+	rc = hook_dup_target(oldfd, newfd);
+	if (rc < 0)
+		return hook_ret(rc);
+	fd = real.dup2(oldfd, newfd);
+	if (fd >= 0 && fd != oldfd)
+		hook_dup_state(oldfd, fd);
+	return fd;
+}
+
+SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	int fd, rc;
+
+	HOOK_INIT(dup3);
+	if (hook_passthrough() || (!fdt_peek(newfd) && !fdt_peek(oldfd)))
+		return real.dup3(oldfd, newfd, flags);
+	if (oldfd != newfd) {
+		rc = hook_dup_target(oldfd, newfd);
+		if (rc < 0)
+			return hook_ret(rc);
+	}
+	fd = real.dup3(oldfd, newfd, flags);
+	if (fd >= 0)
+		hook_dup_state(oldfd, fd);
+	return fd;
+}
+
+/*
+ * fcntl: only F_DUPFD and F_DUPFD_CLOEXEC concern us.  Every command's
+ * third argument, if any, is an int, a pointer or absent; it is passed on
+ * as a pointer-sized value (the x86-64 and aarch64 ABIs pass both in the
+ * same register).
+ */
+SOCKSIFY_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int rc;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	HOOK_INIT(fcntl);
+	rc = real.fcntl(fd, cmd, arg);
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    fdt_peek(fd) && !hook_passthrough())
+		hook_dup_state(fd, rc);
+	return rc;
+}
+
+/* fcntl under _FILE_OFFSET_BITS=64 (glibc 2.28+ redirects to fcntl64). */
+SOCKSIFY_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int rc;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	HOOK_INIT(fcntl);
+	rc = real.fcntl64 ? real.fcntl64(fd, cmd, arg)
+			  : real.fcntl(fd, cmd, arg);
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    fdt_peek(fd) && !hook_passthrough())
+		hook_dup_state(fd, rc);
+	return rc;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * connect(2): TCP over IPv4/IPv6 goes where the routes say: direct, denied
+ * (EACCES), or through a proxy on the program's own socket (same fd, flags
+ * and options).  Everything else (AF_UNIX, netlink, ...) passes through.
+ *
+ * Proxy failover: proxies of the route are tried in order while none could
+ * be reached (connect refused, unreachable, or no answer within the
+ * timeout).  The program's socket is reused for each attempt: on Linux a
+ * TCP socket whose connect failed, or that was dissolved with
+ * connect(AF_UNSPEC), can connect again, so no socket is replaced and the
+ * program's options and flags stay.  Once a proxy answered, its verdict is
+ * final (no failover after a SOCKS reply).  An AF_INET socket cannot reach
+ * an IPv6 proxy: such proxies are skipped (-EAFNOSUPPORT if none is left);
+ * an AF_INET6 socket reaches an IPv4 proxy through its v4-mapped address.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/io.h"
+#include "common/log.h"
+#include "preload/client.h"
+#include "preload/engine.h"
+#include "preload/fakedns.h"
+#include "preload/hooks.h"
+
+/*
+ * Until the resolver's fakedns.c is linked in, nothing is fake.  These
+ * weak definitions give way to the real ones.
+ */
+__attribute__((weak)) bool fakedns_is_fake(const struct net_ip *ip)
+{
+	(void)ip;
+	return false;
+}
+
+__attribute__((weak)) int fakedns_lookup(const struct net_ip *ip, char *name,
+					 size_t cap)
+{
+	(void)ip;
+	(void)name;
+	(void)cap;
+	return -EINVAL;
+}
+
+/* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP.) */
+static bool hook_is_tcp(int fd)
+{
+	int type = 0, proto = 0;
+	socklen_t l = sizeof(type);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
+	    type != SOCK_STREAM)
+		return false;
+	l = sizeof(proto);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0)
+		return true;
+	return proto == IPPROTO_TCP;
+}
+
+/* Text of a destination for logs. */
+static const char *hook_dest_text(const struct socks_addr *a, char *buf,
+				  size_t cap)
+{
+	return socks_addr_format(a, buf, cap);
+}
+
+int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
+		       const void *early, size_t nearly)
+{
+	struct rule_query q;
+	struct rule_result r;
+	struct net_ip ip;
+	struct socks_addr dst;
+	char name[NET_HOST_MAX + 1];
+	char text[SOCKS_ADDR_STRLEN];
+	const struct conf *conf;
+	struct fdt_entry *e;
+	uint16_t port = 0;
+	bool fake = false;
+	int fl, rc;
+
+	/* Classify. */
+	if (!sa || len < sizeof(sa_family_t) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return 1;
+	if (net_ip_from_sockaddr(&ip, &port, sa, len) < 0)
+		return 1;
+	if (!hook_is_tcp(fd))
+		return 1;
+
+	memset(&q, 0, sizeof(q));
+	q.command = CONF_CMD_CONNECT;
+	q.port = port;
+	if (fakedns_is_fake(&ip)) {
+		rc = fakedns_lookup(&ip, name, sizeof(name));
+		if (rc < 0) {
+			char ipt[64];
+
+			LOG_ERR("%s is a fake address with no name behind it; "
+				"refusing to connect",
+				net_ip_format(&ip, ipt, sizeof(ipt)));
+			return -EHOSTUNREACH;
+		}
+		fake = true;
+		q.hostname = name;
+		if (socks_addr_set_name(&dst, name, strlen(name), port) < 0)
+			return -EHOSTUNREACH;
+	} else {
+		q.has_ip = true;
+		q.ip = ip;
+		if (socks_addr_from_sockaddr(&dst, sa, len) < 0)
+			return 1;
+	}
+
+	/* Policy. */
+	switch (socksify_route(&q, &r)) {
+	case RULE_DIRECT:
+		if (fake) {
+			LOG_ERR("%s: a proxied name routed direct; refusing",
+				hook_dest_text(&dst, text, sizeof(text)));
+			return -EHOSTUNREACH;
+		}
+		LOG_DBG("%s: direct", hook_dest_text(&dst, text, sizeof(text)));
+		return 1;
+	case RULE_DENY:
+		return -EACCES;
+	case RULE_PROXY:
+		break;
+	}
+
+	/* Driver. */
+	conf = socksify_conf();
+	e = fdt_alloc(FDT_TCP);
+	if (!e)
+		return -ENOMEM;
+	struct conn *c = &e->u.tcp;
+
+	c->fd = fd;
+	c->state = CONN_HANDSHAKE;
+	memcpy(&c->dst, sa, len < sizeof(c->dst) ? len : sizeof(c->dst));
+	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
+	rc = client_init(&c->cl, SOCKS5_CMD_CONNECT, r.proxies, r.nproxies,
+			 &dst, sa->sa_family, conf ? conf->timeout * 1000 : 0,
+			 socksify_env_username(), socksify_env_password());
+	if (rc < 0) {
+		LOG_ERR("%s: no proxy of the route can carry this address "
+			"(SOCKS4 needs IPv4, SOCKS4A no IPv6)",
+			hook_dest_text(&dst, text, sizeof(text)));
+		goto out;
+	}
+	if (nearly) {
+		c->early = malloc(nearly);
+		if (!c->early) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(c->early, early, nearly);
+		c->nearly = nearly;
+	}
+	LOG_INFO("fd %d: %s via proxy %.64s", fd,
+		 hook_dest_text(&dst, text, sizeof(text)),
+		 client_proxy(&c->cl)->name);
+
+	fl = real.fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		c->nonblock = true;
+		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) < 0)
+			goto blocking; /* fd beyond the table */
+		rc = engine_start(e);
+		if (rc < 0) {
+			fdt_put(fdt_take(fd));
+			goto out;
+		}
+		/* MSG_FASTOPEN data is queued: the send "succeeded". */
+		rc = nearly ? 0 : -EINPROGRESS;
+		goto out;
+	}
+
+blocking:
+	c->nonblock = false;
+	rc = client_run(&c->cl, fd);
+	if (rc == 0 && nearly) {
+		rc = io_write_all(fd, c->early, c->nearly,
+				  io_now_ms() + c->cl.timeout_ms);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			rc = -ECONNRESET;
+	}
+	if (rc < 0) {
+		client_disconnect(fd);
+		goto out;
+	}
+	free(c->early);
+	c->early = NULL;
+	c->nearly = 0;
+	c->state = CONN_OK;
+	rc = fdt_set(fd, e, FDT_TCP);
+	if (rc < 0) /* beyond the table: works, getpeername shows the proxy */
+		rc = 0;
+	LOG_INFO("fd %d: tunnel up through %.64s", fd,
+		 client_proxy(&c->cl)->name);
+out:
+	fdt_put(e);
+	return rc;
+}
+
+/*
+ * A connect() on an fd we already manage: what the kernel would say for a
+ * connection in progress (EALREADY), established (EISCONN) or failed (the
+ * error, once).  Returns 1 when the fd should be treated as new.
+ */
+static int hook_connect_again(int fd)
+{
+	struct fdt_entry *e = fdt_get(fd);
+	int rc = 1;
+
+	if (!e)
+		return 1;
+	if (e->kind == FDT_TCP) {
+		pthread_mutex_lock(&e->lock);
+		switch (e->u.tcp.state) {
+		case CONN_HANDSHAKE:
+			rc = -EALREADY;
+			break;
+		case CONN_OK:
+			rc = -EISCONN;
+			break;
+		case CONN_FAILED:
+			rc = -e->u.tcp.err;
+			e->u.tcp.state = CONN_REPORTED;
+			break;
+		default:
+			rc = 1;
+			break;
+		}
+		pthread_mutex_unlock(&e->lock);
+		if (rc == 1) /* reported before: a new attempt, same socket */
+			fdt_put(fdt_take(fd));
+		else if (rc != -EALREADY && rc != -EISCONN)
+			fdt_set_byte(fd, FDT_TCP); /* error reported now */
+	}
+	fdt_put(e);
+	return rc;
+}
+
+SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int rc, saved = errno;
+
+	HOOK_INIT(connect);
+	if (hook_passthrough())
+		return real.connect(fd, sa, len);
+	socksify_init();
+	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
+		rc = hook_connect_again(fd);
+		if (rc != 1)
+			return hook_ret_saved(rc, saved);
+	}
+	rc = hook_connect_route(fd, sa, len, NULL, 0);
+	if (rc == 1) {
+		errno = saved;
+		return real.connect(fd, sa, len);
+	}
+	return hook_ret_saved(rc, saved);
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fork: the child keeps the library's working state.
+ *
+ * No fork() hook is needed: pthread_atfork handlers run for fork() and for
+ * the fork inside posix_spawn/system implementations that use it.  Before
+ * the fork every library lock is taken (engine, then fd table: the order
+ * the code nests them) so that the child never inherits one held by a
+ * thread that does not exist there; the parent releases them, the child
+ * re-initialises them.  The child keeps the fd table (proxied connections
+ * keep their state, internal fds stay protected) and starts its own engine
+ * thread on first need; handshakes in flight at fork time stay the
+ * parent's (libsocksify(8), LIMITS).
+ */
+#include "config.h"
+
+#include <pthread.h>
+
+#include "preload/engine.h"
+#include "preload/fdtable.h"
+#include "preload/hooks.h"
+
+static void hook_fork_prepare(void)
+{
+	engine_atfork_prepare();
+	fdt_atfork_prepare();
+}
+
+static void hook_fork_parent(void)
+{
+	fdt_atfork_parent();
+	engine_atfork_parent();
+}
+
+static void hook_fork_child(void)
+{
+	fdt_atfork_child();
+	engine_atfork_child();
+}
+
+void hook_fork_register(void)
+{
+	pthread_atfork(hook_fork_prepare, hook_fork_parent, hook_fork_child);
+}

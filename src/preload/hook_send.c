@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The data calls: read, write, readv, writev, send, recv, sendto, recvfrom,
+ * sendmsg, recvmsg.
+ *
+ * Fast path: an fd without FDT_F_SLOW (every fd the library does not
+ * manage, and every established tunnel) costs one fd-table byte: no lock,
+ * no syscall, no allocation, errno untouched.  An fd in handshake answers
+ * EAGAIN on a non-blocking socket (or waits for the handshake if the
+ * program made it blocking meanwhile), so no program byte reaches the
+ * proxy before the tunnel is up; a failed handshake reports its errno once.
+ *
+ * sendto/sendmsg with MSG_FASTOPEN and a destination on a TCP socket is an
+ * implicit connect: it is routed like connect(); through a proxy the data
+ * is sent once the tunnel is up (queued for a non-blocking socket, which is
+ * what the kernel does with a Fast Open cookie), never directly.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "preload/engine.h"
+#include "preload/hooks.h"
+
+int hook_data_gate(int fd, bool dontwait)
+{
+	struct fdt_entry *e = fdt_get(fd);
+	int rc = 0;
+
+	if (!e)
+		return 0;
+	if (e->kind != FDT_TCP) {
+		fdt_put(e);
+		return 0;
+	}
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		if (e->u.tcp.state == CONN_HANDSHAKE) {
+			int fl = real.fcntl(fd, F_GETFL);
+
+			if (dontwait || fl < 0 || (fl & O_NONBLOCK)) {
+				rc = -EAGAIN;
+				pthread_mutex_unlock(&e->lock);
+				break;
+			}
+			pthread_mutex_unlock(&e->lock);
+			engine_wait(e);
+			continue;
+		}
+		if (e->u.tcp.state == CONN_FAILED) {
+			rc = -e->u.tcp.err;
+			e->u.tcp.state = CONN_REPORTED;
+			fdt_set_byte(fd, FDT_TCP);
+		}
+		pthread_mutex_unlock(&e->lock);
+		break;
+	}
+	fdt_put(e);
+	return rc;
+}
+
+/* The gate as a hook prologue: returns from the hook on failure. */
+#define HOOK_GATE(fd, dontwait)                                               \
+	do {                                                                  \
+		int saved_ = errno;                                           \
+		int gate_rc_ = hook_data_gate((fd), (dontwait));              \
+		if (gate_rc_ < 0)                                             \
+			return hook_ret_l(gate_rc_);                          \
+		errno = saved_;                                               \
+	} while (0)
+
+#define HOOK_FAST(sym, fd)                                                    \
+	(HOOK_INIT_EXPR(sym), !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+#define HOOK_INIT_EXPR(sym)                                                   \
+	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
+
+SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	if (HOOK_FAST(read, fd))
+		return real.read(fd, buf, n);
+	HOOK_GATE(fd, false);
+	return real.read(fd, buf, n);
+}
+
+SOCKSIFY_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (HOOK_FAST(write, fd))
+		return real.write(fd, buf, n);
+	HOOK_GATE(fd, false);
+	return real.write(fd, buf, n);
+}
+
+SOCKSIFY_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	if (HOOK_FAST(readv, fd))
+		return real.readv(fd, iov, cnt);
+	HOOK_GATE(fd, false);
+	return real.readv(fd, iov, cnt);
+}
+
+SOCKSIFY_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	if (HOOK_FAST(writev, fd))
+		return real.writev(fd, iov, cnt);
+	HOOK_GATE(fd, false);
+	return real.writev(fd, iov, cnt);
+}
+
+SOCKSIFY_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	if (HOOK_FAST(recv, fd))
+		return real.recv(fd, buf, n, flags);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.recv(fd, buf, n, flags);
+}
+
+SOCKSIFY_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+				 struct sockaddr *sa, socklen_t *len)
+{
+	if (HOOK_FAST(recvfrom, fd))
+		return real.recvfrom(fd, buf, n, flags, sa, len);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.recvfrom(fd, buf, n, flags, sa, len);
+}
+
+SOCKSIFY_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (HOOK_FAST(recvmsg, fd))
+		return real.recvmsg(fd, msg, flags);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.recvmsg(fd, msg, flags);
+}
+
+SOCKSIFY_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	if (HOOK_FAST(send, fd))
+		return real.send(fd, buf, n, flags);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.send(fd, buf, n, flags);
+}
+
+/*
+ * MSG_FASTOPEN with a destination: connect through the route, then send.
+ * Returns what sendto would, errno set.
+ */
+static ssize_t hook_fastopen(int fd, const void *buf, size_t n, int flags,
+			     const struct sockaddr *sa, socklen_t len,
+			     bool *passthrough)
+{
+	int rc, saved = errno;
+
+	*passthrough = false;
+	socksify_init();
+	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
+		*passthrough = true; /* already connected: the kernel says */
+		return 0;
+	}
+	rc = hook_connect_route(fd, sa, len, buf, n);
+	if (rc == 1) {
+		errno = saved;
+		*passthrough = true;
+		return 0;
+	}
+	return hook_ret_saved_l(rc < 0 ? rc : (long)n, saved);
+	(void)flags;
+}
+
+SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+			       const struct sockaddr *sa, socklen_t len)
+{
+	HOOK_INIT(sendto);
+	if ((flags & MSG_FASTOPEN) && sa && !hook_passthrough()) {
+		bool pass;
+		ssize_t r = hook_fastopen(fd, buf, n, flags, sa, len, &pass);
+
+		if (!pass)
+			return r;
+		return real.sendto(fd, buf, n, flags, sa, len);
+	}
+	if (!(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+		return real.sendto(fd, buf, n, flags, sa, len);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.sendto(fd, buf, n, flags, sa, len);
+}
+
+SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	HOOK_INIT(sendmsg);
+	if ((flags & MSG_FASTOPEN) && msg && msg->msg_name &&
+	    !hook_passthrough()) {
+		size_t total = 0, off = 0;
+		uint8_t *flat;
+		bool pass;
+		ssize_t r;
+
+		for (size_t i = 0; i < msg->msg_iovlen; i++)
+			total += msg->msg_iov[i].iov_len;
+		flat = malloc(total ? total : 1);
+		if (!flat)
+			return hook_ret_l(-ENOMEM);
+		for (size_t i = 0; i < msg->msg_iovlen; i++) {
+			memcpy(flat + off, msg->msg_iov[i].iov_base,
+			       msg->msg_iov[i].iov_len);
+			off += msg->msg_iov[i].iov_len;
+		}
+		r = hook_fastopen(fd, flat, total, flags, msg->msg_name,
+				  msg->msg_namelen, &pass);
+		free(flat);
+		if (!pass)
+			return r;
+		return real.sendmsg(fd, msg, flags);
+	}
+	if (!(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+		return real.sendmsg(fd, msg, flags);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.sendmsg(fd, msg, flags);
+}
+
+/* Fortified variants (_FORTIFY_SOURCE with a known buffer size): glibc's
+ * own would call the kernel without passing through read/recv above. */
+SOCKSIFY_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t cap);
+SOCKSIFY_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t cap)
+{
+	if (n > cap)
+		abort();
+	return read(fd, buf, n);
+}
+
+SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
+				   int flags);
+SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
+				   int flags)
+{
+	if (n > cap)
+		abort();
+	return recv(fd, buf, n, flags);
+}
+
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
+				       size_t cap, int flags,
+				       struct sockaddr *sa, socklen_t *len);
+SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
+				       size_t cap, int flags,
+				       struct sockaddr *sa, socklen_t *len)
+{
+	if (n > cap)
+		abort();
+	return recvfrom(fd, buf, n, flags, sa, len);
+}

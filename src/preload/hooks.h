@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the hook files (hook_*.c).  Every hook has the same
+ * shape: init -> classify (fast path: one fd-table byte) -> policy (route)
+ * -> driver (client/engine) -> errno (set once, last, only on failure).
+ */
+#ifndef SOCKSIFY_PRELOAD_HOOKS_H
+#define SOCKSIFY_PRELOAD_HOOKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "preload/fdtable.h"
+#include "preload/init.h"
+#include "preload/preload.h"
+#include "preload/real.h"
+
+/* True when the hook must pass straight to libc (re-entry, broken init). */
+static inline bool hook_passthrough(void)
+{
+	return socksify_guard != 0 || real_broken;
+}
+
+/* Make sure the real symbols exist (cheap once done). */
+#define HOOK_INIT(sym)                                                        \
+	do {                                                                  \
+		if (__builtin_expect(real.sym == NULL, 0))                    \
+			socksify_init();                                      \
+	} while (0)
+
+/*
+ * The shared CONNECT path of connect() and sendto/sendmsg(MSG_FASTOPEN):
+ * route @sa and, through a proxy, connect @fd.  @early/@nearly: data to
+ * send once the tunnel is up (MSG_FASTOPEN), or NULL.  Returns 0
+ * (connected, or for MSG_FASTOPEN on a non-blocking socket: data queued),
+ * 1 when the caller must do the real call itself (not ours: other family,
+ * type, or a direct route), or -errno (-EINPROGRESS for a non-blocking
+ * socket whose handshake continues).
+ */
+int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
+		       const void *early, size_t nearly);
+
+/*
+ * Gate for data calls on an fd with FDT_F_SLOW: 0 when the real call may
+ * go ahead, -EAGAIN while the handshake runs on a non-blocking socket
+ * (@dontwait: the call has MSG_DONTWAIT), or the failure to report once.
+ */
+int hook_data_gate(int fd, bool dontwait);
+
+/* Register the fork handlers (hook_fork.c), once, from socksify_init. */
+void hook_fork_register(void);
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lazy, thread-safe initialisation (init.h).  Two stages, each under its own
+ * pthread_once:
+ *   1. socksify_init(): real symbols, the environment (read here and only
+ *      here), logging through real.write, the fd table, fork handlers,
+ *      the process facts used by routes (program, uid, user).
+ *   2. socksify_conf(): the config, on the first call that needs a route.
+ * Both run with the re-entry guard set: getpwuid_r (NSS) or the config
+ * parser may call libc functions we interpose.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/io.h"
+#include "common/log.h"
+#include "preload/hooks.h"
+#include "preload/fdtable.h"
+#include "preload/init.h"
+#include "preload/preload.h"
+#include "preload/real.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+__thread int socksify_guard;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_once_t conf_once = PTHREAD_ONCE_INIT;
+
+/* The environment, copied once. */
+static struct {
+	char *conf;
+	char *proxy;
+	char *log;
+	char *user;
+	char *pass;
+	bool has_debug;
+	int debug;
+} env;
+
+static const struct conf *the_conf;
+
+/* Process facts for rules. */
+static char prog_name[NAME_MAX + 1];
+static char user_name[256];
+static bool have_user;
+static uid_t prog_uid;
+
+static char *env_dup(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? strdup(v) : NULL;
+}
+
+/* Copy @src into @dst of @cap bytes, truncating. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void init_process_facts(void)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	const char *base = program_invocation_short_name;
+
+	if (n > 0) {
+		path[n] = '\0';
+		base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+	}
+	if (base)
+		copy_str(prog_name, sizeof(prog_name), base);
+
+	prog_uid = getuid();
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+
+	if (getpwuid_r(prog_uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		copy_str(user_name, sizeof(user_name), res->pw_name);
+		have_user = true;
+	}
+}
+
+static void init_once_fn(void)
+{
+	const char *dbg;
+	int level;
+
+	socksify_guard++;
+	env.conf = env_dup("SOCKS_CONF");
+	env.proxy = env_dup("SOCKS_PROXY");
+	env.log = env_dup("SOCKS_LOG");
+	env.user = env_dup("SOCKS_USERNAME");
+	env.pass = env_dup("SOCKS_PASSWORD");
+	dbg = getenv("SOCKS_DEBUG");
+	if (dbg && *dbg) {
+		env.has_debug = true;
+		env.debug = atoi(dbg);
+	}
+
+	io_sys.read = real.read;
+	io_sys.send = real.send;
+	io_sys.poll = real.poll;
+	io_sys.write = real.write;
+	log_set_writer(real.write);
+	level = env.has_debug ? env.debug : LOG_LVL_ERR;
+	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
+		(void)log_open("socksify", level, "stderr");
+	(void)fdt_init();
+	if (log_fd() >= 0)
+		fdt_mark_internal(log_fd());
+	init_process_facts();
+	hook_fork_register();
+	socksify_guard--;
+}
+
+void socksify_init(void)
+{
+	real_init();
+	pthread_once(&init_once, init_once_fn);
+}
+
+static void conf_once_fn(void)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c = NULL;
+	const char *path;
+	bool dflt = false;
+
+	socksify_guard++;
+	err[0] = '\0';
+	if (env.conf && *env.conf) {
+		path = env.conf;
+	} else if (env.proxy && *env.proxy) {
+		if (conf_from_url(env.proxy, &c, err, sizeof(err)) < 0) {
+			LOG_ERR("SOCKS_PROXY: %.200s", err);
+			c = NULL;
+		}
+		goto out;
+	} else {
+		path = SYSCONFDIR "/socks.conf";
+		dflt = true;
+	}
+	if (dflt && access(path, F_OK) != 0) {
+		LOG_ERR("no config: %s does not exist and SOCKS_PROXY is not "
+			"set; every proxied call fails with EACCES", path);
+		goto out;
+	}
+	if (conf_load_file(path, &c, err, sizeof(err)) < 0) {
+		LOG_ERR("%.400s; every proxied call fails with EACCES", err);
+		c = NULL;
+	}
+out:
+	if (c) {
+		/* The config's logging applies unless the environment chose. */
+		int level = env.has_debug ? env.debug : c->debug;
+		const char *target = env.log ? env.log : c->log;
+
+		if (!env.has_debug || (!env.log && c->log[0])) {
+			int old = log_fd();
+
+			if (log_open("socksify", level,
+				     target[0] ? target : "stderr") == 0 &&
+			    log_fd() != old) {
+				if (old >= 0)
+					fdt_unmark_internal(old);
+				if (log_fd() >= 0)
+					fdt_mark_internal(log_fd());
+			}
+		}
+	}
+	the_conf = c;
+	socksify_guard--;
+}
+
+static const struct conf *conf_override;
+
+void socksify_conf_set(const struct conf *c)
+{
+	conf_override = c;
+}
+
+const struct conf *socksify_conf(void)
+{
+	socksify_init();
+	if (conf_override)
+		return conf_override;
+	pthread_once(&conf_once, conf_once_fn);
+	return the_conf;
+}
+
+const char *socksify_env_username(void)
+{
+	return env.user;
+}
+
+const char *socksify_env_password(void)
+{
+	return env.pass;
+}
+
+/* "dest" text of a query for logs. */
+static const char *route_dest(const struct rule_query *q, char *buf,
+			      size_t cap)
+{
+	char ip[64];
+
+	if (q->hostname)
+		snprintf(buf, cap, "%.200s:%u", q->hostname, q->port);
+	else if (q->has_ip && q->ip.family == AF_INET6)
+		snprintf(buf, cap, "[%s]:%u",
+			 net_ip_format(&q->ip, ip, sizeof(ip)), q->port);
+	else if (q->has_ip)
+		snprintf(buf, cap, "%s:%u",
+			 net_ip_format(&q->ip, ip, sizeof(ip)), q->port);
+	else
+		snprintf(buf, cap, "?:%u", q->port);
+	return buf;
+}
+
+enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
+{
+	const struct conf *c = socksify_conf();
+	struct tm tm;
+	time_t now = time(NULL);
+	char dest[300];
+	enum rule_action a;
+
+	memset(r, 0, sizeof(*r));
+	q->program = prog_name[0] ? prog_name : NULL;
+	q->uid = prog_uid;
+	q->user = have_user ? user_name : NULL;
+	q->now = localtime_r(&now, &tm) ? &tm : NULL;
+	if (!c) {
+		r->action = RULE_DENY;
+		LOG_ERR("%s denied: no usable configuration",
+			route_dest(q, dest, sizeof(dest)));
+		return RULE_DENY;
+	}
+	a = rules_match(c, q, r);
+	if (a == RULE_DENY) {
+		if (r->route)
+			LOG_ERR("%s denied by the route at line %d of %.200s",
+				route_dest(q, dest, sizeof(dest)),
+				r->route->line, c->path);
+		else
+			LOG_ERR("%s denied: no route matches",
+				route_dest(q, dest, sizeof(dest)));
+	} else if (a == RULE_PROXY && r->nproxies == 0) {
+		r->action = a = RULE_DENY;
+		LOG_ERR("%s denied: route has no proxy",
+			route_dest(q, dest, sizeof(dest)));
+	}
+	return a;
+}

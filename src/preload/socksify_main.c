@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q] [--] program [args]
+ * socksify --help | --version
+ *
+ * The wrapper (SPEC section 2): checks the options and the config up
+ * front, sets SOCKS_CONF / SOCKS_PROXY / SOCKS_DEBUG / SOCKS_LOG, appends
+ * libsocksify.so to LD_PRELOAD, finds the program in PATH, refuses programs
+ * the library cannot enter (static, setuid/setgid, file capabilities,
+ * another ELF class or machine), and execs the program.  A C program, not
+ * a script: `socksify true` should cost little more than `true`.
+ *
+ * Exit status: the program's (we exec it); 127 not found; 126 found but
+ * cannot be run, or cannot be socksified; 2 bad options, invalid config or
+ * URL, or no library.
+ */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+
+#define WRAP_EXIT_USAGE 2
+#define WRAP_EXIT_NOEXEC 126
+#define WRAP_EXIT_NOTFOUND 127
+
+#define WRAP_LIBNAME "libsocksify.so"
+
+#if __SIZEOF_POINTER__ == 8
+#define WRAP_ELFCLASS ELFCLASS64
+typedef Elf64_Ehdr wrap_ehdr;
+typedef Elf64_Phdr wrap_phdr;
+#else
+#define WRAP_ELFCLASS ELFCLASS32
+typedef Elf32_Ehdr wrap_ehdr;
+typedef Elf32_Phdr wrap_phdr;
+#endif
+
+#if defined(__x86_64__)
+#define WRAP_MACHINE EM_X86_64
+#elif defined(__i386__)
+#define WRAP_MACHINE EM_386
+#elif defined(__aarch64__)
+#define WRAP_MACHINE EM_AARCH64
+#elif defined(__arm__)
+#define WRAP_MACHINE EM_ARM
+#else
+#define WRAP_MACHINE EM_NONE /* not checked */
+#endif
+
+static const char *wrap_prog = "socksify";
+
+static void wrap_usage(void)
+{
+	printf("Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
+	       " [--] program [args...]\n"
+	       "       socksify --help | --version\n"
+	       "Run a dynamically linked program with its connections sent"
+	       " through SOCKS proxies.\n\n"
+	       "  -c FILE    client config (socks.conf(5)); default "
+	       "%s/socks.conf\n"
+	       "  -p URL     one proxy for everything but loopback, no config"
+	       " file:\n"
+	       "             socks4://host:port, socks4a://[user@]host:port,\n"
+	       "             socks5://[user[:pass]@]host:port (local DNS),"
+	       " socks5h://... (proxy DNS)\n"
+	       "  -d LEVEL   0 errors (default), 1 one line per connection,"
+	       " 2 protocol, 3 trace\n"
+	       "  -l TARGET  stderr (default), syslog, or a file\n"
+	       "  -q         quiet: log nothing, not even errors\n"
+	       "  --help     this text\n"
+	       "  --version  print the version\n\n"
+	       "Exit status: the program's; 127 not found; 126 not executable"
+	       " or cannot be\nsocksified (static or setuid program);"
+	       " 2 bad options or invalid config.\n",
+	       SYSCONFDIR);
+}
+
+static void wrap_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", wrap_prog);
+}
+
+static void wrap_die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Print "socksify: <message>" on stderr and exit with @status. */
+static void wrap_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", wrap_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/*
+ * @path made absolute against the current directory (the program may
+ * chdir before the library reads its environment).  Lexical only: the
+ * file need not exist.  Returns a malloc'd string; exits on ENOMEM.
+ */
+static char *wrap_absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+	char *out;
+
+	if (path[0] == '/') {
+		out = strdup(path);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			wrap_die(WRAP_EXIT_USAGE,
+				 "cannot get the current "
+				 "directory: %s",
+				 strerror(errno));
+		out = malloc(strlen(cwd) + strlen(path) + 2);
+		if (out != NULL)
+			sprintf(out, "%s/%s", cwd, path);
+	}
+	if (out == NULL)
+		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	return out;
+}
+
+/* A readable regular file? */
+static bool wrap_is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, R_OK) == 0;
+}
+
+/*
+ * The library to preload: $SOCKSIFY_LIBRARY; else, when we run from a
+ * build tree, .libs/libsocksify.so next to our own executable; else
+ * $(pkglibdir)/libsocksify.so.  Returns a malloc'd absolute path; exits 2
+ * when the library is not there.
+ */
+static char *wrap_library(void)
+{
+	static const char *const rel[] = {"/.libs/" WRAP_LIBNAME,
+					  "/src/preload/.libs/" WRAP_LIBNAME};
+	const char *env = getenv("SOCKSIFY_LIBRARY");
+	char self[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t n;
+	size_t i;
+	char *slash;
+
+	if (env != NULL && env[0] != '\0') {
+		if (!wrap_is_file(env))
+			wrap_die(WRAP_EXIT_USAGE,
+				 "SOCKSIFY_LIBRARY=%s: no such "
+				 "readable file",
+				 env);
+		return wrap_absolute(env);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				snprintf(cand, sizeof(cand), "%s%s", self,
+					 rel[i]);
+				if (wrap_is_file(cand))
+					return wrap_absolute(cand);
+			}
+		}
+	}
+	if (!wrap_is_file(PKGLIBDIR "/" WRAP_LIBNAME))
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: library not found (set "
+			 "SOCKSIFY_LIBRARY)",
+			 PKGLIBDIR "/" WRAP_LIBNAME);
+	return wrap_absolute(PKGLIBDIR "/" WRAP_LIBNAME);
+}
+
+/*
+ * Append @lib to LD_PRELOAD unless it is already listed (ld.so separates
+ * entries with spaces or colons, so @lib must contain neither).
+ */
+static void wrap_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t len = strlen(lib);
+	const char *p;
+	char *val;
+
+	if (strpbrk(lib, " :\t") != NULL)
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: a library path with a space or "
+			 "colon cannot be preloaded",
+			 lib);
+	if (old != NULL) {
+		for (p = old; *p;) {
+			size_t tok = strcspn(p, " :\t");
+
+			if (tok == len && strncmp(p, lib, len) == 0)
+				return;
+			p += tok;
+			p += strspn(p, " :\t");
+		}
+	}
+	if (old == NULL || strspn(old, " :\t") == strlen(old)) {
+		setenv("LD_PRELOAD", lib, 1);
+		return;
+	}
+	val = malloc(strlen(old) + len + 2);
+	if (val == NULL)
+		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	sprintf(val, "%s:%s", old, lib);
+	setenv("LD_PRELOAD", val, 1);
+	free(val);
+}
+
+/*
+ * Check the configuration the library will use, so that a mistake stops
+ * here with file and line instead of failing inside the program:
+ * @url (-p when @from_option, else $SOCKS_PROXY), else @file (-c or
+ * $SOCKS_CONF or the default path).  Exits 2 on any error.
+ */
+static void wrap_check_conf(const char *url, bool from_option, const char *file)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c = NULL;
+
+	if (url != NULL) {
+		if (conf_from_url(url, &c, err, sizeof(err)) < 0) {
+			const char *msg = err;
+
+			if (from_option &&
+			    strncmp(msg, "SOCKS_PROXY: ", 13) == 0)
+				msg += 13;
+			wrap_die(WRAP_EXIT_USAGE, "%s%s",
+				 from_option ? "-p: " : "", msg);
+		}
+		conf_free(c);
+		return;
+	}
+	if (access(file, F_OK) != 0)
+		wrap_die(WRAP_EXIT_USAGE,
+			 "%s: %s (give a config with -c FILE "
+			 "or a proxy with -p URL)",
+			 file, strerror(errno));
+	if (conf_load_file(file, &c, err, sizeof(err)) < 0)
+		wrap_die(WRAP_EXIT_USAGE, "invalid config: %s", err);
+	conf_free(c);
+}
+
+/* Parse -d LEVEL: 0..3. */
+static const char *wrap_level(const char *s)
+{
+	if (s[0] < '0' || s[0] > '3' || s[1] != '\0')
+		wrap_die(WRAP_EXIT_USAGE, "-d %s: LEVEL must be 0, 1, 2 or 3",
+			 s);
+	return s;
+}
+
+/*
+ * -l TARGET: "stderr", "syslog", or a file (made absolute and opened for
+ * append once, so that an unwritable path is reported here).  Returns the
+ * value for SOCKS_LOG (malloc'd for a file).
+ */
+static const char *wrap_log_target(const char *t)
+{
+	char *abs;
+	int fd;
+
+	if (strcmp(t, "stderr") == 0 || strcmp(t, "syslog") == 0)
+		return t;
+	if (t[0] == '\0')
+		wrap_die(WRAP_EXIT_USAGE, "-l: empty log target");
+	abs = wrap_absolute(t);
+	fd = open(abs, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		wrap_die(WRAP_EXIT_USAGE, "-l %s: %s", abs, strerror(errno));
+	close(fd);
+	return abs;
+}
+
+/* Is @path an executable regular file?  0, or -errno as execve gives. */
+static int wrap_executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	if (access(path, X_OK) != 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Find @name like execvp(): as given when it has a slash, else in each
+ * PATH directory (default "/usr/local/bin:/usr/bin:/bin").  Returns a
+ * malloc'd path; exits 127 (not found) or 126 (found, not executable).
+ */
+static char *wrap_find(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	bool denied = false;
+	char buf[PATH_MAX];
+	int rc;
+
+	if (name[0] == '\0')
+		wrap_die(WRAP_EXIT_NOTFOUND, "'': command not found");
+	if (strchr(name, '/') != NULL) {
+		rc = wrap_executable(name);
+		if (rc == -ENOENT || rc == -ENOTDIR)
+			wrap_die(WRAP_EXIT_NOTFOUND, "%s: %s", name,
+				 strerror(-rc));
+		if (rc < 0)
+			wrap_die(WRAP_EXIT_NOEXEC, "%s: cannot execute: %s",
+				 name, strerror(-rc));
+		return strdup(name);
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		size_t dlen;
+
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		dlen = (size_t)(end - p);
+		if (dlen == 0)
+			snprintf(buf, sizeof(buf), "%s", name);
+		else
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)dlen, p,
+				 name);
+		rc = wrap_executable(buf);
+		if (rc == 0)
+			return strdup(buf);
+		if (rc == -EACCES)
+			denied = true;
+		if (*end == '\0')
+			break;
+	}
+	if (denied)
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s: cannot execute: permission "
+			 "denied",
+			 name);
+	wrap_die(WRAP_EXIT_NOTFOUND, "%s: command not found", name);
+}
+
+/*
+ * Would the kernel run @path in secure mode (AT_SECURE), in which ld.so
+ * ignores LD_PRELOAD?  Set-user-ID to someone else, set-group-ID to
+ * another group, or file capabilities, on a filesystem that honours them.
+ * Returns a reason or NULL.
+ */
+static const char *wrap_secure_exec(const char *path, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		return NULL;
+	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+		return "set-user-ID";
+	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+		return "set-group-ID";
+	if (geteuid() != 0 &&
+	    getxattr(path, "security.capability", NULL, 0) > 0)
+		return "has file capabilities and";
+	return NULL;
+}
+
+/*
+ * Can libsocksify enter @path?  Refuses (exit 126, with the reason) a
+ * statically linked ELF (no PT_INTERP: nothing loads the library), an ELF
+ * of another class or machine (ld.so would skip the library and run the
+ * program unsocksified), and secure-mode programs.  Scripts are checked
+ * through their interpreter (one level).  Other files are left to exec.
+ */
+static void wrap_check_program(const char *path, int depth)
+{
+	unsigned char head[256];
+	const char *why;
+	struct stat st;
+	wrap_ehdr eh;
+	wrap_phdr ph;
+	bool interp = false;
+	ssize_t n;
+	int fd, i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return; /* exec will tell */
+	}
+	why = wrap_secure_exec(path, &st);
+	if (why != NULL) {
+		close(fd);
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is %s: the dynamic loader ignores "
+			 "LD_PRELOAD for it, so it cannot be socksified "
+			 "(not running it)",
+			 path, why);
+	}
+	n = pread(fd, head, sizeof(head) - 1, 0);
+	if (n >= 4 && head[0] == '#' && head[1] == '!' && depth == 0) {
+		char *s = (char *)head + 2, *e;
+
+		close(fd);
+		head[n] = '\0';
+		s += strspn(s, " \t");
+		e = s + strcspn(s, " \t\r\n");
+		*e = '\0';
+		if (*s == '/')
+			wrap_check_program(s, depth + 1);
+		return;
+	}
+	if (n < (ssize_t)sizeof(eh) || memcmp(head, ELFMAG, SELFMAG) != 0) {
+		close(fd);
+		return;
+	}
+	memcpy(&eh, head, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != WRAP_ELFCLASS ||
+	    (WRAP_MACHINE != EM_NONE && eh.e_machine != WRAP_MACHINE)) {
+		close(fd);
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is built for another ELF class "
+			 "or machine than %s: it cannot be socksified (not "
+			 "running it)",
+			 path, WRAP_LIBNAME);
+	}
+	for (i = 0; i < eh.e_phnum && !interp; i++) {
+		off_t off = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
+
+		if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP)
+			interp = true;
+	}
+	close(fd);
+	if (!interp)
+		wrap_die(WRAP_EXIT_NOEXEC,
+			 "%s is statically linked: %s cannot "
+			 "be preloaded into it and its connections would "
+			 "bypass the proxy (not running it)",
+			 path, WRAP_LIBNAME);
+}
+
+/* exec @path; a file without a #! line runs under /bin/sh, as execvp()
+ * does.  Returns only on failure, with the exit status to use. */
+static int wrap_exec(const char *path, char **argv)
+{
+	int err;
+
+	execv(path, argv);
+	err = errno;
+	if (err == ENOEXEC) {
+		int argc = 0, i;
+		char **sh;
+
+		while (argv[argc])
+			argc++;
+		sh = calloc((size_t)argc + 2, sizeof(*sh));
+		if (sh != NULL) {
+			sh[0] = (char *)"sh";
+			sh[1] = (char *)path;
+			for (i = 1; i < argc; i++)
+				sh[i + 1] = argv[i];
+			execv("/bin/sh", sh);
+			err = errno;
+		}
+	}
+	fprintf(stderr, "%s: %s: cannot execute: %s\n", wrap_prog, path,
+		strerror(err));
+	return err == ENOENT ? WRAP_EXIT_NOTFOUND : WRAP_EXIT_NOEXEC;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *url = NULL, *level = NULL, *log = NULL;
+	char *conf_path = NULL, *path;
+	bool quiet = false, from_option;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+c:p:d:l:q", longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'p':
+			url = optarg;
+			break;
+		case 'd':
+			level = wrap_level(optarg);
+			break;
+		case 'l':
+			log = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			wrap_usage();
+			return 0;
+		case 'V':
+			printf("socksify %s\n", PACKAGE_VERSION);
+			return 0;
+		case ':':
+		case '?':
+		default:
+			if (optopt && strchr("cpdl", optopt))
+				fprintf(stderr, "%s: -%c needs an argument\n",
+					wrap_prog, optopt);
+			else if (optopt)
+				fprintf(stderr, "%s: unknown option -%c\n",
+					wrap_prog, optopt);
+			else
+				fprintf(stderr, "%s: unknown option %s\n",
+					wrap_prog, argv[optind - 1]);
+			wrap_hint();
+			return WRAP_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: no program given\n", wrap_prog);
+		wrap_hint();
+		return WRAP_EXIT_USAGE;
+	}
+	if (file != NULL && url != NULL)
+		wrap_die(WRAP_EXIT_USAGE, "-c and -p exclude each other");
+
+	/* The configuration, checked now rather than inside the program. */
+	from_option = url != NULL;
+	if (url == NULL && file == NULL && getenv("SOCKS_PROXY") != NULL &&
+	    getenv("SOCKS_PROXY")[0] != '\0')
+		url = getenv("SOCKS_PROXY");
+	if (url == NULL) {
+		if (file == NULL)
+			file = getenv("SOCKS_CONF");
+		if (file == NULL || file[0] == '\0')
+			file = SYSCONFDIR "/socks.conf";
+		conf_path = wrap_absolute(file);
+	}
+	wrap_check_conf(url, from_option, conf_path);
+	if (url != NULL) {
+		setenv("SOCKS_PROXY", url, 1);
+	} else {
+		unsetenv("SOCKS_PROXY");
+		setenv("SOCKS_CONF", conf_path, 1);
+	}
+	if (quiet)
+		setenv("SOCKS_DEBUG", "-1", 1);
+	else if (level != NULL)
+		setenv("SOCKS_DEBUG", level, 1);
+	if (log != NULL)
+		setenv("SOCKS_LOG", wrap_log_target(log), 1);
+
+	path = wrap_find(argv[optind]);
+	if (path == NULL)
+		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	wrap_check_program(path, 0);
+	wrap_preload(wrap_library());
+	return wrap_exec(path, argv + optind);
+}
