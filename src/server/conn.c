@@ -172,7 +172,7 @@ static void log_session(struct conn *c)
 
 static void close_target(struct conn *c)
 {
-	loop_del(&c->th);
+	loop_forget(&c->th);
 	if (c->tfd >= 0)
 		close(c->tfd);
 	c->tfd = -1;
@@ -199,7 +199,7 @@ static void finish(struct conn *c)
 		c->job->cancelled = true;
 	c->job = NULL;
 	c->ch.dead = c->th.dead = 1;
-	loop_del(&c->ch);
+	loop_forget(&c->ch);
 	close_target(c);
 	if (c->cfd >= 0)
 		close(c->cfd);
@@ -403,6 +403,18 @@ static void start_relay(struct conn *c)
 	c->phase = PH_RELAY;
 	c->last_io = loop_now();
 	set_deadline(c, 0);
+	if (c->th.fd < 0 && !relay_dir_wants_write(&c->up) &&
+	    !relay_dir_wants_write(&c->down)) {
+		/*
+		 * Nothing queued either way: watch the target for input and
+		 * let level-triggered epoll report what is already there,
+		 * instead of two reads that would mostly see EAGAIN.
+		 */
+		if (loop_add(&c->th, c->tfd, on_target, EPOLLIN) < 0)
+			goto oom;
+		update_masks(c);
+		return;
+	}
 	if (c->th.fd < 0 && loop_add(&c->th, c->tfd, on_target, 0) < 0)
 		goto oom;
 	on_target(&c->th, EPOLLIN | EPOLLOUT);
@@ -539,17 +551,24 @@ static int bind_external(struct conn *c, int fd, int family)
 
 static void connect_event(struct conn *c, uint32_t ev);
 
-/* True if a non-blocking connect already finished (success or error). */
-static bool connect_done_now(int fd)
+/*
+ * Events of a non-blocking connect that already finished (success or
+ * error), 0 while it is in progress.  poll's POLLOUT/POLLERR/POLLHUP have
+ * the values of the EPOLL* flags.
+ */
+static uint32_t connect_done_now(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 
-	return poll(&p, 1, 0) == 1;
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	return (uint32_t)p.revents & (EPOLLOUT | EPOLLERR | EPOLLHUP);
 }
 
 /* Try the next candidate address that the rules allow. */
 static void try_connect(struct conn *c)
 {
+	uint32_t ev;
 	uint8_t rep;
 
 	while (c->addr_idx < c->naddrs) {
@@ -584,18 +603,20 @@ static void try_connect(struct conn *c)
 		c->has_taddr = true;
 		c->phase = PH_CONNECT;
 		set_deadline(c, c->cfg->connect_timeout);
+		/*
+		 * A loopback or LAN connect often completes within the call:
+		 * then answer now instead of after another trip through epoll,
+		 * and register the socket only once the relay knows its mask.
+		 */
+		ev = connect_done_now(fd);
+		if (ev) {
+			connect_event(c, ev);
+			return;
+		}
 		if (loop_add(&c->th, fd, on_target, EPOLLOUT) < 0) {
 			c->last_err = errno;
 			close_target(c);
 			continue;
-		}
-		/*
-		 * A loopback or LAN connect often completes within the call:
-		 * then answer now instead of after another trip through epoll.
-		 */
-		if (connect_done_now(fd)) {
-			connect_event(c, EPOLLOUT);
-			return;
 		}
 		update_masks(c);
 		return;
@@ -612,12 +633,11 @@ static void connect_event(struct conn *c, uint32_t ev)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(c->tfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == 0 && (ev & (EPOLLERR | EPOLLHUP)))
-		err = ECONNREFUSED;
-	if (err) {
-		connect_failed(c, err);
+	/* Writable without error or hang-up: connected, nothing to ask. */
+	if (ev & (EPOLLERR | EPOLLHUP)) {
+		if (getsockopt(c->tfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		connect_failed(c, err ? err : ECONNREFUSED);
 		return;
 	}
 	connected(c);
@@ -1173,7 +1193,6 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	uint16_t port;
-	int one = 1;
 
 	if (!c)
 		return -ENOMEM;
@@ -1194,7 +1213,7 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 	c->start = loop_now();
 	set_deadline(c, c->cfg->handshake_timeout);
 	sess_init(c->sess, &c->cfg->methods);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* TCP_NODELAY is inherited from the listening socket (listener.c). */
 	if (loop_add(&c->ch, fd, on_client, EPOLLIN) < 0) {
 		int err = errno;
 

@@ -82,6 +82,12 @@ void loop_del(struct loop_handler *h)
 	h->mask = 0;
 }
 
+void loop_forget(struct loop_handler *h)
+{
+	h->fd = -1;
+	h->mask = 0;
+}
+
 void loop_set_tick(void (*tick)(int64_t now))
 {
 	tick_fn = tick;

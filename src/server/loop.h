@@ -44,6 +44,12 @@ int loop_add(struct loop_handler *h, int fd, loop_fn fn, uint32_t mask);
 int loop_set(struct loop_handler *h, uint32_t mask);
 /* Stop watching (the fd stays open).  Safe on an unregistered handler. */
 void loop_del(struct loop_handler *h);
+/*
+ * The caller closes @h->fd right after: closing removes it from epoll (fds
+ * are never shared with another process or dup'ed once the loop runs), so
+ * only forget it, without an epoll_ctl call.  Safe when unregistered.
+ */
+void loop_forget(struct loop_handler *h);
 
 /* Called once per tick with the current time. */
 void loop_set_tick(void (*tick)(int64_t now));
