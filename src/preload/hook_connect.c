@@ -329,7 +329,7 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return real.connect(fd, sa, len);
 	socksify_init();
 	if (hook_udp_candidate(fd, sa, len)) {
-		rc = hook_udp_check(fd, sa, len);
+		rc = hook_udp_check(fd, sa, len, true);
 		if (rc < 0)
 			return hook_ret_saved(rc, saved);
 		if (rc == 0)

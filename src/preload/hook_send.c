@@ -186,7 +186,7 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 		if (!pass)
 			return r;
 		if (hook_udp_candidate(fd, sa, len)) {
-			int rc = hook_udp_check(fd, sa, len);
+			int rc = hook_udp_check(fd, sa, len, true);
 
 			if (rc < 0)
 				return hook_ret_l(rc);
@@ -194,7 +194,7 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 		return real.sendto(fd, buf, n, flags, sa, len);
 	}
 	if (sa && hook_udp_candidate(fd, sa, len) && !hook_passthrough()) {
-		int rc = hook_udp_check(fd, sa, len);
+		int rc = hook_udp_check(fd, sa, len, false);
 
 		if (rc < 0)
 			return hook_ret_l(rc);
@@ -232,7 +232,7 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 			return r;
 		if (hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen)) {
 			int rc = hook_udp_check(fd, msg->msg_name,
-						msg->msg_namelen);
+						msg->msg_namelen, true);
 
 			if (rc < 0)
 				return hook_ret_l(rc);
@@ -241,7 +241,8 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	if (msg && hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen) &&
 	    !hook_passthrough()) {
-		int rc = hook_udp_check(fd, msg->msg_name, msg->msg_namelen);
+		int rc = hook_udp_check(fd, msg->msg_name, msg->msg_namelen,
+					 false);
 
 		if (rc < 0)
 			return hook_ret_l(rc);
@@ -270,7 +271,8 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			if (!hook_udp_candidate(fd, m->msg_name,
 						m->msg_namelen))
 				continue;
-			rc = hook_udp_check(fd, m->msg_name, m->msg_namelen);
+			rc = hook_udp_check(fd, m->msg_name, m->msg_namelen,
+					    false);
 			if (rc == 1)
 				break; /* not UDP: nothing more to check */
 			if (rc < 0) {

@@ -101,27 +101,38 @@ static int hook_udp_verdict(const struct net_ip *ip, uint16_t port)
 }
 
 /* Contract: hooks.h. */
-int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len)
+int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
+		   bool verify)
 {
 	struct fdt_entry *e;
 	struct net_ip ip;
 	uint16_t port = 0;
+	uint8_t kind = fdt_peek(fd) & FDT_KIND_MASK;
 	int saved = errno, rc;
 
-	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_NONE) {
+	if (kind == FDT_NONE || verify) {
 		bool udp = hook_udp_is_udp(fd);
 
 		errno = saved;
-		if (!udp)
+		if (!udp) {
+			/* Stale: closed where no hook saw it, number reused. */
+			if (kind == FDT_UDP)
+				fdt_put(fdt_take(fd));
 			return 1;
+		}
+	}
+	if (kind == FDT_NONE) {
 		e = fdt_alloc(FDT_UDP);
 		if (e) {
 			(void)fdt_set(fd, e, FDT_UDP); /* beyond: uncached */
 			fdt_put(e);
 		}
+		errno = saved;
 	}
-	if (net_ip_from_sockaddr(&ip, &port, sa, len) < 0)
+	if (net_ip_from_sockaddr(&ip, &port, sa, len) < 0) {
+		errno = saved;
 		return 0; /* malformed: the kernel says what is wrong */
+	}
 	e = fdt_get(fd);
 	if (e && e->kind == FDT_UDP) {
 		pthread_mutex_lock(&e->lock);
@@ -130,6 +141,7 @@ int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len)
 			rc = e->u.udp.verdict;
 			pthread_mutex_unlock(&e->lock);
 			fdt_put(e);
+			errno = saved;
 			return rc;
 		}
 		pthread_mutex_unlock(&e->lock);

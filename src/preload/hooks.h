@@ -69,12 +69,15 @@ static inline bool hook_udp_candidate(int fd, const struct sockaddr *sa,
 /*
  * Check a UDP destination @sa of @fd (hook_udp_candidate() true).  An
  * unclassified fd is classified once (SO_TYPE/SO_PROTOCOL) and a UDP one
- * recorded as FDT_UDP.  Returns 1 when @fd is not a UDP socket, 0 when the
+ * recorded as FDT_UDP; @verify (connect and MSG_FASTOPEN, rare paths)
+ * classifies a FDT_UDP fd again, in case its number was reused for another
+ * socket behind the library's back.  Returns 1 when @fd is not a UDP socket, 0 when the
  * datagram may go (route DIRECT), -EACCES when the route is PROXY (not
  * supported yet, logged) or DENY, or @sa is a fake address.  errno is
  * left untouched.
  */
-int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len);
+int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
+		   bool verify);
 
 /* Register the fork handlers (hook_fork.c), once, from socksify_init. */
 void hook_fork_register(void);

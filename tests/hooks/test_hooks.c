@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1860,6 +1861,44 @@ START_TEST(t_udp_tcp_untouched)
 }
 END_TEST
 
+/* The "udp" command decides; a number reused behind the library's back
+ * (closed by a raw system call) for a TCP socket is not taken for UDP. */
+START_TEST(t_udp_command_and_stale_fd)
+{
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
+	struct sockaddr_in to;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), fd2;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"127.0.0.0/8\" command = \"udp\" via = \"p\" }\n"
+		 "route { to = \"127.0.0.0/8\" via = \"direct\" }\n",
+		 closed_port());
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons(r.port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	errno = 0;
+	ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&to,
+				sizeof(to)),
+			 -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_UDP);
+	ck_assert_int_eq(syscall(SYS_close, fd), 0);
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(fd2, fd);
+	errno = 31337;
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(write(fd2, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	ck_assert_int_eq(fdt_peek(fd2), 0);
+	close(fd2);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1931,6 +1970,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_udp_dup_and_cache);
 	tcase_add_test(tc, t_udp_fake_refused);
 	tcase_add_test(tc, t_udp_tcp_untouched);
+	tcase_add_test(tc, t_udp_command_and_stale_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
