@@ -242,7 +242,7 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (msg && hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen) &&
 	    !hook_passthrough()) {
 		int rc = hook_udp_check(fd, msg->msg_name, msg->msg_namelen,
-					 false);
+					false);
 
 		if (rc < 0)
 			return hook_ret_l(rc);

@@ -1653,15 +1653,15 @@ START_TEST(t_udp_proxied_refused)
 
 	use_udp_proxied();
 	errno = 0;
-	ck_assert_int_eq(sendto(fd, "leak", 4, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 -1);
+	ck_assert_int_eq(
+		sendto(fd, "leak", 4, 0, (struct sockaddr *)&to, sizeof(to)),
+		-1);
 	ck_assert_int_eq(errno, EACCES);
 	/* Same peer again: the cached verdict. */
 	errno = 0;
-	ck_assert_int_eq(sendto(fd, "leak", 4, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 -1);
+	ck_assert_int_eq(
+		sendto(fd, "leak", 4, 0, (struct sockaddr *)&to, sizeof(to)),
+		-1);
 	ck_assert_int_eq(errno, EACCES);
 	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_UDP);
 
@@ -1750,9 +1750,8 @@ START_TEST(t_udp_direct_passes_keeps_errno)
 
 	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
 	errno = 31337;
-	ck_assert_int_eq(sendto(fd, "one", 3, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 3);
+	ck_assert_int_eq(
+		sendto(fd, "one", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
 	ck_assert_int_eq(errno, 31337);
 	memset(&m, 0, sizeof(m));
 	m.msg_name = &to;
@@ -1790,22 +1789,19 @@ START_TEST(t_udp_dup_and_cache)
 	int rfd = udp_receiver(&to), fd = socket(AF_INET, SOCK_DGRAM, 0), fd2;
 
 	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
-	ck_assert_int_eq(sendto(fd, "a", 1, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 1);
+	ck_assert_int_eq(
+		sendto(fd, "a", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
 	fd2 = dup(fd);
 	ck_assert_int_eq(fdt_peek(fd2) & FDT_KIND_MASK, FDT_UDP);
 	close(fd);
 	use_udp_proxied();
 	/* fd2 shares fd's cache: same peer, verdict cached as direct. */
-	ck_assert_int_eq(sendto(fd2, "b", 1, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 1);
+	ck_assert_int_eq(
+		sendto(fd2, "b", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
 	to.sin_port = htons(ntohs(to.sin_port) ^ 1); /* another peer */
 	errno = 0;
-	ck_assert_int_eq(sendto(fd2, "c", 1, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 -1);
+	ck_assert_int_eq(
+		sendto(fd2, "c", 1, 0, (struct sockaddr *)&to, sizeof(to)), -1);
 	ck_assert_int_eq(errno, EACCES);
 	close(fd2);
 	close(rfd);
@@ -1826,9 +1822,9 @@ START_TEST(t_udp_fake_refused)
 	use_proxy_remote("socks5", closed_port());
 	ck_assert(fake_sa("echo.example", &sin));
 	errno = 0;
-	ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&sin,
-				sizeof(sin)),
-			 -1);
+	ck_assert_int_eq(
+		sendto(fd, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin)),
+		-1);
 	ck_assert_int_eq(errno, EACCES);
 	/* A fake address never handed out (no name behind it). */
 	inet_pton(AF_INET, "198.19.255.254", &sin.sin_addr);
@@ -1871,18 +1867,18 @@ START_TEST(t_udp_command_and_stale_fd)
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), fd2;
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
-	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
-		 "route { to = \"127.0.0.0/8\" command = \"udp\" via = \"p\" }\n"
-		 "route { to = \"127.0.0.0/8\" via = \"direct\" }\n",
-		 closed_port());
+	use_conf(
+		"proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		"route { to = \"127.0.0.0/8\" command = \"udp\" via = \"p\" }\n"
+		"route { to = \"127.0.0.0/8\" via = \"direct\" }\n",
+		closed_port());
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
 	to.sin_port = htons(r.port);
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	errno = 0;
-	ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&to,
-				sizeof(to)),
-			 -1);
+	ck_assert_int_eq(
+		sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), -1);
 	ck_assert_int_eq(errno, EACCES);
 	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_UDP);
 	ck_assert_int_eq(syscall(SYS_close, fd), 0);
