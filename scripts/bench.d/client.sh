@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Client benchmark of libsocksify (./scripts/bench client).  Not a test:
+# prints figures, ratios and the exact commands; never fails on a number.
+#
+#  (a) 50 concurrent non-blocking connects through a proxy that answers
+#      after 1 s (slowsocks -r 1000): total time with libsocksify vs
+#      proxychains4 vs torsocks.              target: ours < 2 s
+#  (b) cost of write(2)/read(2) on fds the library does not manage
+#      (fastpath_bench with and without LD_PRELOAD).  target: <= 5 ns/call
+#  (c) start-up: `socksify true` vs `true` vs `proxychains4 true`
+#      (hyperfine).                            target: <= 0.3 ms over true
+#  (d) sequential connect+echo rate through socksifyd: libsocksify vs
+#      proxychains4 with the same server.     target: >= 1.15x proxychains4
+#
+# Runs in a private network namespace (unshare -n) with only lo, where
+# 203.0.113.1 is added to lo as the echo target and 203.0.113.99 exists
+# nowhere: nothing can leave the machine.  BENCH_N50 (default 50) and
+# BENCH_SEQ (default 1000, BENCH_ROUNDS=7 alternations) scale (a) and
+# (d); BENCH_PARTS="b d" runs only those parts.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+B=${BUILD:-$top/build}
+
+if [ "${SOCKSIFY_BENCH_NS:-0}" != 1 ]; then
+	u=()
+	[ "$(id -u)" -eq 0 ] || u=(-r)
+	if unshare "${u[@]}" -n true 2>/dev/null; then
+		SOCKSIFY_BENCH_NS=1 exec unshare "${u[@]}" -n bash "$0" "$@"
+	fi
+	echo "bench client: cannot create a private network namespace; not run" >&2
+	exit 0
+fi
+ip link set lo up
+ip addr add 203.0.113.1/32 dev lo
+
+LIB=$B/.libs/libsocksify.so
+H=$B/tests/helpers
+need_build() {
+	local t
+	for t in tests/helpers/slowsocks tests/helpers/nbconnect tests/helpers/fastpath_bench; do
+		[ -x "$B/$t" ] || make -C "$B" -s "$t" >/dev/null 2>&1 ||
+			{ echo "bench client: cannot build $t in $B" >&2; exit 0; }
+	done
+}
+need_build
+[ -f "$LIB" ] || { echo "bench client: $LIB not built" >&2; exit 0; }
+TMP=$(mktemp -d)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+
+start_bg() { # PORTVAR LOG CMD...: start CMD with -p portfile, wait for it
+	local var=$1 log=$2 pf=$TMP/$RANDOM.port
+	shift 2
+	"$@" -p "$pf" >"$log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do [ -s "$pf" ] && break; sleep 0.1; done
+	[ -s "$pf" ] || { echo "bench client: $1 did not start" >&2; exit 0; }
+	printf -v "$var" '%s' "$(cat "$pf")"
+}
+ms_of() { sed -n 's/.* ms=\([0-9]\+\).*/\1/p'; }
+show() { printf '  $ %s\n' "$*"; }
+
+pc_conf() { # FILE PORT
+	cat >"$1" <<EOF
+strict_chain
+quiet_mode
+tcp_read_time_out 15000
+tcp_connect_time_out 8000
+[ProxyList]
+socks5 127.0.0.1 $2
+EOF
+}
+
+# BENCH_PARTS="a b c d" (default): the parts to run
+want() { case " ${BENCH_PARTS:-a b c d} " in *" $1 "*) return 0 ;; esac; return 1; }
+# slowsocks, for (a) and as a proxy address for (b)
+start_bg SLOW "$TMP/slow.log" "$H/slowsocks" -r 1000
+
+N50=${BENCH_N50:-50}
+if want a; then
+echo "### (a) $N50 concurrent non-blocking connects, proxy replies after 1 s"
+cmd=(env "SOCKS_PROXY=socks5://127.0.0.1:$SLOW" "LD_PRELOAD=$LIB" "$H/nbconnect" -i -n "$N50" -w epoll-et 203.0.113.99 7)
+show "${cmd[*]}"
+out=$("${cmd[@]}" 2>&1)
+echo "  libsocksify: $out"
+ours_a=$(echo "$out" | ms_of)
+if command -v proxychains4 >/dev/null; then
+	pc_conf "$TMP/pc.conf" "$SLOW"
+	cmd=(proxychains4 -q -f "$TMP/pc.conf" "$H/nbconnect" -P -n "$N50" -w epoll-et 203.0.113.99 7)
+	show "${cmd[*]}"
+	out=$("${cmd[@]}" 2>&1)
+	echo "  proxychains4: $out"
+	pc_a=$(echo "$out" | ms_of)
+	[ -n "$ours_a" ] && [ -n "$pc_a" ] && [ "$ours_a" -gt 0 ] &&
+		echo "  ratio proxychains4/libsocksify: $(awk "BEGIN{printf \"%.1f\", $pc_a/$ours_a}")x"
+	# the strict checks show what proxychains changes on the app's socket
+	out=$(proxychains4 -q -f "$TMP/pc.conf" "$H/nbconnect" -n 1 -w poll \
+		-o cloexec,nodelay 203.0.113.99 7 2>&1)
+	echo "  proxychains4 with nbconnect's socket checks: $out"
+fi
+if command -v torsocks >/dev/null; then
+	printf 'TorAddress 127.0.0.1\nTorPort %s\n' "$SLOW" >"$TMP/torsocks.conf"
+	cmd=(env "TORSOCKS_CONF_FILE=$TMP/torsocks.conf" torsocks "$H/nbconnect" -P -n "$N50" -w epoll-et 203.0.113.99 7)
+	show "${cmd[*]}"
+	out=$("${cmd[@]}" 2>&1)
+	echo "  torsocks: $out"
+	tor_a=$(echo "$out" | ms_of)
+	[ -n "$ours_a" ] && [ -n "$tor_a" ] && [ "$ours_a" -gt 0 ] &&
+		echo "  ratio torsocks/libsocksify: $(awk "BEGIN{printf \"%.1f\", $tor_a/$ours_a}")x"
+else
+	echo "  torsocks: not installed (apt-get install torsocks)"
+fi
+[ -n "$ours_a" ] && echo "  target: < 2000 ms -> $([ "$ours_a" -lt 2000 ] && echo met || echo MISSED) ($ours_a ms)"
+echo
+fi
+
+if want b; then
+echo "### (b) calls on fds the library does not manage"
+cmd=("$H/fastpath_bench" -n "${BENCH_FAST_N:-200000}" -r 3)
+show "${cmd[*]}"
+show "SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD=$LIB ${cmd[*]}"
+# alternate without/with three times; keep the best figure of each
+plain="" pre=""
+for _ in 1 2 3; do
+	plain+=$("${cmd[@]}")$'\n'
+	pre+=$(SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD=$LIB "${cmd[@]}" 2>/dev/null)$'\n'
+done
+best() { # KIND FIELD(2=wall,3=user) TEXT
+	echo "$3" | sed -n "s/^$1 ns\/call=\([0-9.]*\) user-ns\/call=\([0-9.]*\)/x \1 \2/p" |
+		awk -v f="$2" 'NR==1||$f<m{m=$f} END{print m}'
+}
+echo "  separate runs (best of 3x3 rounds; the syscall itself costs 1-5 us"
+echo "  on this shared VM, so these differences are mostly noise):"
+for k in pipe file; do
+	set -- "$(best $k 2 "$plain")" "$(best $k 3 "$plain")" \
+		"$(best $k 2 "$pre")" "$(best $k 3 "$pre")"
+	printf '    %s: without %s ns/call (user %s), with %s ns/call (user %s): %+.1f ns wall, %+.1f ns user\n' \
+		"$k" "$1" "$2" "$3" "$4" "$(awk "BEGIN{print $3-$1}")" "$(awk "BEGIN{print $4-$2}")"
+done
+vals() { echo "$2" | sed -n "s/^interleaved hook-libc $1ns\/call=//p" | tr '\n' ' '; }
+echo "  interleaved in one process, hooked call vs libc's own, median of"
+echo "  100-call block pairs (without LD_PRELOAD both are libc: noise floor):"
+echo "    pipe write+read: with the library: $(vals '' "$pre") ns/call; without: $(vals '' "$plain")"
+echo "    file read:       with the library: $(vals 'file ' "$pre") ns/call; without: $(vals 'file ' "$plain")"
+# reference: the least any interposer can cost, a shim whose read/write
+# only call the next definition
+if command -v cc >/dev/null; then
+	cat >"$TMP/shim.c" <<'EOC'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <unistd.h>
+static ssize_t (*r_read)(int, void *, size_t);
+static ssize_t (*r_write)(int, const void *, size_t);
+__attribute__((constructor)) static void init(void)
+{
+	r_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	r_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+}
+ssize_t read(int fd, void *b, size_t n) { return r_read(fd, b, n); }
+ssize_t write(int fd, const void *b, size_t n) { return r_write(fd, b, n); }
+EOC
+	if cc -O2 -shared -fPIC -o "$TMP/shim.so" "$TMP/shim.c" 2>/dev/null; then
+		shim=""
+		for _ in 1 2 3; do
+			shim+=$(LD_PRELOAD=$TMP/shim.so "${cmd[@]}")$'\n'
+		done
+		echo "    reference pass-through shim: pipe $(vals '' "$shim"); file $(vals 'file ' "$shim") ns/call"
+	fi
+fi
+echo "  target: <= 5 ns per call"
+echo
+fi
+
+if want c; then
+echo "### (c) start-up cost"
+if command -v hyperfine >/dev/null; then
+	pc_conf "$TMP/pc0.conf" 1
+	# "env true" is the baseline for the env LD_PRELOAD line (env is one
+	# more exec); the wrapper and proxychains4 compare with plain true
+	cmds=("true" "env true")
+	[ -x "$B/socksify" ] && cmds+=("$B/socksify -p socks5://127.0.0.1:1 true")
+	cmds+=("env LD_PRELOAD=$LIB SOCKS_PROXY=socks5://127.0.0.1:1 true")
+	command -v proxychains4 >/dev/null && cmds+=("proxychains4 -q -f $TMP/pc0.conf true")
+	show hyperfine -N --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}"
+	hyperfine -N --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1 ||
+		hyperfine --warmup 10 --runs 200 --export-json "$TMP/hf.json" "${cmds[@]}" >/dev/null 2>&1
+	python3 - "$TMP/hf.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base, envbase = r[0]["mean"], r[1]["mean"]
+for x in r:
+    ref, name = (envbase, "env true") if x["command"].startswith("env ") else (base, "true")
+    print("  %-62.62s mean %7.3f ms +- %.3f, median %7.3f  (+%.3f ms over %s)" % (
+        x["command"], x["mean"] * 1e3, x["stddev"] * 1e3, x["median"] * 1e3,
+        (x["mean"] - ref) * 1e3, name))
+PY
+	# hyperfine runs all runs of one command, then the next: on a busy
+	# machine the load drifts between commands.  Interleave instead, one
+	# run of each command in turn, and compare medians and minima.
+	python3 - "${cmds[@]}" <<'PY'
+import os, shlex, statistics, sys, time
+cmds = [shlex.split(c) for c in sys.argv[1:]]
+runs = {i: [] for i in range(len(cmds))}
+dn = os.open(os.devnull, os.O_RDWR)
+for _ in range(300):
+    for i, c in enumerate(cmds):
+        t = time.perf_counter()
+        pid = os.posix_spawnp(c[0], c, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, dn, 1)])
+        os.waitpid(pid, 0)
+        runs[i].append((time.perf_counter() - t) * 1e3)
+print("  interleaved (300 rounds, one run of each command per round):")
+base = {}
+for i, c in enumerate(sys.argv[1:]):
+    med, mn = statistics.median(runs[i]), min(runs[i])
+    ref = "env true" if c.startswith("env ") else "true"
+    base.setdefault(c, (med, mn))
+    b = base.get(ref, (med, mn))
+    print("    %-62.62s median %7.3f ms, min %7.3f  (+%.3f median, +%.3f min over %s)" % (
+        c, med, mn, med - b[0], mn - b[1], ref))
+PY
+	echo "  target: socksify true <= 0.3 ms over true"
+else
+	echo "  hyperfine not installed"
+fi
+echo
+fi
+
+if want d; then
+SEQ=${BENCH_SEQ:-1000}
+echo "### (d) sequential connect + 1-byte echo, $SEQ times, through socksifyd"
+if [ -x "$B/socksifyd" ]; then
+	start_bg ECHO "$TMP/echo.log" "$H/slowsocks" -P -l 203.0.113.1
+	"$B/socksifyd" -l 127.0.0.1:0 2>"$TMP/sd.log" &
+	PIDS+=($!)
+	for _ in $(seq 50); do grep -q 'listening on' "$TMP/sd.log" && break; sleep 0.1; done
+	SD=$(sed -n 's/.*listening on .*:\([0-9]\+\)$/\1/p' "$TMP/sd.log" | head -n 1)
+	cmd=(env "SOCKS_PROXY=socks5://127.0.0.1:$SD" "LD_PRELOAD=$LIB" "$H/nbconnect" -S "$SEQ" 203.0.113.1 "$ECHO")
+	pc_conf "$TMP/pcd.conf" "$SD"
+	pcmd=(proxychains4 -q -f "$TMP/pcd.conf" "$H/nbconnect" -S "$SEQ" 203.0.113.1 "$ECHO")
+	show "${cmd[*]}"
+	command -v proxychains4 >/dev/null && show "${pcmd[*]}"
+	rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p'; }
+	# alternate the two clients; the ratio of each adjacent pair cancels
+	# the load drift of this shared machine, the median of the pairs is
+	# the figure (best rates shown as well)
+	ratios=() ours_d=0 pc_d=0
+	for _ in $(seq "${BENCH_ROUNDS:-7}"); do
+		r1=$("${cmd[@]}" 2>&1 | rate)
+		r2=""
+		command -v proxychains4 >/dev/null && r2=$("${pcmd[@]}" 2>&1 | rate)
+		echo "  libsocksify ${r1:-failed}/s  proxychains4 ${r2:-failed}/s"
+		[ -n "$r1" ] && ours_d=$(awk "BEGIN{print ($r1 > $ours_d) ? $r1 : $ours_d}")
+		[ -n "$r2" ] && pc_d=$(awk "BEGIN{print ($r2 > $pc_d) ? $r2 : $pc_d}")
+		[ -n "$r1" ] && [ -n "$r2" ] && ratios+=("$(awk "BEGIN{print $r1/$r2}")")
+	done
+	echo "  best: libsocksify $ours_d/s, proxychains4 $pc_d/s"
+	if [ ${#ratios[@]} -gt 0 ]; then
+		med=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+		echo "  ratio libsocksify/proxychains4, median of ${#ratios[@]} adjacent pairs: $(awk "BEGIN{printf \"%.2f\", $med}")x (target >= 1.15x)"
+	fi
+else
+	echo "  socksifyd not built"
+fi
+fi
