@@ -28,13 +28,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "common/net.h"
 #include "preload/client.h"
 
 enum fdt_kind {
 	FDT_NONE = 0,
 	FDT_TCP = 1,	  /* TCP CONNECT through a proxy */
 	FDT_LISTEN = 2,	  /* BIND listener (later issue) */
-	FDT_UDP = 3,	  /* UDP association (later issue) */
+	FDT_UDP = 3,	  /* a UDP socket: destinations are route-checked */
 	FDT_INTERNAL = 4, /* the library's own fd */
 	FDT_EPOLL = 5	  /* an epoll instance of the program */
 };
@@ -87,7 +88,15 @@ struct fdt_entry {
 		struct {
 			int *owner;
 		} internal;
-		/* FDT_LISTEN (BIND) and FDT_UDP state join here. */
+		/* FDT_UDP: the last destination checked and its verdict,
+		 * so that datagrams to the same peer walk no rules. */
+		struct {
+			bool valid;
+			struct net_ip ip;
+			uint16_t port;
+			int verdict; /* 0 (direct) or -errno */
+		} udp;
+		/* FDT_LISTEN (BIND) state joins here. */
 	} u;
 };
 

@@ -134,11 +134,11 @@ static void hook_dup_state(int oldfd, int newfd)
 	struct fdt_entry *e;
 	int saved = errno;
 
-	if ((b & FDT_KIND_MASK) != FDT_TCP)
+	if ((b & FDT_KIND_MASK) != FDT_TCP && (b & FDT_KIND_MASK) != FDT_UDP)
 		return;
 	e = fdt_get(oldfd);
 	if (e) {
-		(void)fdt_set(newfd, e, FDT_TCP);
+		(void)fdt_set(newfd, e, b & FDT_KIND_MASK);
 		fdt_put(e);
 	}
 	errno = saved;

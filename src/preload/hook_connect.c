@@ -328,6 +328,13 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (hook_passthrough())
 		return real.connect(fd, sa, len);
 	socksify_init();
+	if (hook_udp_candidate(fd, sa, len)) {
+		rc = hook_udp_check(fd, sa, len, true);
+		if (rc < 0)
+			return hook_ret_saved(rc, saved);
+		if (rc == 0)
+			return real.connect(fd, sa, len);
+	}
 	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
 		rc = hook_connect_again(fd);
 		if (rc != 1)

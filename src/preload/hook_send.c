@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The data calls: read, write, readv, writev, send, recv, sendto, recvfrom,
- * sendmsg, recvmsg.
+ * sendmsg, sendmmsg, recvmsg.  UDP destinations of connect/sendto/sendmsg/
+ * sendmmsg are checked by hook_udp.c (fail closed until UDP ASSOCIATE).
  *
  * Fast path: an fd without FDT_F_SLOW (every fd the library does not
  * manage, and every established tunnel) costs one fd-table byte: no lock,
@@ -184,7 +185,19 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 
 		if (!pass)
 			return r;
+		if (hook_udp_candidate(fd, sa, len)) {
+			int rc = hook_udp_check(fd, sa, len, true);
+
+			if (rc < 0)
+				return hook_ret_l(rc);
+		}
 		return real.sendto(fd, buf, n, flags, sa, len);
+	}
+	if (sa && hook_udp_candidate(fd, sa, len) && !hook_passthrough()) {
+		int rc = hook_udp_check(fd, sa, len, false);
+
+		if (rc < 0)
+			return hook_ret_l(rc);
 	}
 	if (!(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
 		return real.sendto(fd, buf, n, flags, sa, len);
@@ -217,12 +230,63 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		free(flat);
 		if (!pass)
 			return r;
+		if (hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen)) {
+			int rc = hook_udp_check(fd, msg->msg_name,
+						msg->msg_namelen, true);
+
+			if (rc < 0)
+				return hook_ret_l(rc);
+		}
 		return real.sendmsg(fd, msg, flags);
+	}
+	if (msg && hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen) &&
+	    !hook_passthrough()) {
+		int rc = hook_udp_check(fd, msg->msg_name, msg->msg_namelen,
+					false);
+
+		if (rc < 0)
+			return hook_ret_l(rc);
 	}
 	if (!(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
 		return real.sendmsg(fd, msg, flags);
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.sendmsg(fd, msg, flags);
+}
+
+/*
+ * sendmmsg: each message's destination is checked like sendmsg's.  The
+ * messages before the first refused one are sent (the count is returned,
+ * as the kernel does when a later message fails); a refused first message
+ * fails the call with EACCES.
+ */
+SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
+			     int flags)
+{
+	HOOK_INIT(sendmmsg);
+	if (vec && !hook_passthrough()) {
+		for (unsigned int i = 0; i < n; i++) {
+			const struct msghdr *m = &vec[i].msg_hdr;
+			int rc;
+
+			if (!hook_udp_candidate(fd, m->msg_name,
+						m->msg_namelen))
+				continue;
+			rc = hook_udp_check(fd, m->msg_name, m->msg_namelen,
+					    false);
+			if (rc == 1)
+				break; /* not UDP: nothing more to check */
+			if (rc < 0) {
+				if (i == 0)
+					return hook_ret(rc);
+				n = i;
+				break;
+			}
+		}
+	}
+	if (!(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
+		return real.sendmmsg(fd, vec, n, flags);
+	HOOK_GATE(fd, flags & MSG_DONTWAIT);
+	return real.sendmmsg(fd, vec, n, flags);
 }
 
 /* Fortified variants (_FORTIFY_SOURCE with a known buffer size): glibc's

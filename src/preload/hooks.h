@@ -49,6 +49,36 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
  */
 int hook_data_gate(int fd, bool dontwait);
 
+/*
+ * UDP fails closed until UDP ASSOCIATE exists (hook_udp.c).  Is @sa an
+ * IPv4/IPv6 destination on an fd that is unclassified or a UDP socket?
+ * No syscall.
+ */
+static inline bool hook_udp_candidate(int fd, const struct sockaddr *sa,
+				      socklen_t len)
+{
+	uint8_t k;
+
+	if (!sa || len < sizeof(sa_family_t) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return false;
+	k = fdt_peek(fd) & FDT_KIND_MASK;
+	return k == FDT_NONE || k == FDT_UDP;
+}
+
+/*
+ * Check a UDP destination @sa of @fd (hook_udp_candidate() true).  An
+ * unclassified fd is classified once (SO_TYPE/SO_PROTOCOL) and a UDP one
+ * recorded as FDT_UDP; @verify (connect and MSG_FASTOPEN, rare paths)
+ * classifies a FDT_UDP fd again, in case its number was reused for another
+ * socket behind the library's back.  Returns 1 when @fd is not a UDP socket, 0 when the
+ * datagram may go (route DIRECT), -EACCES when the route is PROXY (not
+ * supported yet, logged) or DENY, or @sa is a fake address.  errno is
+ * left untouched.
+ */
+int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
+		   bool verify);
+
 /* Register the fork handlers (hook_fork.c), once, from socksify_init. */
 void hook_fork_register(void);
 

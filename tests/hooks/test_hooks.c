@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1596,6 +1597,304 @@ START_TEST(t_blocking_sndtimeo)
 }
 END_TEST
 
+/* ---- UDP fails closed until UDP ASSOCIATE exists ---- */
+
+/* A UDP receiver on 127.0.0.1 (port 0); *@sin is its address. */
+static int udp_receiver(struct sockaddr_in *sin)
+{
+	socklen_t l = sizeof(*sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sin, l), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sin, &l), 0);
+	return fd;
+}
+
+/* Loopback routed via a proxy: UDP there is not supported yet. */
+static void use_udp_proxied(void)
+{
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"127.0.0.0/8\" via = \"p\" }\n",
+		 closed_port());
+}
+
+/*
+ * Nothing but the marker reached @rfd: a datagram "marker" sent now, by
+ * a route made direct, must be the first one the receiver holds
+ * (loopback delivery is complete when sendto returns).
+ */
+static void udp_assert_only_marker(int rfd, const struct sockaddr_in *to)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
+	ck_assert_int_eq(sendto(fd, "marker", 6, 0, (const struct sockaddr *)to,
+				sizeof(*to)),
+			 6);
+	n = recv(rfd, buf, sizeof(buf), MSG_DONTWAIT);
+	ck_assert_int_eq(n, 6);
+	ck_assert_int_eq(memcmp(buf, "marker", 6), 0);
+	close(fd);
+}
+
+START_TEST(t_udp_proxied_refused)
+{
+	struct sockaddr_in to;
+	struct iovec iov = {.iov_base = "leak", .iov_len = 4};
+	struct msghdr m;
+	struct mmsghdr mm[2];
+	int rfd = udp_receiver(&to), fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	use_udp_proxied();
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(fd, "leak", 4, 0, (struct sockaddr *)&to, sizeof(to)),
+		-1);
+	ck_assert_int_eq(errno, EACCES);
+	/* Same peer again: the cached verdict. */
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(fd, "leak", 4, 0, (struct sockaddr *)&to, sizeof(to)),
+		-1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_UDP);
+
+	memset(&m, 0, sizeof(m));
+	m.msg_name = &to;
+	m.msg_namelen = sizeof(to);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	errno = 0;
+	ck_assert_int_eq(sendmsg(fd, &m, 0), -1);
+	ck_assert_int_eq(errno, EACCES);
+
+	memset(mm, 0, sizeof(mm));
+	mm[0].msg_hdr = m;
+	mm[1].msg_hdr = m;
+	errno = 0;
+	ck_assert_int_eq(sendmmsg(fd, mm, 2, 0), -1);
+	ck_assert_int_eq(errno, EACCES);
+
+	/* MSG_FASTOPEN means nothing to UDP: still refused. */
+	errno = 0;
+	ck_assert_int_eq(sendto(fd, "leak", 4, MSG_FASTOPEN,
+				(struct sockaddr *)&to, sizeof(to)),
+			 -1);
+	ck_assert_int_eq(errno, EACCES);
+
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	close(fd);
+
+	/* A fresh socket whose first call is connect(). */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	/* Not connected: send() has nowhere to go. */
+	ck_assert_int_eq(send(fd, "leak", 4, 0), -1);
+	close(fd);
+
+	udp_assert_only_marker(rfd, &to);
+	close(rfd);
+}
+END_TEST
+
+START_TEST(t_udp_mmsg_stops_at_refused)
+{
+	struct sockaddr_in to, other;
+	struct iovec iov = {.iov_base = "ok", .iov_len = 2};
+	struct mmsghdr mm[2];
+	char buf[16];
+	int rfd = udp_receiver(&to), fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	/* The receiver direct, another loopback address via the proxy. */
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"127.0.0.1/32\" via = \"direct\" }\n"
+		 "route { to = \"127.0.0.0/8\" via = \"p\" }\n",
+		 closed_port());
+	other = to;
+	inet_pton(AF_INET, "127.0.0.2", &other.sin_addr);
+	memset(mm, 0, sizeof(mm));
+	mm[0].msg_hdr.msg_name = &to;
+	mm[0].msg_hdr.msg_namelen = sizeof(to);
+	mm[0].msg_hdr.msg_iov = &iov;
+	mm[0].msg_hdr.msg_iovlen = 1;
+	mm[1].msg_hdr = mm[0].msg_hdr;
+	mm[1].msg_hdr.msg_name = &other;
+	errno = 31337;
+	ck_assert_int_eq(sendmmsg(fd, mm, 2, 0), 1);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 2);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	close(fd);
+	close(rfd);
+}
+END_TEST
+
+START_TEST(t_udp_direct_passes_keeps_errno)
+{
+	struct sockaddr_in to;
+	struct iovec iov = {.iov_base = "two", .iov_len = 3};
+	struct msghdr m;
+	struct mmsghdr mm[1];
+	char buf[16];
+	int rfd = udp_receiver(&to), fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
+	errno = 31337;
+	ck_assert_int_eq(
+		sendto(fd, "one", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+	ck_assert_int_eq(errno, 31337);
+	memset(&m, 0, sizeof(m));
+	m.msg_name = &to;
+	m.msg_namelen = sizeof(to);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	ck_assert_int_eq(sendmsg(fd, &m, 0), 3);
+	memset(mm, 0, sizeof(mm));
+	mm[0].msg_hdr = m;
+	ck_assert_int_eq(sendmmsg(fd, mm, 1, 0), 1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(send(fd, "four", 4, 0), 4);
+	/* Connected: sendto without an address passes. */
+	ck_assert_int_eq(sendto(fd, "five", 4, 0, NULL, 0), 4);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 3);
+	ck_assert_int_eq(memcmp(buf, "one", 3), 0);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 3);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 3);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 4);
+	ck_assert_int_eq(recv(rfd, buf, sizeof(buf), MSG_DONTWAIT), 4);
+	ck_assert_int_eq(memcmp(buf, "five", 4), 0);
+	close(fd);
+	ck_assert_int_eq(fdt_peek(fd), 0); /* close forgets the kind */
+	close(rfd);
+}
+END_TEST
+
+/* Connected while direct; the routes change; sendto(NULL) still passes
+ * (the connect was the check), a new destination is checked again. */
+START_TEST(t_udp_dup_and_cache)
+{
+	struct sockaddr_in to;
+	int rfd = udp_receiver(&to), fd = socket(AF_INET, SOCK_DGRAM, 0), fd2;
+
+	use_conf("route { to = \"127.0.0.0/8\" via = \"direct\" }\n");
+	ck_assert_int_eq(
+		sendto(fd, "a", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	fd2 = dup(fd);
+	ck_assert_int_eq(fdt_peek(fd2) & FDT_KIND_MASK, FDT_UDP);
+	close(fd);
+	use_udp_proxied();
+	/* fd2 shares fd's cache: same peer, verdict cached as direct. */
+	ck_assert_int_eq(
+		sendto(fd2, "b", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	to.sin_port = htons(ntohs(to.sin_port) ^ 1); /* another peer */
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(fd2, "c", 1, 0, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	close(fd2);
+	close(rfd);
+}
+END_TEST
+
+START_TEST(t_udp_fake_refused)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: %s not run\n",
+			__func__);
+		close(fd);
+		return;
+	}
+	use_proxy_remote("socks5", closed_port());
+	ck_assert(fake_sa("echo.example", &sin));
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(fd, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin)),
+		-1);
+	ck_assert_int_eq(errno, EACCES);
+	/* A fake address never handed out (no name behind it). */
+	inet_pton(AF_INET, "198.19.255.254", &sin.sin_addr);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	close(fd);
+}
+END_TEST
+
+/* A TCP socket's sendto with an address is not taken for UDP. */
+START_TEST(t_udp_tcp_untouched)
+{
+	struct sockaddr_in to;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	use_udp_proxied();
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons(closed_port());
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	errno = 0;
+	/* Unconnected TCP: the kernel's EPIPE, not our EACCES. */
+	ck_assert_int_eq(sendto(fd, "x", 1, MSG_NOSIGNAL,
+				(struct sockaddr *)&to, sizeof(to)),
+			 -1);
+	ck_assert_int_ne(errno, EACCES);
+	ck_assert_int_eq(fdt_peek(fd), 0);
+	close(fd);
+}
+END_TEST
+
+/* The "udp" command decides; a number reused behind the library's back
+ * (closed by a raw system call) for a TCP socket is not taken for UDP. */
+START_TEST(t_udp_command_and_stale_fd)
+{
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
+	struct sockaddr_in to;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), fd2;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf(
+		"proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		"route { to = \"127.0.0.0/8\" command = \"udp\" via = \"p\" }\n"
+		"route { to = \"127.0.0.0/8\" via = \"direct\" }\n",
+		closed_port());
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons(r.port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(fdt_peek(fd) & FDT_KIND_MASK, FDT_UDP);
+	ck_assert_int_eq(syscall(SYS_close, fd), 0);
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(fd2, fd);
+	errno = 31337;
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(errno, 31337);
+	ck_assert_int_eq(write(fd2, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	ck_assert_int_eq(fdt_peek(fd2), 0);
+	close(fd2);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -1657,6 +1956,17 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_blocking_alarm_restart);
 	tcase_add_test(tc, t_blocking_sndtimeo);
 	tcase_add_test(tc, t_fork_child_keeps_state);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("udp");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_udp_proxied_refused);
+	tcase_add_test(tc, t_udp_mmsg_stops_at_refused);
+	tcase_add_test(tc, t_udp_direct_passes_keeps_errno);
+	tcase_add_test(tc, t_udp_dup_and_cache);
+	tcase_add_test(tc, t_udp_fake_refused);
+	tcase_add_test(tc, t_udp_tcp_untouched);
+	tcase_add_test(tc, t_udp_command_and_stale_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * UDP fails closed until UDP ASSOCIATE is implemented: a datagram (or a
+ * UDP connect) towards a destination whose "udp" route is PROXY or DENY
+ * is refused with EACCES instead of leaving the machine directly.  DIRECT
+ * passes through.  A fake address (fakedns.h) is always refused: a
+ * datagram to it could reach nobody, and its name was faked because a
+ * route sends it via a proxy.
+ *
+ * Cost: an fd is classified once, on its first IPv4/IPv6 destination
+ * (SO_TYPE, SO_PROTOCOL); UDP sockets become FDT_UDP and keep the last
+ * destination with its verdict, so repeated datagrams to the same peer
+ * walk no rules.  Other sockets stay unmarked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "preload/fakedns.h"
+#include "preload/hooks.h"
+
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE 136
+#endif
+
+/* Is @fd a UDP (or UDP-Lite) socket? */
+static bool hook_udp_is_udp(int fd)
+{
+	int type = 0, proto = 0;
+	socklen_t l = sizeof(type);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
+	    type != SOCK_DGRAM)
+		return false;
+	l = sizeof(proto);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0)
+		return true; /* unknown: fail closed as UDP */
+	return proto == 0 || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
+}
+
+static bool hook_udp_same(const struct net_ip *a, const struct net_ip *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* The verdict for UDP to @ip:@port: 0 or -EACCES (logged once here). */
+static int hook_udp_verdict(const struct net_ip *ip, uint16_t port)
+{
+	struct rule_query q;
+	struct rule_result r;
+	char name[NET_HOST_MAX + 1];
+	char dest[NET_HOST_MAX + 16], ipt[64];
+
+	memset(&q, 0, sizeof(q));
+	q.command = CONF_CMD_UDP;
+	q.port = port;
+	if (fakedns_is_fake(ip)) {
+		if (fakedns_lookup(ip, name, sizeof(name)) < 0) {
+			LOG_ERR("UDP to %s:%u: a fake address with no name "
+				"behind it; refused",
+				net_ip_format(ip, ipt, sizeof(ipt)), port);
+			return -EACCES;
+		}
+		q.hostname = name;
+		snprintf(dest, sizeof(dest), "%.200s:%u", name, port);
+	} else {
+		q.has_ip = true;
+		q.ip = *ip;
+		net_ip_format(ip, ipt, sizeof(ipt));
+		if (ip->family == AF_INET6)
+			snprintf(dest, sizeof(dest), "[%s]:%u", ipt, port);
+		else
+			snprintf(dest, sizeof(dest), "%s:%u", ipt, port);
+	}
+	switch (socksify_route(&q, &r)) {
+	case RULE_DENY:
+		return -EACCES; /* socksify_route logged the denial */
+	case RULE_PROXY:
+		LOG_ERR("UDP to %s refused: UDP through a SOCKS proxy is not "
+			"supported yet",
+			dest);
+		return -EACCES;
+	case RULE_DIRECT:
+		break;
+	}
+	if (q.hostname) {
+		/* Direct by name, but the program holds a fake address that
+		 * reaches nobody: refuse rather than send into the void. */
+		LOG_ERR("UDP to %s refused: direct UDP to a faked name is not "
+			"supported yet",
+			dest);
+		return -EACCES;
+	}
+	LOG_DBG("UDP to %s: direct", dest);
+	return 0;
+}
+
+/* Contract: hooks.h. */
+int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
+		   bool verify)
+{
+	struct fdt_entry *e;
+	struct net_ip ip;
+	uint16_t port = 0;
+	uint8_t kind = fdt_peek(fd) & FDT_KIND_MASK;
+	int saved = errno, rc;
+
+	if (kind == FDT_NONE || verify) {
+		bool udp = hook_udp_is_udp(fd);
+
+		errno = saved;
+		if (!udp) {
+			/* Stale: closed where no hook saw it, number reused. */
+			if (kind == FDT_UDP)
+				fdt_put(fdt_take(fd));
+			return 1;
+		}
+	}
+	if (kind == FDT_NONE) {
+		e = fdt_alloc(FDT_UDP);
+		if (e) {
+			(void)fdt_set(fd, e, FDT_UDP); /* beyond: uncached */
+			fdt_put(e);
+		}
+		errno = saved;
+	}
+	if (net_ip_from_sockaddr(&ip, &port, sa, len) < 0) {
+		errno = saved;
+		return 0; /* malformed: the kernel says what is wrong */
+	}
+	e = fdt_get(fd);
+	if (e && e->kind == FDT_UDP) {
+		pthread_mutex_lock(&e->lock);
+		if (e->u.udp.valid && e->u.udp.port == port &&
+		    hook_udp_same(&e->u.udp.ip, &ip)) {
+			rc = e->u.udp.verdict;
+			pthread_mutex_unlock(&e->lock);
+			fdt_put(e);
+			errno = saved;
+			return rc;
+		}
+		pthread_mutex_unlock(&e->lock);
+	}
+	rc = hook_udp_verdict(&ip, port);
+	if (e && e->kind == FDT_UDP) {
+		pthread_mutex_lock(&e->lock);
+		e->u.udp.valid = true;
+		e->u.udp.ip = ip;
+		e->u.udp.port = port;
+		e->u.udp.verdict = rc;
+		pthread_mutex_unlock(&e->lock);
+	}
+	fdt_put(e);
+	errno = saved;
+	return rc;
+}
