@@ -766,7 +766,9 @@ def _wait_refused(addr, why):
         q.settimeout(T)
         try:
             q.connect(addr)
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
+            # A reset: the listener closed while our SYN sat in its
+            # queue, which is the same proof that it is gone.
             return
         finally:
             q.close()
