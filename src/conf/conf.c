@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/cfgtext.h"
 #include "conf/conf.h"
 #include "proto/consts.h"
 
@@ -1213,97 +1214,18 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 
 /* ---- pre-scan ---------------------------------------------------------- */
 
-static bool conf_token_start(const char *buf, const char *at)
-{
-	char prev;
-
-	if (at == buf)
-		return true;
-	prev = at[-1];
-	return prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' ||
-	       strchr("={}()+,", prev) != NULL;
-}
-
-#define CONF_BRACE_STACK 16
-
 /*
- * Runs over the text once before libconfuse sees it:
- *  - blanks out comments ("#" and "//" to the end of the line, and
- *    C-style block comments), keeping the newlines.  libconfuse 3.3
- *    counts a line twice after a one-line comment and rejects comments
- *    inside { } lists; without comments its line numbers are exact.
- *    Where a comment starts follows libconfuse's lexer: '#' anywhere
- *    outside quotes, "//" and block comments where a token may start.
- *  - reports what libconfuse would miss or report badly: an unterminated
- *    string or comment, and a '{' never closed (libconfuse takes end of
- *    file as the end of an open section).
- * Returns 0 or -1 (reported).
+ * Comments out and structure checked before libconfuse sees the text
+ * (cfgtext.h says why).  Returns 0 or -1 (reported).
  */
 static int conf_prescan(struct conf_parse *p, char *buf)
 {
-	int line = 1, depth = 0, open_line[CONF_BRACE_STACK];
-	char *s = buf;
+	const char *why;
+	int line;
 
-	while (*s) {
-		char ch = *s;
-
-		if (ch == '"' || ch == '\'') {
-			int start = line;
-
-			for (s++; *s && *s != ch; s++) {
-				if (*s == '\\' && s[1]) {
-					if (s[1] == '\n')
-						line++;
-					s++;
-				} else if (*s == '\n') {
-					line++;
-				}
-			}
-			if (!*s)
-				return conf_err(p, start,
-						"unterminated string: the "
-						"quote is never closed");
-			s++;
-		} else if (ch == '#' || (ch == '/' && s[1] == '/' &&
-					 conf_token_start(buf, s))) {
-			while (*s && *s != '\n')
-				*s++ = ' ';
-		} else if (ch == '/' && s[1] == '*' &&
-			   conf_token_start(buf, s)) {
-			int start = line;
-
-			*s++ = ' ';
-			*s++ = ' ';
-			while (*s && !(s[0] == '*' && s[1] == '/')) {
-				if (*s == '\n')
-					line++;
-				else
-					*s = ' ';
-				s++;
-			}
-			if (!*s)
-				return conf_err(p, start,
-						"unterminated comment: \"/*\" "
-						"without \"*/\"");
-			*s++ = ' ';
-			*s++ = ' ';
-		} else {
-			if (ch == '\n')
-				line++;
-			else if (ch == '{' && depth++ < CONF_BRACE_STACK)
-				open_line[depth - 1] = line;
-			else if (ch == '}' && depth > 0)
-				depth--;
-			s++;
-		}
-	}
-	if (depth > 0)
-		return conf_err(p,
-				open_line[depth > CONF_BRACE_STACK
-						  ? CONF_BRACE_STACK - 1
-						  : depth - 1],
-				"missing '}': this '{' is never closed");
-	return 0;
+	if (cfgtext_prescan(buf, &line, &why) == 0)
+		return 0;
+	return conf_err(p, line, "%s", why);
 }
 
 /* ---- public API ------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cfgtext.h"
 #include "common/net.h"
 #include "server/srvconf.h"
 
@@ -776,77 +777,18 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 }
 
 /*
- * Blank out comments ('#' and "//" to the end of the line, C block
- * comments) outside quoted strings, keeping every newline.  libconfuse 3.3
- * counts lines wrongly after a comment and rejects comments inside lists;
- * without comments its line numbers are exact.  Also reports an
- * unterminated string and a '{' that is never closed.  0 or -1 (reported).
+ * Comments out and structure checked before libconfuse sees the text
+ * (cfgtext.h says why).  0 or -1 (reported).
  */
 static int prescan(char *buf, char *err, size_t errlen)
 {
-	int line = 1, depth = 0, open_line = 0, start;
-	char *s = buf;
+	const char *why;
+	int line;
 
-	while (*s) {
-		char ch = *s;
-
-		if (ch == '"' || ch == '\'') {
-			start = line;
-			for (s++; *s && *s != ch; s++) {
-				if (*s == '\\' && s[1])
-					s++;
-				if (*s == '\n')
-					line++;
-			}
-			if (!*s) {
-				snprintf(err, errlen,
-					 "%s:%d: unterminated "
-					 "string",
-					 ctx->name, start);
-				return -1;
-			}
-			s++;
-		} else if (ch == '#' || (ch == '/' && s[1] == '/')) {
-			while (*s && *s != '\n')
-				*s++ = ' ';
-		} else if (ch == '/' && s[1] == '*') {
-			start = line;
-			*s++ = ' ';
-			*s++ = ' ';
-			while (*s && !(s[0] == '*' && s[1] == '/')) {
-				if (*s == '\n')
-					line++;
-				else
-					*s = ' ';
-				s++;
-			}
-			if (!*s) {
-				snprintf(err, errlen,
-					 "%s:%d: unterminated "
-					 "comment",
-					 ctx->name, start);
-				return -1;
-			}
-			*s++ = ' ';
-			*s++ = ' ';
-		} else {
-			if (ch == '\n')
-				line++;
-			else if (ch == '{' && depth++ == 0)
-				open_line = line;
-			else if (ch == '}' && depth > 0)
-				depth--;
-			s++;
-		}
-	}
-	if (depth > 0) {
-		snprintf(err, errlen,
-			 "%s:%d: missing '}': this '{' is never "
-			 "closed",
-			 ctx->name, open_line);
-		return -1;
-	}
-	return 0;
+	if (cfgtext_prescan(buf, &line, &why) == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: %s", ctx->name, line, why);
+	return -1;
 }
 
 /* The whole file in a NUL-terminated heap buffer, or NULL (errno set). */
