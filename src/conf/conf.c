@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "common/cfgtext.h"
+#include "common/timewin.h"
 #include "conf/conf.h"
 #include "proto/consts.h"
 
@@ -62,9 +63,6 @@ static struct conf_parse *conf_cur;
 #define CONF_WHY_PORTS                                          \
 	"expected a port N, a range N-M or a comma list, with " \
 	"1 <= N <= M <= 65535"
-#define CONF_WHY_TIME                                          \
-	"expected a time window \"DAYS HH:MM-HH:MM\" such as " \
-	"\"Mon-Fri 08:00-18:00\" or \"Sat,Sun 00:00-24:00\""
 #define CONF_WHY_VIA_MIX \
 	"\"direct\" and \"deny\" cannot be combined with other entries"
 
@@ -377,107 +375,6 @@ static const char *conf_user_parse(const char *s, struct conf_user *u)
 }
 
 /* Three-letter day name, case-insensitive; advances *@s.  0 = Sunday. */
-static int conf_day(const char **s)
-{
-	static const char days[7][4] = {"sun", "mon", "tue", "wed",
-					"thu", "fri", "sat"};
-	int d;
-
-	for (d = 0; d < 7; d++) {
-		if (strncasecmp(*s, days[d], 3) == 0 &&
-		    !conf_is_alpha((*s)[3])) {
-			*s += 3;
-			return d;
-		}
-	}
-	return -1;
-}
-
-/* "H:MM" or "HH:MM", 00:00 .. 24:00; minutes of the day into *@min. */
-static int conf_hhmm(const char **s, int *min)
-{
-	const char *p = *s;
-	int h = 0, m;
-
-	if (!conf_is_digit(*p))
-		return -1;
-	h = *p++ - '0';
-	if (conf_is_digit(*p))
-		h = h * 10 + (*p++ - '0');
-	if (*p++ != ':' || !conf_is_digit(p[0]) || !conf_is_digit(p[1]))
-		return -1;
-	m = (p[0] - '0') * 10 + (p[1] - '0');
-	p += 2;
-	if (h > 24 || m > 59 || (h == 24 && m != 0))
-		return -1;
-	*min = h * 60 + m;
-	*s = p;
-	return 0;
-}
-
-static void conf_skip_blank(const char **s)
-{
-	while (**s == ' ' || **s == '\t')
-		(*s)++;
-}
-
-/*
- * "[DAYS ]HH:MM-HH:MM": DAYS is a comma list of days and day ranges
- * ("Mon-Fri", "Sat,Sun", "Fri-Mon" wraps over the weekend); without DAYS
- * every day.  "24:00" ends a day; an end of "00:00" means midnight.
- */
-static const char *conf_time_parse(const char *s, struct conf_time *t)
-{
-	unsigned int days = 0;
-	int start, end;
-
-	memset(t, 0, sizeof(*t));
-	conf_skip_blank(&s);
-	if (conf_is_alpha(*s)) {
-		for (;;) {
-			int a = conf_day(&s), b, d;
-
-			if (a < 0)
-				return CONF_WHY_TIME;
-			b = a;
-			if (*s == '-') {
-				s++;
-				b = conf_day(&s);
-				if (b < 0)
-					return CONF_WHY_TIME;
-			}
-			for (d = a;; d = (d + 1) % 7) {
-				days |= 1u << d;
-				if (d == b)
-					break;
-			}
-			if (*s != ',')
-				break;
-			s++;
-		}
-		if (*s != ' ' && *s != '\t')
-			return CONF_WHY_TIME;
-		conf_skip_blank(&s);
-	} else {
-		days = 0x7f;
-	}
-	if (conf_hhmm(&s, &start) != 0 || *s++ != '-' ||
-	    conf_hhmm(&s, &end) != 0)
-		return CONF_WHY_TIME;
-	conf_skip_blank(&s);
-	if (*s)
-		return CONF_WHY_TIME;
-	if (start == 24 * 60)
-		return "a time window cannot start at 24:00";
-	if (start == end)
-		return "empty time window (start and end are equal)";
-	if (end == 0)
-		end = 24 * 60;
-	t->days = (uint8_t)days;
-	t->start = (uint16_t)start;
-	t->end = (uint16_t)end;
-	return NULL;
-}
 
 static bool conf_via_keyword(const char *s)
 {
@@ -710,8 +607,8 @@ static int conf_check_user(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 static int conf_check_time(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 			   unsigned int idx, const char *v)
 {
-	struct conf_time t;
-	const char *why = conf_time_parse(v, &t);
+	struct timewin t;
+	const char *why = timewin_parse(v, &t);
 
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
@@ -1156,7 +1053,7 @@ static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
 			return conf_err(p, r->line, "out of memory");
 	}
 	for (i = 0; i < n; i++, r->ntimes++) {
-		why = conf_time_parse(cfg_getnstr(sec, "time", i),
+		why = timewin_parse(cfg_getnstr(sec, "time", i),
 				      &r->times[i]);
 		if (why)
 			return conf_err(p, conf_line_of(p, sec, "time", i),

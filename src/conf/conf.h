@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "common/net.h"
+#include "common/timewin.h"
 
 #define CONF_NAME_MAX 63
 #define CONF_VIA_MAX 8
@@ -77,16 +78,8 @@ struct conf_user {
 	char name[CONF_NAME_MAX + 1];
 };
 
-/*
- * A time window: days bit 0 = Sunday .. bit 6 = Saturday; minutes of day,
- * 0 <= start < 1440, 0 < end <= 1440 ("24:00"), start != end.  If
- * end < start the window wraps past midnight: "Fri 22:00-06:00" is Friday
- * 22:00-24:00 and Saturday 00:00-06:00 (the days name where a window starts).
- */
-struct conf_time {
-	uint8_t days;
-	uint16_t start, end; /* [start, end) in minutes */
-};
+/* Time windows are struct timewin (common/timewin.h): "the days name
+ * where a window starts", "Fri 22:00-06:00" reaches into Saturday. */
 
 enum conf_via { CONF_VIA_DIRECT, CONF_VIA_DENY, CONF_VIA_PROXY };
 
@@ -105,7 +98,7 @@ struct conf_route {
 	char program[NET_HOST_MAX + 1]; /* "" = any */
 	struct conf_user *users;
 	size_t nusers;             /* 0 = any */
-	struct conf_time *times;
+	struct timewin *times;
 	size_t ntimes;             /* 0 = always */
 	enum conf_via via;
 	const struct conf_proxy *proxies[CONF_VIA_MAX];

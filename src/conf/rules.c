@@ -94,35 +94,18 @@ static bool rules_users(const struct conf_route *r, const struct rule_query *q)
 	return false;
 }
 
-/* Day @wday (0 = Sunday), minute of day @min inside window @t? */
-static bool rules_window(const struct conf_time *t, int wday, int min)
-{
-	int yesterday = (wday + 6) % 7;
-
-	if (t->start < t->end)
-		return (t->days & (1u << wday)) && min >= t->start &&
-		       min < t->end;
-	/* wraps: the evening of a listed day, or the morning after one */
-	return ((t->days & (1u << wday)) && min >= t->start) ||
-	       ((t->days & (1u << yesterday)) && min < t->end);
-}
 
 static bool rules_times(const struct conf_route *r, const struct rule_query *q)
 {
-	int wday, min;
 	size_t i;
 
 	if (r->ntimes == 0)
 		return true;
-	if (!q->now)
+	if (!q->now || q->now->tm_hour < 0 || q->now->tm_hour > 23 ||
+	    q->now->tm_min < 0 || q->now->tm_min > 59)
 		return false;
-	wday = q->now->tm_wday;
-	if (wday < 0 || wday > 6 || q->now->tm_hour < 0 ||
-	    q->now->tm_hour > 23 || q->now->tm_min < 0 || q->now->tm_min > 59)
-		return false;
-	min = q->now->tm_hour * 60 + q->now->tm_min;
 	for (i = 0; i < r->ntimes; i++)
-		if (rules_window(&r->times[i], wday, min))
+		if (timewin_match(&r->times[i], q->now))
 			return true;
 	return false;
 }

@@ -58,99 +58,15 @@ bool acl_ip_is_multicast(const struct net_ip *ip)
 	return ip->b[0] == 0xff;
 }
 
-static const char *const day_names[7] = {"sun", "mon", "tue", "wed",
-					 "thu", "fri", "sat"};
-
-static int day_parse(const char *s, size_t n)
+/* Time windows: the shared grammar of common/timewin.h. */
+int acl_time_parse(const char *s, struct timewin *t)
 {
-	int i;
-
-	if (n != 3)
-		return -1;
-	for (i = 0; i < 7; i++)
-		if (strncasecmp(s, day_names[i], 3) == 0)
-			return i;
-	return -1;
+	return timewin_parse(s, t) ? -EINVAL : 0;
 }
 
-static int hhmm_parse(const char *s, uint16_t *out)
+bool acl_time_match(const struct timewin *t, const struct tm *now)
 {
-	unsigned h, m;
-	int n = 0;
-
-	if (sscanf(s, "%2u:%2u%n", &h, &m, &n) != 2 || n != 5 || h > 24 ||
-	    m > 59 || (h == 24 && m))
-		return -1;
-	*out = (uint16_t)(h * 60 + m);
-	return 0;
-}
-
-/*
- * Grammar: [DAYS] [HH:MM-HH:MM], DAYS = D or D-D, comma separated;
- * D = Sun..Sat.  Missing days = every day; missing times = all day.
- */
-int acl_time_parse(const char *s, struct acl_time *t)
-{
-	const char *p = s;
-
-	memset(t, 0, sizeof(*t));
-	t->start = 0;
-	t->end = 24 * 60;
-	while (*p == ' ')
-		p++;
-	while (*p && !(*p >= '0' && *p <= '9')) {
-		int a = day_parse(p, 3), b;
-
-		if (a < 0)
-			return -EINVAL;
-		p += 3;
-		b = a;
-		if (*p == '-') {
-			b = day_parse(p + 1, 3);
-			if (b < 0)
-				return -EINVAL;
-			p += 4;
-		}
-		for (;;) {
-			t->days |= (uint8_t)(1u << a);
-			if (a == b)
-				break;
-			a = (a + 1) % 7;
-		}
-		if (*p == ',')
-			p++;
-		else if (*p == ' ' || *p == '\0')
-			while (*p == ' ')
-				p++;
-		else
-			return -EINVAL;
-	}
-	if (!t->days)
-		t->days = 0x7f;
-	if (*p) {
-		if (strlen(p) != 11 || p[5] != '-' ||
-		    hhmm_parse(p, &t->start) || hhmm_parse(p + 6, &t->end))
-			return -EINVAL;
-		if (t->start == t->end)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-bool acl_time_match(const struct acl_time *t, const struct tm *now)
-{
-	unsigned min = (unsigned)(now->tm_hour * 60 + now->tm_min);
-	int day = now->tm_wday;
-
-	if (t->start < t->end)
-		return (t->days & (1u << day)) && min >= t->start &&
-		       min < t->end;
-	/* Wraps past midnight: the early part belongs to the previous day. */
-	if (min >= t->start)
-		return t->days & (1u << day);
-	if (min < t->end)
-		return t->days & (1u << ((day + 6) % 7));
-	return false;
+	return timewin_match(t, now);
 }
 
 static bool match_to(const struct acl_rule *r, const struct acl_query *q,

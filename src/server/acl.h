@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/net.h"
+#include "common/timewin.h"
 
 enum acl_cmd {
 	ACL_CMD_CONNECT = 1 << 0,
@@ -33,12 +34,6 @@ struct acl_target {
 	char glob[NET_HOST_MAX + 1];
 };
 
-/* Days: bit 0 Sunday .. bit 6 Saturday; [start, end) minutes of the day,
- * wrapping past midnight when end <= start. */
-struct acl_time {
-	uint8_t days;
-	uint16_t start, end;
-};
 
 struct acl_rule {
 	int line;	       /* where the rule is in the config */
@@ -52,7 +47,7 @@ struct acl_rule {
 	char **users;		/* none = anybody, authenticated or not */
 	size_t nusers;
 	unsigned versions; /* ACL_VER4 | ACL_VER5; 0 = any */
-	struct acl_time *times;
+	struct timewin *times;
 	size_t ntimes; /* 0 = always */
 };
 
@@ -104,8 +99,8 @@ bool acl_ip_is_sensitive(const struct net_ip *ip);
 bool acl_ip_is_multicast(const struct net_ip *ip);
 
 /* "Mon-Fri 08:00-18:00", "Sat,Sun", "22:00-06:00".  0 or -EINVAL. */
-int acl_time_parse(const char *s, struct acl_time *t);
-bool acl_time_match(const struct acl_time *t, const struct tm *now);
+int acl_time_parse(const char *s, struct timewin *t);
+bool acl_time_match(const struct timewin *t, const struct tm *now);
 
 /* Free the arrays of one rule (not the rule itself). */
 void acl_rule_clear(struct acl_rule *r);

@@ -413,7 +413,7 @@ static int v_version(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_time(cfg_t *cfg, cfg_opt_t *opt)
 {
-	struct acl_time t;
+	struct timewin t;
 	unsigned i;
 
 	for (i = 0; i < cfg_opt_size(opt); i++)

@@ -44,7 +44,7 @@ static struct acl_rule rules[8];
 static struct net_cidr r1_to, r2_from, r4_to, r5_to, r7_to[2], r8_to;
 static struct acl_target t1, t2, t4, t5, t7[2], t8;
 static char *mallory[] = {"mallory"}, *alice[] = {"alice"};
-static struct acl_time weekend;
+static struct timewin weekend;
 
 static void setup(void)
 {
@@ -299,9 +299,9 @@ START_TEST(t_time)
 		{"sun,WED 00:00-24:00", 3, 23, 59, true},
 	};
 	static const char *const bad[] = {
-		"Funday",      "Mon-",	    "8:00-9:00", "08:00-08:00",
+		"Funday",      "Mon-",	    "8:00-9:0", "08:00-08:00",
 		"25:00-26:00", "Mon 08:00", "Mon;Tue"};
-	struct acl_time w;
+	struct timewin w;
 	struct tm now;
 	size_t i;
 
