@@ -2,7 +2,11 @@
 /* Comment blanking and structural checks before libconfuse (cfgtext.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/cfgtext.h"
@@ -91,4 +95,57 @@ int cfgtext_prescan(char *buf, int *line_out, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+char *cfgtext_read_file(const char *path, size_t max, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096 && cap < max + 2) {
+			/* Grow by doubling up to max + 2 bytes: room for one
+			 * byte past max (to tell a too large file) and NUL. */
+			size_t ncap = cap ? cap * 2 : 65536;
+
+			if (ncap > max + 2)
+				ncap = max + 2;
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				err = ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			err = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	errno = err;
+	return NULL;
 }

@@ -19,4 +19,14 @@
  */
 int cfgtext_prescan(char *buf, int *line, const char **why);
 
+#include <stddef.h>
+
+/*
+ * The whole text file at @path in a NUL-terminated heap buffer (caller
+ * frees), its length in *@len.  At most @max bytes: a larger file is
+ * refused, so memory stays bounded.  Returns NULL with errno set: that of
+ * open/read, EFBIG (larger than @max), ENOMEM.  Blocking: init/reload only.
+ */
+char *cfgtext_read_file(const char *path, size_t max, size_t *len);
+
 #endif

@@ -99,6 +99,20 @@ int net_ip_parse(const char *s, struct net_ip *ip)
 	return net_ip_parse_n(s, strlen(s), false, ip, &mapped);
 }
 
+/* v4-mapped IPv6 -> AF_INET, in place; anything else is left alone. */
+void net_ip_unmap(struct net_ip *ip)
+{
+	uint8_t v4[4];
+
+	if (ip->family != AF_INET6 ||
+	    memcmp(ip->b, net_v4mapped_prefix, 12) != 0)
+		return;
+	memcpy(v4, ip->b + 12, 4);
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET;
+	memcpy(ip->b, v4, 4);
+}
+
 /*
  * Fill @ip (and *@port in host order, if @port is not NULL) from a socket
  * address of @len bytes.  v4-mapped v6 becomes AF_INET.  Returns 0,

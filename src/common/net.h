@@ -66,6 +66,8 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
  */
 socklen_t net_ip_to_sockaddr(const struct net_ip *ip, uint16_t port,
 			     struct sockaddr_storage *ss);
+/* A v4-mapped IPv6 address (::ffff:a.b.c.d) in @ip becomes AF_INET. */
+void net_ip_unmap(struct net_ip *ip);
 /*
  * Text form without port into @buf (INET6_ADDRSTRLEN is enough).  Always
  * returns @buf, holding "?" on error, so it can go straight to "%s".

@@ -1235,7 +1235,6 @@ int conf_load_file(const char *path, struct conf **out, char *err,
 	char *buf = NULL;
 	size_t len = 0, i;
 	int line = 1, rc = -1;
-	FILE *f;
 
 	*out = NULL;
 	conf_err_reset(err, errlen);
@@ -1244,27 +1243,19 @@ int conf_load_file(const char *path, struct conf **out, char *err,
 	p.err = err;
 	p.errlen = errlen;
 
-	f = fopen(path, "re");
-	if (!f) {
-		conf_err(&p, 0, "cannot open: %m"); /* %m: fopen's errno */
+	buf = cfgtext_read_file(path, CONF_FILE_MAX, &len);
+	if (!buf) {
+		if (errno == EFBIG)
+			conf_err(&p, 0, "file too large (more than %d bytes)",
+				 CONF_FILE_MAX);
+		else if (errno == ENOMEM)
+			conf_err(&p, 0, "out of memory");
+		else if (errno == EISDIR || errno == EIO)
+			conf_err(&p, 0, "cannot read: %m"); /* %m: errno */
+		else
+			conf_err(&p, 0, "cannot open: %m");
 		return -1;
 	}
-	buf = malloc(CONF_FILE_MAX + 1);
-	if (!buf) {
-		conf_err(&p, 0, "out of memory");
-		goto out;
-	}
-	len = fread(buf, 1, CONF_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		conf_err(&p, 0, "cannot read: %m");
-		goto out;
-	}
-	if (len > CONF_FILE_MAX) {
-		conf_err(&p, 0, "file too large (more than %d bytes)",
-			 CONF_FILE_MAX);
-		goto out;
-	}
-	buf[len] = '\0';
 	for (i = 0; i < len; i++) {
 		if (buf[i] == '\n')
 			line++;
@@ -1276,7 +1267,6 @@ int conf_load_file(const char *path, struct conf **out, char *err,
 	rc = conf_load_buf(buf, path, out, err, errlen);
 out:
 	free(buf);
-	fclose(f);
 	return rc;
 }
 

@@ -12,20 +12,6 @@
 
 #include "conf/rules.h"
 
-/* v4-mapped v6 (::ffff:a.b.c.d) -> AF_INET; callers normally did this. */
-static void rules_normalise(const struct net_ip *in, struct net_ip *out)
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
-					   0, 0, 0, 0, 0xff, 0xff};
-
-	*out = *in;
-	if (in->family == AF_INET6 && memcmp(in->b, mapped, 12) == 0) {
-		memset(out, 0, sizeof(*out));
-		out->family = AF_INET;
-		memcpy(out->b, in->b + 12, 4);
-	}
-}
-
 /*
  * Case-sensitive glob on a program's base name: '*' any run (also empty),
  * '?' one character, everything else literal.  Iterative, linear in
@@ -162,8 +148,10 @@ enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 	if (!c || !q)
 		return r->action;
 	memset(&ip, 0, sizeof(ip));
-	if (q->has_ip)
-		rules_normalise(&q->ip, &ip);
+	if (q->has_ip) {
+		ip = q->ip;
+		net_ip_unmap(&ip);
+	}
 	for (i = 0; i < c->nroutes; i++) {
 		const struct conf_route *route = &c->routes[i];
 

@@ -232,20 +232,6 @@ static bool fakedns_in_net(const struct net_cidr *c, int fam,
 	return true;
 }
 
-/* An IPv4-mapped IPv6 address handed in raw is looked at as IPv4. */
-static void fakedns_unmap(const struct net_ip *in, struct net_ip *out)
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
-					   0, 0, 0, 0, 0xff, 0xff};
-
-	*out = *in;
-	if (in->family == AF_INET6 && memcmp(in->b, mapped, 12) == 0) {
-		memset(out, 0, sizeof(*out));
-		out->family = AF_INET;
-		memcpy(out->b, in->b + 12, 4);
-	}
-}
-
 /*
  * Fold @name into @out: lower case, one trailing dot removed.  Returns the
  * length, or -EINVAL for an empty, too long or non-printable name.
@@ -395,7 +381,8 @@ bool fakedns_is_fake(const struct net_ip *in)
 	uint32_t off;
 	int fam;
 
-	fakedns_unmap(in, &ip);
+	ip = *in;
+	net_ip_unmap(&ip);
 	fam = fakedns_fam(ip.family);
 	if (fam < 0)
 		return false;
@@ -412,7 +399,8 @@ int fakedns_lookup(const struct net_ip *in, char *name, size_t cap)
 	size_t len;
 	int fam, rc;
 
-	fakedns_unmap(in, &ip);
+	ip = *in;
+	net_ip_unmap(&ip);
 	fam = fakedns_fam(ip.family);
 	if (fam < 0)
 		return -EINVAL;

@@ -18,7 +18,11 @@
 #include <crypt.h>
 #endif
 
+#include "common/cfgtext.h"
 #include "server/auth.h"
+
+/* A users file larger than this is refused (bounded memory). */
+#define AUTH_FILE_MAX (64 * 1024 * 1024)
 
 #define AUTH_CT_LEN 256
 
@@ -183,34 +187,14 @@ int auth_db_load_text(struct auth_db *db, const char *text, const char *name,
 int auth_db_load_file(struct auth_db *db, const char *path, char *err,
 		      size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t cap = 0, len = 0, n;
+	size_t len;
+	char *text = cfgtext_read_file(path, AUTH_FILE_MAX, &len);
 	int rc;
 
-	if (!f) {
+	if (!text) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	do {
-		if (cap - len < 4096) {
-			char *nt = realloc(text, cap + 65536);
-
-			if (!nt) {
-				fclose(f);
-				free(text);
-				snprintf(err, errlen, "%s: out of memory",
-					 path);
-				return -1;
-			}
-			text = nt;
-			cap += 65536;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	text[len] = '\0';
 	rc = auth_db_load_text(db, text, path, err, errlen);
 	explicit_bzero(text, len);
 	free(text);

@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include "common/cfgtext.h"
+
+/* A config file larger than this is refused (bounded memory). */
+#define SRVCONF_FILE_MAX (4 * 1024 * 1024)
+
 #include "common/net.h"
 #include "server/srvconf.h"
 
@@ -791,35 +795,6 @@ static int prescan(char *buf, char *err, size_t errlen)
 	return -1;
 }
 
-/* The whole file in a NUL-terminated heap buffer, or NULL (errno set). */
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *text = NULL, *nt;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			nt = realloc(text, cap + 65536);
-			if (!nt) {
-				free(text);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			text = nt;
-			cap += 65536;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	text[len] = '\0';
-	return text;
-}
-
 static int load(const char *text, const char *name, const struct srv_cli *cli,
 		struct srvconf **out, char *err, size_t errlen)
 {
@@ -846,7 +821,7 @@ static int load(const char *text, const char *name, const struct srv_cli *cli,
 	if (text) {
 		copy = strdup(text);
 	} else if (name) {
-		copy = read_text(name);
+		copy = cfgtext_read_file(name, SRVCONF_FILE_MAX, NULL);
 		if (!copy) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			rc = -1;
