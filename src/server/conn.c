@@ -1040,26 +1040,21 @@ static void handle(struct conn *c, enum sess_action act)
 {
 	if (c->phase == PH_DEAD)
 		return;
+	/* Replies the session queued go out before the next step starts. */
+	if ((act == SESS_ACT_NONE || act == SESS_ACT_AUTH ||
+	     act == SESS_ACT_REQUEST) &&
+	    flush_sess(c) < 0) {
+		finish(c);
+		return;
+	}
 	switch (act) {
 	case SESS_ACT_NONE:
-		if (flush_sess(c) < 0) {
-			finish(c);
-			return;
-		}
 		update_masks(c);
 		return;
 	case SESS_ACT_AUTH:
-		if (flush_sess(c) < 0) {
-			finish(c);
-			return;
-		}
 		start_auth(c);
 		return;
 	case SESS_ACT_REQUEST:
-		if (flush_sess(c) < 0) {
-			finish(c);
-			return;
-		}
 		start_request(c);
 		return;
 	case SESS_ACT_RELAY:
