@@ -24,6 +24,7 @@
 enum log_target { LOG_TARGET_STDERR, LOG_TARGET_SYSLOG, LOG_TARGET_FILE };
 
 int log_level = LOG_LVL_ERR;
+static pid_t pinned_pid; /* 0: ask getpid() each time */
 
 static char log_ident[LOG_IDENT_MAX] = "socksify";
 static enum log_target log_target = LOG_TARGET_STDERR;
@@ -101,6 +102,11 @@ void log_close(void)
 }
 
 /* Route stderr/file writes through @fn (NULL: back to libc write). */
+void log_pin_pid(void)
+{
+	pinned_pid = getpid();
+}
+
 void log_set_writer(log_write_fn fn)
 {
 	log_writer = fn ? fn : write;
@@ -161,7 +167,7 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 		func = "?";
 	if (log_target != LOG_TARGET_SYSLOG) {
 		n = snprintf(buf, sizeof(buf), "%s[%ld]: ", log_ident,
-			     (long)getpid());
+			     (long)(pinned_pid ? pinned_pid : getpid()));
 		off = n > 0 ? (size_t)n : 0;
 	}
 	n = snprintf(buf + off, sizeof(buf) - off,

@@ -107,6 +107,25 @@ static struct conn *conns;
 static struct conn *graveyard;
 
 static void on_client(struct loop_handler *h, uint32_t ev);
+
+/* Phases in which the next event is a round trip away (loop_set_spin). */
+static bool in_setup(enum conn_phase ph)
+{
+	return ph == PH_HANDSHAKE || ph == PH_AUTH || ph == PH_RESOLVE ||
+	       ph == PH_CONNECT;
+}
+
+static void set_phase(struct conn *c, enum conn_phase ph)
+{
+	server.nsetup += (int)in_setup(ph) - (int)in_setup(c->phase);
+	c->phase = ph;
+}
+
+bool conn_setup_pending(void)
+{
+	return server.nsetup > 0;
+}
+
 static void on_target(struct loop_handler *h, uint32_t ev);
 static void handle(struct conn *c, enum sess_action act);
 static void try_connect(struct conn *c);
@@ -194,7 +213,7 @@ static void finish(struct conn *c)
 	if (c->sess && !c->cmd)
 		c->cmd = c->sess->cmd;
 	log_session(c);
-	c->phase = PH_DEAD;
+	set_phase(c, PH_DEAD);
 	if (c->job)
 		c->job->cancelled = true;
 	c->job = NULL;
@@ -327,7 +346,7 @@ static void start_linger(struct conn *c)
 	if (c->sess && c->result == SESS_RES_NONE)
 		c->result = c->sess->result;
 	close_target(c);
-	c->phase = PH_LINGER;
+	set_phase(c, PH_LINGER);
 	c->deadline = loop_now() + CONN_LINGER_MS;
 	if (flush_sess(c) < 0) {
 		finish(c);
@@ -400,7 +419,7 @@ static void start_relay(struct conn *c)
 	explicit_bzero(c->sess, sizeof(*c->sess));
 	free(c->sess);
 	c->sess = NULL;
-	c->phase = PH_RELAY;
+	set_phase(c, PH_RELAY);
 	c->last_io = loop_now();
 	set_deadline(c, 0);
 	if (c->th.fd < 0 && !relay_dir_wants_write(&c->up) &&
@@ -601,7 +620,7 @@ static void try_connect(struct conn *c)
 		c->tfd = fd;
 		c->taddr = *sa;
 		c->has_taddr = true;
-		c->phase = PH_CONNECT;
+		set_phase(c, PH_CONNECT);
 		set_deadline(c, c->cfg->connect_timeout);
 		/*
 		 * A loopback or LAN connect often completes within the call:
@@ -729,7 +748,7 @@ static void start_bind(struct conn *c)
 	}
 	bnd_from_fd(fd, false, &bnd, &c->taddr);
 	c->has_taddr = true;
-	c->phase = PH_BIND_WAIT;
+	set_phase(c, PH_BIND_WAIT);
 	set_deadline(c, c->cfg->bind_timeout);
 	handle(c, sess_reply(c->sess, SOCKS5_REP_SUCCEEDED, &bnd));
 }
@@ -849,7 +868,7 @@ static void start_udp(struct conn *c)
 
 static void after_resolve(struct conn *c)
 {
-	c->phase = PH_RESOLVE;
+	set_phase(c, PH_RESOLVE);
 	if (c->cmd == SESS_CMD_BIND)
 		start_bind(c);
 	else
@@ -931,7 +950,7 @@ static void start_request(struct conn *c)
 			return;
 		}
 	}
-	c->phase = PH_RESOLVE;
+	set_phase(c, PH_RESOLVE);
 	set_deadline(c, c->cfg->connect_timeout);
 	if (c->cmd == SESS_CMD_UDP) {
 		start_udp(c);
@@ -1005,7 +1024,7 @@ static void auth_done(struct rjob *j)
 
 	c->job = NULL;
 	auth_release(j);
-	c->phase = PH_HANDSHAKE;
+	set_phase(c, PH_HANDSHAKE);
 	handle(c, sess_auth_done(c->sess, ok));
 }
 
@@ -1029,7 +1048,7 @@ static void start_auth(struct conn *c)
 	a->ulen = r->ulen;
 	a->plen = r->plen;
 	c->job = &a->j;
-	c->phase = PH_AUTH;
+	set_phase(c, PH_AUTH);
 	resolver_submit(&a->j);
 	update_masks(c);
 }
@@ -1062,7 +1081,7 @@ static void handle(struct conn *c, enum sess_action act)
 		return;
 	case SESS_ACT_UDP:
 		c->result = SOCKS5_REP_SUCCEEDED;
-		c->phase = PH_UDP;
+		set_phase(c, PH_UDP);
 		c->last_io = loop_now();
 		set_deadline(c, 0);
 		if (flush_sess(c) < 0) {
@@ -1109,9 +1128,16 @@ static void handshake_event(struct conn *c, uint32_t ev)
 		if (n < 0)
 			break;
 		act = sess_feed(c->sess, buf, (size_t)n, &used);
-		if (c->phase == PH_AUTH && act == SESS_ACT_NONE)
-			continue; /* pipelined request waits for the verdict */
-		handle(c, act);
+		/* In PH_AUTH a pipelined request waits for the verdict. */
+		if (c->phase != PH_AUTH || act != SESS_ACT_NONE)
+			handle(c, act);
+		/*
+		 * A short read drained the socket: what the client sends next
+		 * (it is waiting for our reply) is reported by the
+		 * level-triggered loop; one recv() fewer per step.
+		 */
+		if ((size_t)n < room)
+			break;
 	}
 	if (c->phase != PH_DEAD)
 		update_masks(c);
@@ -1222,6 +1248,7 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 		conns->prev = c;
 	conns = c;
 	server.nclients++;
+	server.nsetup++; /* calloc: PH_HANDSHAKE */
 	/* The greeting is often queued already: read it without a wake-up. */
 	handshake_event(c, EPOLLIN);
 	return 0;

@@ -8,6 +8,7 @@
 #ifndef SOCKSIFY_SERVER_CONN_H
 #define SOCKSIFY_SERVER_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -17,6 +18,8 @@ int conn_accept(int fd, const struct sockaddr_storage *peer);
 void conn_tick(int64_t now);
 /* Free connections closed during the last batch of events. */
 void conn_reap(void);
+/* A session is in its handshake, look-up or connect (loop_set_spin). */
+bool conn_setup_pending(void);
 /* Close every connection (at exit). */
 void conn_close_all(void);
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,8 @@ static int64_t next_tick;
 static bool stopping;
 static void (*tick_fn)(int64_t now);
 static void (*after_fn)(void);
+static int spin_us;
+static bool (*spin_wanted)(void);
 
 int64_t loop_update_now(void)
 {
@@ -103,6 +106,40 @@ void loop_stop(void)
 	stopping = true;
 }
 
+void loop_set_spin(int us, bool (*wanted)(void))
+{
+	spin_us = us;
+	spin_wanted = wanted;
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * epoll_wait that polls without sleeping for up to spin_us first.  The
+ * sleeping wait that follows a fruitless spin keeps the full @timeout: a
+ * tick is at most spin_us late.
+ */
+static int wait_spinning(struct epoll_event *evs, int timeout)
+{
+	int64_t end = mono_us() + spin_us;
+	int n;
+
+	do {
+		n = epoll_wait(epfd, evs, LOOP_BATCH, 0);
+		if (n != 0)
+			return n;
+		/* The peer we wait for may need this CPU to answer. */
+		sched_yield();
+	} while (mono_us() < end);
+	return epoll_wait(epfd, evs, LOOP_BATCH, timeout);
+}
+
 /*
  * Wait, dispatch, run the tick when due.  The wait never sleeps past the
  * next tick, so timeouts are exact to LOOP_TICK_MS.
@@ -117,7 +154,10 @@ int loop_run(void)
 		timeout = (int)(next_tick - now_ms);
 		if (timeout < 0)
 			timeout = 0;
-		n = epoll_wait(epfd, evs, LOOP_BATCH, timeout);
+		if (spin_us > 0 && timeout != 0 && spin_wanted())
+			n = wait_spinning(evs, timeout);
+		else
+			n = epoll_wait(epfd, evs, LOOP_BATCH, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		loop_update_now();

@@ -9,6 +9,7 @@
 #ifndef SOCKSIFY_SERVER_LOOP_H
 #define SOCKSIFY_SERVER_LOOP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -55,6 +56,14 @@ void loop_forget(struct loop_handler *h);
 void loop_set_tick(void (*tick)(int64_t now));
 /* Called after each batch of events (deferred frees). */
 void loop_set_after(void (*after)(void));
+
+/*
+ * Poll for up to @us microseconds (0: never) before sleeping, while
+ * @wanted() says a reply is due within a round trip (a handshake in
+ * progress): on a VM, waking a sleeping process costs more than the
+ * whole SOCKS step.  Bulk relaying never spins.
+ */
+void loop_set_spin(int us, bool (*wanted)(void));
 
 /* Run until loop_stop().  Returns 0 or -errno of epoll_wait. */
 int loop_run(void);

@@ -125,6 +125,7 @@ static void reload(void)
 	srvconf_unref(server.cfg);
 	server.cfg = nc;
 	relay_pool_config(nc->max_pipes, nc->pipe_size);
+	loop_set_spin(nc->poll_spin, conn_setup_pending);
 	apply_log(nc, daemonized);
 	LOG_INFO("configuration reloaded%s%s", nc->path[0] ? " from " : "",
 		 nc->path);
@@ -356,6 +357,7 @@ int main(int argc, char **argv)
 	apply_log(server.cfg, false);
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
+	loop_set_spin(server.cfg->poll_spin, conn_setup_pending);
 	if (listener_open_all(server.cfg, server.cfg->workers, err,
 			      sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
@@ -404,6 +406,7 @@ int main(int argc, char **argv)
 	}
 	loop_set_tick(tick);
 	loop_set_after(conn_reap);
+	log_pin_pid(); /* no fork from here on */
 	rc = loop_run();
 	if (rc < 0)
 		LOG_ERR("event loop: %s", strerror(-rc));

@@ -13,6 +13,7 @@ struct conn;
 struct server {
 	struct srvconf *cfg; /* current config (one reference held) */
 	int nclients;	     /* live sessions */
+	int nsetup;	     /* of which in handshake, look-up or connect */
 	struct tm now_tm;    /* local time, refreshed every tick */
 	uint64_t udp_frag_dropped;
 	uint64_t shed; /* connections refused at accept */

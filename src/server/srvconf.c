@@ -271,6 +271,17 @@ static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int v_spin(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnint(opt, 0) < 0 ||
+	    cfg_opt_getnint(opt, 0) > SRV_POLL_SPIN_MAX) {
+		cfg_error(cfg, "poll_spin must be between 0 and %d (microseconds)",
+			  SRV_POLL_SPIN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -484,6 +495,7 @@ static cfg_t *make_cfg(void)
 		CFG_INT("max_pipes", SRV_DEFAULT_MAX_PIPES, 0),
 		CFG_INT("workers", 1, 0),
 		CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
+		CFG_INT("poll_spin", SRV_DEFAULT_POLL_SPIN, 0),
 		CFG_BOOL("allow_open", cfg_false, 0),
 		CFG_INT("debug", 1, 0),
 		CFG_STR("log", "stderr", 0),
@@ -510,6 +522,7 @@ static cfg_t *make_cfg(void)
 	cfg_set_validate_func(cfg, "max_clients", v_positive);
 	cfg_set_validate_func(cfg, "pipe_size", v_positive);
 	cfg_set_validate_func(cfg, "workers", v_workers);
+	cfg_set_validate_func(cfg, "poll_spin", v_spin);
 	cfg_set_validate_func(cfg, "rule", v_rule);
 	cfg_set_validate_func(cfg, "rule|action", v_action);
 	cfg_set_validate_func(cfg, "rule|from", v_from);
@@ -668,6 +681,7 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	c->max_pipes = (int)cfg_getint(cfg, "max_pipes");
 	c->workers = (int)cfg_getint(cfg, "workers");
 	c->pipe_size = (int)cfg_getint(cfg, "pipe_size");
+	c->poll_spin = (int)cfg_getint(cfg, "poll_spin");
 	c->allow_open = cfg_getbool(cfg, "allow_open");
 	c->debug = (int)cfg_getint(cfg, "debug");
 	if (cli && cli->debug >= 0)

@@ -33,6 +33,8 @@
 #define SRV_DEFAULT_MAX_CLIENTS 16384
 #define SRV_DEFAULT_MAX_PIPES 256
 #define SRV_DEFAULT_PIPE_SIZE (1024 * 1024)
+#define SRV_DEFAULT_POLL_SPIN 50 /* microseconds */
+#define SRV_POLL_SPIN_MAX 1000
 
 struct srv_listen {
 	struct sockaddr_storage ss;
@@ -69,6 +71,7 @@ struct srvconf {
 	int workers; /* event-loop processes (SO_REUSEPORT) */
 	int max_pipes;
 	int pipe_size;
+	int poll_spin; /* microseconds, loop_set_spin */
 	bool allow_open;
 	int debug;
 	char log[256];

@@ -10,8 +10,11 @@
  *	greeting, optional RFC 1929, CONNECT to 127.0.0.1:ECHO_PORT, each
  *	step waiting for its reply, as a normal client does; or directly to
  *	the echo), send 1 byte, read it back, close.  Prints
- *	"conn n=N conc=C secs=S rate=R p50_us=A p99_us=B rtt_us=D" where
- *	rtt_us is the mean echo round trip of the 1-byte exchange.
+ *	"conn n=N conc=C secs=S rate=R p50_us=A p99_us=B rtt_us=D
+ *	setup_p50_us=E" where rtt_us is the mean echo round trip of the
+ *	1-byte exchange and setup_p50_us the median time from connect() to
+ *	a usable connection: the CONNECT reply read (through a server) or
+ *	the connect completed (direct), before any data.
  *   bench_client idle -e ECHO_PORT -s SOCKS_PORT -n N
  *	Opens N relayed sessions (handshake + 1-byte echo each), prints
  *	"idle ready N", then holds them until stdin reaches EOF.
@@ -165,7 +168,7 @@ enum cstate { C_FREE, C_CONNECTING, C_METHOD, C_AUTH, C_REPLY, C_ECHO };
 struct cl {
 	int fd;
 	enum cstate st;
-	uint64_t t0, t_echo;
+	uint64_t t0, t_echo, t_setup;
 	uint8_t buf[600];
 	size_t have, want;
 };
@@ -222,6 +225,7 @@ static int cl_step(struct cl *c, const struct opts *o, uint32_t events)
 		if (err)
 			die("connect: %s", strerror(err));
 		if (!o->socks_port) {
+			c->t_setup = now_us();
 			send_echo(c);
 			return 0;
 		}
@@ -273,6 +277,7 @@ static int cl_step(struct cl *c, const struct opts *o, uint32_t events)
 		if (c->buf[0] != 5 || c->buf[1] != 0 || c->buf[3] != 1)
 			die("CONNECT reply %02x %02x atyp %02x", c->buf[0],
 			    c->buf[1], c->buf[3]);
+		c->t_setup = now_us();
 		send_echo(c);
 		return 0;
 	case C_ECHO:
@@ -318,11 +323,12 @@ static int run_conn(const struct opts *o, int hold)
 {
 	struct cl *cls = calloc((size_t)(hold ? o->n : o->conc), sizeof(*cls));
 	uint64_t *lat = calloc((size_t)o->n, sizeof(*lat));
+	uint64_t *setup = calloc((size_t)o->n, sizeof(*setup));
 	long started = 0, done = 0, slots = hold ? o->n : o->conc, i;
 	uint64_t t_start, rtt_sum = 0;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	if (!cls || !lat || ep < 0)
+	if (!cls || !lat || !setup || ep < 0)
 		die("out of memory");
 	t_start = now_us();
 	for (i = 0; i < slots && started < o->n && i < o->conc; i++, started++)
@@ -346,6 +352,7 @@ static int run_conn(const struct opts *o, int hold)
 			if (!cl_step(c, o, evs[k].events))
 				continue;
 			rtt_sum += now_us() - c->t_echo;
+			setup[done] = c->t_setup - c->t0;
 			lat[done++] = now_us() - c->t0;
 			epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 			if (hold) {
@@ -375,15 +382,18 @@ static int run_conn(const struct opts *o, int hold)
 		double secs = (double)(now_us() - t_start) / 1e6;
 
 		qsort(lat, (size_t)o->n, sizeof(*lat), cmp_u64);
+		qsort(setup, (size_t)o->n, sizeof(*setup), cmp_u64);
 		printf("conn n=%ld conc=%ld secs=%.3f rate=%.0f p50_us=%llu "
-		       "p99_us=%llu rtt_us=%llu\n",
+		       "p99_us=%llu rtt_us=%llu setup_p50_us=%llu\n",
 		       o->n, o->conc, secs, (double)o->n / secs,
 		       (unsigned long long)lat[o->n / 2],
 		       (unsigned long long)lat[o->n * 99 / 100],
-		       (unsigned long long)(rtt_sum / (uint64_t)o->n));
+		       (unsigned long long)(rtt_sum / (uint64_t)o->n),
+		       (unsigned long long)setup[o->n / 2]);
 	}
 	free(cls);
 	free(lat);
+	free(setup);
 	close(ep);
 	return 0;
 }

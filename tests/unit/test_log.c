@@ -373,6 +373,41 @@ START_TEST(t_fork_pid)
 }
 END_TEST
 
+/* After log_pin_pid() lines carry the pinned id, without getpid(). */
+START_TEST(t_pinned_pid)
+{
+	char path[128], buf[4096], want[128];
+	pid_t pid, inner;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/p.log", tmpdir);
+	log_set_writer(NULL);
+	ck_assert_int_eq(log_open("socksifyd", LOG_LVL_ERR, path), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* pinned in the child, then a grandchild logs: the pin shows */
+		log_pin_pid();
+		inner = fork();
+		if (inner == 0) {
+			LOG_ERR("grandchild");
+			_exit(0);
+		}
+		_exit(inner > 0 && waitpid(inner, &status, 0) == inner &&
+				      WIFEXITED(status) && !WEXITSTATUS(status)
+			      ? 0
+			      : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	read_file(path, buf, sizeof(buf));
+	snprintf(want, sizeof(want),
+		 "socksifyd[%ld]: ERROR t_pinned_pid_fn: grandchild\n",
+		 (long)pid);
+	ck_assert_ptr_nonnull(strstr(buf, want));
+}
+END_TEST
+
 START_TEST(t_syslog)
 {
 	/*
@@ -411,6 +446,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, t_errno);
 	tcase_add_test(tc, t_file);
 	tcase_add_test(tc, t_fork_pid);
+	tcase_add_test(tc, t_pinned_pid);
 	tcase_add_test(tc, t_syslog);
 	suite_add_tcase(s, tc);
 	return s;

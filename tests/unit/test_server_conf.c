@@ -103,21 +103,22 @@ START_TEST(t_good_fixture)
 	ck_assert_int_eq(c->max_pipes, 8);
 	ck_assert_int_eq(c->workers, 2);
 	ck_assert_int_eq(c->pipe_size, 262144);
+	ck_assert_int_eq(c->poll_spin, 20);
 	ck_assert_int_eq(c->debug, 2);
 	ck_assert_uint_eq(c->nrules, 3);
 	ck_assert(!c->rules[0].pass);
-	ck_assert_int_eq(c->rules[0].line, 23);
+	ck_assert_int_eq(c->rules[0].line, 24);
 	ck_assert_uint_eq(c->rules[0].nto, 2);
 	ck_assert_int_eq(c->rules[0].to[1].kind, ACL_TARGET_GLOB);
 	ck_assert(c->rules[1].pass);
-	ck_assert_int_eq(c->rules[1].line, 28);
+	ck_assert_int_eq(c->rules[1].line, 29);
 	ck_assert_uint_eq(c->rules[1].nfrom, 2);
 	ck_assert_uint_eq(c->rules[1].ports.n, 3);
 	ck_assert_uint_eq(c->rules[1].commands, 7);
 	ck_assert_uint_eq(c->rules[1].nusers, 2);
 	ck_assert_uint_eq(c->rules[1].versions, ACL_VER5);
 	ck_assert_uint_eq(c->rules[1].ntimes, 2);
-	ck_assert_int_eq(c->rules[2].line, 36);
+	ck_assert_int_eq(c->rules[2].line, 37);
 	ck_assert_uint_eq(c->rules[2].versions, ACL_VER4);
 	ck_assert(auth_verify(&c->users, "alice", 5, "secret", 6));
 	srvconf_unref(c);
@@ -132,7 +133,7 @@ static const char *const bad_fixtures[] = {
 	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
 	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
 	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",   "bad-workers.conf",
+	"bad-string.conf",   "bad-workers.conf", "bad-spin.conf",
 };
 
 START_TEST(t_bad_fixture)
