@@ -14,6 +14,8 @@
 #    process tree from /proc/PID/stat, before/after, over iperf3's bytes;
 #  - connection setup: tests/helpers/bench_client conn, sequential (c=1)
 #    and 50 in flight, each a SOCKS5 handshake + CONNECT + 1-byte echo;
+#    "setup" is connect() until the CONNECT reply is read (direct: until
+#    the connect completed), "+echo" adds the 1-byte echo through the relay;
 #  - memory per idle relayed session: PSS of the server's process tree
 #    (/proc/PID/smaps_rollup) with N idle relayed sessions minus PSS with
 #    none, over N (N=1000 for all, and BENCH_IDLE_BIG for socksifyd).
@@ -111,7 +113,7 @@ PORT[dante]=$DANTE_PORT PID[dante]=$DANTE_PID
 PORT[microsocks]=$MICROSOCKS_PORT PID[microsocks]=$MICROSOCKS_PID
 echo "versions: socksifyd $(git describe --always --dirty 2>/dev/null) | $(dpkg-query -W -f='dante-server ${Version}' dante-server 2>/dev/null) | $(dpkg-query -W -f='microsocks ${Version}' microsocks 2>/dev/null) | $(iperf3 -v | head -n 1)"
 
-declare -A UP DOWN CPU SEQ SEQP50 CONC CONCP50 RTT MEM MEMBIG NPROC
+declare -A UP DOWN CPU SEQ SEQP50 CONC CONCP50 RTT SETUP MEM MEMBIG NPROC
 
 # ---- throughput and CPU per GB
 iperf() { # NAME [-R]
@@ -173,10 +175,10 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 for n in "${NAMES[@]}"; do
 	out=$(conn "$n" 2000 1)
 	SEQ[$n]=$(field rate <<<"$out") SEQP50[$n]=$(field p50_us <<<"$out")
-	RTT[$n]=$(field rtt_us <<<"$out")
+	RTT[$n]=$(field rtt_us <<<"$out") SETUP[$n]=$(field setup_p50_us <<<"$out")
 	out=$(conn "$n" 5000 50)
 	CONC[$n]=$(field rate <<<"$out") CONCP50[$n]=$(field p50_us <<<"$out")
-	echo "connections $n: sequential ${SEQ[$n]}/s (p50 ${SEQP50[$n]} us), 50 in flight ${CONC[$n]}/s"
+	echo "connections $n: sequential ${SEQ[$n]}/s (p50 ${SEQP50[$n]} us with the echo, setup ${SETUP[$n]} us), 50 in flight ${CONC[$n]}/s"
 done
 
 # ---- memory per idle relayed session
@@ -224,18 +226,19 @@ seq = {$(for n in "${NAMES[@]}"; do printf "'%s': num('%s'), " "$n" "${SEQ[$n]}"
 seqp = {$(for n in "${NAMES[@]}"; do printf "'%s': num('%s'), " "$n" "${SEQP50[$n]}"; done)}
 conc = {$(for n in "${NAMES[@]}"; do printf "'%s': num('%s'), " "$n" "${CONC[$n]}"; done)}
 rtt = {$(for n in "${NAMES[@]}"; do printf "'%s': num('%s'), " "$n" "${RTT[$n]}"; done)}
+setup = {$(for n in "${NAMES[@]}"; do printf "'%s': num('%s'), " "$n" "${SETUP[$n]}"; done)}
 mem = {$(for n in socksifyd dante microsocks; do printf "'%s': num('%s'), " "$n" "${MEM[$n]}"; done)}
 nproc = {$(for n in socksifyd dante microsocks; do printf "'%s': '%s', " "$n" "${NPROC[$n]}"; done)}
 membig = num('${MEMBIG[socksifyd]}')
 secs, big = sys.argv[1], sys.argv[2]
 f = lambda v, p=2: 'n/a' if math.isnan(v) else ('%.*f' % (p, v))
 print()
-print('| path | up Gbit/s | down Gbit/s | up vs direct | CPU s/GB | seq conn/s | p50 us | conc-50 conn/s | PSS KiB/idle session (1000) |')
-print('|---|---|---|---|---|---|---|---|---|')
+print('| path | up Gbit/s | down Gbit/s | up vs direct | CPU s/GB | seq conn/s | setup p50 us | +echo p50 us | conc-50 conn/s | PSS KiB/idle session (1000) |')
+print('|---|---|---|---|---|---|---|---|---|---|')
 for n in names:
-    print('| %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %s |' % (
+    print('| %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s |' % (
         n, f(up[n]), f(down[n]), f(up[n] / up['direct'] * 100, 0) + '%',
-        '-' if n == 'direct' else f(cpu[n], 3), seq[n], seqp[n], conc[n],
+        '-' if n == 'direct' else f(cpu[n], 3), seq[n], setup[n], seqp[n], conc[n],
         '-' if n == 'direct' else '%s (%s proc)' % (f(mem[n], 1), nproc[n])))
 print()
 print('socksifyd with %s idle sessions: %s KiB per session' % (big, f(membig, 1)))
@@ -245,9 +248,12 @@ print('ratios: socksifyd/dante up %s down %s; socksifyd/microsocks up %s down %s
     f(up[o] / up['dante']), f(down[o] / down['dante']),
     f(up[o] / up['microsocks']), f(down[o] / down['microsocks']),
     f(seq[o] / seq['dante']), f(seq[o] / seq['microsocks'])))
-# connection setup bound: a direct connect + 1-byte echo, plus the two
-# SOCKS5 round trips (method selection, CONNECT reply) a waiting client pays
-bound = seqp['direct'] + 2 * rtt['direct']
+# connection setup (connect() until the connection is usable: the CONNECT
+# reply read) against a direct connect plus the two SOCKS5 round trips
+# (method selection, CONNECT reply) a waiting client pays, each costed as
+# the direct path's 1-byte echo round trip.  The proxy's own connect to
+# the target happens inside the second round trip and is not in the bound.
+bound = setup['direct'] + 2 * rtt['direct']
 def tgt(ok, what):
     print('  [%s] %s' % ('met' if ok else 'MISSED', what))
 print('targets:')
@@ -260,9 +266,11 @@ tgt(up[o] >= 0.75 * up['direct'] and down[o] >= 0.75 * down['direct'],
 tgt(cpu[o] <= 0.20, 'CPU <= 0.20 CPU-s/GB (%s)' % f(cpu[o], 3))
 tgt(mem[o] <= 8 and (math.isnan(membig) or membig <= 8),
     '<= 8 KiB per idle relayed session (%s at 1000, %s at %s)' % (f(mem[o], 1), f(membig, 1), big))
-tgt(seqp[o] <= 1.2 * bound,
-    'setup p50 %s us <= 1.2 x (direct connect+echo %s us + 2 x RTT %s us = %s us)' % (
-        f(seqp[o], 0), f(seqp['direct'], 0), f(rtt['direct'], 0), f(bound, 0)))
+tgt(setup[o] <= 1.2 * bound,
+    'setup p50 %s us <= 1.2 x (direct connect %s us + 2 x RTT %s us = %s us)' % (
+        f(setup[o], 0), f(setup['direct'], 0), f(rtt['direct'], 0), f(bound, 0)))
+print('  (with the 1-byte echo through the relay: p50 %s us; direct %s us; Dante %s us, microsocks %s us)' % (
+    f(seqp[o], 0), f(seqp['direct'], 0), f(seqp['dante'], 0), f(seqp['microsocks'], 0)))
 PY
 
 echo
