@@ -460,8 +460,19 @@ static void relay_event(struct conn *c, struct loop_handler *h, uint32_t ev)
 		 */
 		loop_del(h);
 	}
-	rc = relay_pump(&c->up);
-	if (rc == 0)
+	/*
+	 * Pump only the directions this event concerns: @h's input feeds
+	 * one, @h's output drains the other.  The level-triggered loop
+	 * reports the other socket's events by themselves; pumping both on
+	 * every wake-up cost a failed recv() per wake-up.
+	 */
+	bool in = ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP), out = ev & EPOLLOUT;
+	bool is_client = h == &c->ch;
+
+	rc = 0;
+	if (is_client ? in : out)
+		rc = relay_pump(&c->up);
+	if (rc == 0 && (is_client ? out : in))
 		rc = relay_pump(&c->down);
 	if (rc < 0) {
 		finish(c);
