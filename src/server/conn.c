@@ -459,6 +459,7 @@ static void relay_event(struct conn *c, struct loop_handler *h, uint32_t ev)
 		 * read when the other side can take it.
 		 */
 		loop_del(h);
+		(h == &c->ch ? &c->up : &c->down)->unwatched = true;
 	}
 	/*
 	 * Pump only the directions this event concerns: @h's input feeds

@@ -178,7 +178,10 @@ static int flush(struct relay_dir *d)
 	return 1;
 }
 
-/* One read.  1 = moved data, 0 = nothing there, < 0 = fatal. */
+/*
+ * One read.  1 = moved data, 2 = moved all of it and the source is
+ * drained, 0 = nothing there, < 0 = fatal.
+ */
 static int fill(struct relay_dir *d)
 {
 	ssize_t n, w;
@@ -242,10 +245,13 @@ static int fill(struct relay_dir *d)
 		return 1;
 	}
 	/*
-	 * Read again until EAGAIN or EOF: a short read does not prove the
-	 * socket drained, and after EPOLLHUP (the socket is no longer
-	 * watched) the FIN behind the data must be seen now.
+	 * A short read drained the socket: the level-triggered loop reports
+	 * whatever comes next (one recv() fewer per interactive message).
+	 * After EPOLLHUP the socket is no longer watched, so read on until
+	 * EAGAIN or EOF: the FIN behind the data must be seen now.
 	 */
+	if ((size_t)n < sizeof(scratch) && !d->unwatched)
+		return 2;
 	return 1;
 }
 
@@ -272,8 +278,8 @@ int relay_pump(struct relay_dir *d)
 		if (rc == 0 && !relay_dir_wants_read(d))
 			return 0;
 		frc = fill(d);
-		if (frc < 0)
-			return frc;
+		if (frc < 0 || frc == 2)
+			return frc < 0 ? frc : 0;
 		if (frc == 0 && (rc == 0 || !relay_dir_wants_write(d)))
 			return 0;
 	}

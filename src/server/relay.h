@@ -37,6 +37,7 @@ struct relay_dir {
 	uint64_t bytes; /* bytes read from @from */
 	bool pipe_full; /* the pipe took no more: wait for a flush */
 	bool eof;	/* @from reached EOF */
+	bool unwatched; /* @from is no longer polled (after EPOLLHUP) */
 	bool done;	/* ... and @to got SHUT_WR */
 };
 
