@@ -39,10 +39,19 @@ REPS=${BENCH_REPS:-2}
 
 # fds: BIG idle sessions cost 2 in the server (+ a few), 1 in the client
 # and 1 in the echo, each its own process.  Cap BIG to what the limit allows.
+# Where the hard limit is too low for 2 * BIG in one process (and it cannot
+# be raised without CAP_SYS_RESOURCE), the BIG run uses socksifyd's
+# SO_REUSEPORT workers, each holding its share of the sessions.
 ulimit -n $((2 * BIG + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" -lt $((2 * BIG + 1024)) ]; then
-	BIG=$(( ($(ulimit -n) - 1024) / 2 / 1000 * 1000 ))
+BIG_WORKERS=1
+if [ "$(ulimit -n)" -lt $((BIG + 1024)) ]; then
+	BIG=$(( ($(ulimit -n) - 1024) / 1000 * 1000 ))
 	echo "fd limit $(ulimit -n) (hard $(ulimit -Hn)): idle sessions capped at $BIG"
+fi
+if [ "$(ulimit -n)" -lt $((2 * BIG + 1024)) ]; then
+	# the kernel spreads connections unevenly: 10 % headroom per worker
+	BIG_WORKERS=$(( (2 * BIG * 11 / 10 + $(ulimit -n) - 1025) / ($(ulimit -n) - 1024) ))
+	echo "fd limit $(ulimit -n) (hard $(ulimit -Hn)) < 2 x $BIG: the $BIG-session run uses $BIG_WORKERS socksifyd workers"
 fi
 echo "fd limit: $(ulimit -n); load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (shared machine: numbers are relative)"
 
@@ -209,8 +218,15 @@ for n in socksifyd dante microsocks; do
 	read -r "MEM[$n]" "NPROC[$n]" < <(idle_mem "$n" 1000)
 	echo "idle memory $n: ${MEM[$n]} KiB per session (1000 sessions, ${NPROC[$n]} processes)"
 done
-read -r "MEMBIG[socksifyd]" _ < <(idle_mem socksifyd "$BIG")
-echo "idle memory socksifyd: ${MEMBIG[socksifyd]} KiB per session ($BIG sessions)"
+big=socksifyd
+if [ "$BIG_WORKERS" -gt 1 ]; then
+	big=socksifyd-workers
+	start_socksifyd_conf "workers = $BIG_WORKERS"
+	PORT[$big]=$SOCKSIFYD_PORT PID[$big]=$SOCKSIFYD_PID
+	cmd "$SOCKSIFYD -d 1 -l 127.0.0.1:0 -f CONF   # CONF: workers = $BIG_WORKERS"
+fi
+read -r "MEMBIG[socksifyd]" BIGPROC < <(idle_mem "$big" "$BIG")
+echo "idle memory socksifyd: ${MEMBIG[socksifyd]} KiB per session ($BIG sessions, $BIGPROC processes)"
 
 # ---- table
 python3 - "$SECS" "$BIG" <<PY
@@ -241,7 +257,7 @@ for n in names:
         '-' if n == 'direct' else f(cpu[n], 3), seq[n], setup[n], seqp[n], conc[n],
         '-' if n == 'direct' else '%s (%s proc)' % (f(mem[n], 1), nproc[n])))
 print()
-print('socksifyd with %s idle sessions: %s KiB per session' % (big, f(membig, 1)))
+print('socksifyd with %s idle sessions: %s KiB per session (%s worker process(es))' % (big, f(membig, 1), '$BIG_WORKERS'))
 o = 'socksifyd'
 print('ratios: socksifyd/dante up %s down %s; socksifyd/microsocks up %s down %s; '
       'seq conn/s socksifyd/dante %s, /microsocks %s' % (
