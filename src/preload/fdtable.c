@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-fd table (see fdtable.h).  Both arrays are allocated once,
- * zeroed; their pages are only backed when touched, so the table can cover
- * the hard RLIMIT_NOFILE (capped) without using memory for unused fds.
+ * The per-fd table (see fdtable.h).  The byte array is static (.bss) and
+ * the slot array is allocated once, zeroed; their pages are only backed
+ * when touched, so the table can cover the hard RLIMIT_NOFILE (capped)
+ * without using memory for unused fds.
  */
 #include "config.h"
 
@@ -23,10 +24,10 @@
 #define SO_COOKIE 57
 #endif
 
-#define FDT_CAP_MAX (1u << 20)
+#define FDT_CAP_MAX FDT_BYTES_MAX
 #define FDT_CAP_MIN 1024u
 
-_Atomic(uint8_t *) fdt_bytes;
+_Atomic uint8_t fdt_bytes[FDT_BYTES_MAX];
 atomic_uint fdt_cap;
 atomic_uint fdt_nmanaged;
 atomic_uint fdt_nslow;
@@ -40,7 +41,7 @@ int fdt_init(void)
 {
 	struct rlimit rl;
 	unsigned cap = FDT_CAP_MIN;
-	void *bytes, *slots;
+	void *slots;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rlim_t want = rl.rlim_max;
@@ -54,24 +55,13 @@ int fdt_init(void)
 	}
 	/* calloc: large blocks come zeroed from mmap, untouched pages cost
 	 * nothing, and leak checkers see the pointers kept in the slots. */
-	bytes = calloc(cap, 1);
-	if (!bytes)
-		return -ENOMEM;
 	slots = calloc(cap, sizeof(*fdt_slots));
-	if (!slots) {
-		free(bytes);
+	if (!slots)
 		return -ENOMEM;
-	}
 	fdt_slots = slots;
-	atomic_store_explicit(&fdt_bytes, bytes, memory_order_relaxed);
+	/* Release: whoever sees the bound sees the slots. */
 	atomic_store_explicit(&fdt_cap, cap, memory_order_release);
 	return 0;
-}
-
-static _Atomic uint8_t *fdt_byte_ptr(int fd)
-{
-	return &((_Atomic uint8_t *)atomic_load_explicit(
-		&fdt_bytes, memory_order_relaxed))[fd];
 }
 
 static bool fdt_in_range(int fd)
@@ -84,7 +74,7 @@ static bool fdt_in_range(int fd)
 /* Under fdt_lock: set the byte of @fd, keeping the counters. */
 static void fdt_store_byte(int fd, uint8_t byte)
 {
-	_Atomic uint8_t *p = fdt_byte_ptr(fd);
+	_Atomic uint8_t *p = &fdt_bytes[fd];
 	uint8_t old = atomic_load_explicit(p, memory_order_relaxed);
 
 	if (!old && byte)

@@ -2,12 +2,14 @@
 /*
  * Per-fd state of the library.
  *
- * Two arrays indexed by fd, sized once from RLIMIT_NOFILE at init (fds
- * beyond them are simply "not ours"):
+ * Two arrays indexed by fd:
  *   - a byte per fd: 0 for "not ours" (the fast path: one relaxed atomic
  *     load, no lock, no syscall, no allocation), else the kind of the fd
- *     plus flags;
- *   - a pointer per fd to a refcounted struct fdt_entry.
+ *     plus flags.  A static array covering FDT_BYTES_MAX fds: untouched
+ *     pages of .bss cost no memory, it reads "not ours" even before init,
+ *     and a look-up needs no pointer or bound loaded from memory;
+ *   - a pointer per fd to a refcounted struct fdt_entry, sized once from
+ *     RLIMIT_NOFILE at init (fds beyond it are never ours).
  * The table mutex guards mutation of both and taking a reference; it is
  * never held across I/O.  An entry's own mutex guards its union.
  *
@@ -103,20 +105,24 @@ struct fdt_entry {
 /* Allocate the arrays (once, from socksify_init).  Returns 0 or -ENOMEM. */
 int fdt_init(void);
 
-extern _Atomic(uint8_t *) fdt_bytes;
+/* Fds beyond this are never managed (the table's hard cap). */
+#define FDT_BYTES_MAX (1u << 20)
+extern _Atomic uint8_t fdt_bytes[FDT_BYTES_MAX]
+	__attribute__((visibility("hidden")));
+/* Fds below fdt_cap (<= FDT_BYTES_MAX) can be managed: slots exist. */
 extern atomic_uint fdt_cap;
 
-/* The fast path: the byte of @fd (0 = not ours).  No lock, no syscall. */
+/*
+ * The fast path: the byte of @fd (0 = not ours).  No lock, no syscall, and
+ * no ordering: a compare with a constant and one byte load (relaxed: the
+ * byte alone decides; callers that act on a non-zero byte take the table
+ * lock).  Valid before fdt_init() (all zero).
+ */
 static inline uint8_t fdt_peek(int fd)
 {
-	unsigned cap = atomic_load_explicit(&fdt_cap, memory_order_acquire);
-
-	if ((unsigned)fd >= cap)
+	if (__builtin_expect((unsigned)fd >= FDT_BYTES_MAX, 0))
 		return 0;
-	return atomic_load_explicit(
-		&((_Atomic uint8_t *)atomic_load_explicit(
-			&fdt_bytes, memory_order_relaxed))[fd],
-		memory_order_relaxed);
+	return atomic_load_explicit(&fdt_bytes[fd], memory_order_relaxed);
 }
 
 /* True while any fd is managed (cheap test before scanning). */

@@ -68,7 +68,7 @@ static void hook_forget(int fd)
 	fdt_put(e);
 }
 
-SOCKSIFY_EXPORT int close(int fd)
+HOOK_SLOW int close_slow(int fd)
 {
 	uint8_t b;
 
@@ -85,6 +85,12 @@ SOCKSIFY_EXPORT int close(int fd)
 	hook_forget(fd);
 	errno = saved;
 	return real.close(fd);
+}
+
+/* An fd that is not ours at all: straight to libc. */
+SOCKSIFY_EXPORT int close(int fd)
+{
+	HOOK_TAIL(close, !fdt_peek(fd), close_slow, fd);
 }
 
 /*
@@ -176,7 +182,7 @@ SOCKSIFY_EXPORT int dup2(int oldfd, int newfd)
 	int fd, rc;
 
 	HOOK_INIT(dup2);
-	if (hook_passthrough() || (!fdt_peek(newfd) && !fdt_peek(oldfd)))
+	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough())
 		return real.dup2(oldfd, newfd);
 	rc = hook_dup_target(oldfd, newfd);
 	if (rc < 0)
@@ -192,7 +198,7 @@ SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
 	int fd, rc;
 
 	HOOK_INIT(dup3);
-	if (hook_passthrough() || (!fdt_peek(newfd) && !fdt_peek(oldfd)))
+	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough())
 		return real.dup3(oldfd, newfd, flags);
 	if (oldfd != newfd) {
 		rc = hook_dup_target(oldfd, newfd);

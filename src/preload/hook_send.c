@@ -78,13 +78,20 @@ int hook_data_gate(int fd, bool dontwait)
 		errno = saved_;                                  \
 	} while (0)
 
+/* The slow paths' own test: init first, then byte and guard. */
 #define HOOK_FAST(sym, fd)    \
 	(HOOK_INIT_EXPR(sym), \
 	 !(fdt_peek(fd) & FDT_F_SLOW) || hook_passthrough())
 #define HOOK_INIT_EXPR(sym) \
 	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
+/*
+ * The hooks' fast path (HOOK_TAIL): an fd without FDT_F_SLOW goes straight
+ * to libc.  The guard need not be looked at: a re-entered call passes
+ * through either way.
+ */
+#define HOOK_PLAIN_FD(fd) (!(fdt_peek(fd) & FDT_F_SLOW))
 
-SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
+HOOK_SLOW ssize_t read_slow(int fd, void *buf, size_t n)
 {
 	if (HOOK_FAST(read, fd))
 		return real.read(fd, buf, n);
@@ -92,7 +99,12 @@ SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	return real.read(fd, buf, n);
 }
 
-SOCKSIFY_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+SOCKSIFY_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	HOOK_TAIL(read, HOOK_PLAIN_FD(fd), read_slow, fd, buf, n);
+}
+
+HOOK_SLOW ssize_t write_slow(int fd, const void *buf, size_t n)
 {
 	if (HOOK_FAST(write, fd))
 		return real.write(fd, buf, n);
@@ -100,7 +112,12 @@ SOCKSIFY_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	return real.write(fd, buf, n);
 }
 
-SOCKSIFY_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+SOCKSIFY_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	HOOK_TAIL(write, HOOK_PLAIN_FD(fd), write_slow, fd, buf, n);
+}
+
+HOOK_SLOW ssize_t readv_slow(int fd, const struct iovec *iov, int cnt)
 {
 	if (HOOK_FAST(readv, fd))
 		return real.readv(fd, iov, cnt);
@@ -108,7 +125,12 @@ SOCKSIFY_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	return real.readv(fd, iov, cnt);
 }
 
-SOCKSIFY_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+SOCKSIFY_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	HOOK_TAIL(readv, HOOK_PLAIN_FD(fd), readv_slow, fd, iov, cnt);
+}
+
+HOOK_SLOW ssize_t writev_slow(int fd, const struct iovec *iov, int cnt)
 {
 	if (HOOK_FAST(writev, fd))
 		return real.writev(fd, iov, cnt);
@@ -116,7 +138,12 @@ SOCKSIFY_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	return real.writev(fd, iov, cnt);
 }
 
-SOCKSIFY_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+SOCKSIFY_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	HOOK_TAIL(writev, HOOK_PLAIN_FD(fd), writev_slow, fd, iov, cnt);
+}
+
+HOOK_SLOW ssize_t recv_slow(int fd, void *buf, size_t n, int flags)
 {
 	if (HOOK_FAST(recv, fd))
 		return real.recv(fd, buf, n, flags);
@@ -124,7 +151,12 @@ SOCKSIFY_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 	return real.recv(fd, buf, n, flags);
 }
 
-SOCKSIFY_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+SOCKSIFY_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	HOOK_TAIL(recv, HOOK_PLAIN_FD(fd), recv_slow, fd, buf, n, flags);
+}
+
+HOOK_SLOW ssize_t recvfrom_slow(int fd, void *buf, size_t n, int flags,
 				 struct sockaddr *sa, socklen_t *len)
 {
 	if (HOOK_FAST(recvfrom, fd))
@@ -133,7 +165,13 @@ SOCKSIFY_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
 	return real.recvfrom(fd, buf, n, flags, sa, len);
 }
 
-SOCKSIFY_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+SOCKSIFY_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+				 struct sockaddr *sa, socklen_t *len)
+{
+	HOOK_TAIL(recvfrom, HOOK_PLAIN_FD(fd), recvfrom_slow, fd, buf, n, flags, sa, len);
+}
+
+HOOK_SLOW ssize_t recvmsg_slow(int fd, struct msghdr *msg, int flags)
 {
 	if (HOOK_FAST(recvmsg, fd))
 		return real.recvmsg(fd, msg, flags);
@@ -141,12 +179,22 @@ SOCKSIFY_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return real.recvmsg(fd, msg, flags);
 }
 
-SOCKSIFY_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+SOCKSIFY_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	HOOK_TAIL(recvmsg, HOOK_PLAIN_FD(fd), recvmsg_slow, fd, msg, flags);
+}
+
+HOOK_SLOW ssize_t send_slow(int fd, const void *buf, size_t n, int flags)
 {
 	if (HOOK_FAST(send, fd))
 		return real.send(fd, buf, n, flags);
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.send(fd, buf, n, flags);
+}
+
+SOCKSIFY_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	HOOK_TAIL(send, HOOK_PLAIN_FD(fd), send_slow, fd, buf, n, flags);
 }
 
 /*
@@ -175,8 +223,8 @@ static ssize_t hook_fastopen(int fd, const void *buf, size_t n, int flags,
 	(void)flags;
 }
 
-SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-			       const struct sockaddr *sa, socklen_t len)
+HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
+			      const struct sockaddr *sa, socklen_t len)
 {
 	HOOK_INIT(sendto);
 	if ((flags & MSG_FASTOPEN) && sa && !hook_passthrough()) {
@@ -205,7 +253,16 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	return real.sendto(fd, buf, n, flags, sa, len);
 }
 
-SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/* Without a destination: neither an implicit connect nor a datagram to
+ * check, only the fd's byte (the slow path also handles a NULL real). */
+SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+			       const struct sockaddr *sa, socklen_t len)
+{
+	HOOK_TAIL(sendto, !sa && HOOK_PLAIN_FD(fd), sendto_slow, fd, buf, n,
+		  flags, sa, len);
+}
+
+HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
 	HOOK_INIT(sendmsg);
 	if ((flags & MSG_FASTOPEN) && msg && msg->msg_name &&
@@ -253,6 +310,12 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return real.sendmsg(fd, msg, flags);
 }
 
+SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	HOOK_TAIL(sendmsg, msg && !msg->msg_name && HOOK_PLAIN_FD(fd),
+		  sendmsg_slow, fd, msg, flags);
+}
+
 /*
  * sendmmsg: each message's destination is checked like sendmsg's.  The
  * messages before the first refused one are sent (the count is returned,
@@ -289,14 +352,25 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	return real.sendmmsg(fd, vec, n, flags);
 }
 
-/* Fortified variants (_FORTIFY_SOURCE with a known buffer size): glibc's
- * own would call the kernel without passing through read/recv above. */
+/*
+ * Fortified variants (_FORTIFY_SOURCE with a known buffer size): glibc's
+ * own would call the kernel without passing through read/recv above.
+ * They jump to the hooks above through hidden aliases: a call of the
+ * public name from inside the library would go through our own PLT.
+ */
+extern __typeof__(read) hook_read_fortified
+	__attribute__((alias("read"), visibility("hidden")));
+extern __typeof__(recv) hook_recv_fortified
+	__attribute__((alias("recv"), visibility("hidden")));
+extern __typeof__(recvfrom) hook_recvfrom_fortified
+	__attribute__((alias("recvfrom"), visibility("hidden")));
+
 SOCKSIFY_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t cap);
 SOCKSIFY_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t cap)
 {
 	if (n > cap)
 		abort();
-	return read(fd, buf, n);
+	return hook_read_fortified(fd, buf, n);
 }
 
 SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
@@ -306,7 +380,7 @@ SOCKSIFY_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t cap,
 {
 	if (n > cap)
 		abort();
-	return recv(fd, buf, n, flags);
+	return hook_recv_fortified(fd, buf, n, flags);
 }
 
 SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
@@ -318,5 +392,5 @@ SOCKSIFY_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t cap,
 {
 	if (n > cap)
 		abort();
-	return recvfrom(fd, buf, n, flags, sa, len);
+	return hook_recvfrom_fortified(fd, buf, n, flags, sa, len);
 }

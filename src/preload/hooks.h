@@ -31,6 +31,27 @@ static inline bool hook_passthrough(void)
 	} while (0)
 
 /*
+ * The fast path of a hook, its whole body: when the real function @sym is
+ * bound and @fast holds (typically: @fd's table byte says "not ours"),
+ * jump straight to it with the hook's arguments; else call @slow, an
+ * out-of-line function (HOOK_SLOW) with the same arguments that holds the
+ * rest of the hook (init, the re-entry guard, the policy).  Keeping the
+ * body this small lets the compiler emit a few instructions ending in a
+ * tail jump: no stack frame, no TLS access for the guard, no errno
+ * (scripts/bench client, part b, counts them).
+ */
+#define HOOK_TAIL(sym, fast, slow, ...)                                \
+	do {                                                           \
+		__typeof__(real.sym) real_ = real.sym;                 \
+		if (__builtin_expect(real_ != NULL && (fast), 1))      \
+			return real_(__VA_ARGS__);                     \
+		return slow(__VA_ARGS__);                              \
+	} while (0)
+/* The definition of a HOOK_TAIL slow path: never inlined into the hook
+ * (not "cold": for a UDP program, sendto's is its usual path). */
+#define HOOK_SLOW static __attribute__((noinline))
+
+/*
  * The shared CONNECT path of connect() and sendto/sendmsg(MSG_FASTOPEN):
  * route @sa and, through a proxy, connect @fd.  @early/@nearly: data to
  * send once the tunnel is up (MSG_FASTOPEN), or NULL.  Returns 0
