@@ -127,11 +127,16 @@ echo "### (b) calls on fds the library does not manage"
 STUB=$H/.libs/libfastpath_stub.so
 [ -f "$STUB" ] || make -C "$B" -s tests/helpers/libfastpath_stub.la >/dev/null 2>&1
 if [ -f "$STUB" ]; then
+	stub_max=""
 	scmd=("$H/fastpath_bench" -s -n "${BENCH_STUB_N:-1000000}" -r 3)
 	echo "  the hook alone, libc replaced by a no-syscall stub; ns/call, interleaved"
 	echo "  blocks of 2000 calls, added = median over block pairs of hooked - direct:"
 	show "SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD='$LIB $STUB' ${scmd[*]}"
-	SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD="$LIB $STUB" "${scmd[@]}" 2>&1 |
+	sout=$(SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD="$LIB $STUB" "${scmd[@]}" 2>&1)
+	echo "$sout" | sed -n '/^fastpath_bench:/s/^/    /p'
+	stub_max=$(echo "$sout" | sed -n 's/^stub .*added-ns\/call=\([^ ]*\) .*/\1/p' |
+		awk 'NR==1||$1>m{m=$1} END{if (NR) print m}')
+	echo "$sout" |
 		sed -n 's/^stub \([^ ]*\) direct-ns\/call=\([^ ]*\) hooked-ns\/call=\([^ ]*\) added-ns\/call=\([^ ]*\) .*quartiles \([^ ]*\) \([^;]*\);.*/    \1: added \4 ns\/call (quartiles \5 .. \6; best block direct \2, hooked \3)/p'
 	echo "  control, both sides the stub (no library): the method's noise floor"
 	show "LD_PRELOAD=$STUB ${scmd[*]}"
@@ -223,7 +228,13 @@ EOC
 		echo "    reference pass-through shim: pipe $(vals '' "$shim"); file $(vals 'file ' "$shim") ns/call"
 	fi
 fi
-echo "  target: <= 5 ns per call"
+if [ -n "${stub_max:-}" ]; then
+	echo "  target: <= 5 ns per call -> $(awk "BEGIN{print ($stub_max <= 5) ? \"met\" : \"MISSED\"}")" \
+		"(the hook alone adds at most $stub_max ns/call above; the real-syscall"
+	echo "  figures above cannot resolve it)"
+else
+	echo "  target: <= 5 ns per call (not measured: no stub figure)"
+fi
 echo
 fi
 
