@@ -157,7 +157,7 @@ SOCKSIFY_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 }
 
 HOOK_SLOW ssize_t recvfrom_slow(int fd, void *buf, size_t n, int flags,
-				 struct sockaddr *sa, socklen_t *len)
+				struct sockaddr *sa, socklen_t *len)
 {
 	if (HOOK_FAST(recvfrom, fd))
 		return real.recvfrom(fd, buf, n, flags, sa, len);
@@ -168,7 +168,8 @@ HOOK_SLOW ssize_t recvfrom_slow(int fd, void *buf, size_t n, int flags,
 SOCKSIFY_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
 				 struct sockaddr *sa, socklen_t *len)
 {
-	HOOK_TAIL(recvfrom, HOOK_PLAIN_FD(fd), recvfrom_slow, fd, buf, n, flags, sa, len);
+	HOOK_TAIL(recvfrom, HOOK_PLAIN_FD(fd), recvfrom_slow, fd, buf, n, flags,
+		  sa, len);
 }
 
 HOOK_SLOW ssize_t recvmsg_slow(int fd, struct msghdr *msg, int flags)

@@ -40,12 +40,12 @@ static inline bool hook_passthrough(void)
  * tail jump: no stack frame, no TLS access for the guard, no errno
  * (scripts/bench client, part b, counts them).
  */
-#define HOOK_TAIL(sym, fast, slow, ...)                                \
-	do {                                                           \
-		__typeof__(real.sym) real_ = real.sym;                 \
-		if (__builtin_expect(real_ != NULL && (fast), 1))      \
-			return real_(__VA_ARGS__);                     \
-		return slow(__VA_ARGS__);                              \
+#define HOOK_TAIL(sym, fast, slow, ...)                           \
+	do {                                                      \
+		__typeof__(real.sym) real_ = real.sym;            \
+		if (__builtin_expect(real_ != NULL && (fast), 1)) \
+			return real_(__VA_ARGS__);                \
+		return slow(__VA_ARGS__);                         \
 	} while (0)
 /* The definition of a HOOK_TAIL slow path: never inlined into the hook
  * (not "cold": for a UDP program, sendto's is its usual path). */

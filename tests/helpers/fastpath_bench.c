@@ -394,7 +394,8 @@ static void stub_bench(long n, int rounds)
 
 				for (int side = 0; side < 2; side++) {
 					/* alternate which side goes first */
-					int hooked = (side == 0) == (b % 2 == 0);
+					int hooked =
+						(side == 0) == (b % 2 == 0);
 					double t0 = now_ns(), t;
 
 					kd->loop(hooked ? kd->hooked
@@ -423,9 +424,9 @@ static void stub_bench(long n, int rounds)
 }
 
 /* Count mode: one function per kind and side, for callgrind_annotate. */
-#define COUNT_FN(k, side)                                                  \
+#define COUNT_FN(k, side)                                                   \
 	static __attribute__((noinline)) void fp_count_##k##_##side(long n) \
-	{                                                                  \
+	{                                                                   \
 		kinds[K_##k].loop(kinds[K_##k].side, kinds[K_##k].fd, n);   \
 	}
 #define COUNT_FNS(k) COUNT_FN(k, hooked) COUNT_FN(k, direct)
@@ -439,7 +440,7 @@ COUNT_FNS(CLOSE)
 static void count_run(long n)
 {
 	stub_setup(0);
-#define COUNT_CALL(k) \
+#define COUNT_CALL(k)             \
 	fp_count_##k##_hooked(n); \
 	fp_count_##k##_direct(n);
 	COUNT_CALL(PIPE_WRITE)

@@ -86,7 +86,7 @@ STUB_EXPORT int close(int fd)
 }
 
 /* The same functions under their own names (the direct baseline). */
-#define STUB_ALIAS(name) \
+#define STUB_ALIAS(name)                             \
 	extern __typeof__(name) fastpath_stub_##name \
 		__attribute__((alias(#name), visibility("default")));
 STUB_ALIAS(write)
