@@ -130,14 +130,15 @@ if [ -f "$STUB" ]; then
 	stub_max=""
 	scmd=("$H/fastpath_bench" -s -n "${BENCH_STUB_N:-1000000}" -r 3)
 	echo "  the hook alone, libc replaced by a no-syscall stub; ns/call, interleaved"
-	echo "  blocks of 2000 calls, added = median over block pairs of hooked - direct:"
+	echo "  blocks of 2000 calls, added = hooked - direct, median over block pairs"
+	echo "  (mean of the two orders); a hot loop: warm caches, TLB and predictors:"
 	show "SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD='$LIB $STUB' ${scmd[*]}"
 	sout=$(SOCKS_PROXY=socks5://127.0.0.1:$SLOW LD_PRELOAD="$LIB $STUB" "${scmd[@]}" 2>&1)
 	echo "$sout" | sed -n '/^fastpath_bench:/s/^/    /p'
 	stub_max=$(echo "$sout" | sed -n 's/^stub .*added-ns\/call=\([^ ]*\) .*/\1/p' |
 		awk 'NR==1||$1>m{m=$1} END{if (NR) print m}')
 	echo "$sout" |
-		sed -n 's/^stub \([^ ]*\) direct-ns\/call=\([^ ]*\) hooked-ns\/call=\([^ ]*\) added-ns\/call=\([^ ]*\) .*quartiles \([^ ]*\) \([^;]*\);.*/    \1: added \4 ns\/call (quartiles \5 .. \6; best block direct \2, hooked \3)/p'
+		sed -n 's/^stub \([^ ]*\) direct-ns\/call=\([^ ]*\) hooked-ns\/call=\([^ ]*\) added-ns\/call=\([^ ]*\) .*first \([^,]*\), direct-first \([^;]*\);.*/    \1: added \4 ns\/call (hooked first \5, second \6; best block direct \2, hooked \3)/p'
 	echo "  control, both sides the stub (no library): the method's noise floor"
 	show "LD_PRELOAD=$STUB ${scmd[*]}"
 	LD_PRELOAD="$STUB" "${scmd[@]}" 2>&1 |

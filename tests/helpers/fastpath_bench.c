@@ -34,10 +34,13 @@
  * of the stub (fastpath_stub_<name>), both through a function pointer
  * from the same loop.  The difference is exactly what the library adds
  * to a call on an fd it does not manage: the hook's code as built, its
- * loads and its jump to the "real" pointer.  Before timing, one hooked
+ * loads and its jump to the "real" pointer, in a hot loop (warm caches
+ * and TLB, predicted branches; after a real syscall the hook's code and
+ * data pages may have to be fetched again).  Before timing, one hooked
  * call must reach the stub (its call counter), or the bench fails.  It
- * prints, per kind, the best block of each side and the median over
- * block pairs of the difference:
+ * prints, per kind, the best block of each side and the added time: the
+ * per-pair difference, median over the pairs where the hooked block ran
+ * first and over those where it ran second, the mean of the two:
  *   stub pipe-write direct-ns/call=A hooked-ns/call=B added-ns/call=C ...
  * Without libsocksify (LD_PRELOAD=libfastpath_stub.so) both sides are
  * the stub: that run shows the noise floor.
@@ -373,35 +376,49 @@ static void stub_setup(int verbose)
 #define STUB_PAIRS 100
 
 /* Stub mode: see the top of the file. */
+static double median(double *v, long m)
+{
+	qsort(v, m, sizeof(double), cmp_double);
+	return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
+/*
+ * Stub mode: see the top of the file.  The block that runs first in a
+ * pair can be systematically faster or slower (the machine's state after
+ * the timer read): pairs alternate the order, and the figure is the mean
+ * of the two orders' medians, which cancels that bias.
+ */
 static void stub_bench(long n, int rounds)
 {
-	long pairs = n / STUB_BLOCK > STUB_PAIRS ? n / STUB_BLOCK : STUB_PAIRS;
-	double *diff = calloc((size_t)pairs * rounds, sizeof(double));
+	int block = STUB_BLOCK;
+	long pairs = n / block > STUB_PAIRS ? n / block : STUB_PAIRS;
+	double *diff[2];
 
-	if (!diff) {
+	diff[0] = calloc((size_t)pairs * rounds, sizeof(double));
+	diff[1] = calloc((size_t)pairs * rounds, sizeof(double));
+	if (!diff[0] || !diff[1]) {
 		perror("calloc");
 		exit(1);
 	}
 	stub_setup(1);
 	for (int k = 0; k < NK; k++) {
 		struct stub_kind *kd = &kinds[k];
-		double bh = 1e30, bd = 1e30;
-		long m = 0;
+		double bh = 1e30, bd = 1e30, med[2];
+		long m[2] = {0, 0};
 
 		for (int r = 0; r < rounds; r++) {
 			for (long b = 0; b < pairs; b++) {
+				int hfirst = b % 2 == 0;
 				double th = 0, td = 0;
 
 				for (int side = 0; side < 2; side++) {
-					/* alternate which side goes first */
-					int hooked =
-						(side == 0) == (b % 2 == 0);
+					int hooked = (side == 0) == hfirst;
 					double t0 = now_ns(), t;
 
 					kd->loop(hooked ? kd->hooked
 							: kd->direct,
-						 kd->fd, STUB_BLOCK);
-					t = (now_ns() - t0) / STUB_BLOCK;
+						 kd->fd, block);
+					t = (now_ns() - t0) / block;
 					if (hooked)
 						th = t;
 					else
@@ -409,18 +426,20 @@ static void stub_bench(long n, int rounds)
 				}
 				bh = th < bh ? th : bh;
 				bd = td < bd ? td : bd;
-				diff[m++] = th - td;
+				diff[hfirst][m[hfirst]++] = th - td;
 			}
 		}
-		qsort(diff, m, sizeof(double), cmp_double);
-		printf("stub %s direct-ns/call=%.2f hooked-ns/call=%.2f "
-		       "added-ns/call=%.2f (median of %ld block pairs of %d "
-		       "calls; quartiles %.2f %.2f; best-block difference "
-		       "%.2f)\n",
-		       kd->name, bd, bh, diff[m / 2], m, STUB_BLOCK,
-		       diff[m / 4], diff[3 * m / 4], bh - bd);
+		med[0] = median(diff[0], m[0]);
+		med[1] = median(diff[1], m[1]);
+		printf("%s %s direct-ns/call=%.2f hooked-ns/call=%.2f "
+		       "added-ns/call=%.2f (%ld block pairs of %d calls; "
+		       "medians hooked-first %.2f, direct-first %.2f; best "
+		       "blocks)\n",
+		       "stub", kd->name, bd, bh, (med[0] + med[1]) / 2,
+		       m[0] + m[1], block, med[1], med[0]);
 	}
-	free(diff);
+	free(diff[0]);
+	free(diff[1]);
 }
 
 /* Count mode: one function per kind and side, for callgrind_annotate. */
