@@ -5,7 +5,7 @@
  * that forwards loopback TCP?").  Not a product, never installed.
  *
  *   floorsocks [-l ADDR] [-p PORTFILE] [-m splice|copy] [-z BYTES]
- *              [-b BYTES] [-M]
+ *              [-b RCV[:SND]] [-c CC] [-M]
  *
  * Listens on ADDR (default 127.0.0.1) port 0 and writes the port to
  * PORTFILE (atomically, via rename; stdout without -p).  Accepts SOCKS5
@@ -18,8 +18,10 @@
  *   -m copy    read(2)/write(2) through a user-space buffer
  *   -z BYTES   pipe size (F_SETPIPE_SZ) and copy buffer size
  *              (default 1 MiB)
- *   -b BYTES   set SO_RCVBUF and SO_SNDBUF on both sockets (default: the
- *              kernel's, i.e. autotuned)
+ *   -b RCV[:SND] set SO_RCVBUF to RCV and SO_SNDBUF to SND (default RCV)
+ *              bytes on both sockets; 0 leaves one to the kernel
+ *              (autotuned, the default)
+ *   -c CC      TCP_CONGESTION on both sockets (default: the system's)
  *   -M         SPLICE_F_MORE on the pipe -> socket splice after a read
  *              that filled at least half the pipe
  *
@@ -51,8 +53,10 @@
 static struct {
 	int copy;	  /* read/write instead of splice */
 	size_t size;	  /* pipe size / copy buffer */
-	int sockbuf;	  /* SO_RCVBUF/SO_SNDBUF, 0 = kernel default */
+	int rcvbuf;	  /* SO_RCVBUF, 0 = kernel default (autotuned) */
+	int sndbuf;	  /* SO_SNDBUF, 0 = kernel default (autotuned) */
 	unsigned int more; /* SPLICE_F_MORE or 0 */
+	const char *cc;	   /* TCP_CONGESTION, NULL = system default */
 } opt = {.size = 1 << 20};
 
 struct dir {
@@ -183,6 +187,21 @@ static void *direction(void *arg)
 	return NULL;
 }
 
+/* -b, -c: fixed buffer sizes (setting one turns its autotuning off) and
+ * the congestion control; accepted sockets inherit the listener's. */
+static void set_bufs(int fd)
+{
+	if (opt.cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, opt.cc,
+				 (socklen_t)strlen(opt.cc)) < 0)
+		perror("floorsocks: TCP_CONGESTION");
+	if (opt.rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.rcvbuf,
+			   sizeof(opt.rcvbuf));
+	if (opt.sndbuf)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opt.sndbuf,
+			   sizeof(opt.sndbuf));
+}
+
 /*
  * SOCKS5, RFC 1928, reduced to what proxychains4 sends for an IPv4
  * destination: greeting with method 00, then
@@ -218,12 +237,7 @@ static int handshake(int cfd)
 	if (tfd < 0)
 		return -1;
 	setsockopt(tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (opt.sockbuf) {
-		setsockopt(tfd, SOL_SOCKET, SO_RCVBUF, &opt.sockbuf,
-			   sizeof(opt.sockbuf));
-		setsockopt(tfd, SOL_SOCKET, SO_SNDBUF, &opt.sockbuf,
-			   sizeof(opt.sockbuf));
-	}
+	set_bufs(tfd);
 	if (connect(tfd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		rep[1] = errno == ECONNREFUSED ? 5 : errno == ENETUNREACH ? 3
 						     : errno == EHOSTUNREACH ? 4
@@ -288,7 +302,7 @@ static void write_portfile(const char *path, int port)
 static void usage(void)
 {
 	fprintf(stderr, "usage: floorsocks [-l ADDR] [-p PORTFILE] "
-			"[-m splice|copy] [-z BYTES] [-b BYTES] [-M]\n");
+			"[-m splice|copy] [-z BYTES] [-b RCV[:SND]] [-c CC] [-M]\n");
 	exit(2);
 }
 
@@ -298,9 +312,10 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	int lfd, ch, one = 1;
+	char *end;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	while ((ch = getopt(argc, argv, "l:p:m:z:b:M")) != -1) {
+	while ((ch = getopt(argc, argv, "l:p:m:z:b:c:M")) != -1) {
 		switch (ch) {
 		case 'l':
 			if (inet_pton(AF_INET, optarg, &sin.sin_addr) != 1)
@@ -321,7 +336,12 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'b':
-			opt.sockbuf = atoi(optarg);
+			opt.rcvbuf = (int)strtol(optarg, &end, 0);
+			opt.sndbuf = *end == ':' ? (int)strtol(end + 1, NULL, 0)
+						 : opt.rcvbuf;
+			break;
+		case 'c':
+			opt.cc = optarg;
 			break;
 		case 'M':
 			opt.more = SPLICE_F_MORE;
@@ -339,12 +359,7 @@ int main(int argc, char **argv)
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* accepted sockets inherit TCP_NODELAY and the buffer sizes */
 	setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (opt.sockbuf) {
-		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &opt.sockbuf,
-			   sizeof(opt.sockbuf));
-		setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &opt.sockbuf,
-			   sizeof(opt.sockbuf));
-	}
+	set_bufs(lfd);
 	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    listen(lfd, 128) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0) {
