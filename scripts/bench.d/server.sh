@@ -12,6 +12,8 @@
 #    under proxychains4 with one config per server;
 #  - server CPU per GB: utime+stime (+ reaped children) of the server's
 #    process tree from /proc/PID/stat, before/after, over iperf3's bytes;
+#    the same for tests/helpers/floorsocks (blocking splice, no product),
+#    the floor this machine's loopback TCP sets for any relay;
 #  - connection setup: tests/helpers/bench_client conn, sequential (c=1)
 #    and 50 in flight, each a SOCKS5 handshake + CONNECT + 1-byte echo;
 #    "setup" is connect() until the CONNECT reply is read (direct: until
@@ -166,13 +168,42 @@ best() { # NAME [-R] -> "GBIT CPU" of the fastest of REPS runs
 	done
 	echo "$best"
 }
-for n in "${NAMES[@]}"; do
+# The floor: a reference relay with nothing but blocking splice(2) through
+# a 1 MiB pipe, so "socksifyd CPU/GB vs floor" separates what loopback TCP
+# charges any forwarding process on this machine from what socksifyd adds.
+# Throughput/CPU only; BENCH_FLOOR_ARGS passes options (floorsocks -h).
+FLOOR=$TMP/floorsocks
+FLOOR_LABEL='floor (tests/helpers/floorsocks: minimal splice relay, not a product)'
+if cc -O2 -std=gnu11 -pthread -o "$FLOOR" tests/helpers/floorsocks.c; then
+	# shellcheck disable=SC2086 # BENCH_FLOOR_ARGS is a list of options
+	"$FLOOR" -p "$TMP/floor.port" ${BENCH_FLOOR_ARGS:-} &
+	FLOOR_PID=$!
+	PIDS+=("$FLOOR_PID")
+	if wait_for 50 test -s "$TMP/floor.port"; then
+		PORT[floor]=$(cat "$TMP/floor.port") PID[floor]=$FLOOR_PID
+		cmd "$FLOOR -p PORTFILE ${BENCH_FLOOR_ARGS:-}  # $FLOOR_LABEL, 127.0.0.1:${PORT[floor]}"
+	else
+		echo "bench: floorsocks did not start"
+		kill "$FLOOR_PID" 2>/dev/null
+	fi
+fi
+for n in "${NAMES[@]}" floor; do
+	[ -n "${PORT[$n]:-}" ] || [ "$n" = direct ] || continue
 	read -r "UP[$n]" c1 < <(best "$n")
 	read -r "DOWN[$n]" c2 < <(best "$n" -R)
 	CPU[$n]=$(python3 -c "import math,sys; v=[float(x) for x in sys.argv[1:] if x!='nan' and not math.isnan(float(x))]; print('%.3f'%(sum(v)/len(v)) if v else 'n/a')" "$c1" "$c2")
 	[ "$n" = direct ] && CPU[$n]=-
-	echo "throughput $n (best of $REPS): up ${UP[$n]} Gbit/s, down ${DOWN[$n]} Gbit/s, proxy CPU ${CPU[$n]} s/GB"
+	label=$n
+	[ "$n" = floor ] && label=$FLOOR_LABEL
+	echo "throughput $label (best of $REPS): up ${UP[$n]} Gbit/s, down ${DOWN[$n]} Gbit/s, proxy CPU ${CPU[$n]} s/GB"
 done
+if [ -n "${PORT[floor]:-}" ]; then
+	echo "socksifyd CPU/GB vs floor: $(python3 -c "import sys
+try: print('%.2fx' % (float(sys.argv[1]) / float(sys.argv[2])))
+except (ValueError, ZeroDivisionError): print('n/a')" "${CPU[socksifyd]}" "${CPU[floor]}") (socksifyd ${CPU[socksifyd]}, floor ${CPU[floor]} s/GB)"
+	kill "$FLOOR_PID" 2>/dev/null
+	wait "$FLOOR_PID" 2>/dev/null
+fi
 
 # ---- connection setup
 conn() { # NAME N CONC
