@@ -172,16 +172,19 @@ best() { # NAME [-R] -> "GBIT CPU" of the fastest of REPS runs
 # a 1 MiB pipe, so "socksifyd CPU/GB vs floor" separates what loopback TCP
 # charges any forwarding process on this machine from what socksifyd adds.
 # Throughput/CPU only; BENCH_FLOOR_ARGS passes options (floorsocks -h).
+# By default the floor's sockets use reno, as socksifyd's loopback legs do
+# (loopback_congestion): the floor is then the same TCP work, no relay logic.
+FLOOR_ARGS=${BENCH_FLOOR_ARGS--c reno}
 FLOOR=$TMP/floorsocks
 FLOOR_LABEL='floor (tests/helpers/floorsocks: minimal splice relay, not a product)'
 if cc -O2 -std=gnu11 -pthread -o "$FLOOR" tests/helpers/floorsocks.c; then
-	# shellcheck disable=SC2086 # BENCH_FLOOR_ARGS is a list of options
-	"$FLOOR" -p "$TMP/floor.port" ${BENCH_FLOOR_ARGS:-} &
+	# shellcheck disable=SC2086 # FLOOR_ARGS is a list of options
+	"$FLOOR" -p "$TMP/floor.port" $FLOOR_ARGS &
 	FLOOR_PID=$!
 	PIDS+=("$FLOOR_PID")
 	if wait_for 50 test -s "$TMP/floor.port"; then
 		PORT[floor]=$(cat "$TMP/floor.port") PID[floor]=$FLOOR_PID
-		cmd "$FLOOR -p PORTFILE ${BENCH_FLOOR_ARGS:-}  # $FLOOR_LABEL, 127.0.0.1:${PORT[floor]}"
+		cmd "$FLOOR -p PORTFILE $FLOOR_ARGS  # $FLOOR_LABEL, 127.0.0.1:${PORT[floor]}"
 	else
 		echo "bench: floorsocks did not start"
 		kill "$FLOOR_PID" 2>/dev/null

@@ -29,6 +29,7 @@
 #include "proto/proto.h"
 #include "server/auth.h"
 #include "server/conn.h"
+#include "server/lo_cc.h"
 #include "server/loop.h"
 #include "server/relay.h"
 #include "server/resolver.h"
@@ -620,6 +621,8 @@ static void try_connect(struct conn *c)
 			c->last_err = errno;
 			continue;
 		}
+		if (lo_cc_wanted((struct sockaddr *)sa))
+			lo_cc_apply(fd);
 		rc = bind_external(c, fd, sa->ss_family);
 		if (rc == 0 && connect(fd, (struct sockaddr *)sa, len) < 0 &&
 		    errno != EINPROGRESS)

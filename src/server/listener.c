@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "server/conn.h"
 #include "server/listener.h"
+#include "server/lo_cc.h"
 #include "server/loop.h"
 #include "server/server.h"
 
@@ -27,6 +28,7 @@ struct listener {
 	int nfds;
 	char text[64];
 	bool paused;
+	bool cc_set; /* loopback listener: accepted sockets inherit lo_cc */
 };
 
 static struct listener listeners[SRV_LISTEN_MAX];
@@ -90,6 +92,8 @@ static void on_accept(struct loop_handler *h, uint32_t ev)
 			close(fd);
 			continue;
 		}
+		if (!l->cc_set && lo_cc_wanted((struct sockaddr *)&peer))
+			lo_cc_apply(fd); /* a local client of a wildcard listener */
 		if (conn_accept(fd, &peer) < 0) {
 			close(fd);
 			continue;
@@ -126,6 +130,8 @@ static int open_one(const struct sockaddr *sa, socklen_t len, bool reuseport)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* Accepted sockets inherit it: one call per listener, not per client. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (lo_cc_wanted(sa))
+		lo_cc_apply(fd); /* inherited too */
 	if (bind(fd, sa, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		err = errno;
 		close(fd);
@@ -164,6 +170,7 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 			goto fail;
 		}
 		l->fd = fd;
+		l->cc_set = lo_cc_wanted((const struct sockaddr *)&bound);
 		l->fds[0] = fd;
 		l->nfds = 1;
 		l->h.fd = -1;

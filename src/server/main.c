@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "server/conn.h"
 #include "server/listener.h"
+#include "server/lo_cc.h"
 #include "server/loop.h"
 #include "server/relay.h"
 #include "server/resolver.h"
@@ -126,6 +127,7 @@ static void reload(void)
 	server.cfg = nc;
 	relay_pool_config(nc->max_pipes, nc->pipe_size);
 	loop_set_spin(nc->poll_spin, conn_setup_pending);
+	lo_cc_config(nc->loopback_cc); /* new connections; listeners keep theirs */
 	apply_log(nc, daemonized);
 	LOG_INFO("configuration reloaded%s%s", nc->path[0] ? " from " : "",
 		 nc->path);
@@ -358,6 +360,7 @@ int main(int argc, char **argv)
 
 	relay_pool_config(server.cfg->max_pipes, server.cfg->pipe_size);
 	loop_set_spin(server.cfg->poll_spin, conn_setup_pending);
+	lo_cc_config(server.cfg->loopback_cc);
 	if (listener_open_all(server.cfg, server.cfg->workers, err,
 			      sizeof(err)) < 0) {
 		LOG_ERR("%s", err);

@@ -282,6 +282,24 @@ static int v_spin(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* A TCP congestion control name (TCP_CA_NAME_MAX), or "" for none. */
+static int v_cc(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	size_t i, n = v ? strlen(v) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+			break;
+	if (n > 15 || i < n) {
+		cfg_error(cfg, "loopback_congestion must be a congestion "
+			       "control name such as \"reno\", or \"\"");
+		return -1;
+	}
+	return 0;
+}
+
 static int v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -496,6 +514,7 @@ static cfg_t *make_cfg(void)
 		CFG_INT("workers", 1, 0),
 		CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
 		CFG_INT("poll_spin", SRV_DEFAULT_POLL_SPIN, 0),
+		CFG_STR("loopback_congestion", "reno", 0),
 		CFG_BOOL("allow_open", cfg_false, 0),
 		CFG_INT("debug", 1, 0),
 		CFG_STR("log", "stderr", 0),
@@ -523,6 +542,7 @@ static cfg_t *make_cfg(void)
 	cfg_set_validate_func(cfg, "pipe_size", v_positive);
 	cfg_set_validate_func(cfg, "workers", v_workers);
 	cfg_set_validate_func(cfg, "poll_spin", v_spin);
+	cfg_set_validate_func(cfg, "loopback_congestion", v_cc);
 	cfg_set_validate_func(cfg, "rule", v_rule);
 	cfg_set_validate_func(cfg, "rule|action", v_action);
 	cfg_set_validate_func(cfg, "rule|from", v_from);
@@ -682,6 +702,8 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	c->workers = (int)cfg_getint(cfg, "workers");
 	c->pipe_size = (int)cfg_getint(cfg, "pipe_size");
 	c->poll_spin = (int)cfg_getint(cfg, "poll_spin");
+	snprintf(c->loopback_cc, sizeof(c->loopback_cc), "%s",
+		 cfg_getstr(cfg, "loopback_congestion"));
 	c->allow_open = cfg_getbool(cfg, "allow_open");
 	c->debug = (int)cfg_getint(cfg, "debug");
 	if (cli && cli->debug >= 0)

@@ -72,6 +72,7 @@ struct srvconf {
 	int max_pipes;
 	int pipe_size;
 	int poll_spin; /* microseconds, loop_set_spin */
+	char loopback_cc[16]; /* lo_cc.h; "" = the system's */
 	bool allow_open;
 	int debug;
 	char log[256];

@@ -70,6 +70,8 @@ START_TEST(t_defaults)
 	ck_assert_int_eq(c->udp_timeout, 60);
 	ck_assert_int_eq(c->max_clients, SRV_DEFAULT_MAX_CLIENTS);
 	ck_assert_int_eq(c->workers, 1);
+	ck_assert_int_eq(c->poll_spin, SRV_DEFAULT_POLL_SPIN);
+	ck_assert_str_eq(c->loopback_cc, "reno");
 	ck_assert(!c->acl.public_listener);
 	ck_assert(!c->acl.auth_required);
 	ck_assert_uint_eq(c->nrules, 0);
@@ -104,21 +106,22 @@ START_TEST(t_good_fixture)
 	ck_assert_int_eq(c->workers, 2);
 	ck_assert_int_eq(c->pipe_size, 262144);
 	ck_assert_int_eq(c->poll_spin, 20);
+	ck_assert_str_eq(c->loopback_cc, "cubic");
 	ck_assert_int_eq(c->debug, 2);
 	ck_assert_uint_eq(c->nrules, 3);
 	ck_assert(!c->rules[0].pass);
-	ck_assert_int_eq(c->rules[0].line, 24);
+	ck_assert_int_eq(c->rules[0].line, 25);
 	ck_assert_uint_eq(c->rules[0].nto, 2);
 	ck_assert_int_eq(c->rules[0].to[1].kind, ACL_TARGET_GLOB);
 	ck_assert(c->rules[1].pass);
-	ck_assert_int_eq(c->rules[1].line, 29);
+	ck_assert_int_eq(c->rules[1].line, 30);
 	ck_assert_uint_eq(c->rules[1].nfrom, 2);
 	ck_assert_uint_eq(c->rules[1].ports.n, 3);
 	ck_assert_uint_eq(c->rules[1].commands, 7);
 	ck_assert_uint_eq(c->rules[1].nusers, 2);
 	ck_assert_uint_eq(c->rules[1].versions, ACL_VER5);
 	ck_assert_uint_eq(c->rules[1].ntimes, 2);
-	ck_assert_int_eq(c->rules[2].line, 37);
+	ck_assert_int_eq(c->rules[2].line, 38);
 	ck_assert_uint_eq(c->rules[2].versions, ACL_VER4);
 	ck_assert(auth_verify(&c->users, "alice", 5, "secret", 6));
 	srvconf_unref(c);
@@ -133,7 +136,7 @@ static const char *const bad_fixtures[] = {
 	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
 	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
 	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",   "bad-workers.conf", "bad-spin.conf",
+	"bad-string.conf",   "bad-workers.conf", "bad-spin.conf", "bad-cc.conf",
 };
 
 START_TEST(t_bad_fixture)
@@ -180,6 +183,8 @@ START_TEST(t_sample)
 	ck_assert_int_eq(c->handshake_timeout, SRV_DEFAULT_HANDSHAKE_TIMEOUT);
 	ck_assert_int_eq(c->idle_timeout, SRV_DEFAULT_IDLE_TIMEOUT);
 	ck_assert_int_eq(c->max_clients, SRV_DEFAULT_MAX_CLIENTS);
+	ck_assert_int_eq(c->poll_spin, SRV_DEFAULT_POLL_SPIN);
+	ck_assert_str_eq(c->loopback_cc, "reno");
 	ck_assert_uint_eq(c->nrules, 0);
 	srvconf_unref(c);
 }
