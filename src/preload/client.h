@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "conf/conf.h"
 #include "proto/proto.h"
@@ -72,6 +73,10 @@ struct client {
 	int64_t prog_deadline; /* the program's SO_SNDTIMEO, or -1 */
 	bool interrupted;      /* connect(2) to the proxy: EINTR */
 	bool no_handoff;       /* client_run: finish here, whatever comes */
+	/* Syscalls saved on the connect to a proxy (client_tcp_connect): */
+	int known_fl;		     /* F_GETFL the caller just read, or -1 */
+	bool sndtimeo_set;	     /* our bound is on the socket: restore */
+	struct timeval sndtimeo_old; /* the program's SO_SNDTIMEO */
 	uint8_t out[CLIENT_BUF];
 	size_t out_len, out_off;
 	uint8_t in[CLIENT_BUF];
@@ -89,6 +94,16 @@ int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
 		const char *env_user, const char *env_pass);
+
+/*
+ * The caller just read @fd's file status flags (F_GETFL) as @fl: the first
+ * connect to a proxy uses them instead of asking again.  Later attempts
+ * (failover) ask the kernel, as the program may have changed them since.
+ */
+static inline void client_set_known_flags(struct client *c, int fl)
+{
+	c->known_fl = fl;
+}
 
 /*
  * Advance the handshake on @fd as far as possible without blocking.
