@@ -563,7 +563,10 @@ static int client_advance(struct client *c, int fd)
 			socklen_t l = sizeof(err);
 			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
-			if (real.poll(&pfd, 1, 0) <= 0)
+			/* Ask the kernel only if the caller did not just. */
+			pfd.revents = c->ready & (POLLOUT | POLLERR | POLLHUP);
+			c->ready = 0;
+			if (!pfd.revents && real.poll(&pfd, 1, 0) <= 0)
 				return CLIENT_WANT_WRITE;
 			if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
 					    &l) < 0)
@@ -670,12 +673,21 @@ fail:
 }
 
 /* Contract: client.h. */
-int client_step(struct client *c, int fd)
+int client_step_ready(struct client *c, int fd, short revents)
 {
-	int rc = client_advance(c, fd);
+	int rc;
 
+	c->ready = revents;
+	rc = client_advance(c, fd);
+	c->ready = 0; /* only for the state it was seen in */
 	client_sndtimeo_restore(c, fd);
 	return rc;
+}
+
+/* Contract: client.h. */
+int client_step(struct client *c, int fd)
+{
+	return client_step_ready(c, fd, 0);
 }
 
 /* client_timeout() but for the restore of SO_SNDTIMEO. */
@@ -768,7 +780,7 @@ int client_run(struct client *c, int fd, int *want)
 		else if (n < 0)
 			return -errno;
 		if (n > 0)
-			rc = client_step(c, fd);
+			rc = client_step_ready(c, fd, pfd.revents);
 	}
 	return rc;
 }

@@ -77,6 +77,7 @@ struct client {
 	int known_fl;		     /* F_GETFL the caller just read, or -1 */
 	bool sndtimeo_set;	     /* our bound is on the socket: restore */
 	struct timeval sndtimeo_old; /* the program's SO_SNDTIMEO */
+	short ready;		     /* client_step_ready's revents, once */
 	uint8_t out[CLIENT_BUF];
 	size_t out_len, out_off;
 	uint8_t in[CLIENT_BUF];
@@ -113,6 +114,14 @@ static inline void client_set_known_flags(struct client *c, int fl)
  * authentication refused, the REP/CD mapping, -EAFNOSUPPORT.
  */
 int client_step(struct client *c, int fd);
+
+/*
+ * client_step() when the caller has just seen @revents (poll(2) bits:
+ * POLLOUT, POLLERR, POLLHUP; epoll's EPOLLOUT, EPOLLERR, EPOLLHUP have the
+ * same values) on @fd: a connect to a proxy in progress is then known to
+ * have ended without asking the kernel again.
+ */
+int client_step_ready(struct client *c, int fd, short revents);
 
 /*
  * The deadline passed: a proxy not reached in time is skipped for the next

@@ -300,9 +300,9 @@ void engine_finish(struct fdt_entry *e, int rc)
 		(void)!real.write(c->evfd, &one, sizeof(one));
 }
 
-/* Process one readiness (@timeout false) or deadline (@timeout true) of
- * @e.  Returns true when @e left the handshake (drop it from the list). */
-static bool engine_step(struct fdt_entry *e, bool timeout)
+/* Process one readiness (@events, from epoll) or deadline (@timeout true)
+ * of @e.  Returns true when @e left the handshake (drop it from the list). */
+static bool engine_step(struct fdt_entry *e, bool timeout, uint32_t events)
 {
 	struct conn *c = &e->u.tcp;
 	bool over = true;
@@ -312,7 +312,9 @@ static bool engine_step(struct fdt_entry *e, bool timeout)
 	if (c->state != CONN_HANDSHAKE || !conn_still_ours(e, c->fd))
 		goto out;
 	rc = timeout ? client_timeout(&c->cl, c->fd)
-		     : client_step(&c->cl, c->fd);
+		     : client_step_ready(&c->cl, c->fd,
+					 (short)(events & (EPOLLOUT | EPOLLERR |
+							   EPOLLHUP)));
 	if (rc > 0) {
 		struct epoll_event ev = {.events = engine_events(rc),
 					 .data.ptr = e};
@@ -395,7 +397,7 @@ static void *engine_main(void *arg)
 				(void)!real.read(engine_wake, &v, sizeof(v));
 				continue;
 			}
-			if (engine_step(e, false))
+			if (engine_step(e, false, evs[i].events))
 				engine_unlink(e);
 		}
 		/* Deadlines, and entries the program closed meanwhile. */
@@ -409,7 +411,7 @@ static void *engine_main(void *arg)
 			due = e->u.tcp.state != CONN_HANDSHAKE ||
 			      e->u.tcp.cl.deadline <= now;
 			pthread_mutex_unlock(&e->lock);
-			if (due && engine_step(e, true))
+			if (due && engine_step(e, true, 0))
 				engine_unlink(e);
 		}
 		pthread_mutex_unlock(&engine_lock);
