@@ -1442,6 +1442,47 @@ START_TEST(t_proxy_timeout_failover)
 }
 END_TEST
 
+/*
+ * A non-blocking connect to a silent proxy times out also when the engine
+ * thread runs already, idle: it sleeps without a deadline then, and must
+ * learn of the new one.
+ */
+START_TEST(t_nb_timeout_engine_idle)
+{
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct pollfd p = {.events = POLLOUT};
+	struct sockaddr_in sin;
+	struct nb t;
+	int lfd, filler, fd;
+	uint16_t port;
+
+	nb_start(&t, steps); /* starts the engine */
+	p.fd = t.fd;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(t.fd), 0);
+	resp_join(&t.r);
+	close(t.fd);
+	port = blackhole_port(&lfd, &filler);
+	use_conf("timeout = 1\n"
+		 "proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"a\" }\n",
+		 port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	p.fd = fd;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), ETIMEDOUT);
+	close(fd);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
 /* A faked name that the routes send direct for this port: resolved then. */
 START_TEST(t_fake_direct_resolves)
 {
@@ -2025,6 +2066,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_nb_many_concurrent);
 	tcase_add_test(tc, t_close_range_spares_internal);
 	tcase_add_test(tc, t_nb_proxy_unreachable);
+	tcase_add_test(tc, t_nb_timeout_engine_idle);
 	tcase_add_test(tc, t_nb_socks4_success);
 	tcase_add_test(tc, t_nb_epoll_crowded);
 	tcase_add_test(tc, t_nb_ppoll_pselect);
