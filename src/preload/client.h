@@ -107,7 +107,9 @@ static inline void client_set_known_flags(struct client *c, int fl)
 }
 
 /*
- * Advance the handshake on @fd as far as possible without blocking.
+ * Advance the handshake on @fd as far as possible without blocking; once
+ * a message that needs an answer is out, return CLIENT_WANT_READ without
+ * trying to read (the answer needs a round trip through the proxy).
  * Returns CLIENT_DONE, CLIENT_WANT_READ / CLIENT_WANT_WRITE (wait for that,
  * or for the deadline, then call again), or a final -errno (SPEC section 4):
  * -ECONNREFUSED no proxy reachable, -ECONNRESET proxy hung up, -EACCES
