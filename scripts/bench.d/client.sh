@@ -326,6 +326,30 @@ if [ -x "$B/socksifyd" ]; then
 		med=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
 		echo "  ratio libsocksify/proxychains4, median of ${#ratios[@]} adjacent pairs: $(awk "BEGIN{printf \"%.2f\", $med}")x (target >= 1.15x)"
 	fi
+	# Deterministic side of the same figure: syscalls per connection
+	# (the client's, with strace -f -c), from the difference of a run of
+	# 300 and one of 100 connects, which cancels the start-up.  Under
+	# strace the proxy answers before the traced client reads, so read
+	# retries (EAGAIN) show less than in the timed runs.
+	if command -v strace >/dev/null; then
+		per_conn() { # CMD...: CMD's count (the word after -S) set to 100, 300
+			local a b c1 c2 i
+			c1=("$@")
+			c2=("$@")
+			for i in "${!c1[@]}"; do
+				[ "${c1[$i]}" = -S ] && c1[i + 1]=100 && c2[i + 1]=300
+			done
+			strace -f -c -o "$TMP/st1" "${c1[@]}" >/dev/null 2>&1
+			strace -f -c -o "$TMP/st2" "${c2[@]}" >/dev/null 2>&1
+			# the calls column of the "total" line
+			a=$(awk '$NF == "total" {print $4}' "$TMP/st1")
+			b=$(awk '$NF == "total" {print $4}' "$TMP/st2")
+			[ -n "$a" ] && [ -n "$b" ] && awk "BEGIN{printf \"%.1f\", ($b - $a) / 200}"
+		}
+		show "strace -f -c -o FILE <each command above, with -S 100 and -S 300>"
+		echo "  syscalls per connection (program's 4 included: socket, send, recv, close):"
+		echo "    libsocksify $(per_conn "${cmd[@]}")  proxychains4 $(command -v proxychains4 >/dev/null && per_conn "${pcmd[@]}")"
+	fi
 else
 	echo "  socksifyd not built"
 fi

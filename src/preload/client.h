@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "conf/conf.h"
 #include "proto/proto.h"
@@ -72,6 +73,11 @@ struct client {
 	int64_t prog_deadline; /* the program's SO_SNDTIMEO, or -1 */
 	bool interrupted;      /* connect(2) to the proxy: EINTR */
 	bool no_handoff;       /* client_run: finish here, whatever comes */
+	/* Syscalls saved on the connect to a proxy (client_tcp_connect): */
+	int known_fl;		     /* F_GETFL the caller just read, or -1 */
+	bool sndtimeo_set;	     /* our bound is on the socket: restore */
+	struct timeval sndtimeo_old; /* the program's SO_SNDTIMEO */
+	short ready;		     /* client_step_ready's revents, once */
 	uint8_t out[CLIENT_BUF];
 	size_t out_len, out_off;
 	uint8_t in[CLIENT_BUF];
@@ -91,13 +97,33 @@ int client_init(struct client *c, uint8_t cmd,
 		const char *env_user, const char *env_pass);
 
 /*
- * Advance the handshake on @fd as far as possible without blocking.
+ * The caller just read @fd's file status flags (F_GETFL) as @fl: the first
+ * connect to a proxy uses them instead of asking again.  Later attempts
+ * (failover) ask the kernel, as the program may have changed them since.
+ */
+static inline void client_set_known_flags(struct client *c, int fl)
+{
+	c->known_fl = fl;
+}
+
+/*
+ * Advance the handshake on @fd as far as possible without blocking; once
+ * a message that needs an answer is out, return CLIENT_WANT_READ without
+ * trying to read (the answer needs a round trip through the proxy).
  * Returns CLIENT_DONE, CLIENT_WANT_READ / CLIENT_WANT_WRITE (wait for that,
  * or for the deadline, then call again), or a final -errno (SPEC section 4):
  * -ECONNREFUSED no proxy reachable, -ECONNRESET proxy hung up, -EACCES
  * authentication refused, the REP/CD mapping, -EAFNOSUPPORT.
  */
 int client_step(struct client *c, int fd);
+
+/*
+ * client_step() when the caller has just seen @revents (poll(2) bits:
+ * POLLOUT, POLLERR, POLLHUP; epoll's EPOLLOUT, EPOLLERR, EPOLLHUP have the
+ * same values) on @fd: a connect to a proxy in progress is then known to
+ * have ended without asking the kernel again.
+ */
+int client_step_ready(struct client *c, int fd, short revents);
 
 /*
  * The deadline passed: a proxy not reached in time is skipped for the next

@@ -69,8 +69,9 @@ static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool engine_running;
 static int engine_ep = -1;
 static int engine_wake = -1;
-static struct fdt_entry *engine_list; /* handshakes, one reference each */
-static char engine_wake_tag;	      /* epoll data.ptr of the wake fd */
+static struct fdt_entry *engine_list;  /* handshakes, one reference each */
+static int64_t engine_wait_until = -1; /* the engine's next deadline */
+static char engine_wake_tag;	       /* epoll data.ptr of the wake fd */
 
 /* epoll interest for a client_want. */
 static uint32_t engine_events(int want)
@@ -300,9 +301,9 @@ void engine_finish(struct fdt_entry *e, int rc)
 		(void)!real.write(c->evfd, &one, sizeof(one));
 }
 
-/* Process one readiness (@timeout false) or deadline (@timeout true) of
- * @e.  Returns true when @e left the handshake (drop it from the list). */
-static bool engine_step(struct fdt_entry *e, bool timeout)
+/* Process one readiness (@events, from epoll) or deadline (@timeout true)
+ * of @e.  Returns true when @e left the handshake (drop it from the list). */
+static bool engine_step(struct fdt_entry *e, bool timeout, uint32_t events)
 {
 	struct conn *c = &e->u.tcp;
 	bool over = true;
@@ -312,7 +313,9 @@ static bool engine_step(struct fdt_entry *e, bool timeout)
 	if (c->state != CONN_HANDSHAKE || !conn_still_ours(e, c->fd))
 		goto out;
 	rc = timeout ? client_timeout(&c->cl, c->fd)
-		     : client_step(&c->cl, c->fd);
+		     : client_step_ready(&c->cl, c->fd,
+					 (short)(events & (EPOLLOUT | EPOLLERR |
+							   EPOLLHUP)));
 	if (rc > 0) {
 		struct epoll_event ev = {.events = engine_events(rc),
 					 .data.ptr = e};
@@ -343,19 +346,25 @@ static void engine_unlink(struct fdt_entry *e)
 	}
 }
 
-/* Milliseconds until the nearest deadline (-1: none).  engine_lock held. */
+/*
+ * Milliseconds until the nearest deadline (-1: none), which is noted in
+ * engine_wait_until for engine_begin.  engine_lock held.
+ */
 static int engine_timeout(void)
 {
-	int64_t now = io_now_ms(), best = -1;
+	int64_t now = io_now_ms(), best = -1, until = -1;
 
 	for (struct fdt_entry *e = engine_list; e; e = e->u.tcp.next) {
 		int64_t d = e->u.tcp.cl.deadline - now;
 
+		if (until < 0 || e->u.tcp.cl.deadline < until)
+			until = e->u.tcp.cl.deadline;
 		if (d < 0)
 			d = 0;
 		if (best < 0 || d < best)
 			best = d;
 	}
+	engine_wait_until = until;
 	return best > INT_MAX ? INT_MAX : (int)best;
 }
 
@@ -395,7 +404,7 @@ static void *engine_main(void *arg)
 				(void)!real.read(engine_wake, &v, sizeof(v));
 				continue;
 			}
-			if (engine_step(e, false))
+			if (engine_step(e, false, evs[i].events))
 				engine_unlink(e);
 		}
 		/* Deadlines, and entries the program closed meanwhile. */
@@ -409,7 +418,7 @@ static void *engine_main(void *arg)
 			due = e->u.tcp.state != CONN_HANDSHAKE ||
 			      e->u.tcp.cl.deadline <= now;
 			pthread_mutex_unlock(&e->lock);
-			if (due && engine_step(e, true))
+			if (due && engine_step(e, true, 0))
 				engine_unlink(e);
 		}
 		pthread_mutex_unlock(&engine_lock);
@@ -508,8 +517,15 @@ static int engine_begin(struct fdt_entry *e, int want)
 	fdt_ref(e);
 	c->next = engine_list;
 	engine_list = e;
+	/*
+	 * The engine sleeps (or is about to) until engine_wait_until at
+	 * most, or works and will look at the list again: only a nearer
+	 * deadline than that, or an engine sleeping without one, needs a
+	 * wake-up.  Readiness of the new socket wakes it through epoll.
+	 */
+	if (engine_wait_until < 0 || c->cl.deadline < engine_wait_until)
+		(void)!real.write(engine_wake, &one, sizeof(one));
 	pthread_mutex_unlock(&e->lock);
-	(void)!real.write(engine_wake, &one, sizeof(one));
 	pthread_mutex_unlock(&engine_lock);
 	return 0;
 fail:
@@ -608,6 +624,7 @@ void engine_atfork_child(void)
 		engine_ep = engine_wake = -1;
 	}
 	engine_running = false;
+	engine_wait_until = -1;
 	while (engine_list) {
 		struct fdt_entry *e = engine_list;
 

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,41 @@ __attribute__((weak)) int fakedns_lookup(const struct net_ip *ip, char *name,
 	(void)name;
 	(void)cap;
 	return -EINVAL;
+}
+
+/* What one TCP_INFO probe tells about a socket (hook_tcp_probe). */
+enum hook_probe {
+	HOOK_PROBE_UNKNOWN, /* not answered: classify the long way */
+	HOOK_PROBE_FRESH,   /* TCP, no peer yet: to be routed */
+	HOOK_PROBE_PEER	    /* TCP with a peer: the kernel's EISCONN */
+};
+
+/*
+ * Classify @fd with one getsockopt instead of four (SO_TYPE for UDP,
+ * SO_TYPE and SO_PROTOCOL for TCP, getpeername for EISCONN): TCP_INFO is
+ * answered only at the TCP level of a TCP socket (MPTCP answers for its
+ * first subflow); UDP, raw, SCTP and AF_UNIX sockets refuse it.  Only
+ * tcpi_state, its first byte, is copied.  getpeername(2) fails with
+ * ENOTCONN exactly in the states CLOSE, SYN_SENT and LISTEN; any other
+ * state has a peer.  A refusal (old kernel, MPTCP without TCP_INFO, a
+ * cgroup hook) is HOOK_PROBE_UNKNOWN: the caller then asks as before.
+ */
+static enum hook_probe hook_tcp_probe(int fd)
+{
+	uint8_t state = 0;
+	socklen_t l = sizeof(state);
+
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &l) < 0 ||
+	    l != sizeof(state))
+		return HOOK_PROBE_UNKNOWN;
+	switch (state) {
+	case TCP_CLOSE:
+	case TCP_SYN_SENT:
+	case TCP_LISTEN:
+		return HOOK_PROBE_FRESH;
+	default:
+		return HOOK_PROBE_PEER;
+	}
 }
 
 /* Is @fd a TCP socket?  (SOCK_STREAM with IPPROTO_TCP or MPTCP.) */
@@ -109,8 +145,14 @@ static int hook_connect_direct_name(int fd, const struct sockaddr *sa,
 	return rc;
 }
 
-int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
-		       const void *early, size_t nearly)
+/*
+ * hook_connect_route() for a socket already classified by @probe
+ * (HOOK_PROBE_UNKNOWN: not yet; SO_TYPE, SO_PROTOCOL and getpeername
+ * decide here).
+ */
+static int hook_connect_probed(int fd, const struct sockaddr *sa, socklen_t len,
+			       const void *early, size_t nearly,
+			       enum hook_probe probe)
 {
 	struct rule_query q;
 	struct rule_result r;
@@ -130,13 +172,15 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		return 1;
 	if (net_ip_from_sockaddr(&ip, &port, sa, len) < 0)
 		return 1;
-	if (!hook_is_tcp(fd))
-		return 1;
-	{
-		/* Already connected: the kernel's EISCONN, not a route. */
+	if (probe == HOOK_PROBE_PEER)
+		return 1; /* already connected: the kernel's EISCONN */
+	if (probe == HOOK_PROBE_UNKNOWN) {
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 
+		if (!hook_is_tcp(fd))
+			return 1;
+		/* Already connected: the kernel's EISCONN, not a route. */
 		if (real.getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
 			return 1;
 	}
@@ -213,6 +257,7 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 		client_proxy(&c->cl)->name);
 
 	fl = real.fcntl(fd, F_GETFL);
+	client_set_known_flags(&c->cl, fl);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {
 		c->nonblock = true;
 		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) < 0)
@@ -276,6 +321,14 @@ out:
 	return rc;
 }
 
+/* Contract: hooks.h. */
+int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
+		       const void *early, size_t nearly)
+{
+	return hook_connect_probed(fd, sa, len, early, nearly,
+				   HOOK_PROBE_UNKNOWN);
+}
+
 /*
  * A connect() on an fd we already manage: what the kernel would say for a
  * connection in progress (EALREADY), established (EISCONN) or failed (the
@@ -322,6 +375,7 @@ static int hook_connect_again(int fd)
 
 SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
+	enum hook_probe probe = HOOK_PROBE_UNKNOWN;
 	int rc, saved = errno;
 
 	HOOK_INIT(connect);
@@ -329,18 +383,27 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return real.connect(fd, sa, len);
 	socksify_init();
 	if (hook_udp_candidate(fd, sa, len)) {
-		rc = hook_udp_check(fd, sa, len, true);
-		if (rc < 0)
-			return hook_ret_saved(rc, saved);
-		if (rc == 0)
-			return real.connect(fd, sa, len);
+		/*
+		 * An fd we know nothing of is most likely a fresh TCP socket:
+		 * one probe says so, and then it cannot be UDP.  An fd marked
+		 * UDP, or one the probe cannot tell, is checked as UDP first.
+		 */
+		if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_NONE)
+			probe = hook_tcp_probe(fd);
+		if (probe == HOOK_PROBE_UNKNOWN) {
+			rc = hook_udp_check(fd, sa, len, true);
+			if (rc < 0)
+				return hook_ret_saved(rc, saved);
+			if (rc == 0)
+				return real.connect(fd, sa, len);
+		}
 	}
 	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
 		rc = hook_connect_again(fd);
 		if (rc != 1)
 			return hook_ret_saved(rc, saved);
 	}
-	rc = hook_connect_route(fd, sa, len, NULL, 0);
+	rc = hook_connect_probed(fd, sa, len, NULL, 0, probe);
 	if (rc == 1) {
 		errno = saved;
 		return real.connect(fd, sa, len);

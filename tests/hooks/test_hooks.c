@@ -1442,6 +1442,47 @@ START_TEST(t_proxy_timeout_failover)
 }
 END_TEST
 
+/*
+ * A non-blocking connect to a silent proxy times out also when the engine
+ * thread runs already, idle: it sleeps without a deadline then, and must
+ * learn of the new one.
+ */
+START_TEST(t_nb_timeout_engine_idle)
+{
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct pollfd p = {.events = POLLOUT};
+	struct sockaddr_in sin;
+	struct nb t;
+	int lfd, filler, fd;
+	uint16_t port;
+
+	nb_start(&t, steps); /* starts the engine */
+	p.fd = t.fd;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(t.fd), 0);
+	resp_join(&t.r);
+	close(t.fd);
+	port = blackhole_port(&lfd, &filler);
+	use_conf("timeout = 1\n"
+		 "proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"a\" }\n",
+		 port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	p.fd = fd;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), ETIMEDOUT);
+	close(fd);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
 /* A faked name that the routes send direct for this port: resolved then. */
 START_TEST(t_fake_direct_resolves)
 {
@@ -1593,6 +1634,82 @@ START_TEST(t_blocking_sndtimeo)
 	ck_assert_int_eq(errno, EINPROGRESS); /* as the kernel says */
 	resp_open_gate(&r);
 	finish_in_background(fd, &r);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The program's SO_SNDTIMEO is back after a blocking connect, also when
+ * the first proxy refused and the second was tried (the driver bounds
+ * each connect to a proxy with its own SO_SNDTIMEO and restores late).
+ */
+START_TEST(t_blocking_sndtimeo_restored)
+{
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct timeval tv = {30, 200 * 1000}, want, got; /* > timeout */
+	socklen_t l = sizeof(want);
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("timeout = 5\n"
+		 "proxy \"a\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "proxy \"b\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = { \"a\", \"b\" } }\n",
+		 closed_port(), r.port);
+	ck_assert_int_eq(
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &want, &l), 0);
+	dest_sa(&sin);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	l = sizeof(got);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &got, &l), 0);
+	ck_assert_int_eq(got.tv_sec, want.tv_sec);
+	ck_assert_int_eq(got.tv_usec, want.tv_usec);
+	resp_join(&r);
+	ck_assert_int_eq(r.failed_step, -1);
+	close(fd);
+
+	/* None set: none after. */
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_proxy("socks5", r.port, 5);
+	ck_assert_int_eq(connect_dest(&fd), 0);
+	l = sizeof(got);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &got, &l), 0);
+	ck_assert_int_eq(got.tv_sec, 0);
+	ck_assert_int_eq(got.tv_usec, 0);
+	resp_join(&r);
+	close(fd);
+}
+END_TEST
+
+/* A TCP socket connected behind the routes' back (here: direct) gets the
+ * kernel's EISCONN for a destination routed via a proxy, as before. */
+START_TEST(t_connected_socket_eisconn)
+{
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"127.0.0.0/8\" via = \"direct\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 closed_port());
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(r.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(connect_dest_again(fd), EISCONN);
+	ck_assert_int_eq(fdt_peek(fd), 0); /* still not ours */
+	ck_assert_int_eq(write(fd, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
 	close(fd);
 }
 END_TEST
@@ -1949,12 +2066,15 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_nb_many_concurrent);
 	tcase_add_test(tc, t_close_range_spares_internal);
 	tcase_add_test(tc, t_nb_proxy_unreachable);
+	tcase_add_test(tc, t_nb_timeout_engine_idle);
 	tcase_add_test(tc, t_nb_socks4_success);
 	tcase_add_test(tc, t_nb_epoll_crowded);
 	tcase_add_test(tc, t_nb_ppoll_pselect);
 	tcase_add_test(tc, t_blocking_alarm_eintr);
 	tcase_add_test(tc, t_blocking_alarm_restart);
 	tcase_add_test(tc, t_blocking_sndtimeo);
+	tcase_add_test(tc, t_blocking_sndtimeo_restored);
+	tcase_add_test(tc, t_connected_socket_eisconn);
 	tcase_add_test(tc, t_fork_child_keeps_state);
 	suite_add_tcase(s, tc);
 
