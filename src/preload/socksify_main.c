@@ -372,17 +372,21 @@ static char *wrap_find(const char *name)
 static const char *wrap_secure_exec(const char *path, const struct stat *st)
 {
 	struct statvfs vfs;
+	const char *why = NULL;
 
-	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
-		return NULL;
 	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
-		return "set-user-ID";
-	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
-		return "set-group-ID";
-	if (geteuid() != 0 &&
-	    getxattr(path, "security.capability", NULL, 0) > 0)
-		return "has file capabilities and";
-	return NULL;
+		why = "set-user-ID";
+	else if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+		why = "set-group-ID";
+	else if (geteuid() != 0 &&
+		 getxattr(path, "security.capability", NULL, 0) > 0)
+		why = "has file capabilities and";
+	/* statvfs only when there is something for nosuid to cancel: one
+	 * system call less on the common path. */
+	if (why != NULL && statvfs(path, &vfs) == 0 &&
+	    (vfs.f_flag & ST_NOSUID))
+		return NULL;
+	return why;
 }
 
 /*
@@ -394,7 +398,9 @@ static const char *wrap_secure_exec(const char *path, const struct stat *st)
  */
 static void wrap_check_program(const char *path, int depth)
 {
-	unsigned char head[256];
+	/* Enough for the ELF header and the program headers of usual
+	 * programs (13 of 56 bytes for coreutils), read in one call. */
+	unsigned char head[1024];
 	const char *why;
 	struct stat st;
 	wrap_ehdr eh;
@@ -423,7 +429,8 @@ static void wrap_check_program(const char *path, int depth)
 		char *s = (char *)head + 2, *e;
 
 		close(fd);
-		head[n] = '\0';
+		/* the kernel reads no more than 255 bytes of a #! line */
+		head[n < 255 ? n : 255] = '\0';
 		s += strspn(s, " \t");
 		e = s + strcspn(s, " \t\r\n");
 		*e = '\0';
@@ -448,7 +455,9 @@ static void wrap_check_program(const char *path, int depth)
 	for (i = 0; i < eh.e_phnum && !interp; i++) {
 		off_t off = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
 
-		if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
+		if (off >= 0 && off + (off_t)sizeof(ph) <= (off_t)n)
+			memcpy(&ph, head + off, sizeof(ph));
+		else if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
 			break;
 		if (ph.p_type == PT_INTERP)
 			interp = true;
