@@ -28,6 +28,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
+#include "preload/confuse_lazy.h"
 #include "preload/hooks.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
@@ -43,7 +44,8 @@ __thread int socksify_guard;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_once_t conf_once = PTHREAD_ONCE_INIT;
 
-/* The environment, copied once. */
+/* The environment, copied once (the program may change or overwrite it
+ * later: setenv, setproctitle). */
 static struct {
 	char *conf;
 	char *proxy;
@@ -62,11 +64,32 @@ static char user_name[256];
 static bool have_user;
 static uid_t prog_uid;
 
+/*
+ * Where env_dup() copies values: loading the library allocates nothing,
+ * because a process's first malloc() costs system calls and page faults
+ * (arena and tcache set-up) that a program such as `true` never pays.
+ * Usual values (a proxy URL, a config path) fit; longer ones are
+ * strdup()ed.
+ */
+static char env_store[1024];
+static size_t env_used;
+
+/* A private copy of $@name, or NULL when unset (or out of memory). */
 static char *env_dup(const char *name)
 {
 	const char *v = getenv(name);
+	size_t n;
+	char *p;
 
-	return v ? strdup(v) : NULL;
+	if (!v)
+		return NULL;
+	n = strlen(v) + 1;
+	if (n > sizeof(env_store) - env_used)
+		return strdup(v);
+	p = env_store + env_used;
+	memcpy(p, v, n);
+	env_used += n;
+	return p;
 }
 
 /* Copy @src into @dst of @cap bytes, truncating. */
@@ -133,6 +156,12 @@ static void init_once_fn(void)
 	if (log_fd() >= 0)
 		fdt_mark_internal(log_fd());
 	hook_fork_register();
+	/* A config file will be parsed (conf_once_fn): open libconfuse now,
+	 * while the process starts, rather than inside the first hooked
+	 * call (confuse_lazy.c).  SOCKS_PROXY alone never needs it. */
+	if (confuse_preload &&
+	    ((env.conf && *env.conf) || !env.proxy || !*env.proxy))
+		confuse_preload();
 	socksify_guard--;
 }
 
