@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The per-fd table (see fdtable.h).  The byte array is static (.bss) and
- * the slot array is allocated once, zeroed; their pages are only backed
- * when touched, so the table can cover the hard RLIMIT_NOFILE (capped)
- * without using memory for unused fds.
+ * the slot array is allocated once, zeroed, when the first entry is
+ * stored; their pages are only backed when touched, so the table can
+ * cover the hard RLIMIT_NOFILE (capped) without using memory for unused
+ * fds.
  */
 #include "config.h"
 
@@ -41,7 +42,6 @@ int fdt_init(void)
 {
 	struct rlimit rl;
 	unsigned cap = FDT_CAP_MIN;
-	void *slots;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rlim_t want = rl.rlim_max;
@@ -53,13 +53,11 @@ int fdt_init(void)
 		if (want > cap)
 			cap = (unsigned)want;
 	}
-	/* calloc: large blocks come zeroed from mmap, untouched pages cost
-	 * nothing, and leak checkers see the pointers kept in the slots. */
-	slots = calloc(cap, sizeof(*fdt_slots));
-	if (!slots)
-		return -ENOMEM;
-	fdt_slots = slots;
-	/* Release: whoever sees the bound sees the slots. */
+	/* The slots come with the first entry (fdt_set), not here: this runs
+	 * when the library is loaded, and a process's first malloc() costs
+	 * system calls and page faults (arena, tcache) that a program that
+	 * never connects would not pay.  Every slot access is under fdt_lock
+	 * and reads a missing array as empty. */
 	atomic_store_explicit(&fdt_cap, cap, memory_order_release);
 	return 0;
 }
@@ -142,7 +140,7 @@ struct fdt_entry *fdt_get(int fd)
 	if (!fdt_in_range(fd))
 		return NULL;
 	pthread_mutex_lock(&fdt_lock);
-	e = fdt_slots[fd];
+	e = fdt_slots ? fdt_slots[fd] : NULL;
 	if (e)
 		fdt_ref(e);
 	pthread_mutex_unlock(&fdt_lock);
@@ -156,11 +154,22 @@ int fdt_set(int fd, struct fdt_entry *e, uint8_t byte)
 
 	if (!fdt_in_range(fd))
 		return -EMFILE;
+	pthread_mutex_lock(&fdt_lock);
+	if (e && !fdt_slots) {
+		/* calloc: large blocks come zeroed from mmap, untouched pages
+		 * cost nothing, and leak checkers see the pointers kept in the
+		 * slots. */
+		fdt_slots = calloc(atomic_load(&fdt_cap), sizeof(*fdt_slots));
+		if (!fdt_slots) {
+			pthread_mutex_unlock(&fdt_lock);
+			return -ENOMEM;
+		}
+	}
 	if (e)
 		fdt_ref(e);
-	pthread_mutex_lock(&fdt_lock);
-	old = fdt_slots[fd];
-	fdt_slots[fd] = e;
+	old = fdt_slots ? fdt_slots[fd] : NULL;
+	if (fdt_slots)
+		fdt_slots[fd] = e;
 	fdt_store_byte(fd, byte);
 	pthread_mutex_unlock(&fdt_lock);
 	fdt_put(old);
@@ -183,8 +192,9 @@ struct fdt_entry *fdt_take(int fd)
 	if (!fdt_in_range(fd))
 		return NULL;
 	pthread_mutex_lock(&fdt_lock);
-	e = fdt_slots[fd];
-	fdt_slots[fd] = NULL;
+	e = fdt_slots ? fdt_slots[fd] : NULL;
+	if (e)
+		fdt_slots[fd] = NULL;
 	fdt_store_byte(fd, 0);
 	pthread_mutex_unlock(&fdt_lock);
 	return e;
@@ -220,7 +230,7 @@ bool conn_still_ours(struct fdt_entry *e, int fd)
 	if (c->fd == fd)
 		c->fd = -1;
 	pthread_mutex_lock(&fdt_lock);
-	if (fdt_in_range(fd) && fdt_slots[fd] == e) {
+	if (fdt_in_range(fd) && fdt_slots && fdt_slots[fd] == e) {
 		fdt_slots[fd] = NULL;
 		fdt_store_byte(fd, 0);
 		atomic_fetch_sub(&e->refs, 1); /* the table's; not the last */

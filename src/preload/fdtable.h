@@ -102,7 +102,8 @@ struct fdt_entry {
 	} u;
 };
 
-/* Allocate the arrays (once, from socksify_init).  Returns 0 or -ENOMEM. */
+/* Size the table from RLIMIT_NOFILE (once, from socksify_init; no malloc:
+ * the slots come with the first fdt_set of an entry).  Returns 0. */
 int fdt_init(void);
 
 /* Fds beyond this are never managed (the table's hard cap). */
