@@ -137,6 +137,26 @@ static char *wrap_absolute(const char *path)
 	return out;
 }
 
+/*
+ * "@dir/@name" into @buf of @cap bytes (@dir: @dlen bytes, which may
+ * already be at the start of @buf; just @name when @dlen is 0).  False
+ * when it does not fit.  Not snprintf: this runs on every start, and
+ * stdio's formatting code is pages to fault in for a concatenation.
+ */
+static bool wrap_path(char *buf, size_t cap, const char *dir, size_t dlen,
+		      const char *name)
+{
+	size_t nlen = strlen(name), sep = dlen > 0;
+
+	if (dlen + sep + nlen >= cap)
+		return false;
+	memmove(buf, dir, dlen);
+	if (sep)
+		buf[dlen] = '/';
+	memcpy(buf + dlen + sep, name, nlen + 1);
+	return true;
+}
+
 /* A readable regular file? */
 static bool wrap_is_file(const char *path)
 {
@@ -154,10 +174,12 @@ static bool wrap_is_file(const char *path)
  */
 static char *wrap_library(void)
 {
-	static const char *const rel[] = {"/.libs/" WRAP_LIBNAME,
-					  "/src/preload/.libs/" WRAP_LIBNAME};
+	static const char *const rel[] = {".libs/" WRAP_LIBNAME,
+					  "src/preload/.libs/" WRAP_LIBNAME};
 	const char *env = getenv("SOCKSIFY_LIBRARY");
-	char self[PATH_MAX], cand[PATH_MAX + 64];
+	/* our executable's path, then each candidate in its place (one
+	 * buffer: less stack to fault in) */
+	char self[PATH_MAX + 64];
 	ssize_t n;
 	size_t i;
 	char *slash;
@@ -170,18 +192,16 @@ static char *wrap_library(void)
 				 env);
 		return wrap_absolute(env);
 	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	n = readlink("/proc/self/exe", self, PATH_MAX - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-				snprintf(cand, sizeof(cand), "%s%s", self,
-					 rel[i]);
-				if (wrap_is_file(cand))
-					return wrap_absolute(cand);
-			}
+		for (i = 0; slash != NULL && i < sizeof(rel) / sizeof(rel[0]);
+		     i++) {
+			if (wrap_path(self, sizeof(self), self,
+				      (size_t)(slash - self), rel[i]) &&
+			    wrap_is_file(self))
+				return wrap_absolute(self);
 		}
 	}
 	if (!wrap_is_file(PKGLIBDIR "/" WRAP_LIBNAME))
@@ -342,12 +362,9 @@ static char *wrap_find(const char *name)
 		if (end == NULL)
 			end = p + strlen(p);
 		dlen = (size_t)(end - p);
-		if (dlen == 0)
-			snprintf(buf, sizeof(buf), "%s", name);
-		else
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)dlen, p,
-				 name);
-		rc = wrap_executable(buf);
+		rc = wrap_path(buf, sizeof(buf), p, dlen, name)
+			     ? wrap_executable(buf)
+			     : -ENAMETOOLONG;
 		if (rc == 0)
 			return strdup(buf);
 		if (rc == -EACCES)
