@@ -248,10 +248,19 @@ echo "### (c) start-up cost"
 #                       (static, no libc): the least any wrapper costs
 #   env E=empty.so true any preloaded library (an empty one), vs env true
 #   env E=lib true      libsocksify, vs the empty library
+#   static_exec true    the same with glibc, linked statically like the
+#                       wrapper: what glibc's start-up adds to the floor
 #   socksify (empty)    the wrapper with SOCKSIFY_LIBRARY=empty.so
-# Minor page faults (wait4 rusage) and system calls (strace -f -c) are
-# counted too: on this VM a page fault costs ~10 us, and unlike times
-# these counts do not depend on the machine's load.
+# On this VM a CPUID instruction traps to the hypervisor (~12 us) and
+# glibc's start-up executes 41 of them, dynamic (ld.so) or static alike
+# (counted by single-stepping /usr/bin/true and a static empty main under
+# gdb): most of static_exec's cost over exec_floor, and a cost any wrapper
+# built on glibc pays once more on top of the program's own.
+# CPU time (user + system, wait4 rusage) is printed beside the wall time:
+# on a shared machine it leaves out the waits for a CPU.  Minor page faults
+# (rusage) and system calls (strace -f -c) are counted too: on this VM a
+# page fault costs ~10 us, and unlike times these counts do not depend on
+# the machine's load.
 make -C "$B" -s tests/helpers/exec_floor >/dev/null 2>&1
 FLOOR=$H/exec_floor
 [ -x "$FLOOR" ] || FLOOR=""
@@ -259,18 +268,23 @@ pc_conf "$TMP/pc0.conf" 1
 printf 'int socksify_bench_empty;\n' >"$TMP/empty.c"
 EMPTY=""
 cc -shared -fPIC -o "$TMP/empty.so" "$TMP/empty.c" 2>/dev/null && EMPTY=$TMP/empty.so
+printf '#include <unistd.h>\nint main(int c, char **v)\n{\n\t(void)c;\n\texecv(v[1], v + 1);\n\treturn 127;\n}\n' >"$TMP/static_exec.c"
+SEXEC=""
+cc -O2 -static -o "$TMP/static_exec" "$TMP/static_exec.c" 2>/dev/null && SEXEC=$TMP/static_exec
 URL=socks5://127.0.0.1:1
 TRUE=$(type -P true)
 if [ -x "$B/socksify" ] && command -v file >/dev/null; then
 	echo "  socksify is $(file -b "$B/socksify" | sed 's/.*\(statically\|dynamically\) linked.*/\1 linked/')"
 fi
-python3 - "$TRUE" "$FLOOR" "$B/socksify" "$LIB" "$EMPTY" "$URL" "$TMP/pc0.conf" <<'PY'
+python3 - "$TRUE" "$FLOOR" "$SEXEC" "$B/socksify" "$LIB" "$EMPTY" "$URL" "$TMP/pc0.conf" <<'PY'
 import os, shutil, statistics, subprocess, sys, tempfile, time
-true, floor, wrapper, lib, empty, url, pcconf = sys.argv[1:]
+true, floor, sexec, wrapper, lib, empty, url, pcconf = sys.argv[1:]
 envtrue = ["env", "true"]
 rows = [("true", [true], {})]
 if floor:
     rows.append(("exec_floor true", [floor, true], {}))
+if sexec:
+    rows.append(("static_exec true", [sexec, true], {}))
 if os.access(wrapper, os.X_OK):
     rows.append(("socksify -p %s true" % url, [wrapper, "-p", url, "true"],
                  {"SOCKSIFY_LIBRARY": lib}))
@@ -290,6 +304,7 @@ envs = [dict(os.environ, **e) for _, _, e in rows]
 dn = os.open(os.devnull, os.O_RDWR)
 N = int(os.environ.get("BENCH_STARTUP_N", "300"))
 times = [[] for _ in rows]
+cpu = [[] for _ in rows]
 faults = [[] for _ in rows]
 for _ in range(10):  # warm the page cache
     for i, (_, argv, _) in enumerate(rows):
@@ -302,6 +317,7 @@ for _ in range(N):
                                             (os.POSIX_SPAWN_DUP2, dn, 2)])
         _, _, ru = os.wait4(pid, 0)
         times[i].append((time.perf_counter() - t) * 1e3)
+        cpu[i].append((ru.ru_utime + ru.ru_stime) * 1e3)
         faults[i].append(ru.ru_minflt)
 def syscalls(argv, env):
     if not shutil.which("strace"):
@@ -315,36 +331,44 @@ def syscalls(argv, env):
                 return int(w[3])
     return None
 med = {}
-print("  interleaved, %d rounds: median ms, min ms, minor faults, system calls" % N)
+print("  interleaved, %d rounds (medians; ms):" % N)
+print("    %-46s %7s %7s %7s %6s %8s" % ("", "wall", "min", "cpu", "faults", "syscalls"))
 for i, (name, argv, _) in enumerate(rows):
-    m, mn = statistics.median(times[i]), min(times[i])
+    m, mn, c = statistics.median(times[i]), min(times[i]), statistics.median(cpu[i])
     f = statistics.median(faults[i])
     sc = syscalls(argv, envs[i])
-    med[name] = (m, f, sc)
-    print("    %-50s %7.3f %7.3f %5d %5s" % (name, m, mn, f, sc if sc is not None else "?"))
+    med[name] = (m, c, f, sc)
+    print("    %-46.46s %7.3f %7.3f %7.3f %6d %8s" % (
+        name, m, mn, c, f, sc if sc is not None else "?"))
 def d(a, b):
     if a not in med or b not in med:
         return None
-    (ma, fa, sa), (mb, fb, sb) = med[a], med[b]
-    return ma - mb, fa - fb, (sa - sb) if sa is not None and sb is not None else None
+    return tuple(None if x is None or y is None else x - y
+                 for x, y in zip(med[a], med[b]))
 def show(label, x):
     if x is None:
         return
-    print("    %-50s %+7.3f ms %+5d faults %5s syscalls" % (
-        label, x[0], x[1], "%+d" % x[2] if x[2] is not None else "?"))
+    print("    %-46.46s %+7.3f %7s %+7.3f %+6d %8s" % (
+        label, x[0], "", x[1], x[2], "%+d" % x[3] if x[3] is not None else "?"))
 W = "socksify -p %s true" % url
 WE = "socksify -p ... true, empty library"
 EE = "env LD_PRELOAD=empty.so true"
 EL = "env LD_PRELOAD=libsocksify.so SOCKS_PROXY=... true"
-print("  decomposition (differences of medians):")
+print("  decomposition (differences of the medians above):")
 show("socksify -p ... true over true (total)", d(W, "true"))
 show("  the machine: one more exec (exec_floor)", d("exec_floor true", "true"))
 show("  the machine: preloading any library", d(EE, "env true"))
 if W in med and WE in med and "exec_floor true" in med and EE in med:
     a, b, c, e = med[WE], med["exec_floor true"], med[EE], med["env true"]
     show("  the wrapper (beyond the exec floor)",
-         (a[0] - b[0] - (c[0] - e[0]), a[1] - b[1] - (c[1] - e[1]),
-          None if None in (a[2], b[2], c[2], e[2]) else a[2] - b[2] - (c[2] - e[2])))
+         tuple(None if None in (a[k], b[k], c[k], e[k])
+               else a[k] - b[k] - (c[k] - e[k]) for k in range(4)))
+    if "static_exec true" in med:
+        show("    glibc's static start-up", d("static_exec true", "exec_floor true"))
+        x = med["static_exec true"]
+        show("    the wrapper's own work",
+             tuple(None if None in (a[k], x[k], c[k], e[k])
+                   else a[k] - x[k] - (c[k] - e[k]) for k in range(4)))
 show("  the library (vs an empty preloaded one)", d(EL, EE))
 show("libsocksify preloaded, over env true", d(EL, "env true"))
 show("proxychains4 true over true", d("proxychains4 -q -f pc.conf true", "true"))
