@@ -15,26 +15,26 @@
  * linked with its own copy of conf.c and without -lconfuse
  * (src/preload/Makemodule.am), so nothing else refers to libconfuse.
  *
- * When: socksify_init() calls confuse_preload() from the library's
- * constructor when the environment says a config file will be parsed
- * (SOCKS_CONF, or no SOCKS_PROXY: the default file).  Loading there, while
- * the process is still starting and single-threaded, keeps dlopen() and
- * its loader lock out of the first hooked call; a dlopen() there could
- * deadlock against a thread that holds the loader lock (inside dlopen) and
- * waits for the configuration.  A config parse that runs before the
- * constructor (a hook called by an earlier library's constructor) loads
- * it on the spot: that is also start-up, single-threaded.
+ * When: socksify_conf() calls confuse_preload() when the config comes
+ * from a file (SOCKS_CONF, or no SOCKS_PROXY: the default file), before
+ * it enters the config's pthread_once, never inside it: a thread that is
+ * inside dlopen() (holding the loader's lock) may run a constructor that
+ * connects and so waits for the config; had the config's loader been
+ * waiting for the loader's lock in dlopen, neither would go on.  For the
+ * same reason no lock of ours is held across dlopen(): two threads may
+ * load at once (dlopen is thread-safe and returns the same handle; both
+ * store the same pointers, atomically).  A program that never needs a
+ * route never maps libconfuse.
  *
- * If libconfuse cannot be opened, the reason is logged once and
- * cfg_init() returns NULL: conf_load_file() fails and every routed call
- * fails closed with EACCES, as with any unusable config.
+ * If libconfuse cannot be opened, the reason is logged and cfg_init()
+ * returns NULL: conf_load_file() fails and every routed call fails closed
+ * with EACCES, as with any unusable config.
  */
 #include "config.h"
 
 #include <confuse.h>
 #include <dlfcn.h>
-#include <pthread.h>
-#include <stdbool.h>
+#include <stdatomic.h>
 
 #include "common/log.h"
 #include "preload/confuse_lazy.h"
@@ -83,20 +83,22 @@
 	  (cfg, name), NULL)
 
 static struct {
-#define CONFUSE_FIELD(ret, name, params, args, fail) ret(*name) params;
+#define CONFUSE_FIELD(ret, name, params, args, fail) ret(*_Atomic name) params;
 	CONFUSE_FNS(CONFUSE_FIELD)
 #undef CONFUSE_FIELD
 } confuse;
 
-static bool confuse_ok;
-static pthread_once_t confuse_once = PTHREAD_ONCE_INIT;
+/* 0: not tried yet; 1: every function bound; -1: failed (logged). */
+static atomic_int confuse_state;
 
-/* Open libconfuse and bind every function, or none (confuse_ok false). */
-static void confuse_load(void)
+/* Contract: confuse_lazy.h. */
+void confuse_preload(void)
 {
 	const char *missing = NULL;
 	void *h;
 
+	if (atomic_load_explicit(&confuse_state, memory_order_acquire) != 0)
+		return;
 	socksify_guard++; /* the loader may call functions we interpose */
 	h = dlopen(CONFUSE_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
@@ -104,6 +106,7 @@ static void confuse_load(void)
 
 		LOG_ERR("cannot load %s: %.200s", CONFUSE_SONAME,
 			why ? why : "dlopen failed");
+		atomic_store_explicit(&confuse_state, -1, memory_order_release);
 		goto out;
 	}
 #define CONFUSE_BIND(ret, name, params, args, fail)                    \
@@ -112,25 +115,18 @@ static void confuse_load(void)
 		missing = #name;
 	CONFUSE_FNS(CONFUSE_BIND)
 #undef CONFUSE_BIND
-	if (missing) {
+	atomic_store_explicit(&confuse_state, missing ? -1 : 1,
+			      memory_order_release);
+	if (missing)
 		LOG_ERR("%s has no %s", CONFUSE_SONAME, missing);
-		goto out;
-	}
-	confuse_ok = true;
 out:
 	socksify_guard--;
 }
 
-/* Contract: confuse_lazy.h. */
-void confuse_preload(void)
-{
-	pthread_once(&confuse_once, confuse_load);
-}
-
+/* Never loads: only socksify_conf() does, outside the config's once. */
 static bool confuse_ready(void)
 {
-	pthread_once(&confuse_once, confuse_load);
-	return confuse_ok;
+	return atomic_load_explicit(&confuse_state, memory_order_acquire) == 1;
 }
 
 #define CONFUSE_DEFINE(ret, name, params, args, fail) \

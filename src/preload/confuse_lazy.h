@@ -9,9 +9,10 @@
 #define SOCKSIFY_PRELOAD_CONFUSE_LAZY_H
 
 /*
- * Open libconfuse now (once; later calls return at once).  Called at load
- * time when a config file will be parsed.  Failure is logged and makes
- * the config parse fail.
+ * Open libconfuse and bind its functions, unless done (or failed) before:
+ * then one atomic load.  Called by socksify_conf() before a config file is
+ * parsed, outside any lock (confuse_lazy.c says why).  Failure is logged
+ * once and makes the config parse fail.
  */
 void confuse_preload(void) __attribute__((weak));
 

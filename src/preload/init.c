@@ -156,12 +156,6 @@ static void init_once_fn(void)
 	if (log_fd() >= 0)
 		fdt_mark_internal(log_fd());
 	hook_fork_register();
-	/* A config file will be parsed (conf_once_fn): open libconfuse now,
-	 * while the process starts, rather than inside the first hooked
-	 * call (confuse_lazy.c).  SOCKS_PROXY alone never needs it. */
-	if (confuse_preload &&
-	    ((env.conf && *env.conf) || !env.proxy || !*env.proxy))
-		confuse_preload();
 	socksify_guard--;
 }
 
@@ -243,6 +237,12 @@ const struct conf *socksify_conf(void)
 	socksify_init();
 	if (conf_override)
 		return conf_override;
+	/* The config comes from a file (conf_once_fn): the library opens
+	 * libconfuse only now, and before the once, never inside it
+	 * (confuse_lazy.c).  SOCKS_PROXY alone never needs it. */
+	if (confuse_preload &&
+	    ((env.conf && *env.conf) || !env.proxy || !*env.proxy))
+		confuse_preload();
 	pthread_once(&conf_once, conf_once_fn);
 	return the_conf;
 }
