@@ -51,35 +51,35 @@
  * returned); the others' failure values are for completeness.
  */
 #define CONFUSE_FNS(X)                                                        \
-	X(cfg_t *, cfg_init, (cfg_opt_t * opts, cfg_flag_t flags),           \
+	X(cfg_t *, cfg_init, (cfg_opt_t * opts, cfg_flag_t flags),            \
 	  (opts, flags), NULL)                                                \
-	X(int, cfg_parse_buf, (cfg_t * cfg, const char *buf), (cfg, buf),    \
+	X(int, cfg_parse_buf, (cfg_t * cfg, const char *buf), (cfg, buf),     \
 	  CFG_FAIL)                                                           \
 	X(int, cfg_free, (cfg_t * cfg), (cfg), CFG_FAIL)                      \
-	X(cfg_errfunc_t, cfg_set_error_function,                             \
+	X(cfg_errfunc_t, cfg_set_error_function,                              \
 	  (cfg_t * cfg, cfg_errfunc_t errfunc), (cfg, errfunc), NULL)         \
-	X(cfg_validate_callback_t, cfg_set_validate_func,                    \
+	X(cfg_validate_callback_t, cfg_set_validate_func,                     \
 	  (cfg_t * cfg, const char *name, cfg_validate_callback_t vf),        \
 	  (cfg, name, vf), NULL)                                              \
 	X(long int, cfg_getint, (cfg_t * cfg, const char *name), (cfg, name), \
 	  0)                                                                  \
 	X(char *, cfg_getstr, (cfg_t * cfg, const char *name), (cfg, name),   \
 	  NULL)                                                               \
-	X(char *, cfg_getnstr,                                               \
+	X(char *, cfg_getnstr,                                                \
 	  (cfg_t * cfg, const char *name, unsigned int index),                \
 	  (cfg, name, index), NULL)                                           \
 	X(char *, cfg_opt_getnstr, (cfg_opt_t * opt, unsigned int index),     \
 	  (opt, index), NULL)                                                 \
-	X(cfg_t *, cfg_getnsec,                                              \
+	X(cfg_t *, cfg_getnsec,                                               \
 	  (cfg_t * cfg, const char *name, unsigned int index),                \
 	  (cfg, name, index), NULL)                                           \
 	X(cfg_t *, cfg_opt_getnsec, (cfg_opt_t * opt, unsigned int index),    \
 	  (opt, index), NULL)                                                 \
-	X(unsigned int, cfg_size, (cfg_t * cfg, const char *name),           \
+	X(unsigned int, cfg_size, (cfg_t * cfg, const char *name),            \
 	  (cfg, name), 0)                                                     \
 	X(unsigned int, cfg_opt_size, (cfg_opt_t * opt), (opt), 0)            \
 	X(const char *, cfg_title, (cfg_t * cfg), (cfg), NULL)                \
-	X(cfg_opt_t *, cfg_getopt, (cfg_t * cfg, const char *name),          \
+	X(cfg_opt_t *, cfg_getopt, (cfg_t * cfg, const char *name),           \
 	  (cfg, name), NULL)
 
 static struct {
@@ -109,9 +109,8 @@ void confuse_preload(void)
 		atomic_store_explicit(&confuse_state, -1, memory_order_release);
 		goto out;
 	}
-#define CONFUSE_BIND(ret, name, params, args, fail)                    \
-	if (!missing &&                                                \
-	    !(confuse.name = (ret(*) params)dlsym(h, #name)))          \
+#define CONFUSE_BIND(ret, name, params, args, fail)                       \
+	if (!missing && !(confuse.name = (ret(*) params)dlsym(h, #name))) \
 		missing = #name;
 	CONFUSE_FNS(CONFUSE_BIND)
 #undef CONFUSE_BIND
@@ -130,11 +129,11 @@ static bool confuse_ready(void)
 }
 
 #define CONFUSE_DEFINE(ret, name, params, args, fail) \
-	ret name params                                \
-	{                                              \
-		if (!confuse_ready())                  \
-			return fail;                   \
-		return confuse.name args;              \
+	ret name params                               \
+	{                                             \
+		if (!confuse_ready())                 \
+			return fail;                  \
+		return confuse.name args;             \
 	}
 CONFUSE_FNS(CONFUSE_DEFINE)
 #undef CONFUSE_DEFINE

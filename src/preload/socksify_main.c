@@ -400,8 +400,7 @@ static const char *wrap_secure_exec(const char *path, const struct stat *st)
 		why = "has file capabilities and";
 	/* statvfs only when there is something for nosuid to cancel: one
 	 * system call less on the common path. */
-	if (why != NULL && statvfs(path, &vfs) == 0 &&
-	    (vfs.f_flag & ST_NOSUID))
+	if (why != NULL && statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
 		return NULL;
 	return why;
 }

@@ -30,8 +30,8 @@ __asm__(".text\n"
 __asm__(".text\n"
 	".globl _start\n"
 	"_start:\n"
-	"	ldr x3, [sp]\n"		 /* argc */
-	"	add x1, sp, #16\n"	 /* argv + 1 */
+	"	ldr x3, [sp]\n"		  /* argc */
+	"	add x1, sp, #16\n"	  /* argv + 1 */
 	"	add x2, x1, x3, lsl #3\n" /* envp = argv + 1 + argc */
 	"	ldr x0, [x1]\n"
 	"	cbz x0, 1f\n"
