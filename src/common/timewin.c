@@ -69,10 +69,12 @@ const char *timewin_parse(const char *s, struct timewin *t)
 {
 	unsigned int days = 0;
 	int start = 0, end = 24 * 60;
+	bool named;
 
 	memset(t, 0, sizeof(*t));
 	tw_blank(&s);
-	if (tw_alpha(*s)) {
+	named = tw_alpha(*s);
+	if (named) {
 		for (;;) {
 			int a = tw_day(&s), b, d;
 
@@ -113,8 +115,8 @@ const char *timewin_parse(const char *s, struct timewin *t)
 			return "empty time window (start and end are equal)";
 		if (end == 0)
 			end = 24 * 60;
-	} else if (days == 0x7f) {
-		return TIMEWIN_WHY; /* nothing at all */
+	} else if (!named) {
+		return TIMEWIN_WHY; /* nothing at all ("Mon-Sun" is every day) */
 	}
 	t->days = (uint8_t)days;
 	t->start = (uint16_t)start;

@@ -275,11 +275,20 @@ static const char *route_dest(const struct rule_query *q, char *buf, size_t cap)
 	return buf;
 }
 
+/* True if a route of @c has a time window (the config never changes). */
+static bool conf_has_times(const struct conf *c)
+{
+	for (size_t i = 0; i < c->nroutes; i++)
+		if (c->routes[i].ntimes)
+			return true;
+	return false;
+}
+
 enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 {
 	const struct conf *c = socksify_conf();
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = c && conf_has_times(c) ? time(NULL) : 0;
 	char dest[300];
 	enum rule_action a;
 
@@ -288,7 +297,8 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 	q->program = prog_name[0] ? prog_name : NULL;
 	q->uid = prog_uid;
 	q->user = have_user ? user_name : NULL;
-	q->now = localtime_r(&now, &tm) ? &tm : NULL;
+	/* The local time only when some route has a time window. */
+	q->now = c && conf_has_times(c) && localtime_r(&now, &tm) ? &tm : NULL;
 	if (!c) {
 		/* Fail closed; the reason was logged once, at load time. */
 		r->action = RULE_DENY;

@@ -213,6 +213,38 @@ START_TEST(t_rule_deny)
 }
 END_TEST
 
+/*
+ * A route with a time window applies only inside it (the local time is
+ * read only when some route has a window): a deny route for every day
+ * matches; one for tomorrow only does not, and the next route (a proxy on
+ * a closed loopback port) answers instead.
+ */
+static uint16_t closed_port(void);
+
+START_TEST(t_rule_time)
+{
+	static const char *const day[] = {"Sun", "Mon", "Tue", "Wed",
+					  "Thu", "Fri", "Sat"};
+	time_t now = time(NULL);
+	struct tm tm;
+	uint16_t port = closed_port();
+
+	ck_assert_ptr_nonnull(localtime_r(&now, &tm));
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"203.0.113.0/24\" via = \"deny\" "
+		 "time = \"Mon-Sun\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 port);
+	ck_assert_int_eq(connect_dest(NULL), EACCES);
+	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"203.0.113.0/24\" via = \"deny\" "
+		 "time = \"%s\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 port, day[(tm.tm_wday + 1) % 7]);
+	ck_assert_int_eq(connect_dest(NULL), ECONNREFUSED);
+}
+END_TEST
+
 START_TEST(t_no_route)
 {
 	use_conf("route { to = \"198.51.100.0/24\" via = \"direct\" }\n");
@@ -2021,6 +2053,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_v5_success_keeps_errno_and_peer);
 	tcase_add_loop_test(tc, t_v5_rep_mapping, 0, 9);
 	tcase_add_test(tc, t_rule_deny);
+	tcase_add_test(tc, t_rule_time);
 	tcase_add_test(tc, t_no_route);
 	tcase_add_test(tc, t_proxy_unreachable);
 	tcase_add_test(tc, t_failover_to_second_proxy);

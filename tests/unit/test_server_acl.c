@@ -297,10 +297,12 @@ START_TEST(t_time)
 		{"Sat 22:00-02:00", 0, 1, 0, true}, /* Saturday night */
 		{"Sat 22:00-02:00", 6, 1, 0, false},
 		{"sun,WED 00:00-24:00", 3, 23, 59, true},
+		{"Mon-Sun", 0, 0, 0, true}, /* every day named: valid */
+		{"Fri-Thu", 4, 23, 59, true},
 	};
 	static const char *const bad[] = {
 		"Funday",      "Mon-",	    "8:00-9:0", "08:00-08:00",
-		"25:00-26:00", "Mon 08:00", "Mon;Tue"};
+		"25:00-26:00", "Mon 08:00", "Mon;Tue", "", "  "};
 	struct timewin w;
 	struct tm now;
 	size_t i;
