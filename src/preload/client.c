@@ -571,7 +571,14 @@ static int client_advance(struct client *c, int fd)
 			if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
 					    &l) < 0)
 				err = errno;
-			if (err == 0 && !(pfd.revents & (POLLERR | POLLHUP))) {
+			/*
+			 * No error: the connect succeeded, even with POLLHUP
+			 * (the proxy accepted and hung up at once).  That is
+			 * a hang-up mid-handshake, ECONNRESET from the greeting's
+			 * send, not an unreachable proxy: a refused connect
+			 * always leaves its error in SO_ERROR.
+			 */
+			if (err == 0) {
 				rc = client_start_socks(c);
 				if (rc < 0)
 					goto fail;
