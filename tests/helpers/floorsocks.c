@@ -58,6 +58,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fullio.h"
+
 static struct {
 	int copy;	   /* read/write instead of splice */
 	size_t size;	   /* pipe size / copy buffer */
@@ -74,42 +76,6 @@ struct dir {
 struct conn {
 	int cfd, tfd; /* client, target */
 };
-
-/* Read exactly n bytes; returns 0, or -1 on EOF/error. */
-static int read_full(int fd, void *buf, size_t n)
-{
-	unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Write exactly n bytes; returns 0, or -1 on error. */
-static int write_full(int fd, const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 /*
  * Forward d->from to d->to through a pipe until EOF or an error.  Returns

@@ -66,6 +66,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fullio.h"
+
 enum hangup { HANG_NONE, HANG_GREET, HANG_REQUEST, HANG_PARTIAL };
 
 static struct {
@@ -138,41 +140,6 @@ static void sleep_ms(int ms)
 
 	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-/* Read exactly n bytes; returns 0, or -1 on EOF/error. */
-static int read_full(int fd, void *buf, size_t n)
-{
-	unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
 }
 
 /* Read up to a NUL (inclusive) into buf; hex-logs into c->req. */
