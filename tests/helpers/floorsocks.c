@@ -58,7 +58,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fullio.h"
+#include "helper_io.h"
 
 static struct {
 	int copy;	   /* read/write instead of splice */
@@ -255,25 +255,6 @@ out:
 	return NULL;
 }
 
-static void write_portfile(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (!path) {
-		printf("%d\n", port);
-		fflush(stdout);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) < 0) {
-		perror("floorsocks: port file");
-		exit(1);
-	}
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -342,7 +323,7 @@ int main(int argc, char **argv)
 		perror("floorsocks: listen");
 		return 1;
 	}
-	write_portfile(portfile, ntohs(sin.sin_port));
+	write_portfile("floorsocks", portfile, ntohs(sin.sin_port));
 	for (;;) {
 		struct conn *c;
 		pthread_t t;

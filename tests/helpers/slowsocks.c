@@ -66,7 +66,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fullio.h"
+#include "helper_io.h"
 
 enum hangup { HANG_NONE, HANG_GREET, HANG_REQUEST, HANG_PARTIAL };
 
@@ -532,30 +532,17 @@ static int listen_on(const char *addr)
 	return fd;
 }
 
-static void write_portfile(const char *path, int lfd)
+/* The port @lfd listens on, published (helper_io.h). */
+static void publish_port(const char *path, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char tmp[4096];
-	FILE *f;
-	int port;
 
 	getsockname(lfd, (struct sockaddr *)&ss, &len);
-	port = ntohs(ss.ss_family == AF_INET6
-			     ? ((struct sockaddr_in6 *)&ss)->sin6_port
-			     : ((struct sockaddr_in *)&ss)->sin_port);
-	if (!path) {
-		printf("%d\n", port);
-		fflush(stdout);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) < 0) {
-		perror("slowsocks: port file");
-		exit(1);
-	}
+	write_portfile("slowsocks", path,
+		       ntohs(ss.ss_family == AF_INET6
+				     ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				     : ((struct sockaddr_in *)&ss)->sin_port));
 }
 
 int main(int argc, char **argv)
@@ -643,7 +630,7 @@ int main(int argc, char **argv)
 		perror("slowsocks: listen");
 		return 1;
 	}
-	write_portfile(portfile, lfd);
+	publish_port(portfile, lfd);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
