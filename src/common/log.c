@@ -101,12 +101,12 @@ void log_close(void)
 	errno = saved;
 }
 
-/* Route stderr/file writes through @fn (NULL: back to libc write). */
 void log_pin_pid(void)
 {
 	pinned_pid = getpid();
 }
 
+/* Route stderr/file writes through @fn (NULL: back to libc write). */
 void log_set_writer(log_write_fn fn)
 {
 	log_writer = fn ? fn : write;

@@ -33,7 +33,6 @@ extern int log_level; /* read without a lock: a plain int */
 int log_open(const char *ident, int level, const char *target);
 /* Close a file/syslog target; back to stderr. */
 void log_close(void);
-/* The preload library routes its own writes through real.write. */
 /*
  * Cache the process id shown in each line (one getpid(2) fewer per line).
  * Only for a process that does not fork any more (the server's event
@@ -41,6 +40,7 @@ void log_close(void);
  * the next call.
  */
 void log_pin_pid(void);
+/* The preload library routes its own writes through real.write. */
 void log_set_writer(log_write_fn fn);
 /* The fd the file target uses (-1 for stderr/syslog), for fd guards. */
 int log_fd(void);

@@ -12,15 +12,14 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "server/lo_cc.h"
+#include "server/srvconf.h"
 
-#define CC_NAME_MAX 16 /* TCP_CA_NAME_MAX */
-
-static char cc_name[CC_NAME_MAX];
+static char cc_name[SRV_CC_NAME_MAX];
 static bool cc_on;
 
 void lo_cc_config(const char *name)
 {
-	char sys[CC_NAME_MAX] = "";
+	char sys[SRV_CC_NAME_MAX] = "";
 	socklen_t len = sizeof(sys) - 1;
 	int fd;
 

@@ -278,8 +278,10 @@ int relay_pump(struct relay_dir *d)
 		if (rc == 0 && !relay_dir_wants_read(d))
 			return 0;
 		frc = fill(d);
-		if (frc < 0 || frc == 2)
-			return frc < 0 ? frc : 0;
+		if (frc < 0)
+			return frc;
+		if (frc == 2)
+			return 0; /* drained, and all of it written */
 		if (frc == 0 && (rc == 0 || !relay_dir_wants_write(d)))
 			return 0;
 	}

@@ -241,45 +241,39 @@ static int v_auth(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
+/* The option's integer lies in [@lo, @hi], else "NAME must be @what". */
+static int int_in(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi,
+		  const char *what)
 {
-	if (cfg_opt_getnint(opt, 0) < 0 ||
-	    cfg_opt_getnint(opt, 0) > 86400 * 365) {
-		cfg_error(cfg, "%s must be between 0 and 31536000", opt->name);
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < lo || v > hi) {
+		cfg_error(cfg, "%s must be %s", opt->name, what);
 		return -1;
 	}
 	return 0;
+}
+
+static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return int_in(cfg, opt, 0, 86400 * 365, "between 0 and 31536000");
 }
 
 static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
 {
-	if (cfg_opt_getnint(opt, 0) < 1 || cfg_opt_getnint(opt, 0) > 10000000) {
-		cfg_error(cfg, "%s must be a positive number", opt->name);
-		return -1;
-	}
-	return 0;
+	return int_in(cfg, opt, 1, 10000000, "a positive number");
 }
 
 static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
 {
-	if (cfg_opt_getnint(opt, 0) < 1 ||
-	    cfg_opt_getnint(opt, 0) > SRV_WORKERS_MAX) {
-		cfg_error(cfg, "workers must be between 1 and %d",
-			  SRV_WORKERS_MAX);
-		return -1;
-	}
-	return 0;
+	return int_in(cfg, opt, 1, SRV_WORKERS_MAX,
+		      "between 1 and " SRV_STR(SRV_WORKERS_MAX));
 }
 
 static int v_spin(cfg_t *cfg, cfg_opt_t *opt)
 {
-	if (cfg_opt_getnint(opt, 0) < 0 ||
-	    cfg_opt_getnint(opt, 0) > SRV_POLL_SPIN_MAX) {
-		cfg_error(cfg, "poll_spin must be between 0 and %d (microseconds)",
-			  SRV_POLL_SPIN_MAX);
-		return -1;
-	}
-	return 0;
+	return int_in(cfg, opt, 0, SRV_POLL_SPIN_MAX,
+		      "between 0 and " SRV_STR(SRV_POLL_SPIN_MAX) " (microseconds)");
 }
 
 /* A TCP congestion control name (TCP_CA_NAME_MAX), or "" for none. */
@@ -292,7 +286,7 @@ static int v_cc(cfg_t *cfg, cfg_opt_t *opt)
 		if (!((v[i] >= 'a' && v[i] <= 'z') ||
 		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
 			break;
-	if (n > 15 || i < n) {
+	if (n >= SRV_CC_NAME_MAX || i < n) {
 		cfg_error(cfg, "loopback_congestion must be a congestion "
 			       "control name such as \"reno\", or \"\"");
 		return -1;

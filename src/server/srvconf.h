@@ -35,6 +35,9 @@
 #define SRV_DEFAULT_PIPE_SIZE (1024 * 1024)
 #define SRV_DEFAULT_POLL_SPIN 50 /* microseconds */
 #define SRV_POLL_SPIN_MAX 1000
+#define SRV_CC_NAME_MAX 16 /* TCP_CA_NAME_MAX, with the NUL */
+#define SRV_STR_(x) #x
+#define SRV_STR(x) SRV_STR_(x)
 
 struct srv_listen {
 	struct sockaddr_storage ss;
@@ -72,7 +75,7 @@ struct srvconf {
 	int max_pipes;
 	int pipe_size;
 	int poll_spin; /* microseconds, loop_set_spin */
-	char loopback_cc[16]; /* lo_cc.h; "" = the system's */
+	char loopback_cc[SRV_CC_NAME_MAX]; /* lo_cc.h; "" = the system's */
 	bool allow_open;
 	int debug;
 	char log[256];
