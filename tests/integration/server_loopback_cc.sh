@@ -2,7 +2,8 @@
 # socksifyd's loopback legs (client and target on this host) use
 # loopback_congestion (default reno) instead of a pacing system default,
 # on both of its sockets; with loopback_congestion = "" they keep the
-# system's algorithm.  Read back with ss -tin on a held relayed session.
+# system's algorithm, as with a name the kernel refuses (one warning).
+# Read back with ss -tin on a held relayed session.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/helpers/lib.sh"
 need python3 ss
 sys_cc=$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null) ||
@@ -62,4 +63,11 @@ check 'loopback_congestion = ""' "$sys_cc"
 check 'loopback_congestion = "reno"
 listen = { "0.0.0.0:0" }
 rule { action = "pass" from = { "127.0.0.0/8" } }' reno
+# a name the kernel does not know: one warning, the system's algorithm,
+# and the session still works
+check 'loopback_congestion = "nosuchcc"' "$sys_cc"
+grep -q 'WARN.*loopback_congestion nosuchcc: .*keeping the system' "$SOCKSIFYD_LOG" ||
+	fail "no warning for an unknown congestion control: $(cat "$SOCKSIFYD_LOG")"
+[ "$(grep -c 'loopback_congestion nosuchcc' "$SOCKSIFYD_LOG")" = 1 ] ||
+	fail "the warning is not logged once"
 pass "loopback legs use loopback_congestion"
