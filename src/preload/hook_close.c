@@ -217,6 +217,15 @@ SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
  * as a pointer-sized value (the x86-64 and aarch64 ABIs pass both in the
  * same register).
  */
+/* After fcntl/fcntl64 returned @rc: a duplicate of ours shares its state. */
+static int fcntl_done(int fd, int cmd, int rc)
+{
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    fdt_peek(fd) && !hook_passthrough())
+		hook_dup_state(fd, rc);
+	return rc;
+}
+
 SOCKSIFY_EXPORT int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
@@ -228,10 +237,7 @@ SOCKSIFY_EXPORT int fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	HOOK_INIT(fcntl);
 	rc = real.fcntl(fd, cmd, arg);
-	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
-	    fdt_peek(fd) && !hook_passthrough())
-		hook_dup_state(fd, rc);
-	return rc;
+	return fcntl_done(fd, cmd, rc);
 }
 
 /* fcntl under _FILE_OFFSET_BITS=64 (glibc 2.28+ redirects to fcntl64). */
@@ -247,8 +253,5 @@ SOCKSIFY_EXPORT int fcntl64(int fd, int cmd, ...)
 	HOOK_INIT(fcntl);
 	rc = real.fcntl64 ? real.fcntl64(fd, cmd, arg)
 			  : real.fcntl(fd, cmd, arg);
-	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
-	    fdt_peek(fd) && !hook_passthrough())
-		hook_dup_state(fd, rc);
-	return rc;
+	return fcntl_done(fd, cmd, rc);
 }
