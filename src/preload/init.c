@@ -288,7 +288,8 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 {
 	const struct conf *c = socksify_conf();
 	struct tm tm;
-	time_t now = c && conf_has_times(c) ? time(NULL) : 0;
+	bool timed = c && conf_has_times(c);
+	time_t now = timed ? time(NULL) : 0;
 	char dest[300];
 	enum rule_action a;
 
@@ -298,7 +299,7 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r)
 	q->uid = prog_uid;
 	q->user = have_user ? user_name : NULL;
 	/* The local time only when some route has a time window. */
-	q->now = c && conf_has_times(c) && localtime_r(&now, &tm) ? &tm : NULL;
+	q->now = timed && localtime_r(&now, &tm) ? &tm : NULL;
 	if (!c) {
 		/* Fail closed; the reason was logged once, at load time. */
 		r->action = RULE_DENY;
