@@ -10,8 +10,8 @@
  * proxy before the tunnel is up.  Rules:
  *
  * 1. connect() routes the destination, connects the program's own socket
- *    (same fd, flags and options) to the proxy, marks the fd "slow" in the
- *    fd table and returns EINPROGRESS.  The handshake then runs on the
+ *    (same fd, flags and options) to the proxy, marks the fd FDT_F_SUBST |
+ *    FDT_F_INTERCEPT in the fd table and returns EINPROGRESS.  The handshake then runs on the
  *    engine thread, a lazily started thread with its own epoll, through
  *    the non-blocking state machine of client.c (deadline = the config's
  *    timeout per proxy).  The program's thread never waits for the proxy.
@@ -45,6 +45,16 @@
  * 6. fork: the engine thread does not survive in a child; it is recreated
  *    on demand there.  Handshakes in flight at fork time are finished by
  *    the parent's engine.
+ *
+ * 7. Generic jobs: the engine drives a struct eng_job (client, fd,
+ *    deadline, completion callback) embedded in any kind's payload; the
+ *    kind (kind_tcp.c for CONNECT) decides what "done" means for its fd.
+ *
+ * 8. Locks: engine_lock, then an entry's lock (fdtable.h).  The program's
+ *    epoll sets are read from /proc before either is taken.  If the
+ *    engine's epoll fd disappears behind the library's back (a raw
+ *    close_range system call), the engine builds a new one instead of
+ *    spinning on EBADF.
  */
 #include "config.h"
 
@@ -62,14 +72,18 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "preload/engine.h"
+#include "preload/kind_internal.h"
 #include "preload/preload.h"
 #include "preload/real.h"
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool engine_running;
-static int engine_ep = -1;
-static int engine_wake = -1;
-static struct fdt_entry *engine_list;  /* handshakes, one reference each */
+/* Read without the lock by engine_abandon/engine_kick: atomic. */
+static atomic_int engine_ep = -1;
+static atomic_int engine_wake = -1;
+/* Where kint_evict moves them (owner pointers need plain ints). */
+static int engine_ep_num = -1, engine_wake_num = -1;
+static struct eng_job *engine_list;    /* handshakes, one entry ref each */
 static int64_t engine_wait_until = -1; /* the engine's next deadline */
 static char engine_wake_tag;	       /* epoll data.ptr of the wake fd */
 
@@ -77,6 +91,18 @@ static char engine_wake_tag;	       /* epoll data.ptr of the wake fd */
 static uint32_t engine_events(int want)
 {
 	return (want == CLIENT_WANT_READ ? EPOLLIN : EPOLLOUT) | EPOLLONESHOT;
+}
+
+/* Contract: engine.h. */
+void engine_job_init(struct eng_job *j, struct fdt_entry *e, int fd,
+		     struct client *cl, int (*done)(struct eng_job *, int))
+{
+	memset(j, 0, sizeof(*j));
+	j->e = e;
+	j->fd = fd;
+	j->cl = cl;
+	j->done = done;
+	j->evfd = -1;
 }
 
 /*
@@ -143,58 +169,68 @@ static void engine_fdinfo_path(char *buf, int fd)
 	*buf = '\0';
 }
 
-/* One fdinfo line of epoll @epfd: hold back @c's registration if it is. */
-static void engine_hold_line(struct conn *c, int epfd, const char *line)
+/* Held-back registrations collected before the locks are taken. */
+struct engine_held {
+	struct eng_reg regs[ENG_REGS_MAX];
+	int n;
+};
+
+/* One fdinfo line of epoll @epfd: hold back @fd's registration if it is. */
+static void engine_hold_line(struct engine_held *h, int fd, int epfd,
+			     const char *line)
 {
-	struct conn_reg *r;
+	struct eng_reg *r;
 	uint32_t events;
 	uint64_t data;
 	int tfd;
 
-	if (!engine_parse_tfd(line, &tfd, &events, &data) || tfd != c->fd ||
-	    c->nregs >= CONN_REGS_MAX)
+	if (!engine_parse_tfd(line, &tfd, &events, &data) || tfd != fd ||
+	    h->n >= ENG_REGS_MAX)
 		return;
-	r = &c->regs[c->nregs++];
+	r = &h->regs[h->n++];
 	r->epfd = epfd;
 	r->ev.events = events;
 	r->ev.data.u64 = data;
-	(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	LOG_TRACE("fd %d: holding back epoll %d registration", c->fd, epfd);
+	(void)real.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	LOG_TRACE("fd %d: holding back epoll %d registration", fd, epfd);
 }
 
 /*
  * Collect and delete the registrations of @fd in the program's epoll sets
- * (see rule 2 above).  Called with e->lock held, before the fd is
- * connected to the proxy.
+ * (see rule 2 above) into @h.  Called without locks (it reads /proc),
+ * before the fd is connected to the proxy; the fd already has
+ * FDT_F_SUBST, so epoll_ctl calls the program makes meanwhile are
+ * recorded by the hook instead.
  */
-static void engine_hold_regs(struct conn *c)
+static void engine_hold_regs(struct engine_held *h, int fd)
 {
 	int maxfd = atomic_load(&fdt_maxfd);
 
+	h->n = 0;
 	for (int epfd = 0; epfd <= maxfd; epfd++) {
 		char path[64], buf[4096];
-		int fd;
+		int pfd;
 		ssize_t n;
 		size_t len = 0;
 
-		if ((fdt_peek(epfd) & FDT_KIND_MASK) != FDT_EPOLL)
+		if (fdt_kind_of(epfd) != FDT_EPOLL)
 			continue;
 		engine_fdinfo_path(path, epfd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		pfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (pfd < 0)
 			continue;
 		/* One line per registration: parse as it streams in. */
 		for (;;) {
 			char *line = buf, *nl;
 
-			n = real.read(fd, buf + len, sizeof(buf) - 1 - len);
+			n = real.read(pfd, buf + len, sizeof(buf) - 1 - len);
 			if (n <= 0)
 				break;
 			len += (size_t)n;
 			buf[len] = '\0';
 			while ((nl = strchr(line, '\n')) != NULL) {
 				*nl = '\0';
-				engine_hold_line(c, epfd, line);
+				engine_hold_line(h, fd, epfd, line);
 				line = nl + 1;
 			}
 			len -= (size_t)(line - buf);
@@ -203,43 +239,43 @@ static void engine_hold_regs(struct conn *c)
 				len = 0; /* an absurd line: drop it */
 		}
 		buf[len] = '\0';
-		engine_hold_line(c, epfd, buf);
-		real.close(fd);
+		engine_hold_line(h, fd, epfd, buf);
+		real.close(pfd);
 	}
 }
 
 /* Contract: engine.h. */
-int engine_record_ctl(struct conn *c, int epfd, int op,
+int engine_record_ctl(struct eng_job *j, int epfd, int op,
 		      const struct epoll_event *ev)
 {
 	int i;
 
-	for (i = 0; i < c->nregs; i++)
-		if (c->regs[i].epfd == epfd)
+	for (i = 0; i < j->nregs; i++)
+		if (j->regs[i].epfd == epfd)
 			break;
 	switch (op) {
 	case EPOLL_CTL_ADD:
-		if (i < c->nregs)
+		if (i < j->nregs)
 			return -EEXIST;
 		if (!ev)
 			return -EFAULT;
-		if (c->nregs == CONN_REGS_MAX)
+		if (j->nregs == ENG_REGS_MAX)
 			return -ENOSPC;
-		c->regs[c->nregs].epfd = epfd;
-		c->regs[c->nregs].ev = *ev;
-		c->nregs++;
+		j->regs[j->nregs].epfd = epfd;
+		j->regs[j->nregs].ev = *ev;
+		j->nregs++;
 		return 0;
 	case EPOLL_CTL_MOD:
-		if (i == c->nregs)
+		if (i == j->nregs)
 			return -ENOENT;
 		if (!ev)
 			return -EFAULT;
-		c->regs[i].ev = *ev;
+		j->regs[i].ev = *ev;
 		return 0;
 	case EPOLL_CTL_DEL:
-		if (i == c->nregs)
+		if (i == j->nregs)
 			return -ENOENT;
-		c->regs[i] = c->regs[--c->nregs];
+		j->regs[i] = j->regs[--j->nregs];
 		return 0;
 	default:
 		return -EINVAL;
@@ -247,100 +283,101 @@ int engine_record_ctl(struct conn *c, int epfd, int op,
 }
 
 /* Give the held-back registrations back to the kernel. */
-static void engine_restore_regs(struct conn *c)
+static void engine_restore_regs(struct eng_job *j)
 {
-	for (int i = 0; i < c->nregs; i++) {
-		struct epoll_event ev = c->regs[i].ev;
+	for (int i = 0; i < j->nregs && j->fd >= 0; i++) {
+		struct epoll_event ev = j->regs[i].ev;
 
-		if (real.epoll_ctl(c->regs[i].epfd, EPOLL_CTL_ADD, c->fd, &ev) <
+		if (real.epoll_ctl(j->regs[i].epfd, EPOLL_CTL_ADD, j->fd, &ev) <
 		    0)
 			LOG_DBG("fd %d: epoll %d registration lost (errno %d)",
-				c->fd, c->regs[i].epfd, errno);
+				j->fd, j->regs[i].epfd, errno);
 	}
-	c->nregs = 0;
+	j->nregs = 0;
+}
+
+/* Take @j's socket out of the engine's epoll (e->lock held). */
+static void engine_unwatch(struct eng_job *j)
+{
+	if (j->in_engine) {
+		int ep = atomic_load(&engine_ep);
+
+		if (ep >= 0 && j->fd >= 0)
+			(void)real.epoll_ctl(ep, EPOLL_CTL_DEL, j->fd, NULL);
+		j->in_engine = false;
+	}
 }
 
 /* Contract: engine.h. */
-void engine_finish(struct fdt_entry *e, int rc)
+int engine_finish(struct eng_job *j, int rc)
 {
-	struct conn *c = &e->u.tcp;
-	char text[SOCKS_ADDR_STRLEN];
 	uint64_t one = 1;
 
-	if (c->in_engine) {
-		(void)real.epoll_ctl(engine_ep, EPOLL_CTL_DEL, c->fd, NULL);
-		c->in_engine = false;
-	}
-	if (rc == 0 && c->nearly) {
-		/* MSG_FASTOPEN data given to sendto() before the tunnel. */
-		int wrc = io_write_all(c->fd, c->early, c->nearly,
-				       io_now_ms() + c->cl.timeout_ms);
+	engine_unwatch(j);
+	j->active = false;
+	rc = j->done(j, rc);
+	engine_restore_regs(j);
+	if (j->evfd >= 0)
+		(void)!real.write(j->evfd, &one, sizeof(one));
+	return rc;
+}
 
-		if (wrc < 0)
-			rc = wrc == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
-		free(c->early);
-		c->early = NULL;
-		c->nearly = 0;
-	}
-	if (rc == 0) {
-		c->state = CONN_OK;
-		fdt_set_byte(c->fd, FDT_TCP);
-		LOG_INFO("fd %d: %s via %.64s: connected", c->fd,
-			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name);
-	} else {
-		client_disconnect(c->fd);
-		c->state = CONN_FAILED;
-		c->err = -rc;
-		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", c->fd,
-			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name, -rc);
-	}
-	engine_restore_regs(c);
-	if (c->evfd >= 0)
-		(void)!real.write(c->evfd, &one, sizeof(one));
+/* Contract: engine.h. */
+void engine_abandon(struct eng_job *j)
+{
+	uint64_t one = 1;
+	int wake = atomic_load(&engine_wake);
+
+	engine_unwatch(j);
+	j->active = false;
+	j->fd = -1;
+	j->nregs = 0;
+	/* Let the engine drop the job (and its eventfd) now rather than at
+	 * its deadline. */
+	if (wake >= 0)
+		(void)!real.write(wake, &one, sizeof(one));
 }
 
 /* Process one readiness (@events, from epoll) or deadline (@timeout true)
- * of @e.  Returns true when @e left the handshake (drop it from the list). */
-static bool engine_step(struct fdt_entry *e, bool timeout, uint32_t events)
+ * of @j.  Returns true when @j left the handshake (drop it from the list). */
+static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 {
-	struct conn *c = &e->u.tcp;
 	bool over = true;
 	int rc;
 
-	pthread_mutex_lock(&e->lock);
-	if (c->state != CONN_HANDSHAKE || !conn_still_ours(e, c->fd))
+	fdt_lock(j->e);
+	if (!j->active || j->fd < 0 || !fdt_still_ours(j->e, j->fd) ||
+	    !j->active)
 		goto out;
-	rc = timeout ? client_timeout(&c->cl, c->fd)
-		     : client_step_ready(&c->cl, c->fd,
+	rc = timeout ? client_timeout(j->cl, j->fd)
+		     : client_step_ready(j->cl, j->fd,
 					 (short)(events & (EPOLLOUT | EPOLLERR |
 							   EPOLLHUP)));
 	if (rc > 0) {
 		struct epoll_event ev = {.events = engine_events(rc),
-					 .data.ptr = e};
+					 .data.ptr = j};
 
-		if (real.epoll_ctl(engine_ep, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
+		if (real.epoll_ctl(atomic_load(&engine_ep), EPOLL_CTL_MOD,
+				   j->fd, &ev) == 0) {
 			over = false;
 			goto out;
 		}
 		rc = -errno;
 	}
-	engine_finish(e, rc);
+	(void)engine_finish(j, rc);
 out:
-	pthread_mutex_unlock(&e->lock);
+	fdt_unlock(j->e);
 	return over;
 }
 
-/* Drop @e from the engine's list and its reference (engine_lock held). */
-static void engine_unlink(struct fdt_entry *e)
+/* Drop @j from the engine's list and its reference (engine_lock held). */
+static void engine_unlink(struct eng_job *j)
 {
-	for (struct fdt_entry **pp = &engine_list; *pp;
-	     pp = &(*pp)->u.tcp.next) {
-		if (*pp == e) {
-			*pp = e->u.tcp.next;
-			e->u.tcp.next = NULL;
-			fdt_put(e);
+	for (struct eng_job **pp = &engine_list; *pp; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			j->next = NULL;
+			fdt_put(j->e);
 			return;
 		}
 	}
@@ -354,11 +391,11 @@ static int engine_timeout(void)
 {
 	int64_t now = io_now_ms(), best = -1, until = -1;
 
-	for (struct fdt_entry *e = engine_list; e; e = e->u.tcp.next) {
-		int64_t d = e->u.tcp.cl.deadline - now;
+	for (struct eng_job *j = engine_list; j; j = j->next) {
+		int64_t d = j->cl->deadline - now;
 
-		if (until < 0 || e->u.tcp.cl.deadline < until)
-			until = e->u.tcp.cl.deadline;
+		if (until < 0 || j->cl->deadline < until)
+			until = j->cl->deadline;
 		if (d < 0)
 			d = 0;
 		if (best < 0 || d < best)
@@ -366,6 +403,72 @@ static int engine_timeout(void)
 	}
 	engine_wait_until = until;
 	return best > INT_MAX ? INT_MAX : (int)best;
+}
+
+/* Create the engine's epoll and wake fds where missing (engine_lock
+ * held).  Returns 0 or -errno. */
+static int engine_make_fds(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.ptr = &engine_wake_tag};
+	int fd;
+
+	if (engine_ep_num < 0) {
+		fd = real.epoll_create1(EPOLL_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		engine_ep_num = kint_place(fd);
+		kint_mark(engine_ep_num, &engine_ep_num, &engine_lock);
+		atomic_store(&engine_ep, engine_ep_num);
+		if (engine_wake_num >= 0 &&
+		    real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
+				   engine_wake_num, &ev) < 0)
+			return -errno;
+	}
+	if (engine_wake_num < 0) {
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd < 0)
+			return -errno;
+		engine_wake_num = kint_place(fd);
+		kint_mark(engine_wake_num, &engine_wake_num, &engine_lock);
+		atomic_store(&engine_wake, engine_wake_num);
+		if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
+				   engine_wake_num, &ev) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The engine's epoll fd is gone (EBADF/EINVAL: closed by a raw system
+ * call, or its number now names something else).  Build a new one and
+ * register every handshake again (engine_lock held).
+ */
+static void engine_rebuild(void)
+{
+	LOG_WARN("the handshake engine's epoll descriptor was closed behind "
+		 "its back; making a new one");
+	/* The old number is not closed: it may be another fd's by now. */
+	kint_unmark_owned(engine_ep_num, &engine_ep_num);
+	engine_ep_num = -1;
+	atomic_store(&engine_ep, -1);
+	if (engine_make_fds() < 0) {
+		LOG_ERR("cannot make a new engine epoll (errno %d)", errno);
+		return;
+	}
+	for (struct eng_job *j = engine_list; j; j = j->next) {
+		fdt_lock(j->e);
+		if (j->in_engine && j->fd >= 0) {
+			struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT |
+							   EPOLLONESHOT,
+						 .data.ptr = j};
+
+			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd,
+					   &ev) < 0)
+				j->in_engine = false; /* its deadline ends it */
+		}
+		fdt_unlock(j->e);
+	}
 }
 
 /*
@@ -383,45 +486,55 @@ static void *engine_main(void *arg)
 	(void)arg;
 	socksify_guard++; /* libc calls made here are never the program's */
 	for (;;) {
-		int n, timeout;
+		int n, timeout, ep;
 
-		pthread_mutex_lock(&engine_lock);
+		fdt_mutex_lock(&engine_lock);
 		timeout = engine_timeout();
-		pthread_mutex_unlock(&engine_lock);
+		ep = engine_ep_num;
+		fdt_mutex_unlock(&engine_lock);
 
-		n = real.epoll_wait(engine_ep, evs, 64, timeout);
+		n = real.epoll_wait(ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
-			LOG_ERR("engine epoll_wait failed: errno %d", errno);
+			int err = errno;
+
+			fdt_mutex_lock(&engine_lock);
+			if ((err == EBADF || err == EINVAL) &&
+			    ep == engine_ep_num)
+				engine_rebuild();
+			else if (err != EBADF && err != EINVAL)
+				LOG_ERR("engine epoll_wait failed: errno %d",
+					err);
+			fdt_mutex_unlock(&engine_lock);
 			n = 0;
 		}
-		pthread_mutex_lock(&engine_lock);
+		fdt_mutex_lock(&engine_lock);
 		for (int i = 0; i < n; i++) {
-			struct fdt_entry *e = evs[i].data.ptr;
+			struct eng_job *j = evs[i].data.ptr;
 
 			if (evs[i].data.ptr == &engine_wake_tag) {
 				uint64_t v;
 
-				(void)!real.read(engine_wake, &v, sizeof(v));
+				(void)!real.read(engine_wake_num, &v,
+						 sizeof(v));
 				continue;
 			}
-			if (engine_step(e, false, evs[i].events))
-				engine_unlink(e);
+			if (engine_step(j, false, evs[i].events))
+				engine_unlink(j);
 		}
-		/* Deadlines, and entries the program closed meanwhile. */
+		/* Deadlines, and jobs the program abandoned meanwhile. */
 		int64_t now = io_now_ms();
 
-		for (struct fdt_entry *e = engine_list, *next; e; e = next) {
+		for (struct eng_job *j = engine_list, *next; j; j = next) {
 			bool due;
 
-			next = e->u.tcp.next;
-			pthread_mutex_lock(&e->lock);
-			due = e->u.tcp.state != CONN_HANDSHAKE ||
-			      e->u.tcp.cl.deadline <= now;
-			pthread_mutex_unlock(&e->lock);
-			if (due && engine_step(e, true, 0))
-				engine_unlink(e);
+			next = j->next;
+			fdt_lock(j->e);
+			due = !j->active || j->cl->deadline <= now;
+			fdt_unlock(j->e);
+			if (due && engine_step(j, true, 0))
+				engine_unlink(j);
 		}
-		pthread_mutex_unlock(&engine_lock);
+		fdt_mutex_unlock(&engine_lock);
 	}
 	return NULL;
 }
@@ -429,8 +542,6 @@ static void *engine_main(void *arg)
 /* Start the thread (engine_lock held).  Returns 0 or -errno. */
 static int engine_launch(void)
 {
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.ptr = &engine_wake_tag};
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -438,21 +549,9 @@ static int engine_launch(void)
 
 	if (engine_running)
 		return 0;
-	if (engine_ep < 0) {
-		engine_ep = real.epoll_create1(EPOLL_CLOEXEC);
-		if (engine_ep < 0)
-			return -errno;
-		fdt_mark_internal_owned(engine_ep, &engine_ep);
-	}
-	if (engine_wake < 0) {
-		engine_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (engine_wake < 0)
-			return -errno;
-		fdt_mark_internal_owned(engine_wake, &engine_wake);
-		if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, engine_wake, &ev) <
-		    0)
-			return -errno;
-	}
+	rc = engine_make_fds();
+	if (rc < 0)
+		return rc;
 	/* The thread must never take the program's signals. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -468,140 +567,145 @@ static int engine_launch(void)
 	return 0;
 }
 
+/* Add @h's registrations to @j's (e->lock held): the program's epoll_ctl
+ * calls recorded meanwhile win. */
+static void engine_merge_regs(struct eng_job *j, const struct engine_held *h)
+{
+	for (int i = 0; i < h->n; i++) {
+		int k;
+
+		for (k = 0; k < j->nregs; k++)
+			if (j->regs[k].epfd == h->regs[i].epfd)
+				break;
+		if (k == j->nregs && j->nregs < ENG_REGS_MAX)
+			j->regs[j->nregs++] = h->regs[i];
+	}
+}
+
 /*
- * Start or take over the handshake of @e: @want 0 makes the first step
+ * Start or take over the handshake of @j: @want 0 makes the first step
  * here (a new connection), else the handshake is waiting for @want.
  */
-static int engine_begin(struct fdt_entry *e, int want)
+static int engine_begin(struct eng_job *j, int want)
 {
-	struct conn *c = &e->u.tcp;
+	struct engine_held held;
 	uint64_t one = 1;
-	int rc;
+	int rc, fd;
 
-	pthread_mutex_lock(&engine_lock);
+	engine_hold_regs(&held, j->fd);
+	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();
 	if (rc < 0) {
-		pthread_mutex_unlock(&engine_lock);
+		fdt_mutex_unlock(&engine_lock);
 		LOG_ERR("cannot start the handshake engine (errno %d)", -rc);
+		fdt_lock(j->e);
+		j->active = true;
+		engine_merge_regs(j, &held);
+		rc = engine_finish(j, rc);
+		fdt_unlock(j->e);
 		return rc;
 	}
-	pthread_mutex_lock(&e->lock);
-	if (c->evfd < 0) {
-		c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (c->evfd < 0) {
-			rc = -errno;
-			goto fail;
+	fdt_lock(j->e);
+	j->active = true;
+	engine_merge_regs(j, &held);
+	if (j->evfd < 0) {
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd < 0) {
+			rc = engine_finish(j, -errno);
+			goto out;
 		}
-		fdt_mark_internal_owned(c->evfd, &c->evfd);
+		j->evfd = kint_place(fd);
+		kint_mark(j->evfd, &j->evfd, &j->e->lock);
 	}
-	engine_hold_regs(c);
-	rc = want ? want : client_step(&c->cl, c->fd);
+	rc = want ? want : client_step(j->cl, j->fd);
 	if (rc <= 0) {
 		/* Failed at once (or, unlikely, done): report directly. */
-		engine_finish(e, rc);
-		if (rc < 0)
-			c->state = CONN_REPORTED;
-		goto fail;
+		rc = engine_finish(j, rc);
+		goto out;
 	}
-	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = e};
+	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = j};
 
-	if (real.epoll_ctl(engine_ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		rc = -errno;
-		if (!want) {
-			engine_finish(e, rc);
-			c->state = CONN_REPORTED;
-		}
-		goto fail;
+	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0 &&
+	    ((errno != EBADF && errno != EINVAL) ||
+	     (engine_rebuild(), engine_ep_num < 0) ||
+	     real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0)) {
+		/* EBADF/EINVAL: our epoll was closed behind our back (its
+		 * number may name another fd by now); rebuilt once. */
+		rc = engine_finish(j, -errno);
+		goto out;
 	}
-	c->in_engine = true;
-	fdt_ref(e);
-	c->next = engine_list;
-	engine_list = e;
+	j->in_engine = true;
+	fdt_ref(j->e);
+	j->next = engine_list;
+	engine_list = j;
 	/*
 	 * The engine sleeps (or is about to) until engine_wait_until at
 	 * most, or works and will look at the list again: only a nearer
 	 * deadline than that, or an engine sleeping without one, needs a
 	 * wake-up.  Readiness of the new socket wakes it through epoll.
 	 */
-	if (engine_wait_until < 0 || c->cl.deadline < engine_wait_until)
-		(void)!real.write(engine_wake, &one, sizeof(one));
-	pthread_mutex_unlock(&e->lock);
-	pthread_mutex_unlock(&engine_lock);
-	return 0;
-fail:
-	pthread_mutex_unlock(&e->lock);
-	pthread_mutex_unlock(&engine_lock);
+	if (engine_wait_until < 0 || j->cl->deadline < engine_wait_until)
+		(void)!real.write(engine_wake_num, &one, sizeof(one));
+	rc = 0;
+out:
+	fdt_unlock(j->e);
+	fdt_mutex_unlock(&engine_lock);
 	return rc;
 }
 
 /* Contract: engine.h. */
-int engine_start(struct fdt_entry *e)
+int engine_start(struct eng_job *j)
 {
-	return engine_begin(e, 0);
+	return engine_begin(j, 0);
 }
 
 /* Contract: engine.h. */
-int engine_adopt(struct fdt_entry *e, int want)
+int engine_adopt(struct eng_job *j, int want)
 {
-	return engine_begin(e, want);
-}
-
-void engine_fd_del(int fd)
-{
-	if (engine_ep >= 0)
-		(void)real.epoll_ctl(engine_ep, EPOLL_CTL_DEL, fd, NULL);
-}
-
-void engine_kick(void)
-{
-	uint64_t one = 1;
-	int saved = errno;
-
-	if (engine_wake >= 0)
-		(void)!real.write(engine_wake, &one, sizeof(one));
-	errno = saved;
+	return engine_begin(j, want);
 }
 
 /* Contract: engine.h. */
 void engine_forget_epoll(int epfd)
 {
-	pthread_mutex_lock(&engine_lock);
-	for (struct fdt_entry *e = engine_list; e; e = e->u.tcp.next) {
-		struct conn *c = &e->u.tcp;
-
-		pthread_mutex_lock(&e->lock);
-		for (int i = 0; i < c->nregs;)
-			if (c->regs[i].epfd == epfd)
-				c->regs[i] = c->regs[--c->nregs];
+	fdt_mutex_lock(&engine_lock);
+	for (struct eng_job *j = engine_list; j; j = j->next) {
+		fdt_lock(j->e);
+		for (int i = 0; i < j->nregs;)
+			if (j->regs[i].epfd == epfd)
+				j->regs[i] = j->regs[--j->nregs];
 			else
 				i++;
-		pthread_mutex_unlock(&e->lock);
+		fdt_unlock(j->e);
 	}
-	pthread_mutex_unlock(&engine_lock);
+	fdt_mutex_unlock(&engine_lock);
 }
 
 /* Contract: engine.h. */
-void engine_wait(struct fdt_entry *e)
+void engine_wait(struct eng_job *j)
 {
-	pthread_mutex_lock(&e->lock);
-	while (e->u.tcp.state == CONN_HANDSHAKE) {
-		struct pollfd pfd = {.fd = e->u.tcp.evfd, .events = POLLIN};
+	while (j->active) {
+		struct pollfd pfd = {.fd = j->evfd, .events = POLLIN};
 
-		pthread_mutex_unlock(&e->lock);
+		fdt_unlock(j->e);
 		(void)real.poll(&pfd, 1, 100);
-		pthread_mutex_lock(&e->lock);
+		fdt_lock(j->e);
 	}
-	pthread_mutex_unlock(&e->lock);
+}
+
+int engine_epoll_fd(void)
+{
+	return atomic_load(&engine_ep);
 }
 
 void engine_atfork_prepare(void)
 {
-	pthread_mutex_lock(&engine_lock);
+	fdt_mutex_lock(&engine_lock);
 }
 
 void engine_atfork_parent(void)
 {
-	pthread_mutex_unlock(&engine_lock);
+	fdt_mutex_unlock(&engine_lock);
 }
 
 void engine_atfork_child(void)
@@ -613,29 +717,32 @@ void engine_atfork_child(void)
 	 * demand; the parent's engine finishes the handshakes in flight.
 	 */
 	if (engine_running) {
-		if (engine_ep >= 0) {
-			fdt_unmark_internal(engine_ep);
-			real.close(engine_ep);
+		if (engine_ep_num >= 0) {
+			kint_unmark(engine_ep_num);
+			real.close(engine_ep_num);
 		}
-		if (engine_wake >= 0) {
-			fdt_unmark_internal(engine_wake);
-			real.close(engine_wake);
+		if (engine_wake_num >= 0) {
+			kint_unmark(engine_wake_num);
+			real.close(engine_wake_num);
 		}
-		engine_ep = engine_wake = -1;
+		engine_ep_num = engine_wake_num = -1;
+		atomic_store(&engine_ep, -1);
+		atomic_store(&engine_wake, -1);
 	}
 	engine_running = false;
 	engine_wait_until = -1;
 	while (engine_list) {
-		struct fdt_entry *e = engine_list;
+		struct eng_job *j = engine_list;
 
-		engine_list = e->u.tcp.next;
-		e->u.tcp.next = NULL;
-		e->u.tcp.in_engine = false;
+		engine_list = j->next;
+		j->next = NULL;
+		j->in_engine = false;
 		/* The parent's engine owns this handshake; here the socket
 		 * must not be used (nor disconnected: it is shared). */
-		e->u.tcp.state = CONN_FAILED;
-		e->u.tcp.err = ECONNRESET;
-		fdt_put(e);
+		j->active = false;
+		j->orphaned = true;
+		(void)j->done(j, -ECONNRESET);
+		fdt_put(j->e);
 	}
-	pthread_mutex_unlock(&engine_lock);
+	fdt_mutex_unlock(&engine_lock);
 }

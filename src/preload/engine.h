@@ -2,8 +2,12 @@
 /*
  * The handshake engine: drives the SOCKS handshakes of non-blocking sockets
  * on a lazily started thread with its own epoll, and hides the socket from
- * the program's poll/select/epoll until the tunnel is up (the design is
- * explained at the top of engine.c and in libsocksify(8)).
+ * the program's poll/select/epoll until its handshake is over (the design
+ * is explained at the top of engine.c and in libsocksify(8)).
+ *
+ * It knows nothing of socket kinds: it drives generic jobs (a client state
+ * machine, an fd, the client's deadline, a completion callback).  The kind
+ * that owns the job embeds it in its payload; the entry's lock guards it.
  */
 #ifndef SOCKSIFY_PRELOAD_ENGINE_H
 #define SOCKSIFY_PRELOAD_ENGINE_H
@@ -11,59 +15,97 @@
 #include <stdbool.h>
 #include <sys/epoll.h>
 
+#include "preload/client.h"
 #include "preload/fdtable.h"
 
-/*
- * Start the handshake of connection @e (kind FDT_TCP, state
- * CONN_HANDSHAKE, fd attached in the table with FDT_F_SLOW) on a
- * non-blocking socket.  Takes the fd out of the program's epoll sets,
- * makes the first step inline (the TCP connect to the proxy) and hands the
- * rest to the engine thread.  Returns 0 (in progress: the hook reports
- * EINPROGRESS) or -errno when it failed at once.
- */
-int engine_start(struct fdt_entry *e);
+/* A registration of the fd in a program's epoll set, held back. */
+struct eng_reg {
+	int epfd;
+	struct epoll_event ev;
+};
+#define ENG_REGS_MAX 8
+
+struct eng_job {
+	struct fdt_entry *e; /* the owner: its lock guards the job */
+	int fd;		     /* the program's fd; -1 once it closed it */
+	struct client *cl;   /* the handshake (its deadline counts) */
+	/*
+	 * Called by the engine with e->lock held when the handshake is over
+	 * with @rc (0 or -errno), before the held registrations are given
+	 * back and the stand-in fd is signalled: the kind sets its state and
+	 * the fd's byte.  Returns the final rc (it may still fail).
+	 */
+	int (*done)(struct eng_job *j, int rc);
+	bool active;	/* the handshake runs (the engine or a thread) */
+	bool in_engine; /* registered with the engine's epoll */
+	bool orphaned;	/* fork child: the parent's engine owns it; done()
+			 * must only record the failure, not touch the fd */
+	int evfd;	/* stand-in fd for poll/select: signalled at the end */
+	struct eng_reg regs[ENG_REGS_MAX];
+	int nregs;
+	struct eng_job *next; /* the engine's list */
+};
 
 /*
- * Take over the handshake of @e that client_run() left half done on a
+ * Prepare @j of entry @e for fd @fd, client @cl and callback @done (not
+ * yet active).  No syscall.
+ */
+void engine_job_init(struct eng_job *j, struct fdt_entry *e, int fd,
+		     struct client *cl, int (*done)(struct eng_job *, int));
+
+/*
+ * Start the handshake of @j on a non-blocking socket whose fd is attached
+ * with FDT_F_SUBST | FDT_F_INTERCEPT.  Takes the fd out of the program's
+ * epoll sets, makes the first step inline (the TCP connect to the proxy)
+ * and hands the rest to the engine thread.  Called without locks.
+ * Returns 0 (in progress: the hook reports EINPROGRESS) or -errno when it
+ * failed at once (then @j's done was called and the error is reported by
+ * the caller).
+ */
+int engine_start(struct eng_job *j);
+
+/*
+ * Take over the handshake of @j that client_run() left half done on a
  * blocking socket (a signal, or the socket's SO_SNDTIMEO), waiting for
- * @want (CLIENT_WANT_*).  The fd must be attached with FDT_F_SLOW.
- * Returns 0 or -errno (then nothing was taken over).
+ * @want (CLIENT_WANT_*).  Same conditions as engine_start.  Returns 0 or
+ * -errno (then nothing was taken over).
  */
-int engine_adopt(struct fdt_entry *e, int want);
+int engine_adopt(struct eng_job *j, int want);
 
 /*
- * Finish connection @e with @rc (0 or -errno), called with e->lock held:
- * on success the held-back epoll registrations are re-added and the fd
- * leaves the slow path; on failure the socket is disconnected (it polls
- * writable with POLLHUP) and the error is kept for SO_ERROR.  Signals the
- * completion eventfd either way.
+ * Finish @j with @rc (0 or -errno), called with e->lock held: the kind's
+ * done callback, then the held-back epoll registrations are re-added and
+ * the stand-in fd is signalled.  Returns the final rc.
  */
-void engine_finish(struct fdt_entry *e, int rc);
+int engine_finish(struct eng_job *j, int rc);
 
 /*
- * Program calls epoll_ctl(@epfd, @op, fd, @ev) on an fd in handshake:
- * record it (applied at completion).  Called with e->lock held and the
- * state CONN_HANDSHAKE.  Returns 0 or -errno as epoll_ctl would.
+ * The program called epoll_ctl(@epfd, @op, fd, @ev) on the fd of @j while
+ * its handshake runs: record it (applied at completion).  e->lock held.
+ * Returns 0 or -errno as epoll_ctl would.
  */
-int engine_record_ctl(struct conn *c, int epfd, int op,
+int engine_record_ctl(struct eng_job *j, int epfd, int op,
 		      const struct epoll_event *ev);
 
-/* Take @fd out of the engine's epoll (the program closes it). */
-void engine_fd_del(int fd);
-
-/* Wake the engine so that it drops handshakes the program abandoned now
- * rather than at their deadline (their eventfds are released sooner). */
-void engine_kick(void);
+/*
+ * The program closed the fd of @j (e->lock held): the engine forgets the
+ * socket now and drops the job at its next turn.
+ */
+void engine_abandon(struct eng_job *j);
 
 /* Remove every held registration made through @epfd (the program closed
  * it).  Safe to call for any fd. */
 void engine_forget_epoll(int epfd);
 
 /*
- * Wait until @e's handshake is over (for a program that made the socket
- * blocking again mid-handshake).  Called without locks.
+ * Wait until @j's handshake is over (a program that made the socket
+ * blocking again mid-handshake).  Called with e->lock held; returns with
+ * it held (released while waiting).
  */
-void engine_wait(struct fdt_entry *e);
+void engine_wait(struct eng_job *j);
+
+/* The engine's epoll fd, or -1 (tests only). */
+int engine_epoll_fd(void);
 
 /*
  * fork handlers (registered by hook_fork.c): the engine lock is held across

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * close, close_range, dup, dup2, dup3, fcntl(F_DUPFD*): keep the fd table
- * in step with the program's fds, and protect the library's internal fds
- * (log file, eventfds, the engine's epoll; later UDP control sockets) from
- * programs that close or dup2 over "all" fds:
+ * close, close_range, closefrom, dup, dup2, dup3, fcntl(F_DUPFD*): keep
+ * the fd table in step with the program's fds, and protect the library's
+ * internal fds (log file, eventfds, the engine's epoll; later UDP control
+ * sockets) from programs that close or dup2 over "all" fds:
  *   - close() of an internal fd reports success and keeps it open (the
  *     number stays taken, so the program cannot get it from open());
- *   - close_range() closes everything in the range except internal fds;
+ *   - close_range() and closefrom() close everything in the range except
+ *     internal fds (glibc's closefrom calls the close_range system call
+ *     directly, so it needs its own hook);
  *   - dup2()/dup3() onto an internal fd first moves the library's fd to
  *     another number, then lets the program have the one it asked for.
  * A duplicate of a proxied connection shares its state (getpeername), but
  * only the original fd is gated during the handshake.
+ *
+ * A vfork()ed child shares the parent's memory: its close/dup2 (between
+ * vfork and exec) pass straight to libc and leave the table alone
+ * (fdt_in_vfork_child).  close() in a signal handler that interrupted the
+ * library on the same thread waits for no lock (fdt_op_forget).
  */
 #include "config.h"
 
@@ -21,52 +28,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "preload/engine.h"
 #include "preload/hooks.h"
-
-/*
- * The program closed (or replaced) @fd: drop our state.  A handshake in
- * flight is abandoned (the engine forgets it).  Called before the real
- * close so that the engine never touches a reused fd number.
- */
-static void hook_forget(int fd)
-{
-	uint8_t kind = fdt_peek(fd) & FDT_KIND_MASK;
-	struct fdt_entry *e;
-
-	if (kind == FDT_EPOLL) {
-		fdt_put(fdt_take(fd));
-		engine_forget_epoll(fd);
-		return;
-	}
-	e = fdt_take(fd);
-	if (!e)
-		return;
-	if (e->kind == FDT_TCP) {
-		struct conn *c = &e->u.tcp;
-
-		pthread_mutex_lock(&e->lock);
-		if (c->fd == fd && c->state == CONN_OK) {
-			/* Duplicates may still use the connection. */
-			c->fd = -1;
-		} else if (c->fd == fd) {
-			if (c->state == CONN_HANDSHAKE) {
-				if (c->in_engine) {
-					engine_fd_del(fd);
-					c->in_engine = false;
-				}
-				LOG_DBG("fd %d closed during the handshake",
-					fd);
-			}
-			c->state = CONN_CLOSED;
-			c->fd = -1;
-		}
-		pthread_mutex_unlock(&e->lock);
-		if (c->nonblock)
-			engine_kick();
-	}
-	fdt_put(e);
-}
+#include "preload/kind_internal.h"
 
 HOOK_SLOW int close_slow(int fd)
 {
@@ -82,7 +45,8 @@ HOOK_SLOW int close_slow(int fd)
 	}
 	int saved = errno;
 
-	hook_forget(fd);
+	if (!fdt_in_vfork_child())
+		fdt_op_forget(fd);
 	errno = saved;
 	return real.close(fd);
 }
@@ -107,7 +71,7 @@ SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
 	if (!real.close_range)
 		return hook_ret(-ENOSYS);
 	if (hook_passthrough() || atomic_load(&fdt_nmanaged) == 0 ||
-	    first > last)
+	    first > last || fdt_in_vfork_child())
 		return real.close_range(first, last, flags);
 	maxfd = (unsigned int)atomic_load(&fdt_maxfd);
 	lo = first;
@@ -118,7 +82,7 @@ SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
 			continue;
 		if ((b & FDT_KIND_MASK) != FDT_INTERNAL) {
 			if (!(flags & CLOSE_RANGE_CLOEXEC))
-				hook_forget((int)fd);
+				fdt_op_forget((int)fd);
 			errno = saved;
 			continue;
 		}
@@ -133,6 +97,27 @@ SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
 	return hook_ret_saved(rc, saved);
 }
 
+/*
+ * closefrom(3) (glibc 2.34+): close_range() above from @first on, which
+ * spares internal fds; where that fails, the fds are closed one by one
+ * through close() above, as glibc's own fallback does.
+ */
+SOCKSIFY_EXPORT void closefrom(int first)
+{
+	int saved = errno;
+
+	if (first < 0)
+		first = 0;
+	if (close_range((unsigned int)first, ~0u, 0) == 0) {
+		errno = saved;
+		return;
+	}
+	for (int fd = first, max = (int)sysconf(_SC_OPEN_MAX); fd < max; fd++)
+		if (fdt_kind_of(fd) != FDT_INTERNAL)
+			(void)close(fd);
+	errno = saved;
+}
+
 /* After a successful dup of managed @oldfd to @newfd: share the state. */
 static void hook_dup_state(int oldfd, int newfd)
 {
@@ -144,6 +129,7 @@ static void hook_dup_state(int oldfd, int newfd)
 		return;
 	e = fdt_get(oldfd);
 	if (e) {
+		/* The duplicate shares the state, not the interception. */
 		(void)fdt_set(newfd, e, b & FDT_KIND_MASK);
 		fdt_put(e);
 	}
@@ -159,9 +145,9 @@ static int hook_dup_target(int oldfd, int newfd)
 	if (!b || oldfd == newfd)
 		return 0;
 	if ((b & FDT_KIND_MASK) == FDT_INTERNAL)
-		rc = fdt_internal_evict(newfd);
+		rc = kint_evict(newfd);
 	else
-		hook_forget(newfd);
+		fdt_op_forget(newfd);
 	errno = saved;
 	return rc;
 }
@@ -172,7 +158,8 @@ SOCKSIFY_EXPORT int dup(int oldfd)
 
 	HOOK_INIT(dup);
 	fd = real.dup(oldfd);
-	if (fd >= 0 && fdt_peek(oldfd) && !hook_passthrough())
+	if (fd >= 0 && fdt_peek(oldfd) && !hook_passthrough() &&
+	    !fdt_in_vfork_child())
 		hook_dup_state(oldfd, fd);
 	return fd;
 }
@@ -182,7 +169,8 @@ SOCKSIFY_EXPORT int dup2(int oldfd, int newfd)
 	int fd, rc;
 
 	HOOK_INIT(dup2);
-	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough())
+	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough() ||
+	    fdt_in_vfork_child())
 		return real.dup2(oldfd, newfd);
 	rc = hook_dup_target(oldfd, newfd);
 	if (rc < 0)
@@ -198,7 +186,8 @@ SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
 	int fd, rc;
 
 	HOOK_INIT(dup3);
-	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough())
+	if ((!fdt_peek(newfd) && !fdt_peek(oldfd)) || hook_passthrough() ||
+	    fdt_in_vfork_child())
 		return real.dup3(oldfd, newfd, flags);
 	if (oldfd != newfd) {
 		rc = hook_dup_target(oldfd, newfd);
@@ -221,7 +210,7 @@ SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
 static int fcntl_done(int fd, int cmd, int rc)
 {
 	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
-	    fdt_peek(fd) && !hook_passthrough())
+	    fdt_peek(fd) && !hook_passthrough() && !fdt_in_vfork_child())
 		hook_dup_state(fd, rc);
 	return rc;
 }

@@ -2,7 +2,9 @@
 /*
  * connect(2): TCP over IPv4/IPv6 goes where the routes say: direct, denied
  * (EACCES), or through a proxy on the program's own socket (same fd, flags
- * and options).  Everything else (AF_UNIX, netlink, ...) passes through.
+ * and options; the connection itself is kind_tcp.c's).  A UDP destination
+ * is checked by kind_udp.c.  Everything else (AF_UNIX, netlink, ...)
+ * passes through.  This file classifies and routes; it keeps no state.
  *
  * Proxy failover: proxies of the route are tried in order while none could
  * be reached (connect refused, unreachable, or no answer within the
@@ -26,10 +28,10 @@
 
 #include "common/io.h"
 #include "common/log.h"
-#include "preload/client.h"
-#include "preload/engine.h"
 #include "preload/fakedns.h"
 #include "preload/hooks.h"
+#include "preload/kind_tcp.h"
+#include "preload/kind_udp.h"
 
 /*
  * Until the resolver's fakedns.c is linked in, nothing is fake.  These
@@ -151,7 +153,7 @@ static int hook_connect_direct_name(int fd, const struct sockaddr *sa,
  * decide here).
  */
 static int hook_connect_probed(int fd, const struct sockaddr *sa, socklen_t len,
-			       const void *early, size_t nearly,
+			       const void *early, size_t nearly, size_t *taken,
 			       enum hook_probe probe)
 {
 	struct rule_query q;
@@ -160,11 +162,9 @@ static int hook_connect_probed(int fd, const struct sockaddr *sa, socklen_t len,
 	struct socks_addr dst;
 	char name[NET_HOST_MAX + 1];
 	char text[SOCKS_ADDR_STRLEN];
-	const struct conf *conf;
-	struct fdt_entry *e;
 	uint16_t port = 0;
 	bool fake = false;
-	int fl, rc, want = 0;
+	int rc;
 
 	/* Classify. */
 	if (!sa || len < sizeof(sa_family_t) ||
@@ -223,154 +223,15 @@ static int hook_connect_probed(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 
 	/* Driver. */
-	conf = socksify_conf();
-	e = fdt_alloc(FDT_TCP);
-	if (!e)
-		return -ENOMEM;
-	struct conn *c = &e->u.tcp;
-
-	c->fd = fd;
-	c->cookie = fdt_socket_cookie(fd);
-	c->state = CONN_HANDSHAKE;
-	memcpy(&c->dst, sa, len < sizeof(c->dst) ? len : sizeof(c->dst));
-	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
-	rc = client_init(&c->cl, SOCKS5_CMD_CONNECT, r.proxies, r.nproxies,
-			 &dst, sa->sa_family, conf ? conf->timeout * 1000 : 0,
-			 socksify_env_username(), socksify_env_password());
-	if (rc < 0) {
-		LOG_ERR("%s: no proxy of the route can carry this address "
-			"(SOCKS4 needs IPv4, SOCKS4A no IPv6)",
-			hook_dest_text(&dst, text, sizeof(text)));
-		goto out;
-	}
-	if (nearly) {
-		c->early = malloc(nearly);
-		if (!c->early) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memcpy(c->early, early, nearly);
-		c->nearly = nearly;
-	}
-	LOG_DBG("fd %d: %s via proxy %.64s", fd,
-		hook_dest_text(&dst, text, sizeof(text)),
-		client_proxy(&c->cl)->name);
-
-	fl = real.fcntl(fd, F_GETFL);
-	client_set_known_flags(&c->cl, fl);
-	if (fl >= 0 && (fl & O_NONBLOCK)) {
-		c->nonblock = true;
-		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) < 0)
-			goto blocking; /* fd beyond the table */
-		rc = engine_start(e);
-		if (rc < 0) {
-			fdt_put(fdt_take(fd));
-			goto out;
-		}
-		/* MSG_FASTOPEN data is queued: the send "succeeded". */
-		rc = nearly ? 0 : -EINPROGRESS;
-		goto out;
-	}
-
-blocking:
-	c->nonblock = false;
-	rc = client_run(&c->cl, fd, &want);
-	if (rc == -EINTR || rc == -EINPROGRESS) {
-		/*
-		 * Interrupted by a signal, or the socket's own SO_SNDTIMEO
-		 * ran out: like the kernel, report that and let the
-		 * connection go on in the background (the engine); the
-		 * program learns the outcome as for a non-blocking connect.
-		 */
-		if (fdt_set(fd, e, FDT_TCP | FDT_F_SLOW) == 0) {
-			c->nonblock = true;
-			if (engine_adopt(e, want) == 0)
-				goto out;
-			fdt_put(fdt_take(fd));
-		}
-		c->nonblock = false;
-		LOG_DBG("fd %d: cannot hand the handshake over; going on", fd);
-		c->cl.no_handoff = true;
-		rc = client_run(&c->cl, fd, &want);
-	}
-	if (rc == 0 && nearly) {
-		rc = io_write_all(fd, c->early, c->nearly,
-				  io_now_ms() + c->cl.timeout_ms);
-		if (rc < 0 && rc != -ETIMEDOUT)
-			rc = -ECONNRESET;
-	}
-	if (rc < 0) {
-		client_disconnect(fd);
-		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
-			 hook_dest_text(&dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name, -rc);
-		goto out;
-	}
-	free(c->early);
-	c->early = NULL;
-	c->nearly = 0;
-	c->state = CONN_OK;
-	rc = fdt_set(fd, e, FDT_TCP);
-	if (rc < 0) /* beyond the table: works, getpeername shows the proxy */
-		rc = 0;
-	LOG_INFO("fd %d: %s via %.64s: connected", fd,
-		 hook_dest_text(&dst, text, sizeof(text)),
-		 client_proxy(&c->cl)->name);
-out:
-	fdt_put(e);
-	return rc;
+	return tcp_connect(fd, sa, len, &r, &dst, early, nearly, taken);
 }
 
 /* Contract: hooks.h. */
 int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
-		       const void *early, size_t nearly)
+		       const void *early, size_t nearly, size_t *taken)
 {
-	return hook_connect_probed(fd, sa, len, early, nearly,
+	return hook_connect_probed(fd, sa, len, early, nearly, taken,
 				   HOOK_PROBE_UNKNOWN);
-}
-
-/*
- * A connect() on an fd we already manage: what the kernel would say for a
- * connection in progress (EALREADY), established (EISCONN) or failed (the
- * error, once).  Returns 1 when the fd should be treated as new.
- */
-static int hook_connect_again(int fd)
-{
-	struct fdt_entry *e = fdt_get(fd);
-	int rc = 1;
-
-	if (!e)
-		return 1;
-	if (e->kind == FDT_TCP) {
-		pthread_mutex_lock(&e->lock);
-		if (!conn_still_ours(e, fd)) {
-			pthread_mutex_unlock(&e->lock);
-			fdt_put(e);
-			return 1;
-		}
-		switch (e->u.tcp.state) {
-		case CONN_HANDSHAKE:
-			rc = -EALREADY;
-			break;
-		case CONN_OK:
-			rc = -EISCONN;
-			break;
-		case CONN_FAILED:
-			rc = -e->u.tcp.err;
-			e->u.tcp.state = CONN_REPORTED;
-			break;
-		default:
-			rc = 1;
-			break;
-		}
-		pthread_mutex_unlock(&e->lock);
-		if (rc == 1) /* reported before: a new attempt, same socket */
-			fdt_put(fdt_take(fd));
-		else if (rc != -EALREADY && rc != -EISCONN)
-			fdt_set_byte(fd, FDT_TCP); /* error reported now */
-	}
-	fdt_put(e);
-	return rc;
 }
 
 SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
@@ -382,28 +243,35 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (hook_passthrough())
 		return real.connect(fd, sa, len);
 	socksify_init();
-	if (hook_udp_candidate(fd, sa, len)) {
+	/*
+	 * A managed TCP fd: what the kernel would say for a connection in
+	 * progress (EALREADY), up (EISCONN) or failed (the error, once); a
+	 * failure reported before, or a mark that outlived its socket, makes
+	 * it a new fd (no longer managed) to be classified below.
+	 */
+	if (fdt_kind_of(fd) == FDT_TCP) {
+		rc = fdt_op_reconnect(fd);
+		if (rc != 1)
+			return hook_ret_saved(rc, saved);
+		errno = saved;
+	}
+	if (udp_candidate(fd, sa, len)) {
 		/*
 		 * An fd we know nothing of is most likely a fresh TCP socket:
 		 * one probe says so, and then it cannot be UDP.  An fd marked
 		 * UDP, or one the probe cannot tell, is checked as UDP first.
 		 */
-		if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_NONE)
+		if (fdt_kind_of(fd) == FDT_NONE)
 			probe = hook_tcp_probe(fd);
 		if (probe == HOOK_PROBE_UNKNOWN) {
-			rc = hook_udp_check(fd, sa, len, true);
+			rc = udp_check(fd, sa, len, true);
 			if (rc < 0)
 				return hook_ret_saved(rc, saved);
 			if (rc == 0)
 				return real.connect(fd, sa, len);
 		}
 	}
-	if ((fdt_peek(fd) & FDT_KIND_MASK) == FDT_TCP) {
-		rc = hook_connect_again(fd);
-		if (rc != 1)
-			return hook_ret_saved(rc, saved);
-	}
-	rc = hook_connect_probed(fd, sa, len, NULL, 0, probe);
+	rc = hook_connect_probed(fd, sa, len, NULL, 0, NULL, probe);
 	if (rc == 1) {
 		errno = saved;
 		return real.connect(fd, sa, len);

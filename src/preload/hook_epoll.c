@@ -15,8 +15,8 @@
 
 #include <errno.h>
 
-#include "preload/engine.h"
 #include "preload/hooks.h"
+#include "preload/kind_internal.h"
 
 SOCKSIFY_EXPORT int epoll_create(int size)
 {
@@ -25,7 +25,7 @@ SOCKSIFY_EXPORT int epoll_create(int size)
 	HOOK_INIT(epoll_create);
 	fd = real.epoll_create(size);
 	if (fd >= 0 && !hook_passthrough())
-		fdt_mark_epoll(fd);
+		kint_mark_epoll(fd);
 	return fd;
 }
 
@@ -36,36 +36,28 @@ SOCKSIFY_EXPORT int epoll_create1(int flags)
 	HOOK_INIT(epoll_create1);
 	fd = real.epoll_create1(flags);
 	if (fd >= 0 && !hook_passthrough())
-		fdt_mark_epoll(fd);
+		kint_mark_epoll(fd);
 	return fd;
 }
 
 SOCKSIFY_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	struct fdt_entry *e;
 	int rc = 1, saved = errno;
 
 	HOOK_INIT(epoll_ctl);
 	if (hook_passthrough())
 		return real.epoll_ctl(epfd, op, fd, ev);
-	if ((fdt_peek(fd) & FDT_F_SLOW) && (e = fdt_get(fd)) != NULL) {
-		if (e->kind == FDT_TCP) {
-			pthread_mutex_lock(&e->lock);
-			if (e->u.tcp.state == CONN_HANDSHAKE &&
-			    e->u.tcp.fd == fd && conn_still_ours(e, fd))
-				rc = engine_record_ctl(&e->u.tcp, epfd, op, ev);
-			pthread_mutex_unlock(&e->lock);
-		}
-		fdt_put(e);
+	if (fdt_peek(fd) & FDT_F_SUBST) {
+		rc = fdt_op_epoll_ctl(fd, epfd, op, ev);
 		if (rc != 1) {
-			if ((fdt_peek(epfd) & FDT_KIND_MASK) == FDT_NONE)
-				fdt_mark_epoll(epfd);
+			if (fdt_kind_of(epfd) == FDT_NONE)
+				kint_mark_epoll(epfd);
 			return hook_ret_saved(rc, saved);
 		}
 	}
 	rc = real.epoll_ctl(epfd, op, fd, ev);
 	/* An epoll fd we did not see created (inherited, raw syscall). */
 	if (rc == 0 && fdt_peek(epfd) == 0)
-		fdt_mark_epoll(epfd);
+		kint_mark_epoll(epfd);
 	return rc;
 }

@@ -22,39 +22,23 @@
 #include <time.h>
 
 #include "common/io.h"
-#include "preload/engine.h"
 #include "preload/hooks.h"
 
 #define POLL_STACK 64
 
-/* Is @fd in handshake?  Fills *@evfd with its eventfd. */
-static bool poll_in_handshake(int fd, int *evfd)
+/* Is @fd's readiness substituted?  Fills *@sub with the stand-in fd. */
+static bool poll_in_handshake(int fd, int *sub)
 {
-	struct fdt_entry *e;
-	bool in = false;
-
-	if (fd < 0 || !(fdt_peek(fd) & FDT_F_SLOW))
+	if (fd < 0 || !(fdt_peek(fd) & FDT_F_SUBST))
 		return false;
-	e = fdt_get(fd);
-	if (!e)
-		return false;
-	if (e->kind == FDT_TCP) {
-		pthread_mutex_lock(&e->lock);
-		if (e->u.tcp.state == CONN_HANDSHAKE && e->u.tcp.evfd >= 0 &&
-		    conn_still_ours(e, fd)) {
-			*evfd = e->u.tcp.evfd;
-			in = true;
-		}
-		pthread_mutex_unlock(&e->lock);
-	}
-	fdt_put(e);
-	return in;
+	*sub = fdt_op_subst_fd(fd);
+	return *sub >= 0;
 }
 
-static bool poll_set_has_slow(const struct pollfd *fds, nfds_t n)
+static bool poll_set_has_subst(const struct pollfd *fds, nfds_t n)
 {
 	for (nfds_t i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && (fdt_peek(fds[i].fd) & FDT_F_SLOW))
+		if (fds[i].fd >= 0 && (fdt_peek(fds[i].fd) & FDT_F_SUBST))
 			return true;
 	return false;
 }
@@ -153,8 +137,8 @@ SOCKSIFY_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	int saved = errno;
 
 	HOOK_INIT(poll);
-	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
-	    hook_passthrough() || !poll_set_has_slow(fds, n))
+	if (atomic_load_explicit(&fdt_nsubst, memory_order_relaxed) == 0 ||
+	    hook_passthrough() || !poll_set_has_subst(fds, n))
 		return real.poll(fds, n, timeout);
 	ts.tv_sec = timeout / 1000;
 	ts.tv_nsec = (long)(timeout % 1000) * 1000000;
@@ -168,8 +152,8 @@ SOCKSIFY_EXPORT int ppoll(struct pollfd *fds, nfds_t n,
 	int saved = errno;
 
 	HOOK_INIT(ppoll);
-	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
-	    hook_passthrough() || !poll_set_has_slow(fds, n))
+	if (atomic_load_explicit(&fdt_nsubst, memory_order_relaxed) == 0 ||
+	    hook_passthrough() || !poll_set_has_subst(fds, n))
 		return real.ppoll(fds, n, ts, mask);
 	return hook_ret_saved(poll_managed(fds, n, ts, mask), saved);
 }
@@ -197,15 +181,15 @@ SOCKSIFY_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n,
 	return ppoll(fds, n, ts, mask);
 }
 
-/* Does any fd set in the three sets have FDT_F_SLOW? */
-static bool select_has_slow(int nfds, fd_set *r, fd_set *w, fd_set *x)
+/* Does any fd set in the three sets have FDT_F_SUBST? */
+static bool select_has_subst(int nfds, fd_set *r, fd_set *w, fd_set *x)
 {
 	if (nfds > FD_SETSIZE)
 		nfds = FD_SETSIZE;
 	for (int fd = 0; fd < nfds; fd++)
 		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) ||
 		     (x && FD_ISSET(fd, x))) &&
-		    (fdt_peek(fd) & FDT_F_SLOW))
+		    (fdt_peek(fd) & FDT_F_SUBST))
 			return true;
 	return false;
 }
@@ -283,8 +267,8 @@ SOCKSIFY_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x,
 	int rc, saved = errno;
 
 	HOOK_INIT(select);
-	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
-	    hook_passthrough() || !select_has_slow(nfds, r, w, x))
+	if (atomic_load_explicit(&fdt_nsubst, memory_order_relaxed) == 0 ||
+	    hook_passthrough() || !select_has_subst(nfds, r, w, x))
 		return real.select(nfds, r, w, x, tv);
 	if (tv) {
 		ts.tv_sec = tv->tv_sec;
@@ -311,8 +295,8 @@ SOCKSIFY_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x,
 	int saved = errno;
 
 	HOOK_INIT(pselect);
-	if (atomic_load_explicit(&fdt_nslow, memory_order_relaxed) == 0 ||
-	    hook_passthrough() || !select_has_slow(nfds, r, w, x))
+	if (atomic_load_explicit(&fdt_nsubst, memory_order_relaxed) == 0 ||
+	    hook_passthrough() || !select_has_subst(nfds, r, w, x))
 		return real.pselect(nfds, r, w, x, ts, mask);
 	return hook_ret_saved(select_managed(nfds, r, w, x, ts, mask), saved);
 }

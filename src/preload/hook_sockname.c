@@ -14,44 +14,12 @@
 
 SOCKSIFY_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	struct fdt_entry *e;
-	int rc = 1, saved = errno;
+	int rc, saved = errno;
 
 	HOOK_INIT(getpeername);
-	if (hook_passthrough() || (fdt_peek(fd) & FDT_KIND_MASK) != FDT_TCP)
+	if (hook_passthrough() || !fdt_peek(fd))
 		return real.getpeername(fd, sa, len);
-	e = fdt_get(fd);
-	if (!e)
-		return real.getpeername(fd, sa, len);
-	pthread_mutex_lock(&e->lock);
-	if (!conn_still_ours(e, fd)) {
-		pthread_mutex_unlock(&e->lock);
-		fdt_put(e);
-		errno = saved;
-		return real.getpeername(fd, sa, len);
-	}
-	switch (e->u.tcp.state) {
-	case CONN_OK:
-		if (!len) {
-			rc = -EFAULT;
-			break;
-		}
-		/* Truncate like the kernel; *len gets the full size. */
-		if (sa)
-			memcpy(sa, &e->u.tcp.dst,
-			       *len < e->u.tcp.dstlen ? *len : e->u.tcp.dstlen);
-		*len = e->u.tcp.dstlen;
-		rc = 0;
-		break;
-	case CONN_HANDSHAKE:
-	case CONN_FAILED:
-		rc = -ENOTCONN;
-		break;
-	default:
-		break;
-	}
-	pthread_mutex_unlock(&e->lock);
-	fdt_put(e);
+	rc = fdt_op_peername(fd, sa, len);
 	errno = saved;
 	if (rc == 1)
 		return real.getpeername(fd, sa, len);

@@ -14,36 +14,19 @@
 SOCKSIFY_EXPORT int getsockopt(int fd, int level, int name, void *val,
 			       socklen_t *len)
 {
-	struct fdt_entry *e;
-	int err = -1, saved = errno;
+	int err, saved = errno;
 
 	HOOK_INIT(getsockopt);
-	if (hook_passthrough() || !(fdt_peek(fd) & FDT_F_SLOW) ||
+	if (hook_passthrough() ||
+	    !(fdt_peek(fd) & (FDT_F_SUBST | FDT_F_INTERCEPT)) ||
 	    level != SOL_SOCKET || name != SO_ERROR || !val || !len ||
 	    *len < (socklen_t)sizeof(int))
 		return real.getsockopt(fd, level, name, val, len);
-	e = fdt_get(fd);
-	if (!e || e->kind != FDT_TCP) {
-		fdt_put(e);
-		return real.getsockopt(fd, level, name, val, len);
-	}
-	pthread_mutex_lock(&e->lock);
-	if (!conn_still_ours(e, fd)) {
-		/* not ours any more: the kernel answers */
-	} else if (e->u.tcp.state == CONN_HANDSHAKE) {
-		err = 0;
-	} else if (e->u.tcp.state == CONN_FAILED) {
-		err = e->u.tcp.err;
-		e->u.tcp.state = CONN_REPORTED;
-		fdt_set_byte(fd, FDT_TCP);
-	}
-	pthread_mutex_unlock(&e->lock);
-	fdt_put(e);
+	err = fdt_op_so_error(fd);
 	errno = saved;
 	if (err < 0)
 		return real.getsockopt(fd, level, name, val, len);
 	memcpy(val, &err, sizeof(int));
 	*len = sizeof(int);
-	errno = saved;
 	return 0;
 }

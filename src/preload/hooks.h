@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "preload/fdt_ops.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
 #include "preload/preload.h"
@@ -52,53 +53,38 @@ static inline bool hook_passthrough(void)
 #define HOOK_SLOW static __attribute__((noinline))
 
 /*
- * The shared CONNECT path of connect() and sendto/sendmsg(MSG_FASTOPEN):
- * route @sa and, through a proxy, connect @fd.  @early/@nearly: data to
- * send once the tunnel is up (MSG_FASTOPEN), or NULL.  Returns 0
+ * The shared CONNECT path of connect() and sendto/sendmsg/sendmmsg
+ * (MSG_FASTOPEN): route @sa and, through a proxy, connect @fd.
+ * @early/@nearly: data to send once the tunnel is up (MSG_FASTOPEN), or
+ * NULL; *@taken (may be NULL) gets how much of it was taken.  Returns 0
  * (connected, or for MSG_FASTOPEN on a non-blocking socket: data queued),
  * 1 when the caller must do the real call itself (not ours: other family,
  * type, or a direct route), or -errno (-EINPROGRESS for a non-blocking
  * socket whose handshake continues).
  */
 int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
-		       const void *early, size_t nearly);
+		       const void *early, size_t nearly, size_t *taken);
 
-/*
- * Gate for data calls on an fd with FDT_F_SLOW: 0 when the real call may
- * go ahead, -EAGAIN while the handshake runs on a non-blocking socket
- * (@dontwait: the call has MSG_DONTWAIT), or the failure to report once.
- */
-int hook_data_gate(int fd, bool dontwait);
+/* The data hooks' prologue for an fd with FDT_F_INTERCEPT: returns from
+ * the hook with -1 and errno when the kind says so (fdt_op_gate). */
+#define HOOK_GATE(fd, dontwait)                               \
+	do {                                                  \
+		int saved_ = errno;                           \
+		int gate_rc_ = fdt_op_gate((fd), (dontwait)); \
+		if (gate_rc_ < 0)                             \
+			return hook_ret_l(gate_rc_);          \
+		errno = saved_;                               \
+	} while (0)
 
-/*
- * UDP fails closed until UDP ASSOCIATE exists (hook_udp.c).  Is @sa an
- * IPv4/IPv6 destination on an fd that is unclassified or a UDP socket?
- * No syscall.
- */
-static inline bool hook_udp_candidate(int fd, const struct sockaddr *sa,
-				      socklen_t len)
-{
-	uint8_t k;
-
-	if (!sa || len < sizeof(sa_family_t) ||
-	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
-		return false;
-	k = fdt_peek(fd) & FDT_KIND_MASK;
-	return k == FDT_NONE || k == FDT_UDP;
-}
-
-/*
- * Check a UDP destination @sa of @fd (hook_udp_candidate() true).  An
- * unclassified fd is classified once (SO_TYPE/SO_PROTOCOL) and a UDP one
- * recorded as FDT_UDP; @verify (connect and MSG_FASTOPEN, rare paths)
- * classifies a FDT_UDP fd again, in case its number was reused for another
- * socket behind the library's back.  Returns 1 when @fd is not a UDP socket, 0 when the
- * datagram may go (route DIRECT), -EACCES when the route is PROXY (not
- * supported yet, logged) or DENY, or @sa is a fake address.  errno is
- * left untouched.
- */
-int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
-		   bool verify);
+/* The data hooks' fast path (HOOK_TAIL): an fd without FDT_F_INTERCEPT
+ * goes straight to libc.  The guard need not be looked at: a re-entered
+ * call passes through either way. */
+#define HOOK_PLAIN_FD(fd) (!(fdt_peek(fd) & FDT_F_INTERCEPT))
+/* The slow paths' own test: init first, then byte and guard. */
+#define HOOK_INIT_EXPR(sym) \
+	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
+#define HOOK_FAST(sym, fd) \
+	(HOOK_INIT_EXPR(sym), HOOK_PLAIN_FD(fd) || hook_passthrough())
 
 /* Register the fork handlers (hook_fork.c), once, from socksify_init. */
 void hook_fork_register(void);

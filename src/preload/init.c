@@ -32,6 +32,7 @@
 #include "preload/hooks.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
+#include "preload/kind_internal.h"
 #include "preload/preload.h"
 #include "preload/real.h"
 
@@ -154,7 +155,7 @@ static void init_once_fn(void)
 		(void)log_open("socksify", level, "stderr");
 	(void)fdt_init();
 	if (log_fd() >= 0)
-		fdt_mark_internal(log_fd());
+		kint_mark(log_fd(), NULL, NULL);
 	hook_fork_register();
 	socksify_guard--;
 }
@@ -215,9 +216,9 @@ out:
 				     target[0] ? target : "stderr") == 0 &&
 			    log_fd() != old) {
 				if (old >= 0)
-					fdt_unmark_internal(old);
+					kint_unmark(old);
 				if (log_fd() >= 0)
-					fdt_mark_internal(log_fd());
+					kint_mark(log_fd(), NULL, NULL);
 			}
 		}
 	}

@@ -33,6 +33,8 @@
 
 #include "common/net.h"
 #include "conf/conf.h"
+#include "preload/engine.h"
+#include "preload/fdt_ops.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
 #include "responder.h"
@@ -664,7 +666,8 @@ START_TEST(t_nb_close_during_handshake)
 	struct nb t;
 
 	nb_start(&t, steps);
-	ck_assert(fdt_peek(t.fd) & FDT_F_SLOW);
+	ck_assert(fdt_peek(t.fd) & FDT_F_SUBST);
+	ck_assert(fdt_peek(t.fd) & FDT_F_INTERCEPT);
 	ck_assert_int_eq(close(t.fd), 0);
 	ck_assert_int_eq(fdt_peek(t.fd), 0);
 	resp_join(&t.r);
@@ -675,15 +678,12 @@ START_TEST(t_internal_fd_protected)
 {
 	struct resp_step steps[] = {
 		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
-	struct fdt_entry *e;
 	struct nb t;
-	int evfd, devnull;
+	int evfd, moved, devnull;
 
 	nb_start(&t, steps);
-	e = fdt_get(t.fd);
-	ck_assert_ptr_nonnull(e);
-	evfd = e->u.tcp.evfd;
-	fdt_put(e);
+	evfd = fdt_op_subst_fd(t.fd);
+	ck_assert_int_ge(evfd, 3);
 	ck_assert_int_eq(fdt_peek(evfd) & FDT_KIND_MASK, FDT_INTERNAL);
 	/* close() of an internal fd: success, fd kept. */
 	ck_assert_int_eq(close(evfd), 0);
@@ -691,10 +691,9 @@ START_TEST(t_internal_fd_protected)
 	/* dup2() onto it: the program gets the number, ours moves. */
 	devnull = open("/dev/null", O_RDONLY);
 	ck_assert_int_eq(dup2(devnull, evfd), evfd);
-	e = fdt_get(t.fd);
-	ck_assert_int_ne(e->u.tcp.evfd, evfd);
-	ck_assert_int_eq(fdt_peek(e->u.tcp.evfd) & FDT_KIND_MASK, FDT_INTERNAL);
-	fdt_put(e);
+	moved = fdt_op_subst_fd(t.fd);
+	ck_assert_int_ne(moved, evfd);
+	ck_assert_int_eq(fdt_peek(moved) & FDT_KIND_MASK, FDT_INTERNAL);
 	close(devnull);
 	close(t.fd);
 	resp_join(&t.r);
@@ -2044,6 +2043,302 @@ START_TEST(t_udp_command_and_stale_fd)
 }
 END_TEST
 
+/*
+ * Hazards of the registry (issue: races and hazards).  Each test fails
+ * without the fix it names.
+ */
+
+/* A blocking connection to DEST through a responder that then stays
+ * silent; returns the fd. */
+static int tunnel_up(struct responder *r)
+{
+	static const struct resp_step steps[] = {
+		STEP_READ(GL),		STEP_SEND(V5_METHOD_NONE),
+		STEP_READ(10),		STEP_SEND(V5_REPLY_OK),
+		{RESP_SILENT, 0, NULL}, STEP_END};
+	int fd;
+
+	ck_assert_int_eq(resp_start(r, AF_INET, steps), 0);
+	use_proxy("socks5", r->port, 5);
+	ck_assert_int_eq(connect_dest(&fd), 0);
+	return fd;
+}
+
+/* getpeername(@fd) is DEST (the tunnel's destination, not the proxy). */
+static bool peer_is_dest(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t l = sizeof(sin);
+	char ip[INET_ADDRSTRLEN];
+
+	if (getpeername(fd, (struct sockaddr *)&sin, &l) < 0)
+		return false;
+	inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
+	return strcmp(ip, DEST_IP) == 0 && ntohs(sin.sin_port) == DEST_PORT;
+}
+
+/* A TCP mark that outlived its socket (closed where no hook saw it, as
+ * fclose() of an fdopen()ed socket does) must not let a UDP socket that
+ * gets the number skip the UDP check.  Fix: udp_candidate() looks at
+ * fds marked TCP too. */
+START_TEST(t_stale_tcp_mark_udp_checked)
+{
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd = tunnel_up(&r), u;
+
+	ck_assert_int_eq(fdt_kind_of(fd), FDT_TCP);
+	ck_assert_int_eq(syscall(SYS_close, fd), 0); /* behind our back */
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(u, fd);
+	dest_sa(&sin);
+	errno = 0;
+	ck_assert_int_eq(
+		sendto(u, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(fdt_kind_of(u), FDT_UDP);
+	close(u);
+	resp_join(&r);
+}
+END_TEST
+
+/* An attachment for a socket identified earlier is not made on a number
+ * that now names another socket.  Fix: fdt_attach() checks the cookie. */
+START_TEST(t_attach_checks_cookie)
+{
+	static const struct fdt_ops ops = {.name = "test"};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), u;
+	struct fdt_entry *e = fdt_alloc(FDT_TCP, &ops, 0);
+
+	ck_assert_ptr_nonnull(e);
+	e->cookie = fdt_socket_cookie(fd);
+	ck_assert(e->cookie != 0);
+	ck_assert_int_eq(syscall(SYS_close, fd), 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(u, fd);
+	ck_assert_int_eq(fdt_attach(u, e, FDT_TCP), -EBADF);
+	ck_assert_int_eq(fdt_peek(u), 0);
+	fdt_put(e);
+	close(u);
+}
+END_TEST
+
+struct holder {
+	int fd;
+	int hold_ms;
+	volatile int held;
+	int64_t released; /* io_now_ms-like stamp */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Thread: hold @fd's entry lock for hold_ms. */
+static void *hold_entry(void *arg)
+{
+	struct holder *h = arg;
+	struct fdt_entry *e = fdt_acquire(h->fd);
+
+	ck_assert_ptr_nonnull(e);
+	h->held = 1;
+	usleep((useconds_t)h->hold_ms * 1000);
+	h->released = now_ms();
+	fdt_release(e);
+	return NULL;
+}
+
+static void hold_start(struct holder *h, pthread_t *tid, int fd, int ms)
+{
+	h->fd = fd;
+	h->hold_ms = ms;
+	h->held = 0;
+	ck_assert_int_eq(pthread_create(tid, NULL, hold_entry, h), 0);
+	while (!h->held)
+		usleep(1000);
+}
+
+/* dup2() onto an internal fd moves it under its owner's lock, so the owner
+ * never reads a number the program is taking.  Fix: kint_move() takes the
+ * owner's lock (here: the connection's, held by another thread). */
+START_TEST(t_dup2_internal_under_owner_lock)
+{
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
+	struct holder h;
+	pthread_t tid;
+	struct nb t;
+	int evfd, devnull = open("/dev/null", O_RDONLY);
+
+	nb_start(&t, steps);
+	evfd = fdt_op_subst_fd(t.fd);
+	ck_assert_int_ge(evfd, 3);
+	hold_start(&h, &tid, t.fd, 300);
+	ck_assert_int_eq(dup2(devnull, evfd), evfd);
+	ck_assert(now_ms() >= h.released && h.released != 0);
+	pthread_join(tid, NULL);
+	ck_assert_int_ne(fdt_op_subst_fd(t.fd), evfd);
+	close(devnull);
+	close(t.fd);
+	resp_join(&t.r);
+}
+END_TEST
+
+/* Wait up to @ms for child @pid; returns its status or -1 (killed). */
+static int wait_child(pid_t pid, int ms)
+{
+	int st;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* fork() while another thread holds an entry lock: the child must be able
+ * to use the entry.  Fix: the atfork handlers take every entry lock. */
+START_TEST(t_fork_with_entry_lock_held)
+{
+	struct responder r;
+	struct holder h;
+	pthread_t tid;
+	int fd = tunnel_up(&r), st;
+	pid_t pid;
+
+	hold_start(&h, &tid, fd, 300);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(peer_is_dest(fd) && close(fd) == 0 ? 0 : 3);
+	st = wait_child(pid, 5000);
+	pthread_join(tid, NULL);
+	ck_assert_msg(st != -1, "child hung on an entry lock");
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert(peer_is_dest(fd));
+	close(fd);
+	resp_join(&r);
+}
+END_TEST
+
+/* A vfork()ed child's close/dup2 must not edit the parent's table (it
+ * shares the parent's memory).  Fix: fdt_in_vfork_child(). */
+START_TEST(t_vfork_child_leaves_table)
+{
+	struct responder r;
+	int fd = tunnel_up(&r), st;
+	pid_t pid;
+
+	pid = vfork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fd);
+		dup2(0, fd);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(fdt_kind_of(fd), FDT_TCP);
+	ck_assert(peer_is_dest(fd));
+	close(fd);
+	resp_join(&r);
+}
+END_TEST
+
+/* Internal fds live high (never 0-2, away from the numbers programs
+ * reuse) and survive closefrom().  Fix: kint_place(), closefrom hook. */
+START_TEST(t_internal_fds_high_survive_closefrom)
+{
+	struct resp_step steps[] = {
+		STEP_READ(GL), {RESP_SILENT, 0, NULL}, STEP_END};
+	struct nb t;
+	int evfd, ep;
+
+	nb_start(&t, steps);
+	evfd = fdt_op_subst_fd(t.fd);
+	ep = engine_epoll_fd();
+	ck_assert_int_gt(evfd, 64);
+	ck_assert_int_gt(ep, 64);
+	closefrom(64);
+	ck_assert_int_ge(fcntl(evfd, F_GETFD), 0);
+	ck_assert_int_ge(fcntl(ep, F_GETFD), 0);
+	close(t.fd);
+	resp_join(&t.r);
+}
+END_TEST
+
+/* The engine's epoll closed by a raw system call: the next handshake
+ * still completes (no EBADF spin).  Fix: engine_rebuild(). */
+START_TEST(t_engine_epoll_closed_behind_back)
+{
+	struct resp_step steps[] = {
+		STEP_READ(GL),		STEP_SEND(V5_METHOD_NONE),
+		STEP_READ(10),		STEP_SEND(V5_REPLY_OK),
+		{RESP_SILENT, 0, NULL}, STEP_END};
+	struct pollfd p;
+	struct nb t;
+
+	nb_start(&t, steps); /* starts the engine */
+	p.fd = t.fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	close(t.fd);
+	resp_join(&t.r);
+	ck_assert_int_eq(syscall(SYS_close, engine_epoll_fd()), 0);
+	nb_start(&t, steps);
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(t.fd), 0);
+	ck_assert(peer_is_dest(t.fd));
+	close(t.fd);
+	resp_join(&t.r);
+}
+END_TEST
+
+static int sig_close_fd = -1;
+static volatile int sig_close_rc = 1;
+
+static void on_sig_close(int sig)
+{
+	(void)sig;
+	sig_close_rc = close(sig_close_fd);
+}
+
+/* close() from a signal handler that interrupted the library while it held
+ * the fd's entry lock must not deadlock.  Fix: fdt_op_forget() waits for
+ * no lock when this thread holds one (fdt_locks_held). */
+START_TEST(t_close_in_signal_handler)
+{
+	struct sigaction sa;
+	struct responder r;
+	struct fdt_entry *e;
+	int fd = tunnel_up(&r), n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig_close;
+	sigaction(SIGUSR1, &sa, NULL);
+	sig_close_fd = fd;
+	e = fdt_acquire(fd); /* as if a hook of this thread were inside */
+	ck_assert_ptr_nonnull(e);
+	raise(SIGUSR1);
+	fdt_release(e);
+	ck_assert_int_eq(sig_close_rc, 0);
+	/* The number, reused, is not the old tunnel. */
+	n = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(n, fd);
+	ck_assert(!peer_is_dest(n));
+	ck_assert_int_eq(errno, ENOTCONN);
+	close(n);
+	resp_join(&r);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -2120,6 +2415,18 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_udp_fake_refused);
 	tcase_add_test(tc, t_udp_tcp_untouched);
 	tcase_add_test(tc, t_udp_command_and_stale_fd);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hazards");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_stale_tcp_mark_udp_checked);
+	tcase_add_test(tc, t_attach_checks_cookie);
+	tcase_add_test(tc, t_dup2_internal_under_owner_lock);
+	tcase_add_test(tc, t_fork_with_entry_lock_held);
+	tcase_add_test(tc, t_vfork_child_leaves_table);
+	tcase_add_test(tc, t_internal_fds_high_survive_closefrom);
+	tcase_add_test(tc, t_engine_epoll_closed_behind_back);
+	tcase_add_test(tc, t_close_in_signal_handler);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,7 +10,8 @@
  * Cost: an fd is classified once, on its first IPv4/IPv6 destination
  * (SO_TYPE, SO_PROTOCOL); UDP sockets become FDT_UDP and keep the last
  * destination with its verdict, so repeated datagrams to the same peer
- * walk no rules.  Other sockets stay unmarked.
+ * walk no rules.  Other sockets stay unmarked.  (No hook lives here: the
+ * data hooks and connect call udp_check.)
  */
 #include "config.h"
 
@@ -21,14 +22,26 @@
 
 #include "common/log.h"
 #include "preload/fakedns.h"
-#include "preload/hooks.h"
+#include "preload/init.h"
+#include "preload/kind_udp.h"
+#include "preload/real.h"
 
 #ifndef IPPROTO_UDPLITE
 #define IPPROTO_UDPLITE 136
 #endif
 
+/* The route cache of a UDP socket: the last destination and its verdict. */
+struct udp_sock {
+	bool valid;
+	struct net_ip ip;
+	uint16_t port;
+	int verdict; /* 0 (direct) or -errno */
+};
+
+static const struct fdt_ops udp_ops = {.name = "udp"};
+
 /* Is @fd a UDP (or UDP-Lite) socket? */
-static bool hook_udp_is_udp(int fd)
+static bool udp_is_udp(int fd)
 {
 	int type = 0, proto = 0;
 	socklen_t l = sizeof(type);
@@ -42,14 +55,14 @@ static bool hook_udp_is_udp(int fd)
 	return proto == 0 || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
 }
 
-static bool hook_udp_same(const struct net_ip *a, const struct net_ip *b)
+static bool udp_same(const struct net_ip *a, const struct net_ip *b)
 {
 	return a->family == b->family &&
 	       memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16) == 0;
 }
 
 /* The verdict for UDP to @ip:@port: 0 or -EACCES (logged once here). */
-static int hook_udp_verdict(const struct net_ip *ip, uint16_t port)
+static int udp_verdict(const struct net_ip *ip, uint16_t port)
 {
 	struct rule_query q;
 	struct rule_result r;
@@ -100,18 +113,44 @@ static int hook_udp_verdict(const struct net_ip *ip, uint16_t port)
 	return 0;
 }
 
-/* Contract: hooks.h. */
-int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
-		   bool verify)
+/* The cached verdict of @e for @ip:@port, or 1 when not cached. */
+static int udp_cached(struct fdt_entry *e, const struct net_ip *ip,
+		      uint16_t port)
+{
+	struct udp_sock *u = fdt_payload(e);
+	int rc = 1;
+
+	fdt_lock(e);
+	if (u->valid && u->port == port && udp_same(&u->ip, ip))
+		rc = u->verdict;
+	fdt_unlock(e);
+	return rc;
+}
+
+static void udp_cache(struct fdt_entry *e, const struct net_ip *ip,
+		      uint16_t port, int verdict)
+{
+	struct udp_sock *u = fdt_payload(e);
+
+	fdt_lock(e);
+	u->valid = true;
+	u->ip = *ip;
+	u->port = port;
+	u->verdict = verdict;
+	fdt_unlock(e);
+}
+
+/* Contract: kind_udp.h. */
+int udp_check(int fd, const struct sockaddr *sa, socklen_t len, bool verify)
 {
 	struct fdt_entry *e;
 	struct net_ip ip;
 	uint16_t port = 0;
-	uint8_t kind = fdt_peek(fd) & FDT_KIND_MASK;
+	uint8_t kind = fdt_kind_of(fd);
 	int saved = errno, rc;
 
-	if (kind == FDT_NONE || verify) {
-		bool udp = hook_udp_is_udp(fd);
+	if (kind != FDT_UDP || verify) {
+		bool udp = udp_is_udp(fd);
 
 		errno = saved;
 		if (!udp) {
@@ -120,11 +159,17 @@ int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
 				fdt_put(fdt_take(fd));
 			return 1;
 		}
+		if (kind == FDT_TCP) {
+			/* A TCP mark that outlived its socket. */
+			fdt_put(fdt_take(fd));
+			kind = FDT_NONE;
+		}
 	}
 	if (kind == FDT_NONE) {
-		e = fdt_alloc(FDT_UDP);
+		e = fdt_alloc(FDT_UDP, &udp_ops, sizeof(struct udp_sock));
 		if (e) {
-			(void)fdt_set(fd, e, FDT_UDP); /* beyond: uncached */
+			e->cookie = fdt_socket_cookie(fd);
+			(void)fdt_attach(fd, e, FDT_UDP); /* beyond: uncached */
 			fdt_put(e);
 		}
 		errno = saved;
@@ -134,26 +179,15 @@ int hook_udp_check(int fd, const struct sockaddr *sa, socklen_t len,
 		return 0; /* malformed: the kernel says what is wrong */
 	}
 	e = fdt_get(fd);
-	if (e && e->kind == FDT_UDP) {
-		pthread_mutex_lock(&e->lock);
-		if (e->u.udp.valid && e->u.udp.port == port &&
-		    hook_udp_same(&e->u.udp.ip, &ip)) {
-			rc = e->u.udp.verdict;
-			pthread_mutex_unlock(&e->lock);
-			fdt_put(e);
-			errno = saved;
-			return rc;
-		}
-		pthread_mutex_unlock(&e->lock);
+	if (e && e->kind != FDT_UDP) {
+		fdt_put(e);
+		e = NULL;
 	}
-	rc = hook_udp_verdict(&ip, port);
-	if (e && e->kind == FDT_UDP) {
-		pthread_mutex_lock(&e->lock);
-		e->u.udp.valid = true;
-		e->u.udp.ip = ip;
-		e->u.udp.port = port;
-		e->u.udp.verdict = rc;
-		pthread_mutex_unlock(&e->lock);
+	rc = e ? udp_cached(e, &ip, port) : 1;
+	if (rc == 1) {
+		rc = udp_verdict(&ip, port);
+		if (e)
+			udp_cache(e, &ip, port, rc);
 	}
 	fdt_put(e);
 	errno = saved;

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* Dispatch from the hooks to a managed fd's kind (fdt_ops.h). */
+#include "config.h"
+
+#include <errno.h>
+
+#include "preload/engine.h"
+#include "preload/fdt_ops.h"
+#include "preload/fdtable.h"
+
+/* The entry of @fd, locked and still ours, with the operation @op. */
+#define FDT_OP_ACQUIRE(e, fd, op) \
+	((e = fdt_acquire(fd)) != NULL && (e->ops->op || (fdt_release(e), 0)))
+
+int fdt_op_gate(int fd, bool dontwait)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, gate))
+		return 0;
+	rc = e->ops->gate(e, fd, dontwait);
+	fdt_release(e);
+	return rc;
+}
+
+int fdt_op_subst_fd(int fd)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, subst_fd))
+		return -1;
+	rc = e->ops->subst_fd(e, fd);
+	fdt_release(e);
+	return rc;
+}
+
+int fdt_op_so_error(int fd)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, so_error))
+		return -1;
+	rc = e->ops->so_error(e, fd);
+	fdt_release(e);
+	return rc;
+}
+
+int fdt_op_peername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, peername))
+		return 1;
+	rc = e->ops->peername(e, fd, sa, len);
+	fdt_release(e);
+	return rc;
+}
+
+int fdt_op_reconnect(int fd)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, reconnect))
+		return 1;
+	rc = e->ops->reconnect(e, fd);
+	if (rc == 1)
+		fdt_detach_if(fd, e);
+	fdt_release(e);
+	return rc;
+}
+
+int fdt_op_epoll_ctl(int fd, int epfd, int op, const struct epoll_event *ev)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, epoll_ctl))
+		return 1;
+	rc = e->ops->epoll_ctl(e, fd, epfd, op, ev);
+	fdt_release(e);
+	return rc;
+}
+
+/* Contract: fdt_ops.h. */
+void fdt_op_forget(int fd)
+{
+	struct fdt_entry *e;
+
+	if (fdt_locks_held) {
+		/*
+		 * A signal handler interrupted this thread inside the
+		 * library: waiting for a lock it holds would never end.  The
+		 * entry stays; its socket cookie tells it is stale when the
+		 * number is next used (fdt_still_ours).
+		 */
+		return;
+	}
+	if (fdt_kind_of(fd) == FDT_EPOLL) {
+		fdt_put_deferred(fdt_take(fd));
+		engine_forget_epoll(fd);
+		return;
+	}
+	e = fdt_take(fd);
+	if (!e)
+		return;
+	if (e->ops && e->ops->forget) {
+		fdt_lock(e);
+		e->ops->forget(e, fd);
+		fdt_unlock(e);
+	}
+	fdt_put_deferred(e);
+}

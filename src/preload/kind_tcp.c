@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Outbound TCP through a proxy (kind_tcp.h): the connection's life and
+ * what the hooks answer for it.
+ *
+ *   HANDSHAKE --ok--> OK (byte FDT_TCP: no flag, the program owns the fd)
+ *       |
+ *       +--fail--> FAILED (byte FDT_TCP | FDT_F_INTERCEPT) --reported once
+ *                  by SO_ERROR, connect or a data call--> REPORTED
+ *   any --the program closes the fd--> CLOSED
+ *
+ * While HANDSHAKE the byte has FDT_F_SUBST | FDT_F_INTERCEPT: polls wait on
+ * the job's eventfd, data calls get EAGAIN (or wait, on a socket made
+ * blocking again), epoll_ctl calls are recorded (engine.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/io.h"
+#include "common/log.h"
+#include "preload/init.h"
+#include "preload/kind_internal.h"
+#include "preload/kind_tcp.h"
+#include "preload/real.h"
+
+enum tcp_state {
+	TCP_HANDSHAKE, /* the driver owns the socket */
+	TCP_OK,	       /* tunnel up: the program owns it */
+	TCP_FAILED,    /* err not yet reported */
+	TCP_REPORTED,  /* failure reported once (SO_ERROR, I/O or connect) */
+	TCP_CLOSED     /* the program closed its fd */
+};
+
+struct tcp_conn {
+	enum tcp_state state;
+	int err;		     /* positive errno when FAILED */
+	struct sockaddr_storage dst; /* what the program connected to */
+	socklen_t dstlen;
+	struct client cl;
+	struct eng_job job;
+	uint8_t *early; /* MSG_FASTOPEN data sent after the reply */
+	size_t nearly;
+};
+
+static struct tcp_conn *tcp_of(struct fdt_entry *e)
+{
+	return fdt_payload(e);
+}
+
+/* Last reference: the eventfd and the early data go. */
+static void tcp_destroy(struct fdt_entry *e)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	if (c->job.evfd >= 0) {
+		kint_unmark(c->job.evfd);
+		real.close(c->job.evfd);
+	}
+	free(c->early);
+}
+
+/* The program closed @fd (or its number was found reused). */
+static void tcp_forget(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	if (c->job.fd != fd)
+		return; /* a duplicate went; the original stays */
+	if (c->state == TCP_OK) {
+		c->job.fd = -1; /* duplicates may still use the tunnel */
+		return;
+	}
+	if (c->state == TCP_HANDSHAKE) {
+		LOG_DBG("fd %d closed during the handshake", fd);
+		engine_abandon(&c->job);
+	}
+	c->state = TCP_CLOSED;
+	c->job.fd = -1;
+}
+
+/* A failure is reported now: the fd needs no more interception. */
+static int tcp_report(struct tcp_conn *c, int fd)
+{
+	c->state = TCP_REPORTED;
+	fdt_set_byte(fd, FDT_TCP);
+	return -c->err;
+}
+
+static int tcp_gate(struct fdt_entry *e, int fd, bool dontwait)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	for (;;) {
+		if (c->state == TCP_FAILED)
+			return tcp_report(c, fd);
+		if (c->state != TCP_HANDSHAKE)
+			return 0;
+		int fl = real.fcntl(fd, F_GETFL);
+
+		if (dontwait || fl < 0 || (fl & O_NONBLOCK))
+			return -EAGAIN;
+		engine_wait(&c->job); /* made blocking meanwhile */
+	}
+}
+
+static int tcp_subst_fd(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	(void)fd;
+	return c->state == TCP_HANDSHAKE ? c->job.evfd : -1;
+}
+
+static int tcp_so_error(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	if (c->state == TCP_HANDSHAKE)
+		return 0; /* as for a TCP connect in progress */
+	if (c->state == TCP_FAILED)
+		return -tcp_report(c, fd);
+	return -1;
+}
+
+static int tcp_peername(struct fdt_entry *e, int fd, struct sockaddr *sa,
+			socklen_t *len)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	(void)fd;
+	switch (c->state) {
+	case TCP_OK:
+		if (!len)
+			return -EFAULT;
+		/* Truncate like the kernel; *len gets the full size. */
+		if (sa)
+			memcpy(sa, &c->dst,
+			       *len < c->dstlen ? *len : c->dstlen);
+		*len = c->dstlen;
+		return 0;
+	case TCP_HANDSHAKE:
+	case TCP_FAILED:
+		return -ENOTCONN;
+	default:
+		return 1;
+	}
+}
+
+/* connect() again: what the kernel says for a connection in progress
+ * (EALREADY), established (EISCONN) or failed (the error, once). */
+static int tcp_reconnect(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	switch (c->state) {
+	case TCP_HANDSHAKE:
+		return -EALREADY;
+	case TCP_OK:
+		return -EISCONN;
+	case TCP_FAILED:
+		return tcp_report(c, fd);
+	default:
+		return 1; /* reported before: a new attempt, same socket */
+	}
+}
+
+static int tcp_epoll_ctl(struct fdt_entry *e, int fd, int epfd, int op,
+			 const struct epoll_event *ev)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	if (c->state != TCP_HANDSHAKE || c->job.fd != fd)
+		return 1;
+	return engine_record_ctl(&c->job, epfd, op, ev);
+}
+
+static const struct fdt_ops tcp_ops = {
+	.name = "tcp",
+	.destroy = tcp_destroy,
+	.forget = tcp_forget,
+	.gate = tcp_gate,
+	.subst_fd = tcp_subst_fd,
+	.so_error = tcp_so_error,
+	.peername = tcp_peername,
+	.reconnect = tcp_reconnect,
+	.epoll_ctl = tcp_epoll_ctl,
+};
+
+/* Log the outcome of @c's handshake on @fd. */
+static void tcp_log(const struct tcp_conn *c, int fd, int rc)
+{
+	char text[SOCKS_ADDR_STRLEN];
+
+	if (rc == 0)
+		LOG_INFO("fd %d: %s via %.64s: connected", fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name);
+	else
+		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
+			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
+			 client_proxy(&c->cl)->name, -rc);
+}
+
+/* The tunnel is up: send the MSG_FASTOPEN data.  Returns 0 or -errno. */
+static int tcp_send_early(struct tcp_conn *c, int fd)
+{
+	int rc = 0;
+
+	if (c->nearly) {
+		rc = io_write_all(fd, c->early, c->nearly,
+				  io_now_ms() + c->cl.timeout_ms);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			rc = -ECONNRESET;
+	}
+	free(c->early);
+	c->early = NULL;
+	c->nearly = 0;
+	return rc;
+}
+
+/* The engine's completion callback (e->lock held). */
+static int tcp_done(struct eng_job *j, int rc)
+{
+	struct tcp_conn *c = tcp_of(j->e);
+
+	if (j->orphaned) {
+		/* fork child: the parent's engine finishes this one. */
+		c->state = TCP_FAILED;
+		c->err = -rc;
+		return rc;
+	}
+	if (rc == 0)
+		rc = tcp_send_early(c, j->fd);
+	tcp_log(c, j->fd, rc);
+	if (rc == 0) {
+		c->state = TCP_OK;
+		fdt_set_byte(j->fd, FDT_TCP);
+		return 0;
+	}
+	client_disconnect(j->fd);
+	c->state = TCP_FAILED;
+	c->err = -rc;
+	fdt_set_byte(j->fd, FDT_TCP | FDT_F_INTERCEPT);
+	return rc;
+}
+
+/* A blocking handshake, on this thread.  Returns 0 or -errno. */
+static int tcp_run_blocking(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+	int rc, want = 0;
+
+	rc = client_run(&c->cl, fd, &want);
+	if (rc == -EINTR || rc == -EINPROGRESS) {
+		/*
+		 * Interrupted by a signal, or the socket's own SO_SNDTIMEO
+		 * ran out: like the kernel, report that and let the
+		 * connection go on in the background (the engine); the
+		 * program learns the outcome as for a non-blocking connect.
+		 */
+		if (fdt_attach(fd, e,
+			       FDT_TCP | FDT_F_SUBST | FDT_F_INTERCEPT) == 0) {
+			if (engine_adopt(&c->job, want) == 0)
+				return rc;
+			fdt_detach_if(fd, e);
+		}
+		LOG_DBG("fd %d: cannot hand the handshake over; going on", fd);
+		c->cl.no_handoff = true;
+		rc = client_run(&c->cl, fd, &want);
+	}
+	if (rc == 0)
+		rc = tcp_send_early(c, fd);
+	tcp_log(c, fd, rc);
+	if (rc < 0) {
+		client_disconnect(fd);
+		return rc;
+	}
+	c->state = TCP_OK;
+	/* Beyond the table, it works (getpeername shows the proxy); a
+	 * number closed and reused meanwhile is not marked (fdt_attach). */
+	(void)fdt_attach(fd, e, FDT_TCP);
+	return 0;
+}
+
+/* Contract: kind_tcp.h. */
+int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
+		const struct rule_result *r, const struct socks_addr *dst,
+		const void *early, size_t nearly, size_t *taken)
+{
+	const struct conf *conf = socksify_conf();
+	char text[SOCKS_ADDR_STRLEN];
+	struct fdt_entry *e;
+	struct tcp_conn *c;
+	int fl, rc;
+
+	e = fdt_alloc(FDT_TCP, &tcp_ops, sizeof(*c));
+	if (!e)
+		return -ENOMEM;
+	c = tcp_of(e);
+	e->cookie = fdt_socket_cookie(fd);
+	c->state = TCP_HANDSHAKE;
+	engine_job_init(&c->job, e, fd, &c->cl, tcp_done);
+	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
+	memcpy(&c->dst, sa, c->dstlen);
+	rc = client_init(&c->cl, SOCKS5_CMD_CONNECT, r->proxies, r->nproxies,
+			 dst, sa->sa_family, conf ? conf->timeout * 1000 : 0,
+			 socksify_env_username(), socksify_env_password());
+	if (rc < 0) {
+		LOG_ERR("%s: no proxy of the route can carry this address "
+			"(SOCKS4 needs IPv4, SOCKS4A no IPv6)",
+			socks_addr_format(dst, text, sizeof(text)));
+		goto out;
+	}
+	LOG_DBG("fd %d: %s via proxy %.64s", fd,
+		socks_addr_format(dst, text, sizeof(text)),
+		client_proxy(&c->cl)->name);
+
+	fl = real.fcntl(fd, F_GETFL);
+	client_set_known_flags(&c->cl, fl);
+	if (fl >= 0 && (fl & O_NONBLOCK) &&
+	    fdt_attach(fd, e, FDT_TCP | FDT_F_SUBST | FDT_F_INTERCEPT) == 0) {
+		if (nearly > TCP_EARLY_MAX)
+			nearly = TCP_EARLY_MAX;
+		if (nearly && !(c->early = malloc(nearly))) {
+			fdt_detach_if(fd, e);
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (nearly)
+			memcpy(c->early, early, nearly);
+		c->nearly = nearly;
+		if (taken)
+			*taken = nearly;
+		rc = engine_start(&c->job);
+		if (rc < 0) {
+			fdt_detach_if(fd, e);
+			goto out;
+		}
+		/* MSG_FASTOPEN data is queued: the send "succeeded". */
+		rc = nearly ? 0 : -EINPROGRESS;
+		goto out;
+	}
+	/* Blocking (or an fd beyond the table): the whole data goes. */
+	if (nearly && !(c->early = malloc(nearly))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (nearly)
+		memcpy(c->early, early, nearly);
+	c->nearly = nearly;
+	if (taken)
+		*taken = nearly;
+	rc = tcp_run_blocking(e, fd);
+out:
+	fdt_put(e);
+	return rc;
+}

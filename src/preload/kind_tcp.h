@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outbound TCP kind of the registry: a program's TCP socket connected
+ * through a proxy with SOCKS CONNECT (kind_tcp.c).  The payload keeps what
+ * the program asked for (getpeername), the handshake (client + engine
+ * job) and, while it runs or after it failed, what the hooks must answer
+ * instead of the kernel.
+ */
+#ifndef SOCKSIFY_PRELOAD_KIND_TCP_H
+#define SOCKSIFY_PRELOAD_KIND_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "conf/rules.h"
+#include "preload/client.h"
+#include "preload/engine.h"
+#include "preload/fdtable.h"
+
+/*
+ * MSG_FASTOPEN data kept for a non-blocking socket until its tunnel is up:
+ * at most this much (the call reports the shorter count, as a stream
+ * socket may), so that sending it at completion never blocks the engine.
+ */
+#define TCP_EARLY_MAX 2048
+
+/*
+ * Connect @fd (a fresh TCP socket) to @dst through the proxies of route
+ * @r, on behalf of connect(@sa, @len) (kept for getpeername).  @early /
+ * @nearly: MSG_FASTOPEN data to send once the tunnel is up, or NULL.
+ * Blocking sockets wait here (client_run); non-blocking ones go to the
+ * engine.  Returns 0 (connected; for MSG_FASTOPEN on a non-blocking
+ * socket: data queued, *@taken bytes of it), -EINPROGRESS, or -errno.
+ */
+int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
+		const struct rule_result *r, const struct socks_addr *dst,
+		const void *early, size_t nearly, size_t *taken);
+
+#endif
