@@ -39,7 +39,8 @@ enum fdt_kind {
 	FDT_LISTEN = 2,	  /* BIND listener (later issue) */
 	FDT_UDP = 3,	  /* a UDP socket: destinations are route-checked */
 	FDT_INTERNAL = 4, /* the library's own fd */
-	FDT_EPOLL = 5	  /* an epoll instance of the program */
+	FDT_EPOLL = 5,	  /* an epoll instance of the program */
+	FDT_RAW = 6	  /* raw, ICMP, SCTP...: allowed by a raw route */
 };
 #define FDT_KIND_MASK 0x0f
 /* Data and poll hooks must look closer (handshake or unreported error). */

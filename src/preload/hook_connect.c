@@ -29,6 +29,7 @@
 #include "preload/client.h"
 #include "preload/engine.h"
 #include "preload/fakedns.h"
+#include "preload/hook_socket.h"
 #include "preload/hooks.h"
 
 /*
@@ -382,6 +383,8 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (hook_passthrough())
 		return real.connect(fd, sa, len);
 	socksify_init();
+	if (hook_is_raw(fd) && (rc = hook_raw_check(fd, sa, len, false)) <= 0)
+		return rc ? hook_ret_saved(rc, saved) : real.connect(fd, sa, len);
 	if (hook_udp_candidate(fd, sa, len)) {
 		/*
 		 * An fd we know nothing of is most likely a fresh TCP socket:

@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 
 #include "preload/engine.h"
+#include "preload/hook_socket.h"
 #include "preload/hooks.h"
 
 int hook_data_gate(int fd, bool dontwait)
@@ -228,6 +229,13 @@ HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
 			      const struct sockaddr *sa, socklen_t len)
 {
 	HOOK_INIT(sendto);
+	if (hook_is_raw(fd) && !hook_passthrough()) {
+		int rc = hook_raw_check(fd, sa, len, true);
+
+		if (rc <= 0)
+			return rc ? hook_ret_l(rc)
+				  : real.sendto(fd, buf, n, flags, sa, len);
+	}
 	if ((flags & MSG_FASTOPEN) && sa && !hook_passthrough()) {
 		bool pass;
 		ssize_t r = hook_fastopen(fd, buf, n, flags, sa, len, &pass);
@@ -263,29 +271,51 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 		  flags, sa, len);
 }
 
+/*
+ * hook_fastopen() for a message (sendmsg, sendmmsg's first): its data
+ * gathered into one buffer.  Returns what sendmsg would, errno set, or
+ * *@passthrough true (the caller does the real call).
+ */
+static ssize_t hook_fastopen_msg(int fd, const struct msghdr *msg, int flags,
+				 bool *passthrough)
+{
+	size_t total = 0, off = 0;
+	uint8_t *flat;
+	ssize_t r;
+
+	*passthrough = false;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		total += msg->msg_iov[i].iov_len;
+	flat = malloc(total ? total : 1);
+	if (!flat)
+		return hook_ret_l(-ENOMEM);
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		memcpy(flat + off, msg->msg_iov[i].iov_base,
+		       msg->msg_iov[i].iov_len);
+		off += msg->msg_iov[i].iov_len;
+	}
+	r = hook_fastopen(fd, flat, total, flags, msg->msg_name,
+			  msg->msg_namelen, passthrough);
+	free(flat);
+	return r;
+}
+
 HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
 	HOOK_INIT(sendmsg);
+	if (msg && hook_is_raw(fd) && !hook_passthrough()) {
+		int rc = hook_raw_check(fd, msg->msg_name, msg->msg_namelen,
+					true);
+
+		if (rc <= 0)
+			return rc ? hook_ret_l(rc)
+				  : real.sendmsg(fd, msg, flags);
+	}
 	if ((flags & MSG_FASTOPEN) && msg && msg->msg_name &&
 	    !hook_passthrough()) {
-		size_t total = 0, off = 0;
-		uint8_t *flat;
 		bool pass;
-		ssize_t r;
+		ssize_t r = hook_fastopen_msg(fd, msg, flags, &pass);
 
-		for (size_t i = 0; i < msg->msg_iovlen; i++)
-			total += msg->msg_iov[i].iov_len;
-		flat = malloc(total ? total : 1);
-		if (!flat)
-			return hook_ret_l(-ENOMEM);
-		for (size_t i = 0; i < msg->msg_iovlen; i++) {
-			memcpy(flat + off, msg->msg_iov[i].iov_base,
-			       msg->msg_iov[i].iov_len);
-			off += msg->msg_iov[i].iov_len;
-		}
-		r = hook_fastopen(fd, flat, total, flags, msg->msg_name,
-				  msg->msg_namelen, &pass);
-		free(flat);
 		if (!pass)
 			return r;
 		if (hook_udp_candidate(fd, msg->msg_name, msg->msg_namelen)) {
@@ -321,12 +351,34 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  * sendmmsg: each message's destination is checked like sendmsg's.  The
  * messages before the first refused one are sent (the count is returned,
  * as the kernel does when a later message fails); a refused first message
- * fails the call with EACCES.
+ * fails the call with EACCES.  MSG_FASTOPEN with a destination in the
+ * first message is sendmsg's implicit connect: through a proxy that
+ * message alone is sent (count 1; the kernel, too, refuses a Fast Open
+ * on the then connected socket for the next ones).
  */
 SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			     int flags)
 {
 	HOOK_INIT(sendmmsg);
+	if (vec && n && hook_is_raw(fd) && !hook_passthrough()) {
+		int rc = hook_raw_check_mmsg(fd, vec, &n);
+
+		if (rc <= 0)
+			return rc ? hook_ret(rc)
+				  : real.sendmmsg(fd, vec, n, flags);
+	}
+	if ((flags & MSG_FASTOPEN) && vec && n && vec[0].msg_hdr.msg_name &&
+	    !hook_passthrough()) {
+		bool pass;
+		ssize_t r = hook_fastopen_msg(fd, &vec[0].msg_hdr, flags, &pass);
+
+		if (!pass) {
+			if (r < 0)
+				return -1; /* errno set */
+			vec[0].msg_len = (unsigned int)r;
+			return 1;
+		}
+	}
 	if (vec && !hook_passthrough()) {
 		for (unsigned int i = 0; i < n; i++) {
 			const struct msghdr *m = &vec[i].msg_hdr;
