@@ -228,7 +228,11 @@ static ssize_t hook_fastopen(int fd, const void *buf, size_t n, int flags,
 HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
 			      const struct sockaddr *sa, socklen_t len)
 {
+	struct sockaddr_in v4;
+
 	HOOK_INIT(sendto);
+	if (!hook_passthrough() && hook_unspec_as_inet(fd, sa, len, &v4))
+		return sendto_slow(fd, buf, n, flags, (void *)&v4, sizeof(v4));
 	if (hook_is_raw(fd) && !hook_passthrough()) {
 		int rc = hook_raw_check(fd, sa, len, true);
 
@@ -302,7 +306,17 @@ static ssize_t hook_fastopen_msg(int fd, const struct msghdr *msg, int flags,
 
 HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
+	struct sockaddr_in v4;
+
 	HOOK_INIT(sendmsg);
+	if (msg && !hook_passthrough() &&
+	    hook_unspec_as_inet(fd, msg->msg_name, msg->msg_namelen, &v4)) {
+		struct msghdr m = *msg;
+
+		m.msg_name = &v4;
+		m.msg_namelen = sizeof(v4);
+		return sendmsg_slow(fd, &m, flags);
+	}
 	if (msg && hook_is_raw(fd) && !hook_passthrough()) {
 		int rc = hook_raw_check(fd, msg->msg_name, msg->msg_namelen,
 					true);
@@ -382,13 +396,18 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	if (vec && !hook_passthrough()) {
 		for (unsigned int i = 0; i < n; i++) {
 			const struct msghdr *m = &vec[i].msg_hdr;
+			const struct sockaddr *to = m->msg_name;
+			socklen_t tl = m->msg_namelen;
+			struct sockaddr_in v4;
 			int rc;
 
-			if (!hook_udp_candidate(fd, m->msg_name,
-						m->msg_namelen))
+			if (hook_unspec_as_inet(fd, to, tl, &v4)) {
+				to = (const struct sockaddr *)&v4;
+				tl = sizeof(v4);
+			}
+			if (!hook_udp_candidate(fd, to, tl))
 				continue;
-			rc = hook_udp_check(fd, m->msg_name, m->msg_namelen,
-					    false);
+			rc = hook_udp_check(fd, to, tl, false);
 			if (rc == 1)
 				break; /* not UDP: nothing more to check */
 			if (rc < 0) {

@@ -263,3 +263,25 @@ int hook_raw_check_mmsg(int fd, const struct mmsghdr *vec, unsigned int *n)
 	}
 	return 0;
 }
+
+/* Contract: hook_socket.h. */
+bool hook_unspec_as_inet(int fd, const struct sockaddr *sa, socklen_t len,
+			 struct sockaddr_in *out)
+{
+	int domain = 0, type = 0, saved = errno;
+	socklen_t l = sizeof(int);
+	bool v4;
+
+	if (!sa || len < (socklen_t)sizeof(*out) || sa->sa_family != AF_UNSPEC)
+		return false;
+	v4 = real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) == 0 &&
+	     domain == AF_INET &&
+	     real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 &&
+	     type == SOCK_DGRAM;
+	errno = saved;
+	if (!v4)
+		return false;
+	memcpy(out, sa, sizeof(*out));
+	out->sin_family = AF_INET;
+	return true;
+}

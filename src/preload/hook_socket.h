@@ -8,6 +8,7 @@
 #define SOCKSIFY_PRELOAD_HOOK_SOCKET_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "preload/fdtable.h"
@@ -37,5 +38,16 @@ int hook_raw_check(int fd, const struct sockaddr *sa, socklen_t len,
  * raw), or -EACCES when the first message is refused.
  */
 int hook_raw_check_mmsg(int fd, const struct mmsghdr *vec, unsigned int *n);
+
+/*
+ * A datagram to an AF_UNSPEC address on an AF_INET UDP socket goes where
+ * its sin_addr says (the kernel's udp_sendmsg reads it as AF_INET).  When
+ * @sa (@len bytes) is such an address on @fd, *@out gets it as AF_INET
+ * and the answer is true: route and send that instead, the kernel does
+ * the same with either.  Costs two getsockopt for AF_UNSPEC only; errno
+ * untouched.
+ */
+bool hook_unspec_as_inet(int fd, const struct sockaddr *sa, socklen_t len,
+			 struct sockaddr_in *out);
 
 #endif

@@ -296,6 +296,41 @@ START_TEST(t_sendmmsg_fastopen_denied)
 }
 END_TEST
 
+/* UDP over IPv4 sends to an AF_UNSPEC address as to AF_INET: routed. */
+START_TEST(t_udp_unspec_routed)
+{
+	struct sockaddr_in to = {.sin_family = AF_UNSPEC};
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct mmsghdr mm;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	use_conf("route { to = \"203.0.113.0/24\" via = \"deny\" }\n"
+		 "route { via = \"direct\" }\n");
+	to.sin_port = htons(9);
+	inet_pton(AF_INET, "203.0.113.5", &to.sin_addr);
+	errno = 0;
+	ck_assert_int_eq(sendto(fd, "x", 1, 0, (void *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EACCES);
+	memset(&mm, 0, sizeof(mm));
+	mm.msg_hdr.msg_name = &to;
+	mm.msg_hdr.msg_namelen = sizeof(to);
+	mm.msg_hdr.msg_iov = &iov;
+	mm.msg_hdr.msg_iovlen = 1;
+	errno = 0;
+	ck_assert_int_eq(sendmsg(fd, &mm.msg_hdr, 0), -1);
+	ck_assert_int_eq(errno, EACCES);
+	errno = 0;
+	ck_assert_int_eq(sendmmsg(fd, &mm, 1, 0), -1);
+	ck_assert_int_eq(errno, EACCES);
+	/* to a direct destination it goes, as the kernel would send it */
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	errno = 44;
+	ck_assert_int_eq(sendto(fd, "x", 1, 0, (void *)&to, sizeof(to)), 1);
+	ck_assert_int_eq(errno, 44);
+	close(fd);
+}
+END_TEST
+
 static Suite *leak_suite(void)
 {
 	Suite *s = suite_create("leakpaths");
@@ -309,6 +344,7 @@ static Suite *leak_suite(void)
 	tcase_add_test(tc, t_connect_scoped);
 	tcase_add_test(tc, t_sendmmsg_fastopen);
 	tcase_add_test(tc, t_sendmmsg_fastopen_denied);
+	tcase_add_test(tc, t_udp_unspec_routed);
 	suite_add_tcase(s, tc);
 	return s;
 }
