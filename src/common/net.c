@@ -115,9 +115,16 @@ void net_ip_unmap(struct net_ip *ip)
 
 /*
  * Fill @ip (and *@port in host order, if @port is not NULL) from a socket
- * address of @len bytes.  v4-mapped v6 becomes AF_INET.  Returns 0,
- * -EAFNOSUPPORT for other families, -EINVAL when @len is too short; @ip
- * and @port are untouched on error.
+ * address of @len bytes.  v4-mapped v6 becomes AF_INET.  Every length the
+ * kernel accepts is accepted, so that no address the kernel would use
+ * escapes routing because this parser refused it:
+ *   AF_INET   16 .. sizeof(struct sockaddr_storage) bytes;
+ *   AF_INET6  24 (SIN6_LEN_RFC2133: RFC 2133's struct, no sin6_scope_id,
+ *             the scope is then 0) .. sizeof(struct sockaddr_storage).
+ * Bytes past the family's struct are ignored, as the kernel does.
+ * Returns 0, -EAFNOSUPPORT for other families, -EINVAL when @len is too
+ * short or longer than the kernel takes (it fails such calls with EINVAL
+ * itself); @ip and @port are untouched on error.
  */
 int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 			 const struct sockaddr *sa, socklen_t len)
@@ -125,7 +132,8 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 
-	if (!sa || !ip || len < (socklen_t)sizeof(sa_family_t))
+	if (!sa || !ip || len < (socklen_t)sizeof(sa_family_t) ||
+	    len > (socklen_t)sizeof(struct sockaddr_storage))
 		return -EINVAL;
 	switch (sa->sa_family) {
 	case AF_INET:
@@ -139,9 +147,10 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 			*port = ntohs(sin.sin_port);
 		return 0;
 	case AF_INET6:
-		if (len < (socklen_t)sizeof(sin6))
+		if (len < NET_SIN6_LEN_MIN)
 			return -EINVAL;
-		memcpy(&sin6, sa, sizeof(sin6));
+		memset(&sin6, 0, sizeof(sin6));
+		memcpy(&sin6, sa, len < sizeof(sin6) ? len : sizeof(sin6));
 		memset(ip, 0, sizeof(*ip));
 		if (memcmp(&sin6.sin6_addr, net_v4mapped_prefix, 12) == 0) {
 			ip->family = AF_INET;

@@ -57,7 +57,13 @@ struct net_proxy_url {
 
 /* Parse a numeric address (v4, v6, v4-mapped -> AF_INET). */
 int net_ip_parse(const char *s, struct net_ip *ip);
-/* From/to sockaddr (v4-mapped v6 normalised to AF_INET). -EAFNOSUPPORT. */
+/*
+ * The shortest sockaddr_in6 the kernel takes: RFC 2133's, without
+ * sin6_scope_id (SIN6_LEN_RFC2133 in the kernel).
+ */
+#define NET_SIN6_LEN_MIN 24
+/* From sockaddr (v4-mapped v6 normalised to AF_INET); every length the
+ * kernel accepts (net.c says which). -EAFNOSUPPORT, -EINVAL. */
 int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 			 const struct sockaddr *sa, socklen_t len);
 /*

@@ -303,8 +303,10 @@ static const char *conf_command_parse(const char *s, unsigned int *bit)
 		*bit = CONF_CMD_BIND;
 	else if (strcasecmp(s, "udp") == 0)
 		*bit = CONF_CMD_UDP;
+	else if (strcasecmp(s, "raw") == 0)
+		*bit = CONF_CMD_RAW;
 	else
-		return "unknown command, expected connect, bind or udp";
+		return "unknown command, expected connect, bind, udp or raw";
 	return NULL;
 }
 
@@ -969,6 +971,11 @@ static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 		return 0;
 	}
 	r->via = CONF_VIA_PROXY;
+	if (r->commands & CONF_CMD_RAW)
+		return conf_err(p, conf_line_of(p, sec, "via", 0),
+				"command \"raw\" cannot go via a proxy (SOCKS "
+				"carries only TCP and UDP): use via = "
+				"\"direct\" or \"deny\"");
 	for (i = 0; i < n && i < CONF_VIA_MAX; i++) {
 		const char *name = cfg_getnstr(sec, "via", i);
 		const struct conf_proxy *px = conf_find_proxy(c, name);

@@ -22,12 +22,18 @@
 
 enum conf_resolve { CONF_RESOLVE_REMOTE = 0, CONF_RESOLVE_LOCAL = 1 };
 
-/* Command bits used in routes and rule queries. */
+/*
+ * Command bits used in routes and rule queries.  CONF_CMD_ALL, what a
+ * route without `command` means, is the three SOCKS commands: RAW (IP
+ * sockets SOCKS cannot carry: raw, ICMP, SCTP, DCCP, ...; always direct)
+ * is never implied, a route allows it only by naming it.
+ */
 enum conf_cmd {
 	CONF_CMD_CONNECT = 1 << 0,
 	CONF_CMD_BIND = 1 << 1,
 	CONF_CMD_UDP = 1 << 2,
-	CONF_CMD_ALL = 7
+	CONF_CMD_ALL = 7,
+	CONF_CMD_RAW = 1 << 3
 };
 
 /*

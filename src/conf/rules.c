@@ -99,8 +99,9 @@ static bool rules_times(const struct conf_route *r, const struct rule_query *q)
 static bool rules_route(const struct conf_route *r, const struct rule_query *q,
 			const struct net_ip *ip)
 {
-	if (q->command && !(r->commands & q->command))
-		return false;
+	if (q->command ? !(r->commands & q->command)
+		       : !(r->commands & CONF_CMD_ALL))
+		return false; /* unknown: any SOCKS command, never raw alone */
 	if (!rules_targets(r, q, ip))
 		return false;
 	if (r->ports.n && q->port && !net_ports_contains(&r->ports, q->port))
@@ -122,7 +123,10 @@ static bool rules_route(const struct conf_route *r, const struct rule_query *q,
  *    matches a CIDR entry only if its prefix is 0 ("0.0.0.0/0", "::/0").
  *    With both an address and a name, either may match.  No `to`: any.
  *  - q->port 0 is "unknown" (resolution time): a ports condition holds.
- *    q->command 0 is "unknown": the command condition holds.
+ *    q->command 0 is "unknown": the command condition holds when the
+ *    route allows any of connect, bind, udp; a route for command "raw"
+ *    alone answers only raw queries (a name is never resolved "direct"
+ *    because a raw route is).
  *  - program: glob ('*', '?', case-sensitive) on q->program; fails when
  *    q->program is NULL.  user: q->uid equals a uid:N entry or q->user
  *    equals a name entry.  time: q->now falls in a window; with q->now NULL

@@ -25,6 +25,7 @@
  * followed by its kind's payload; each kind lives in its own file
  * (kind_tcp.c: outbound TCP through a proxy; kind_udp.c: UDP route cache;
  * kind_internal.c: the library's own fds and the program's epoll sets;
+ * kind_raw.c: IP sockets SOCKS cannot carry, allowed by a raw route;
  * BIND listeners and UDP associations slot in the same way) and the hooks
  * reach it only through struct fdt_ops.
  *
@@ -52,7 +53,8 @@ enum fdt_kind {
 	FDT_LISTEN = 2,	  /* BIND listener (later issue) */
 	FDT_UDP = 3,	  /* a UDP socket: destinations are route-checked */
 	FDT_INTERNAL = 4, /* the library's own fd (kind_internal.c) */
-	FDT_EPOLL = 5	  /* an epoll instance of the program */
+	FDT_EPOLL = 5,	  /* an epoll instance of the program */
+	FDT_RAW = 6	  /* raw, ICMP, SCTP...: allowed by a raw route */
 };
 #define FDT_KIND_MASK 0x0f
 #define FDT_F_SUBST 0x10

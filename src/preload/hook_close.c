@@ -125,7 +125,8 @@ static void hook_dup_state(int oldfd, int newfd)
 	struct fdt_entry *e;
 	int saved = errno;
 
-	if ((b & FDT_KIND_MASK) != FDT_TCP && (b & FDT_KIND_MASK) != FDT_UDP)
+	if ((b & FDT_KIND_MASK) != FDT_TCP && (b & FDT_KIND_MASK) != FDT_UDP &&
+	    (b & FDT_KIND_MASK) != FDT_RAW)
 		return;
 	e = fdt_get(oldfd);
 	if (e) {

@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "preload/fakedns.h"
 #include "preload/hooks.h"
+#include "preload/kind_raw.h"
 #include "preload/kind_tcp.h"
 #include "preload/kind_udp.h"
 
@@ -249,6 +250,9 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	 * failure reported before, or a mark that outlived its socket, makes
 	 * it a new fd (no longer managed) to be classified below.
 	 */
+	if (raw_is(fd) && (rc = raw_check(fd, sa, len, false)) <= 0)
+		return rc ? hook_ret_saved(rc, saved)
+			  : real.connect(fd, sa, len);
 	if (fdt_kind_of(fd) == FDT_TCP) {
 		rc = fdt_op_reconnect(fd);
 		if (rc != 1)

@@ -11,6 +11,9 @@
  * A destination is looked at before anything is sent:
  *   - on a UDP socket (or one not yet classified) it is route-checked by
  *     kind_udp.c (fail closed until UDP ASSOCIATE);
+ *   - an AF_UNSPEC address on an AF_INET UDP socket is sent by the kernel
+ *     as AF_INET: it is routed as that address;
+ *   - on a raw socket (kind_raw.c) it must match a raw route;
  *   - with MSG_FASTOPEN on a TCP socket it is an implicit connect, routed
  *     like connect(): through a proxy the data is sent once the tunnel is
  *     up (queued for a non-blocking socket, which is what the kernel does
@@ -25,6 +28,7 @@
 #include <sys/uio.h>
 
 #include "preload/hooks.h"
+#include "preload/kind_raw.h"
 #include "preload/kind_udp.h"
 
 HOOK_SLOW ssize_t write_slow(int fd, const void *buf, size_t n)
@@ -142,9 +146,16 @@ static int hook_check_dest(int fd, const struct sockaddr *sa, socklen_t len)
 HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
 			      const struct sockaddr *sa, socklen_t len)
 {
+	struct sockaddr_in v4;
 	int rc, saved = errno;
 
 	HOOK_INIT(sendto);
+	if (!hook_passthrough() && udp_unspec_as_inet(fd, sa, len, &v4))
+		return sendto_slow(fd, buf, n, flags, (void *)&v4, sizeof(v4));
+	if (raw_is(fd) && !hook_passthrough() &&
+	    (rc = raw_check(fd, sa, len, true)) <= 0)
+		return rc ? hook_ret_l(rc)
+			  : real.sendto(fd, buf, n, flags, sa, len);
 	if (sa && !hook_passthrough()) {
 		if (flags & MSG_FASTOPEN) {
 			ssize_t r = hook_fastopen(fd, buf, n, sa, len);
@@ -173,9 +184,21 @@ SOCKSIFY_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 
 HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
+	struct sockaddr_in v4;
 	int rc, saved = errno;
 
 	HOOK_INIT(sendmsg);
+	if (msg && !hook_passthrough() &&
+	    udp_unspec_as_inet(fd, msg->msg_name, msg->msg_namelen, &v4)) {
+		struct msghdr m = *msg;
+
+		m.msg_name = &v4;
+		m.msg_namelen = sizeof(v4);
+		return sendmsg_slow(fd, &m, flags);
+	}
+	if (msg && raw_is(fd) && !hook_passthrough() &&
+	    (rc = raw_check(fd, msg->msg_name, msg->msg_namelen, true)) <= 0)
+		return rc ? hook_ret_l(rc) : real.sendmsg(fd, msg, flags);
 	if (msg && msg->msg_name && !hook_passthrough()) {
 		if (flags & MSG_FASTOPEN) {
 			ssize_t r = hook_fastopen_msg(fd, msg);
@@ -215,6 +238,13 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	int saved = errno;
 
 	HOOK_INIT(sendmmsg);
+	if (vec && n && raw_is(fd) && !hook_passthrough()) {
+		int rc = raw_check_mmsg(fd, vec, &n);
+
+		if (rc <= 0)
+			return rc ? hook_ret(rc)
+				  : real.sendmmsg(fd, vec, n, flags);
+	}
 	if (vec && n && !hook_passthrough()) {
 		if ((flags & MSG_FASTOPEN) && vec[0].msg_hdr.msg_name) {
 			ssize_t r = hook_fastopen_msg(fd, &vec[0].msg_hdr);
@@ -229,11 +259,18 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 		}
 		for (unsigned int i = 0; i < n; i++) {
 			const struct msghdr *m = &vec[i].msg_hdr;
+			const struct sockaddr *to = m->msg_name;
+			socklen_t tl = m->msg_namelen;
+			struct sockaddr_in v4;
 			int rc;
 
-			if (!udp_candidate(fd, m->msg_name, m->msg_namelen))
+			if (udp_unspec_as_inet(fd, to, tl, &v4)) {
+				to = (const struct sockaddr *)&v4;
+				tl = sizeof(v4);
+			}
+			if (!udp_candidate(fd, to, tl))
 				continue;
-			rc = udp_check(fd, m->msg_name, m->msg_namelen, false);
+			rc = udp_check(fd, to, tl, false);
 			if (rc == 1)
 				break; /* not UDP: nothing more to check */
 			if (rc < 0) {

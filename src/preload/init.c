@@ -263,7 +263,10 @@ static const char *route_dest(const struct rule_query *q, char *buf, size_t cap)
 {
 	char ip[64];
 
-	if (q->hostname)
+	if (q->command == CONF_CMD_RAW && q->has_ip) /* raw, ICMP, SCTP... */
+		snprintf(buf, cap, "raw socket to %s",
+			 net_ip_format(&q->ip, ip, sizeof(ip)));
+	else if (q->hostname)
 		snprintf(buf, cap, "%.200s:%u", q->hostname, q->port);
 	else if (q->has_ip && q->ip.family == AF_INET6)
 		snprintf(buf, cap, "[%s]:%u",

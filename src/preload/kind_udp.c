@@ -193,3 +193,25 @@ int udp_check(int fd, const struct sockaddr *sa, socklen_t len, bool verify)
 	errno = saved;
 	return rc;
 }
+
+/* Contract: kind_udp.h. */
+bool udp_unspec_as_inet(int fd, const struct sockaddr *sa, socklen_t len,
+			struct sockaddr_in *out)
+{
+	int domain = 0, type = 0, saved = errno;
+	socklen_t l = sizeof(int);
+	bool v4;
+
+	if (!sa || len < (socklen_t)sizeof(*out) || sa->sa_family != AF_UNSPEC)
+		return false;
+	v4 = real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) == 0 &&
+	     domain == AF_INET &&
+	     real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 &&
+	     type == SOCK_DGRAM;
+	errno = saved;
+	if (!v4)
+		return false;
+	memcpy(out, sa, sizeof(*out));
+	out->sin_family = AF_INET;
+	return true;
+}

@@ -9,6 +9,7 @@
 #define SOCKSIFY_PRELOAD_KIND_UDP_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "preload/fdtable.h"
@@ -42,5 +43,16 @@ static inline bool udp_candidate(int fd, const struct sockaddr *sa,
  * fake address.  errno is left untouched.
  */
 int udp_check(int fd, const struct sockaddr *sa, socklen_t len, bool verify);
+
+/*
+ * A datagram to an AF_UNSPEC address on an AF_INET UDP socket goes where
+ * its sin_addr says (the kernel's udp_sendmsg reads it as AF_INET).  When
+ * @sa (@len bytes) is such an address on @fd, *@out gets it as AF_INET
+ * and the answer is true: route and send that instead, the kernel does
+ * the same with either.  Costs two getsockopt for AF_UNSPEC only; errno
+ * untouched.
+ */
+bool udp_unspec_as_inet(int fd, const struct sockaddr *sa, socklen_t len,
+			struct sockaddr_in *out);
 
 #endif

@@ -33,9 +33,15 @@ size_t socks_addr_wire_len(const struct socks_addr *a)
 static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
 					    0, 0, 0, 0, 0xff, 0xff};
 
+/* RFC 2133's sockaddr_in6 (no sin6_scope_id): the shortest the kernel
+ * takes (its SIN6_LEN_RFC2133). */
+#define ADDR_SIN6_LEN_MIN 24
+
 /*
  * Fill @a from an AF_INET or AF_INET6 sockaddr of @salen bytes.  The port is
- * converted to host order; a v4-mapped IPv6 address becomes IPV4.
+ * converted to host order; a v4-mapped IPv6 address becomes IPV4.  Lengths
+ * are the kernel's: at least 16 bytes for AF_INET, 24 (RFC 2133) for
+ * AF_INET6; bytes beyond the family's struct are ignored.
  * Returns 0, -EAFNOSUPPORT for another family (or NULL), -EINVAL when
  * @salen is too short for the family.
  */
@@ -59,9 +65,11 @@ int socks_addr_from_sockaddr(struct socks_addr *a, const struct sockaddr *sa,
 		struct sockaddr_in6 sin6;
 		const uint8_t *ip;
 
-		if (salen < (socklen_t)sizeof(sin6))
+		if (salen < ADDR_SIN6_LEN_MIN)
 			return -EINVAL;
-		memcpy(&sin6, sa, sizeof(sin6));
+		memset(&sin6, 0, sizeof(sin6));
+		memcpy(&sin6, sa,
+		       salen < sizeof(sin6) ? (size_t)salen : sizeof(sin6));
 		ip = (const uint8_t *)&sin6.sin6_addr;
 		if (memcmp(ip, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0)
 			socks_addr_set_ip4(a, ip + 12, ntohs(sin6.sin6_port));

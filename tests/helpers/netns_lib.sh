@@ -126,10 +126,57 @@ PY
 	done
 }
 
+# netns_free_port ADDR: a free TCP port on ADDR in P.
+netns_free_port() {
+	nsx "$NS_P" "$PY3" -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
+}
+
+# netns_dante: Dante's sockd in P on P4 and [P6] (ports from a free-port
+# probe), out through p1, no authentication, only the client subnets.
+netns_dante() {
+	local sockd conf=$TMP/danted.conf
+	sockd=$(command -v danted || command -v sockd || true)
+	[ -n "$sockd" ] || skip "dante-server not installed (danted)"
+	PROXY_KIND=dante
+	PROXY_PORT4=$(netns_free_port $P4)
+	PROXY_PORT6=$(netns_free_port $P6)
+	DANTE_LOG=$TMP/danted.log
+	cat >"$conf" <<EOC
+logoutput: $DANTE_LOG
+internal: $P4 port = $PROXY_PORT4
+internal: $P6 port = $PROXY_PORT6
+external: p1
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 198.51.100.0/24 to: 0/0 }
+client pass { from: 2001:db8:1::/64 to: 0/0 }
+socks pass { from: 198.51.100.0/24 to: 0/0 command: connect bind udpassociate bindreply udpreply }
+socks pass { from: 2001:db8:1::/64 to: 0/0 command: connect bind udpassociate bindreply udpreply }
+EOC
+	ip netns exec "$NS_P" "$sockd" -V -f "$conf" >"$TMP/danted.check" 2>&1 ||
+		fail "sockd refuses its config: $(cat "$TMP/danted.check")"
+	ip netns exec "$NS_P" "$sockd" -f "$conf" -p "$TMP/danted.pid" -N 1 \
+		>"$TMP/danted.out" 2>&1 &
+	PIDS+=($!)
+	local fam addr port
+	for fam in 4 6; do
+		[ $fam = 4 ] && addr=$P4 || addr=$P6
+		eval "port=\$PROXY_PORT$fam"
+		wait_for 100 nsx "$NS_P" bash -c "exec 3<>/dev/tcp/$addr/$port" ||
+			fail "sockd did not start on $addr: $(cat "$TMP/danted.out" "$DANTE_LOG" 2>/dev/null)"
+	done
+}
+
 # netns_proxy: the SOCKS server in P listening on P4 and [P6]; socksifyd
-# when built, else microsocks.  Sets PROXY_PORT4, PROXY_PORT6, PROXY_KIND.
+# when built (NETNS_PROXY=socksifyd, the default), Dante's sockd
+# (NETNS_PROXY=dante), else microsocks.  Sets PROXY_PORT4, PROXY_PORT6,
+# PROXY_KIND.
 netns_proxy() {
-	if [ -x "$SOCKSIFYD" ] && [ "${NETNS_PROXY:-socksifyd}" = socksifyd ]; then
+	if [ "${NETNS_PROXY:-}" = dante ]; then
+		netns_dante
+	elif [ -x "$SOCKSIFYD" ] && [ "${NETNS_PROXY:-socksifyd}" = socksifyd ]; then
 		PROXY_KIND=socksifyd
 		SOCKSIFYD_LOG=$TMP/socksifyd.log
 		# not an open proxy: only the client subnets may use it
@@ -149,7 +196,7 @@ EOC
 		local fam addr port
 		for fam in 4 6; do
 			[ $fam = 4 ] && addr=$P4 || addr=$P6
-			port=$(nsx "$NS_P" "$PY3" -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$addr")
+			port=$(netns_free_port "$addr")
 			ip netns exec "$NS_P" microsocks -i "$addr" -p "$port" >"$TMP/microsocks$fam.log" 2>&1 &
 			PIDS+=($!)
 			wait_for 50 nsx "$NS_P" bash -c "exec 3<>/dev/tcp/$addr/$port" ||

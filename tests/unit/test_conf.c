@@ -335,8 +335,8 @@ static const struct bad_case bad_files[] = {
 	 "bad ports \"70000\": expected a port N, a range N-M"},
 	{"bad-ports-zero.conf", 1, "bad ports \"0-10\""},
 	{"bad-command.conf", 2,
-	 "bad command \"listen\": unknown command, expected connect, bind "
-	 "or udp"},
+	 "bad command \"listen\": unknown command, expected connect, bind, "
+	 "udp or raw"},
 	{"bad-method.conf", 3,
 	 "bad method \"kerberos\": unknown method, expected none, username "
 	 "or gssapi"},
@@ -472,6 +472,9 @@ static const struct buf_case bad_bufs[] = {
 	 2, "bad gssapi_service \"rc md\""},
 	{"route { command = {} via = \"direct\" }\n", 1,
 	 "command is an empty list"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\" }\n"
+	 "route { command = { \"connect\", \"raw\" }\n via = \"p\" }\n",
+	 3, "command \"raw\" cannot go via a proxy"},
 	{"\nproxy \"p\" { url = \"socks5://198.51.100.1\" method = {} }\n", 2,
 	 "method is an empty list"},
 	{"proxy \"p\" { url = \"socks5://198.51.100.1\" username = \"\" }\n", 1,
@@ -854,6 +857,22 @@ START_TEST(test_later_assignment_wins)
 }
 END_TEST
 
+/* "raw" is a command of its own, never part of a route without command. */
+START_TEST(test_command_raw)
+{
+	struct conf *c = load_text("route { command = \"raw\" via = \"direct\" }\n"
+				   "route { command = { \"RAW\", \"udp\" }\n"
+				   " via = \"deny\" }\n"
+				   "route { via = \"direct\" }\n");
+
+	ck_assert_uint_eq(c->routes[0].commands, CONF_CMD_RAW);
+	ck_assert_uint_eq(c->routes[1].commands, CONF_CMD_RAW | CONF_CMD_UDP);
+	ck_assert_uint_eq(c->routes[2].commands, CONF_CMD_ALL);
+	ck_assert(!(c->routes[2].commands & CONF_CMD_RAW));
+	conf_free(c);
+}
+END_TEST
+
 /* ---- one-proxy mode ------------------------------------------------- */
 
 START_TEST(test_from_url_socks5h)
@@ -973,6 +992,7 @@ static Suite *conf_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("from_url");
+	tcase_add_test(tc, test_command_raw);
 	tcase_add_test(tc, test_from_url_socks5h);
 	tcase_add_loop_test(tc, test_from_url_modes, 0,
 			    sizeof(url_cases) / sizeof(url_cases[0]));

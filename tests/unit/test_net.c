@@ -149,6 +149,9 @@ START_TEST(t_ip_sockaddr)
 	ck_assert_int_eq(
 		net_ip_from_sockaddr(&ip, NULL, (struct sockaddr *)&sin6, 20),
 		-EINVAL);
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, NULL, (struct sockaddr *)&sin6, 23),
+		-EINVAL);
 	ck_assert_int_eq(net_ip_from_sockaddr(&ip, NULL, &sa, sizeof(sa)),
 			 -EAFNOSUPPORT);
 	ck_assert_int_eq(net_ip_from_sockaddr(&ip, NULL, NULL, 16), -EINVAL);
@@ -172,6 +175,85 @@ START_TEST(t_ip_sockaddr)
 	ck_assert_int_eq(memcmp(&ip, &ip2, sizeof(ip)), 0);
 	ip.family = AF_UNIX;
 	ck_assert_int_eq(net_ip_to_sockaddr(&ip, 1, &ss), 0);
+}
+END_TEST
+
+/*
+ * Every sockaddr length the kernel takes is parsed (a refusal here would
+ * let the hooks hand the address to the kernel unrouted): RFC 2133's
+ * 24-byte sockaddr_in6, scope ids, oversize buffers; v4-mapped addresses
+ * come out as IPv4 at every length.
+ */
+START_TEST(t_ip_sockaddr_kernel_lengths)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	struct net_ip ip;
+	uint16_t port = 0;
+	char buf[INET6_ADDRSTRLEN];
+
+	memset(&ss, 0xa5, sizeof(ss)); /* junk past the struct is ignored */
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(8443);
+	inet_pton(AF_INET6, "2001:db8:2::2", &sin6.sin6_addr);
+	memcpy(&ss, &sin6, 24);
+	ck_assert_int_eq(NET_SIN6_LEN_MIN, 24);
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&ss, 24),
+		0);
+	ck_assert_int_eq(ip.family, AF_INET6);
+	ck_assert_int_eq(port, 8443);
+	ck_assert_str_eq(net_ip_format(&ip, buf, sizeof(buf)), "2001:db8:2::2");
+	/* 25..27: more than RFC 2133, less than a scope id: still taken */
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&ss, 27),
+		0);
+	ck_assert_int_eq(ip.family, AF_INET6);
+
+	/* v4-mapped in the short form */
+	inet_pton(AF_INET6, "::ffff:203.0.113.2", &sin6.sin6_addr);
+	memcpy(&ss, &sin6, 24);
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&ss, 24),
+		0);
+	ck_assert_int_eq(ip.family, AF_INET);
+	ck_assert_str_eq(net_ip_format(&ip, buf, sizeof(buf)), "203.0.113.2");
+
+	/* link-local with a scope id: the address is routed, scope aside */
+	inet_pton(AF_INET6, "fe80::1", &sin6.sin6_addr);
+	sin6.sin6_scope_id = 1;
+	ck_assert_int_eq(net_ip_from_sockaddr(&ip, &port,
+					      (struct sockaddr *)&sin6,
+					      sizeof(sin6)),
+			 0);
+	ck_assert_int_eq(ip.family, AF_INET6);
+	ck_assert_str_eq(net_ip_format(&ip, buf, sizeof(buf)), "fe80::1");
+
+	/* oversize: up to sockaddr_storage, as the kernel */
+	memset(&ss, 0xa5, sizeof(ss));
+	memcpy(&ss, &sin6, sizeof(sin6));
+	ck_assert_int_eq(net_ip_from_sockaddr(&ip, &port,
+					      (struct sockaddr *)&ss,
+					      sizeof(ss)),
+			 0);
+	ck_assert_str_eq(net_ip_format(&ip, buf, sizeof(buf)), "fe80::1");
+	ck_assert_int_eq(net_ip_from_sockaddr(&ip, &port,
+					      (struct sockaddr *)&ss,
+					      sizeof(ss) + 1),
+			 -EINVAL);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(7);
+	inet_pton(AF_INET, "203.0.113.2", &sin.sin_addr);
+	memset(&ss, 0xa5, sizeof(ss));
+	memcpy(&ss, &sin, sizeof(sin));
+	ck_assert_int_eq(
+		net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&ss, 100),
+		0);
+	ck_assert_int_eq(port, 7);
+	ck_assert_str_eq(net_ip_format(&ip, buf, sizeof(buf)), "203.0.113.2");
 }
 END_TEST
 
@@ -832,6 +914,7 @@ static Suite *net_suite(void)
 	tcase_add_loop_test(tc, t_ip_parse_bad, 0, N(ip_bad));
 	tcase_add_test(tc, t_ip_misc);
 	tcase_add_test(tc, t_ip_sockaddr);
+	tcase_add_test(tc, t_ip_sockaddr_kernel_lengths);
 	tcase_add_loop_test(tc, t_hp_ok, 0, N(hp_ok));
 	tcase_add_loop_test(tc, t_hp_bad, 0, N(hp_bad));
 	tcase_add_test(tc, t_hp_long);

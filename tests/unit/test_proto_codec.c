@@ -716,9 +716,13 @@ START_TEST(addr_sockaddr)
 	ck_assert_int_eq(socks_addr_to_sockaddr(&a, &ss, &len), 0);
 	ck_assert_int_eq(len, sizeof(sin6));
 	ck_assert_mem_eq(&ss, &sin6, sizeof(sin6));
-	ck_assert_int_eq(
-		socks_addr_from_sockaddr(&a, (void *)&sin6, sizeof(sin6) - 1),
-		-EINVAL);
+	/* RFC 2133's 24-byte sockaddr_in6 is one the kernel takes */
+	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin6, 24), 0);
+	ck_assert_int_eq(a.type, SOCKS5_ATYP_IPV6);
+	ck_assert_int_eq(a.port, 443);
+	ck_assert_int_eq(a.u.ip6[15], 1);
+	ck_assert_int_eq(socks_addr_from_sockaddr(&a, (void *)&sin6, 23),
+			 -EINVAL);
 
 	/* v4-mapped becomes IPV4 */
 	memset(sin6.sin6_addr.s6_addr, 0, 16);

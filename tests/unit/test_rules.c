@@ -61,14 +61,22 @@ static const char conf_any[] =
 
 static const char conf_empty[] = "";
 
-enum { MAIN, NARROW, ANY, EMPTY, NCONF };
+/* Raw routes: only raw queries meet them. */
+static const char conf_raw[] =
+	"proxy \"p\" { url = \"socks5://198.51.100.1:1080\" }\n"
+	/* 0 */ "route { to = \"203.0.113.0/24\" command = raw via = direct }\n"
+	/* 1 */ "route { to = \"::/0\" command = raw via = direct }\n"
+	/* 2 */ "route { to = { \"0.0.0.0/0\", \"::/0\" } via = p }\n";
+
+enum { MAIN, NARROW, ANY, EMPTY, RAW, NCONF };
 static const char *const conf_texts[NCONF] = {conf_main, conf_narrow, conf_any,
-					      conf_empty};
+					      conf_empty, conf_raw};
 static struct conf *confs[NCONF];
 
 #define C_CONNECT CONF_CMD_CONNECT
 #define C_BIND CONF_CMD_BIND
 #define C_UDP CONF_CMD_UDP
+#define C_RAW CONF_CMD_RAW
 
 enum { SUN, MON, TUE, WED, THU, FRI, SAT, NOTIME = -1 };
 
@@ -237,6 +245,17 @@ static const struct rule_case cases[] = {
 	 P_DENY, -1, "", "udp not in the command list: no route"},
 	{EMPTY, C_CONNECT, "198.51.100.1", NULL, 80, NULL, NULL, 0, NOTIME, 0,
 	 0, P_DENY, -1, "", "empty config: no route"},
+	/* raw: only routes naming it; unknown commands never meet raw alone */
+	{RAW, C_RAW, "203.0.113.7", NULL, 0, NULL, NULL, 0, NOTIME, 0, 0,
+	 P_DIRECT, 0, "", "raw route"},
+	{RAW, C_RAW, "198.51.100.9", NULL, 0, NULL, NULL, 0, NOTIME, 0, 0,
+	 P_DENY, -1, "", "raw is not implied by a route without command"},
+	{RAW, C_RAW, "2001:db8::1", NULL, 0, NULL, NULL, 0, NOTIME, 0, 0,
+	 P_DIRECT, 1, "", "raw route, IPv6"},
+	{RAW, C_CONNECT, "203.0.113.7", NULL, 80, NULL, NULL, 0, NOTIME, 0, 0,
+	 P_PROXY, 2, "p", "connect passes raw routes over"},
+	{RAW, 0, NULL, "name.test", 0, NULL, NULL, 0, NOTIME, 0, 0, P_PROXY, 2,
+	 "p", "a name is not resolved direct because of a raw route"},
 };
 
 static void setup(void)
