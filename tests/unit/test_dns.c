@@ -166,7 +166,7 @@ START_TEST(resolvconf)
 	/* the text need not end in a newline */
 	ck_assert_int_eq(dns_resolvconf_nameserver("nameserver 127.0.0.53", 21,
 						   out, sizeof(out)),
-			 11);
+			 10);
 	ck_assert_str_eq(out, "127.0.0.53");
 }
 END_TEST
