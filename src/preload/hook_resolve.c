@@ -334,16 +334,22 @@ SOCKSIFY_EXPORT struct hostent *gethostbyname(const char *name)
 }
 
 /*
- * The name of a fake @ip into @name: 0, -ENOENT (a fake address never
- * handed out), or -EINVAL (not ours to answer: not fake, resolve = local,
- * or re-entered).
+ * The name of a fake @ip into @name: 0, or -ENOENT (no name to give and
+ * no PTR query to send: a fake address never handed out, or an address
+ * routed via a proxy or denied under resolve = remote), or -EINVAL (not
+ * ours to answer: resolve = local, a loopback or direct address, or
+ * re-entered).
  */
 static int resolve_reverse(const struct net_ip *ip, char *name, size_t cap)
 {
-	if (!resolve_enter() || !resolve_policy_remote() ||
-	    !fakedns_is_fake(ip))
+	if (!resolve_enter() || !resolve_policy_remote())
 		return -EINVAL;
-	return fakedns_lookup(ip, name, cap);
+	if (fakedns_is_fake(ip))
+		return fakedns_lookup(ip, name, cap);
+	if (net_ip_is_loopback(ip) ||
+	    resolve_policy_route_addr(ip) == RULE_DIRECT)
+		return -EINVAL;
+	return -ENOENT;
 }
 
 /*
@@ -384,7 +390,7 @@ static int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 		memcpy(host, num, len + 1);
 		return 0;
 	}
-	if (lrc < 0) { /* a fake address never handed out */
+	if (lrc < 0) { /* no name: never handed out, or proxied */
 		if (flags & NI_NAMEREQD)
 			return EAI_NONAME;
 		len = strlen(num);

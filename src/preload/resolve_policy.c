@@ -174,6 +174,39 @@ static bool resolve_route_conditional(const struct conf_route *r)
 }
 
 /*
+ * rules_match() on @q (port and command possibly unknown), route by route:
+ * a deny route limited to some ports or commands does not match while
+ * the port is unknown.  Returns the action; @r->route is NULL when no
+ * route matched (RULE_DENY).  A proxy route without proxies denies.
+ */
+static enum rule_action resolve_policy_match(const struct conf *c,
+					     const struct rule_query *q,
+					     struct rule_result *r)
+{
+	struct conf one;
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++) {
+		enum rule_action a;
+
+		one = *c;
+		one.routes = &c->routes[i];
+		one.nroutes = 1;
+		a = rules_match(&one, q, r);
+		if (r->route == NULL)
+			continue;
+		if (a == RULE_DENY && q->port == 0 &&
+		    resolve_route_conditional(r->route))
+			continue;
+		if (a == RULE_PROXY && r->nproxies == 0)
+			a = RULE_DENY;
+		return a;
+	}
+	memset(r, 0, sizeof(*r));
+	return RULE_DENY;
+}
+
+/*
  * Route a name-only query (has_ip false, @port host order or 0 = unknown,
  * command 0 = any) through rules_match(), one route at a time, so that a
  * deny route limited to some ports or commands (SPEC's `ports = "25" via =
@@ -188,9 +221,8 @@ enum rule_action resolve_policy_route(const char *name, uint16_t port,
 	const struct conf *c = socksify_conf();
 	struct rule_result r;
 	struct rule_query q;
-	struct conf one;
 	struct tm tm;
-	size_t i;
+	enum rule_action a;
 
 	if (c == NULL) {
 		LOG_ERR("%.200s: lookup denied: no usable configuration", name);
@@ -199,30 +231,18 @@ enum rule_action resolve_policy_route(const char *name, uint16_t port,
 	resolve_policy_query(&q, &tm);
 	q.hostname = name;
 	q.port = port;
-	for (i = 0; i < c->nroutes; i++) {
-		enum rule_action a;
-
-		one = *c;
-		one.routes = &c->routes[i];
-		one.nroutes = 1;
-		a = rules_match(&one, &q, &r);
-		if (r.route == NULL)
-			continue;
-		if (a == RULE_DENY && port == 0 &&
-		    resolve_route_conditional(r.route))
-			continue;
-		if (a == RULE_PROXY && r.nproxies == 0)
-			a = RULE_DENY;
-		if (a == RULE_DENY)
-			LOG_ERR("%.200s: lookup denied by the route at line %d "
-				"of %.200s",
-				name, r.route->line, c->path);
-		if (out != NULL)
-			*out = r;
-		return a;
+	a = resolve_policy_match(c, &q, &r);
+	if (r.route == NULL) {
+		LOG_ERR("%.200s: lookup denied: no route matches", name);
+		return RULE_DENY;
 	}
-	LOG_ERR("%.200s: lookup denied: no route matches", name);
-	return RULE_DENY;
+	if (a == RULE_DENY)
+		LOG_ERR("%.200s: lookup denied by the route at line %d of "
+			"%.200s",
+			name, r.route->line, c->path);
+	if (out != NULL)
+		*out = r;
+	return a;
 }
 
 /*
@@ -262,5 +282,5 @@ enum rule_action resolve_policy_route_addr(const struct net_ip *ip)
 	q.has_ip = true;
 	q.ip = *ip;
 	net_ip_unmap(&q.ip);
-	return rules_match(c, &q, &r);
+	return resolve_policy_match(c, &q, &r);
 }
