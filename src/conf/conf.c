@@ -67,7 +67,8 @@ static struct conf_parse *conf_cur;
 	"\"direct\" and \"deny\" cannot be combined with other entries"
 
 static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
-				     "fake_network6, timeout, proxy, route";
+				     "fake_network6, nameserver, timeout, "
+				     "proxy, route";
 static const char conf_proxy_keys[] = "url, username, password, method, "
 				      "gssapi_service";
 static const char conf_route_keys[] = "to, ports, command, program, user, "
@@ -420,6 +421,27 @@ static const char *conf_fake_parse(const char *s, int family,
 	return NULL;
 }
 
+/*
+ * nameserver: "" (unset), "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT",
+ * numeric only (a name would need DNS to be found).  NULL or why not.
+ */
+static const char *conf_nameserver_parse(const char *s, struct conf *c)
+{
+	struct net_hostport hp;
+
+	if (s[0] == '\0')
+		return NULL;
+	if (net_hostport_parse(s, 53, false, &hp) != 0 || !hp.is_ip)
+		return "expected a numeric address such as \"198.51.100.53\" "
+		       "or \"[2001:db8::53]:53\"";
+	if (c != NULL) {
+		c->has_nameserver = true;
+		c->nameserver = hp.ip;
+		c->nameserver_port = hp.port;
+	}
+	return NULL;
+}
+
 static const char *conf_log_parse(const char *s)
 {
 	if (strcmp(s, "stderr") == 0 || strcmp(s, "syslog") == 0)
@@ -484,6 +506,15 @@ static int conf_check_fake6(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 {
 	struct net_cidr c;
 	const char *why = conf_fake_parse(v, AF_INET6, &c);
+
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_nameserver(struct conf_parse *p, cfg_t *sec,
+				 cfg_opt_t *opt, unsigned int idx,
+				 const char *v)
+{
+	const char *why = conf_nameserver_parse(v, NULL);
 
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
@@ -645,6 +676,7 @@ static const struct conf_key conf_key_checks[] = {
 	{"root", "resolve", conf_check_resolve},
 	{"root", "fake_network", conf_check_fake4},
 	{"root", "fake_network6", conf_check_fake6},
+	{"root", "nameserver", conf_check_nameserver},
 	{"proxy", "url", conf_check_url},
 	{"proxy", "username", conf_check_username},
 	{"proxy", "password", conf_check_password},
@@ -857,6 +889,7 @@ static cfg_opt_t conf_root_opts[] = {
 		   conf_cb_str),
 	CFG_STR_CB("fake_network6", CONF_DEFAULT_FAKE_NETWORK6, CFGF_NONE,
 		   conf_cb_str),
+	CFG_STR_CB("nameserver", "", CFGF_NONE, conf_cb_str),
 	CFG_INT_CB("timeout", CONF_DEFAULT_TIMEOUT, CFGF_NONE, conf_cb_int),
 	CFG_SEC("proxy", conf_proxy_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -1060,8 +1093,7 @@ static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
 			return conf_err(p, r->line, "out of memory");
 	}
 	for (i = 0; i < n; i++, r->ntimes++) {
-		why = timewin_parse(cfg_getnstr(sec, "time", i),
-				      &r->times[i]);
+		why = timewin_parse(cfg_getnstr(sec, "time", i), &r->times[i]);
 		if (why)
 			return conf_err(p, conf_line_of(p, sec, "time", i),
 					"bad time: %s", why);
@@ -1087,6 +1119,8 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	if (!why)
 		why = conf_fake_parse(cfg_getstr(root, "fake_network6"),
 				      AF_INET6, &c->fake_network6);
+	if (!why)
+		why = conf_nameserver_parse(cfg_getstr(root, "nameserver"), c);
 	if (why) /* checked while parsing: cannot happen */
 		return conf_err(p, 0, "%s", why);
 

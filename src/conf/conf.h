@@ -118,6 +118,12 @@ struct conf {
 	enum conf_resolve resolve;
 	struct net_cidr fake_network;
 	struct net_cidr fake_network6;
+	/* nameserver: where res_query() & co. send the queries of names
+	 * routed via a proxy (DNS over TCP through the proxy); unset: the
+	 * first nameserver of /etc/resolv.conf unless it is loopback. */
+	bool has_nameserver;
+	struct net_ip nameserver;
+	uint16_t nameserver_port; /* host order, default 53 */
 	int timeout; /* seconds */
 	struct conf_proxy *proxies;
 	size_t nproxies;

@@ -13,6 +13,7 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <resolv.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
@@ -85,7 +86,26 @@
 	X(1, struct hostent *, gethostbyaddr, (const void *, socklen_t, int)) \
 	X(1, int, gethostbyaddr_r, (const void *, socklen_t, int,             \
 				    struct hostent *, char *, size_t,         \
-				    struct hostent **, int *))
+				    struct hostent **, int *))                \
+	X(0, int, res_query, (const char *, int, int, unsigned char *, int))  \
+	X(0, int, res_search, (const char *, int, int, unsigned char *, int)) \
+	X(0, int, res_querydomain, (const char *, const char *, int, int,     \
+				    unsigned char *, int))                    \
+	X(0, int, res_send, (const unsigned char *, int, unsigned char *,     \
+			     int))                                            \
+	X(0, int, res_nquery, (res_state, const char *, int, int,             \
+			       unsigned char *, int))                         \
+	X(0, int, res_nsearch, (res_state, const char *, int, int,            \
+				unsigned char *, int))                        \
+	X(0, int, res_nquerydomain, (res_state, const char *, const char *,   \
+				     int, int, unsigned char *, int))         \
+	X(0, int, res_nsend, (res_state, const unsigned char *, int,          \
+			      unsigned char *, int))                          \
+	X(0, int, getaddrinfo_a, (int, struct gaicb **, int,                  \
+				  struct sigevent *))                         \
+	X(0, int, gai_suspend, (const struct gaicb *const *, int,             \
+				const struct timespec *))                     \
+	X(0, int, gai_cancel, (struct gaicb *))
 
 #define REAL_MEMBER(req, ret, name, params) ret(*name) params;
 struct real_syms {

@@ -202,6 +202,37 @@ START_TEST(test_full_spec_example)
 }
 END_TEST
 
+/* nameserver: unset by default; v4, v4:port, [v6], [v6]:port. */
+START_TEST(test_nameserver)
+{
+	static const struct {
+		const char *text, *ip;
+		uint16_t port;
+	} ok[] = {
+		{"nameserver = \"198.51.100.53\"\n", "198.51.100.53", 53},
+		{"nameserver = \"198.51.100.53:5353\"\n", "198.51.100.53",
+		 5353},
+		{"nameserver = \"[2001:db8::53]\"\n", "2001:db8::53", 53},
+		{"nameserver = \"[2001:db8::53]:54\"\n", "2001:db8::53", 54},
+	};
+	struct conf *c = load_text("timeout = 3\n");
+	char buf[64];
+	size_t i;
+
+	ck_assert(!c->has_nameserver);
+	conf_free(c);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		c = load_text(ok[i].text);
+		ck_assert(c->has_nameserver);
+		ck_assert_str_eq(
+			net_ip_format(&c->nameserver, buf, sizeof(buf)),
+			ok[i].ip);
+		ck_assert_uint_eq(c->nameserver_port, ok[i].port);
+		conf_free(c);
+	}
+}
+END_TEST
+
 START_TEST(test_ipv6)
 {
 	struct conf *c = load_fixture("ipv6.conf");
@@ -519,6 +550,9 @@ static const struct buf_case bad_bufs[] = {
 	 "missing '}'"},
 	{"debug = 1 /* a */ timeout = 'x'\n", 1, "bad timeout \"x\""},
 	{"fake_network6 = \"fd00::/127\"\n", 1, "between /8 and /126"},
+	{"timeout = 3\nnameserver = \"dns.example\"\n", 2,
+	 "bad nameserver \"dns.example\": expected a numeric address"},
+	{"nameserver = \"198.51.100.53:0\"\n", 1, "bad nameserver"},
 	{"fake_network = \"10.0.0.0/31\"\n", 1, "between /8 and /30"},
 	{"route \"titled\" { via = \"direct\" }\n", 1,
 	 "missing opening brace for section 'route'"},
@@ -997,6 +1031,7 @@ static Suite *conf_suite(void)
 	tcase_add_loop_test(tc, test_from_url_modes, 0,
 			    sizeof(url_cases) / sizeof(url_cases[0]));
 	tcase_add_test(tc, test_from_url_bad);
+	tcase_add_test(tc, test_nameserver);
 	suite_add_tcase(s, tc);
 	return s;
 }

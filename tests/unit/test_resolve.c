@@ -136,16 +136,17 @@ enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 
 	memset(r, 0, sizeof(*r));
 	r->action = RULE_DENY;
-	ck_assert(!q->has_ip);
-	ck_assert_ptr_nonnull(q->hostname);
+	ck_assert(q->has_ip || q->hostname != NULL);
 	for (i = 0; i < c->nroutes; i++) {
 		const struct conf_route *rt = &c->routes[i];
 		const struct conf_target *t = &rt->to[0];
 
 		if (t->kind == CONF_TARGET_GLOB &&
-		    !net_glob_match(t->glob, q->hostname))
+		    (q->has_ip || !net_glob_match(t->glob, q->hostname)))
 			continue;
-		if (t->kind == CONF_TARGET_CIDR && t->cidr.prefix != 0)
+		if (t->kind == CONF_TARGET_CIDR &&
+		    (q->has_ip ? !net_cidr_contains(&t->cidr, &q->ip)
+			       : t->cidr.prefix != 0))
 			continue;
 		if (q->port != 0 && rt->ports.n &&
 		    !net_ports_contains(&rt->ports, q->port))
@@ -717,13 +718,33 @@ START_TEST(reverse_unassigned_and_other)
 	ck_assert_int_eq(h_errno, HOST_NOT_FOUND);
 	ck_assert_int_eq(real_calls, 0);
 	ck_assert_int_eq(real_gni_calls, 0);
-	/* other addresses: the real functions */
+	/* an address routed via the proxy: numeric, no PTR query */
 	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, 0),
+			 0);
+	ck_assert_str_eq(host, "192.0.2.1");
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, NI_NAMEREQD),
+			 EAI_NONAME);
+	inet_pton(AF_INET, "192.0.2.1", &a);
+	h_errno = 0;
+	ck_assert_ptr_null(gethostbyaddr(&a, 4, AF_INET));
+	ck_assert_int_eq(h_errno, HOST_NOT_FOUND);
+	ck_assert_int_eq(real_calls, 0);
+	ck_assert_int_eq(real_gni_calls, 0);
+	/* loopback, and anything under resolve = local: the real ones */
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
 				     sizeof(host), NULL, 0, 0),
 			 EAI_AGAIN);
 	ck_assert_int_eq(real_gni_calls, 1);
-	inet_pton(AF_INET, "192.0.2.1", &a);
+	the_conf.resolve = CONF_RESOLVE_LOCAL;
+	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
+	ck_assert_int_eq(getnameinfo((struct sockaddr *)&sin, sizeof(sin), host,
+				     sizeof(host), NULL, 0, 0),
+			 EAI_AGAIN);
+	ck_assert_int_eq(real_gni_calls, 2);
 	ck_assert_ptr_eq(gethostbyaddr(&a, 4, AF_INET), &stub_he);
 	ck_assert_int_eq(real_calls, 1);
 }
