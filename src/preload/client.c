@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "preload/client.h"
 #include "preload/preload.h"
+#include "preload/proxy_addr.h"
 #include "preload/real.h"
 
 static const char *const client_state_names[] = {
@@ -103,8 +104,9 @@ int client_init(struct client *c, uint8_t cmd,
  * The address of proxy @p as a sockaddr the program's socket (@family) can
  * connect to: an IPv4 proxy from an AF_INET6 socket is reached through its
  * v4-mapped address; an IPv6 proxy cannot be reached from an AF_INET socket
- * (-EAFNOSUPPORT).  A proxy given by name is resolved here (blocking, with
- * the re-entry guard set).  Returns 0 or -errno.
+ * (-EAFNOSUPPORT).  A proxy given by name answers from the cache that
+ * pxa_refresh() fills outside any lock (proxy_addr.h): no lookup here,
+ * where the engine thread may run.  Returns 0 or -errno.
  */
 static int client_proxy_addr(const struct conf_proxy *p, int family,
 			     struct sockaddr_storage *ss, socklen_t *len)
@@ -112,27 +114,10 @@ static int client_proxy_addr(const struct conf_proxy *p, int family,
 	const struct net_hostport *hp = &p->url.hp;
 	struct net_ip ip;
 
-	if (hp->is_ip) {
-		ip = hp->ip;
-	} else {
-		struct addrinfo hints, *res = NULL;
-		int rc;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = family == AF_INET ? AF_INET : AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		socksify_guard++;
-		rc = real.getaddrinfo(hp->host, NULL, &hints, &res);
-		socksify_guard--;
-		if (rc != 0 || !res) {
-			LOG_ERR("cannot resolve proxy %.64s", hp->host);
-			return -ECONNREFUSED;
-		}
-		rc = net_ip_from_sockaddr(&ip, NULL, res->ai_addr,
-					  res->ai_addrlen);
-		real.freeaddrinfo(res);
-		if (rc < 0)
-			return -ECONNREFUSED;
+	if (pxa_lookup(p, family, &ip) < 0) {
+		LOG_ERR("proxy %.64s (%.64s) has no address", p->name,
+			hp->host);
+		return -ECONNREFUSED;
 	}
 
 	memset(ss, 0, sizeof(*ss));
@@ -373,6 +358,7 @@ static int client_connect_next(struct client *c, int fd)
 			return CLIENT_WANT_WRITE;
 		}
 		LOG_INFO("proxy %.64s unreachable: errno %d", p->name, errno);
+		pxa_failed(p);
 		if (!c->first_err)
 			c->first_err = -ECONNREFUSED;
 		/* A TCP socket whose connect failed may connect again. */
@@ -401,6 +387,7 @@ void client_disconnect(int fd)
 
 static int client_failover(struct client *c, int fd, int err)
 {
+	pxa_failed(c->proxies[c->idx]); /* its name is looked up again */
 	client_disconnect(fd);
 	if (!c->first_err || c->first_err == -EAFNOSUPPORT)
 		c->first_err = err;

@@ -34,6 +34,7 @@
 #include "preload/init.h"
 #include "preload/kind_internal.h"
 #include "preload/preload.h"
+#include "preload/proxy_addr.h"
 #include "preload/real.h"
 
 #ifndef SYSCONFDIR
@@ -223,6 +224,7 @@ out:
 		}
 	}
 	the_conf = c;
+	pxa_refresh(c); /* proxies given by name, resolved at load */
 	socksify_guard--;
 }
 

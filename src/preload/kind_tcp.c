@@ -25,6 +25,7 @@
 #include "preload/init.h"
 #include "preload/kind_internal.h"
 #include "preload/kind_tcp.h"
+#include "preload/proxy_addr.h"
 #include "preload/real.h"
 
 enum tcp_state {
@@ -297,6 +298,7 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	struct tcp_conn *c;
 	int fl, rc;
 
+	pxa_refresh(conf); /* proxies by name: here, never in the engine */
 	e = fdt_alloc(FDT_TCP, &tcp_ops, sizeof(*c));
 	if (!e)
 		return -ENOMEM;

@@ -32,6 +32,7 @@
 #include "preload/client.h"
 #include "preload/init.h"
 #include "preload/preload.h"
+#include "preload/proxy_addr.h"
 #include "preload/real.h"
 #include "preload/resolve_tunnel.h"
 #include "proto/dns.h"
@@ -186,6 +187,7 @@ int resolve_tunnel_query(const struct rule_result *r, const char *name,
 	if (rc < 0)
 		return rc;
 	socks_addr_format(&dst, ns, sizeof(ns));
+	pxa_refresh(c); /* proxies given by name */
 	socksify_guard++;
 	rc = tunnel_socket(&family);
 	if (rc < 0)

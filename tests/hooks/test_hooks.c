@@ -2339,6 +2339,37 @@ START_TEST(t_close_in_signal_handler)
 }
 END_TEST
 
+
+/* A proxy given by name is resolved before the handshake, outside the
+ * engine (proxy_addr.c).  (A name that does not resolve is not tried
+ * here: the lookup would ask the machine's DNS.) */
+START_TEST(t_proxy_by_name)
+{
+	struct resp_step steps[] = {STEP_READ(GL), STEP_SEND(V5_METHOD_NONE),
+				    STEP_READ(10), STEP_SEND(V5_REPLY_OK),
+				    STEP_END};
+	struct sockaddr_in sin;
+	struct responder r;
+	struct pollfd p;
+	int fd;
+
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("proxy \"p\" { url = \"socks5://localhost:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 r.port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	dest_sa(&sin);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	p.fd = fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), 0);
+	close(fd);
+	resp_join(&r);
+}
+END_TEST
+
 static Suite *hooks_suite(void)
 {
 	Suite *s = suite_create("hooks");
@@ -2427,6 +2458,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_internal_fds_high_survive_closefrom);
 	tcase_add_test(tc, t_engine_epoll_closed_behind_back);
 	tcase_add_test(tc, t_close_in_signal_handler);
+	tcase_add_test(tc, t_proxy_by_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
