@@ -654,6 +654,31 @@ out:
 }
 
 /* Contract: engine.h. */
+int engine_park(struct eng_job *j)
+{
+	struct engine_held held;
+	int fd, rc = 0;
+
+	engine_hold_regs(&held, j->fd);
+	fdt_lock(j->e);
+	j->active = true;
+	engine_merge_regs(j, &held);
+	if (j->evfd < 0) {
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd < 0) {
+			rc = -errno;
+			j->active = false;
+			engine_restore_regs(j);
+		} else {
+			j->evfd = kint_place(fd);
+			kint_mark(j->evfd, &j->evfd, &j->e->lock);
+		}
+	}
+	fdt_unlock(j->e);
+	return rc;
+}
+
+/* Contract: engine.h. */
 int engine_start(struct eng_job *j)
 {
 	return engine_begin(j, 0);

@@ -73,6 +73,16 @@ int engine_start(struct eng_job *j);
 int engine_adopt(struct eng_job *j, int want);
 
 /*
+ * Hold @j's fd the way a handshake does (its epoll registrations held
+ * back, poll/select waiting on a stand-in fd) while another thread works
+ * for it; the engine does not drive it.  That thread ends it with
+ * engine_finish() under e->lock.  The fd must be attached with
+ * FDT_F_SUBST | FDT_F_INTERCEPT.  Called without locks.  Returns 0 or
+ * -errno (then nothing is held).
+ */
+int engine_park(struct eng_job *j);
+
+/*
  * Finish @j with @rc (0 or -errno), called with e->lock held: the kind's
  * done callback, then the held-back epoll registrations are re-added and
  * the stand-in fd is signalled.  Returns the final rc.

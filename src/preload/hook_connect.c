@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -112,43 +111,6 @@ static const char *hook_dest_text(const struct socks_addr *a, char *buf,
 }
 
 /*
- * A fake address whose name the routes send direct for this port (the name
- * was faked because another route, for other ports, goes via a proxy):
- * resolve the name here, as a direct name would have been, and connect
- * @fd to its first address of @fd's family (blocking for the lookup).
- * Returns 0, -EINPROGRESS, or -errno (-EHOSTUNREACH if it does not
- * resolve).
- */
-static int hook_connect_direct_name(int fd, const struct sockaddr *sa,
-				    const char *name, uint16_t port)
-{
-	struct addrinfo hints, *res = NULL;
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = sa->sa_family;
-	hints.ai_socktype = SOCK_STREAM;
-	if (sa->sa_family == AF_INET6)
-		hints.ai_flags = AI_V4MAPPED;
-	socksify_guard++;
-	rc = real.getaddrinfo(name, NULL, &hints, &res);
-	socksify_guard--;
-	if (rc != 0 || !res) {
-		LOG_ERR("%.200s:%u: routed direct but does not resolve", name,
-			port);
-		return -EHOSTUNREACH;
-	}
-	if (res->ai_family == AF_INET)
-		((struct sockaddr_in *)res->ai_addr)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)res->ai_addr)->sin6_port = htons(port);
-	LOG_DBG("%.200s:%u: direct", name, port);
-	rc = real.connect(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
-	real.freeaddrinfo(res);
-	return rc;
-}
-
-/*
  * hook_connect_route() for a socket already classified by @probe
  * (HOOK_PROBE_UNKNOWN: not yet; SO_TYPE, SO_PROTOCOL and getpeername
  * decide here).
@@ -214,7 +176,7 @@ static int hook_connect_probed(int fd, const struct sockaddr *sa, socklen_t len,
 	switch (socksify_route(&q, &r)) {
 	case RULE_DIRECT:
 		if (fake)
-			return hook_connect_direct_name(fd, sa, name, port);
+			return tcp_connect_direct_name(fd, sa, name, port);
 		LOG_DBG("%s: direct", hook_dest_text(&dst, text, sizeof(text)));
 		return 1;
 	case RULE_DENY:

@@ -17,6 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +28,7 @@
 #include "preload/init.h"
 #include "preload/kind_internal.h"
 #include "preload/kind_tcp.h"
+#include "preload/preload.h"
 #include "preload/proxy_addr.h"
 #include "preload/real.h"
 
@@ -360,4 +364,155 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 out:
 	fdt_put(e);
 	return rc;
+}
+
+/*
+ * Direct connections to a faked name (tcp_connect_direct_name).  The
+ * payload's cl.dst holds the name and port; cl is not otherwise used.
+ */
+
+/* Resolve @name for a socket of @family into @ss (blocking, the re-entry
+ * guard set).  Returns 0 or -EHOSTUNREACH (logged). */
+static int tcp_direct_resolve(int family, const char *name, uint16_t port,
+			      struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (family == AF_INET6)
+		hints.ai_flags = AI_V4MAPPED;
+	socksify_guard++;
+	rc = real.getaddrinfo(name, NULL, &hints, &res);
+	socksify_guard--;
+	if (rc != 0 || !res) {
+		LOG_ERR("%.200s:%u: routed direct but does not resolve", name,
+			port);
+		return -EHOSTUNREACH;
+	}
+	*len = res->ai_addrlen <= sizeof(*ss) ? res->ai_addrlen : sizeof(*ss);
+	memcpy(ss, res->ai_addr, *len);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	real.freeaddrinfo(res);
+	LOG_DBG("%.200s:%u: direct", name, port);
+	return 0;
+}
+
+/* The direct connect is under way (@rc 0: the kernel has it now, the fd
+ * is no longer ours) or failed (reported once, like a handshake's). */
+static int tcp_direct_done(struct eng_job *j, int rc)
+{
+	struct tcp_conn *c = tcp_of(j->e);
+
+	if (j->orphaned || rc < 0) {
+		c->state = TCP_FAILED;
+		c->err = -rc;
+		if (!j->orphaned)
+			fdt_set_byte(j->fd, FDT_TCP | FDT_F_INTERCEPT);
+		return rc;
+	}
+	c->state = TCP_CLOSED;
+	fdt_detach_if(j->fd, j->e);
+	return 0;
+}
+
+/* The thread of a non-blocking direct connect: resolve, then connect. */
+static void *tcp_direct_thread(void *arg)
+{
+	struct fdt_entry *e = arg;
+	struct tcp_conn *c = tcp_of(e);
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	int rc;
+
+	socksify_guard++; /* libc calls made here are never the program's */
+	rc = tcp_direct_resolve(c->dst.ss_family, c->cl.dst.u.name,
+				c->cl.dst.port, &ss, &len);
+	fdt_lock(e);
+	if (c->job.active && c->job.fd >= 0 && fdt_still_ours(e, c->job.fd)) {
+		if (rc == 0 &&
+		    real.connect(c->job.fd, (struct sockaddr *)&ss, len) < 0 &&
+		    errno != EINPROGRESS)
+			rc = -errno;
+		(void)engine_finish(&c->job, rc);
+	}
+	fdt_unlock(e);
+	fdt_put(e);
+	return NULL;
+}
+
+/* Start tcp_direct_thread for @e (a reference goes with it).  0 or -errno. */
+static int tcp_direct_spawn(struct fdt_entry *e)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	fdt_ref(e);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&tid, &attr, tcp_direct_thread, e);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		fdt_put(e);
+		return -rc;
+	}
+	return 0;
+}
+
+/* Contract: kind_tcp.h. */
+int tcp_connect_direct_name(int fd, const struct sockaddr *sa, const char *name,
+			    uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct fdt_entry *e;
+	struct tcp_conn *c;
+	socklen_t len;
+	int fl = real.fcntl(fd, F_GETFL), rc;
+
+	if (fl < 0 || !(fl & O_NONBLOCK))
+		goto blocking;
+	e = fdt_alloc(FDT_TCP, &tcp_ops, sizeof(*c));
+	if (!e)
+		goto blocking;
+	c = tcp_of(e);
+	e->cookie = fdt_socket_cookie(fd);
+	c->state = TCP_HANDSHAKE;
+	c->dst.ss_family = sa->sa_family;
+	if (socks_addr_set_name(&c->cl.dst, name, strlen(name), port) < 0) {
+		fdt_put(e);
+		return -EHOSTUNREACH;
+	}
+	engine_job_init(&c->job, e, fd, &c->cl, tcp_direct_done);
+	if (fdt_attach(fd, e, FDT_TCP | FDT_F_SUBST | FDT_F_INTERCEPT) < 0) {
+		fdt_put(e);
+		goto blocking;
+	}
+	rc = engine_park(&c->job);
+	if (rc == 0 && (rc = tcp_direct_spawn(e)) < 0) {
+		fdt_lock(e);
+		(void)engine_finish(&c->job, rc);
+		fdt_unlock(e);
+	}
+	if (rc < 0) {
+		fdt_detach_if(fd, e);
+		fdt_put(e);
+		goto blocking; /* no thread: the caller waits after all */
+	}
+	fdt_put(e);
+	return -EINPROGRESS;
+blocking:
+	rc = tcp_direct_resolve(sa->sa_family, name, port, &ss, &len);
+	if (rc < 0)
+		return rc;
+	return real.connect(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : -errno;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "conf/rules.h"
@@ -36,5 +37,18 @@
 int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		const struct rule_result *r, const struct socks_addr *dst,
 		const void *early, size_t nearly, size_t *taken);
+
+/*
+ * Connect @fd to the name behind fake address @sa, which the routes send
+ * direct for @port (the name was faked because another route, for other
+ * ports, goes via a proxy): the name is resolved as a direct name would
+ * have been, and @fd connected to its first address of @fd's family.  A
+ * blocking socket waits here; a non-blocking one returns -EINPROGRESS at
+ * once and a thread of its own resolves the name and starts the connect
+ * (the fd is held as during a handshake meanwhile).  Returns 0,
+ * -EINPROGRESS, or -errno (-EHOSTUNREACH when the name does not resolve).
+ */
+int tcp_connect_direct_name(int fd, const struct sockaddr *sa, const char *name,
+			    uint16_t port);
 
 #endif

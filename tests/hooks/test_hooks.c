@@ -1545,6 +1545,52 @@ START_TEST(t_fake_direct_resolves)
 }
 END_TEST
 
+
+/* The same on a non-blocking socket: connect() does not wait for the
+ * lookup (EINPROGRESS at once; a thread resolves and connects), the fd
+ * polls not writable until then, and the connection works. */
+START_TEST(t_fake_direct_nonblocking)
+{
+	struct resp_step steps[] = {STEP_READ(2), STEP_END};
+	struct sockaddr_in sin;
+	struct responder r;
+	struct pollfd p;
+	int fd, ep;
+	struct epoll_event ev = {.events = EPOLLOUT}, out;
+
+	if (!fakedns_assign) {
+		fprintf(stderr, "fakedns not linked in: %s not run\n",
+			__func__);
+		return;
+	}
+	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
+	use_conf("resolve = \"remote\"\n"
+		 "proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		 "route { to = \"localhost\" ports = \"1\" via = \"p\" }\n"
+		 "route { to = \"localhost\" via = \"direct\" }\n",
+		 closed_port());
+	ck_assert(fake_sa("localhost", &sin));
+	sin.sin_port = htons(r.port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ep = epoll_create1(0);
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 5000), 1);
+	ck_assert(!(out.events & (EPOLLHUP | EPOLLERR)));
+	p.fd = fd;
+	p.events = POLLOUT;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(so_error(fd), 0);
+	ck_assert_int_eq(write(fd, "ok", 2), 2);
+	resp_join(&r);
+	ck_assert_int_eq(memcmp(r.got, "ok", 2), 0);
+	close(ep);
+	close(fd);
+}
+END_TEST
+
 /* ---- blocking connect cut short: signals, SO_SNDTIMEO ---- */
 
 static int sig_pipe[2];
@@ -2407,6 +2453,7 @@ static Suite *hooks_suite(void)
 	tcase_add_test(tc, t_fake_socks4_refuses_name);
 	tcase_add_test(tc, t_fake_unknown_fails_closed);
 	tcase_add_test(tc, t_fake_direct_resolves);
+	tcase_add_test(tc, t_fake_direct_nonblocking);
 	tcase_add_test(tc, t_missing_default_config);
 	suite_add_tcase(s, tc);
 
