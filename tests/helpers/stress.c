@@ -427,7 +427,16 @@ static enum verdict tunnel(struct worker *w, enum how how, int *fdp,
 		goto out;
 	}
 	if (!is_dst(&peer)) {
-		v = judge(w, "getpeername is not the destination", 0);
+		char what[128], host[INET6_ADDRSTRLEN] = "?";
+		const struct sockaddr_in *p4 = (const void *)&peer;
+
+		if (peer.ss_family == AF_INET)
+			inet_ntop(AF_INET, &p4->sin_addr, host, sizeof(host));
+		snprintf(what, sizeof(what),
+			 "getpeername on fd %d is %s:%u (family %d), not the "
+			 "destination",
+			 fd, host, ntohs(p4->sin_port), peer.ss_family);
+		v = judge(w, what, 0);
 		goto out;
 	}
 	r = echo(w, fd);
