@@ -76,13 +76,15 @@
 #include "helper_io.h"
 
 #define THREADS_MAX 256
-#define HELD_MAX 4	       /* fds a thread keeps between operations */
-#define IO_TIMEOUT_MS 10000    /* bound on each wait for the proxy or echo */
-#define IO_SLICE_MS 100	       /* waits look for a disturbance this often */
-#define SLOW_OP_MS 2000	       /* an operation this slow is reported */
-#define CHILD_TIMEOUT_MS 15000 /* bound on a fork child's life */
-#define SCRATCH_N 64	       /* high numbers nobody owns: dup2, close_range */
-#define REG_MAX 4096	       /* fd numbers the registry follows */
+#define HELD_MAX 4	    /* fds a thread keeps between operations */
+#define IO_TIMEOUT_MS 10000 /* bound on each wait for the proxy or echo */
+#define IO_SLICE_MS 100	    /* waits look for a disturbance this often */
+#define SLOW_OP_MS 2000	    /* an operation this slow is reported */
+/* A fork child's bounded waits (connect: the config's timeout, 5 s in the
+ * tests; echo: IO_TIMEOUT_MS) end well within this; its alarm(2) later. */
+#define CHILD_TIMEOUT_MS 20000
+#define SCRATCH_N 64 /* high numbers nobody owns: dup2, close_range */
+#define REG_MAX 4096 /* fd numbers the registry follows */
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -584,7 +586,7 @@ static void fork_child(struct worker *w)
 {
 	int fd, r;
 
-	alarm(CHILD_TIMEOUT_MS / 1000);
+	alarm(CHILD_TIMEOUT_MS / 1000 + 5);
 	if (w->nheld > 0)
 		close(w->held[0].fd);
 	if (w->nheld > 1)
@@ -606,6 +608,31 @@ static void fork_child(struct worker *w)
 	_exit(r > 0 ? 1 : r < 0 ? 2 : 0);
 }
 
+/* Say where a hung child @pid waits: its syscall line and wchan. */
+static void child_where(pid_t pid)
+{
+	char path[64], sc[128] = "?", wchan[64] = "?";
+	const char *names[2] = {"syscall", "wchan"};
+	char *bufs[2] = {sc, wchan};
+	size_t caps[2] = {sizeof(sc), sizeof(wchan)};
+
+	for (int i = 0; i < 2; i++) {
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, names[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, bufs[i], caps[i] - 1);
+		bufs[i][n > 0 ? n : 0] = '\0';
+		bufs[i][strcspn(bufs[i], "\n")] = '\0';
+		close(fd);
+	}
+	say("stress: hung child %d: /proc syscall \"%s\" wchan \"%s\"",
+	    (int)pid, sc, wchan);
+}
+
 /* Reap @pid within @ms; its wait status, or -1 when it hung (killed). */
 static int reap(pid_t pid, int ms)
 {
@@ -621,6 +648,7 @@ static int reap(pid_t pid, int ms)
 		if (r < 0 && errno != EINTR)
 			return -2;
 		if (now_ms() > until) {
+			child_where(pid);
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return -1;
@@ -641,7 +669,7 @@ static enum verdict op_fork(struct worker *w)
 	if (pid == 0)
 		fork_child(w);
 	w->forks++;
-	st = reap(pid, CHILD_TIMEOUT_MS + 2000);
+	st = reap(pid, CHILD_TIMEOUT_MS);
 	if (st == -1)
 		return failure(w, "fork child hung (killed)", 0);
 	if (st == -2)
