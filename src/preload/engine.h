@@ -43,6 +43,7 @@ struct eng_job {
 	int evfd;	/* stand-in fd for poll/select: signalled at the end */
 	struct eng_reg regs[ENG_REGS_MAX];
 	int nregs;
+	uint64_t id;	      /* its engine registrations' data (engine.c) */
 	struct eng_job *next; /* the engine's list */
 };
 
