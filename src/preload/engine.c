@@ -671,6 +671,21 @@ out:
 }
 
 /* Contract: engine.h. */
+void engine_take_regs(struct eng_job *j)
+{
+	struct engine_held held;
+
+	engine_hold_regs(&held, j->fd);
+	engine_merge_regs(j, &held);
+}
+
+/* Contract: engine.h. */
+void engine_give_regs(struct eng_job *j)
+{
+	engine_restore_regs(j);
+}
+
+/* Contract: engine.h. */
 int engine_park(struct eng_job *j)
 {
 	struct engine_held held;

@@ -84,6 +84,16 @@ int engine_adopt(struct eng_job *j, int want);
 int engine_park(struct eng_job *j);
 
 /*
+ * Take @j's fd out of the program's epoll sets and keep the registrations
+ * in @j (before the socket behind the fd is replaced: the kernel drops a
+ * registration with its socket).  engine_start/engine_adopt keep them and
+ * give them back at completion; engine_give_regs() gives them back now.
+ * Called without locks, before the entry is shared.
+ */
+void engine_take_regs(struct eng_job *j);
+void engine_give_regs(struct eng_job *j);
+
+/*
  * Finish @j with @rc (0 or -errno), called with e->lock held: the kind's
  * done callback, then the held-back epoll registrations are re-added and
  * the stand-in fd is signalled.  Returns the final rc.

@@ -313,8 +313,13 @@ static int tcp_fit_family(struct fdt_entry *e, struct tcp_conn *c, int fd)
 		client_set_family(&c->cl, from, v6only);
 		return 0;
 	}
+	/* The program's epoll registrations go with the old socket: keep
+	 * them for the new one (given back at completion, or at once on a
+	 * blocking socket: tcp_connect). */
+	engine_take_regs(&c->job);
 	rc = sockrep_replace(fd, from, to);
 	if (rc < 0) {
+		engine_give_regs(&c->job); /* to the old socket, still there */
 		socks_addr_format(&c->cl.dst, text, sizeof(text));
 		if (rc == -EADDRNOTAVAIL)
 			LOG_ERR("%s via %.64s: the proxy is an %s address and "
@@ -401,6 +406,7 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		goto out;
 	}
 	/* Blocking (or an fd beyond the table): the whole data goes. */
+	engine_give_regs(&c->job); /* those taken by a socket replacement */
 	if (nearly && !(c->early = malloc(nearly))) {
 		rc = -ENOMEM;
 		goto out;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -343,6 +344,54 @@ START_TEST(t_inet_socket_ipv6_proxy)
 }
 END_TEST
 
+/* An epoll registration made before connect() survives the replacement:
+ * the edge-triggered set reports the socket writable once the tunnel is
+ * up, not before (the kernel drops a registration with its socket; the
+ * library carries it to the new one). */
+START_TEST(t_replace_keeps_epoll_registration)
+{
+	struct resp_step steps[] = {
+		{RESP_READ, sizeof(V5_GREET), NULL},
+		{RESP_SEND, sizeof(V5_METHOD_NONE), V5_METHOD_NONE},
+		{RESP_READ, sizeof(V5_REQ_DEST4), NULL},
+		{RESP_GATE, 0, NULL},
+		{RESP_SEND, sizeof(V5_REPLY_OK), V5_REPLY_OK},
+		{RESP_SILENT, 0, NULL},
+		{RESP_END, 0, NULL}};
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.u64 = 42},
+			   out;
+	struct sockaddr_in sin;
+	struct responder r;
+	int fd, ep;
+
+	if (resp_start(&r, AF_INET6, steps) < 0) {
+		fprintf(stderr, "no IPv6 loopback: test not run\n");
+		return;
+	}
+	use_conf("proxy \"p\" { url = \"socks5://[::1]:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 r.port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ep = epoll_create1(0);
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(80);
+	inet_pton(AF_INET, "203.0.113.5", &sin.sin_addr);
+	errno = 0;
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	ck_assert_int_eq(domain_of(fd), AF_INET6);
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 200), 0);
+	resp_open_gate(&r);
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 10000), 1);
+	ck_assert(out.data.u64 == 42 && (out.events & EPOLLOUT));
+	close(fd);
+	close(ep);
+	resp_join(&r);
+}
+END_TEST
+
 /* The reverse: an IPV6_V6ONLY socket through an IPv4 proxy (_i: nb). */
 START_TEST(t_v6only_socket_ipv4_proxy)
 {
@@ -416,6 +465,7 @@ static Suite *sockreplace_suite(void)
 	tcase_add_loop_test(tc, t_replace_copies_every_option, 0, 2);
 	tcase_add_test(tc, t_replace_keeps_defaults);
 	tcase_add_test(tc, t_replace_bound);
+	tcase_add_test(tc, t_replace_keeps_epoll_registration);
 	tcase_add_loop_test(tc, t_inet_socket_ipv6_proxy, 0, 4);
 	tcase_add_loop_test(tc, t_v6only_socket_ipv4_proxy, 0, 2);
 	tcase_add_test(tc, t_bound_socket_refused);
