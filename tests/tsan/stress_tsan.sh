@@ -14,7 +14,11 @@
 # a race on a file descriptor with that dup2 call on one side); every
 # other report fails the test.  TSAN_OPTIONS: die_after_fork=0 lets the
 # program's fork children run (they are single-threaded and only close,
-# dup2, connect and _exit); exitcode=0 since the reports are sorted here.
+# dup2, connect and _exit); exitcode=0 since the reports are sorted here;
+# detect_deadlocks=0: TSan's lock-order checker aborts when one thread
+# holds more than 64 mutexes, which the library's fork handler does by
+# design (it takes every entry lock, fdtable.c); data races are still
+# reported.
 . "$(dirname "$0")/../helpers/lib.sh"
 . "$(dirname "$0")/../helpers/stress_lib.sh"
 quick_skip
@@ -23,7 +27,7 @@ STRESS_INPROC=$top_builddir/tests/tsan/stress_inproc
 unset SOCKS_CONF SOCKS_PROXY SOCKS_USERNAME SOCKS_PASSWORD LD_PRELOAD
 
 stress_setup
-opts="die_after_fork=0 halt_on_error=0 exitcode=0 second_deadlock_stack=1"
+opts="die_after_fork=0 halt_on_error=0 exitcode=0 detect_deadlocks=0"
 opts="$opts suppressions=$top_srcdir/tests/tsan/suppressions"
 stress_run "$TMP/stress.out" env TSAN_OPTIONS="$opts ${TSAN_OPTIONS:-}" \
 	SOCKS_CONF="$STRESS_CONF" "$STRESS_INPROC"
