@@ -34,6 +34,8 @@
 
 #include <confuse.h>
 #include <dlfcn.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdatomic.h>
 
 #include "common/log.h"
@@ -90,6 +92,10 @@ static struct {
 
 /* 0: not tried yet; 1: every function bound; -1: failed (logged). */
 static atomic_int confuse_state;
+/* Loads in progress (several threads may load at once), under
+ * confuse_fork_lock, which fork holds (confuse_atfork_prepare). */
+static pthread_mutex_t confuse_fork_lock = PTHREAD_MUTEX_INITIALIZER;
+static int confuse_loading;
 
 /* Contract: confuse_lazy.h. */
 void confuse_preload(void)
@@ -99,6 +105,9 @@ void confuse_preload(void)
 
 	if (atomic_load_explicit(&confuse_state, memory_order_acquire) != 0)
 		return;
+	pthread_mutex_lock(&confuse_fork_lock);
+	confuse_loading++;
+	pthread_mutex_unlock(&confuse_fork_lock);
 	socksify_guard++; /* the loader may call functions we interpose */
 	h = dlopen(CONFUSE_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
@@ -120,6 +129,35 @@ void confuse_preload(void)
 		LOG_ERR("%s has no %s", CONFUSE_SONAME, missing);
 out:
 	socksify_guard--;
+	pthread_mutex_lock(&confuse_fork_lock);
+	confuse_loading--;
+	pthread_mutex_unlock(&confuse_fork_lock);
+}
+
+/* Contract: confuse_lazy.h.  The lock is held from here until after the
+ * fork; a load in progress is waited for (it takes no lock of ours). */
+void confuse_atfork_prepare(void)
+{
+	static const struct timespec ms = {0, 1000000};
+
+	/* Bounded: a fork from a constructor inside another dlopen() would
+	 * otherwise wait for a load that waits for it. */
+	pthread_mutex_lock(&confuse_fork_lock);
+	for (int i = 0; confuse_loading > 0 && i < 2000; i++) {
+		pthread_mutex_unlock(&confuse_fork_lock);
+		nanosleep(&ms, NULL);
+		pthread_mutex_lock(&confuse_fork_lock);
+	}
+}
+
+void confuse_atfork_parent(void)
+{
+	pthread_mutex_unlock(&confuse_fork_lock);
+}
+
+void confuse_atfork_child(void)
+{
+	pthread_mutex_unlock(&confuse_fork_lock);
 }
 
 /* Never loads: only socksify_conf() does, outside the config's once. */

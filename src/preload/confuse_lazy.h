@@ -16,4 +16,15 @@
  */
 void confuse_preload(void) __attribute__((weak));
 
+/*
+ * fork: a fork() while another thread is inside dlopen() of libconfuse
+ * would leave the child with the library half mapped and relocated (and
+ * the loader's lock held by a thread that does not exist there).  The
+ * prepare handler waits until no load is in progress and keeps new ones
+ * from starting until the fork is done.  No lock is held across dlopen().
+ */
+void confuse_atfork_prepare(void) __attribute__((weak));
+void confuse_atfork_parent(void) __attribute__((weak));
+void confuse_atfork_child(void) __attribute__((weak));
+
 #endif

@@ -432,8 +432,7 @@ static int engine_make_fds(void)
 		fd = real.epoll_create1(EPOLL_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		engine_ep_num = kint_place(fd);
-		kint_mark(engine_ep_num, &engine_ep_num, &engine_lock);
+		kint_adopt(fd, &engine_ep_num, &engine_lock);
 		atomic_store(&engine_ep, engine_ep_num);
 		if (engine_wake_num >= 0 &&
 		    real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
@@ -444,8 +443,7 @@ static int engine_make_fds(void)
 		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fd < 0)
 			return -errno;
-		engine_wake_num = kint_place(fd);
-		kint_mark(engine_wake_num, &engine_wake_num, &engine_lock);
+		kint_adopt(fd, &engine_wake_num, &engine_lock);
 		atomic_store(&engine_wake, engine_wake_num);
 		if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
 				   engine_wake_num, &ev) < 0)
@@ -583,6 +581,21 @@ static int engine_launch(void)
 	return 0;
 }
 
+/* Give @j its stand-in fd for poll/select if it has none (e->lock held):
+ * an eventfd, internal and placed high.  Returns 0 or -errno. */
+static int engine_make_evfd(struct eng_job *j)
+{
+	int fd;
+
+	if (j->evfd >= 0)
+		return 0;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	kint_adopt(fd, &j->evfd, &j->e->lock);
+	return 0;
+}
+
 /* Add @h's registrations to @j's (e->lock held): the program's epoll_ctl
  * calls recorded meanwhile win. */
 static void engine_merge_regs(struct eng_job *j, const struct engine_held *h)
@@ -608,7 +621,12 @@ static int engine_begin(struct eng_job *j, int want)
 	uint64_t one = 1;
 	int rc, fd;
 
-	engine_hold_regs(&held, j->fd);
+	/* The fd as the entry knows it (the program may close it meanwhile:
+	 * then the job is abandoned, checked below under the lock). */
+	fdt_lock(j->e);
+	fd = j->fd;
+	fdt_unlock(j->e);
+	engine_hold_regs(&held, fd);
 	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();
 	if (rc < 0) {
@@ -622,16 +640,16 @@ static int engine_begin(struct eng_job *j, int want)
 		return rc;
 	}
 	fdt_lock(j->e);
+	if (j->fd < 0) { /* closed by another thread: nothing to start */
+		rc = -EBADF;
+		goto out;
+	}
 	j->active = true;
 	engine_merge_regs(j, &held);
-	if (j->evfd < 0) {
-		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0) {
-			rc = engine_finish(j, -errno);
-			goto out;
-		}
-		j->evfd = kint_place(fd);
-		kint_mark(j->evfd, &j->evfd, &j->e->lock);
+	rc = engine_make_evfd(j);
+	if (rc < 0) {
+		rc = engine_finish(j, rc);
+		goto out;
 	}
 	rc = want ? want : client_step(j->cl, j->fd);
 	if (rc <= 0) {
@@ -689,22 +707,23 @@ void engine_give_regs(struct eng_job *j)
 int engine_park(struct eng_job *j)
 {
 	struct engine_held held;
-	int fd, rc = 0;
+	int rc, fd;
 
-	engine_hold_regs(&held, j->fd);
 	fdt_lock(j->e);
+	fd = j->fd;
+	fdt_unlock(j->e);
+	engine_hold_regs(&held, fd);
+	fdt_lock(j->e);
+	if (j->fd < 0) { /* closed by another thread meanwhile */
+		fdt_unlock(j->e);
+		return -EBADF;
+	}
 	j->active = true;
 	engine_merge_regs(j, &held);
-	if (j->evfd < 0) {
-		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0) {
-			rc = -errno;
-			j->active = false;
-			engine_restore_regs(j);
-		} else {
-			j->evfd = kint_place(fd);
-			kint_mark(j->evfd, &j->evfd, &j->e->lock);
-		}
+	rc = engine_make_evfd(j);
+	if (rc < 0) {
+		j->active = false;
+		engine_restore_regs(j);
 	}
 	fdt_unlock(j->e);
 	return rc;

@@ -36,6 +36,7 @@ __thread int fdt_locks_held;
 
 static struct fdt_entry **fdt_slots;
 static pthread_mutex_t fdt_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t fdt_place_mutex = PTHREAD_MUTEX_INITIALIZER;
 /* Entries whose last reference went in a signal-safe path. */
 static _Atomic(struct fdt_entry *) fdt_deferred;
 /* The process the table belongs to (fdt_in_vfork_child). */
@@ -61,6 +62,16 @@ void fdt_lock(struct fdt_entry *e)
 void fdt_unlock(struct fdt_entry *e)
 {
 	fdt_mutex_unlock(&e->lock);
+}
+
+void fdt_place_lock(void)
+{
+	fdt_mutex_lock(&fdt_place_mutex);
+}
+
+void fdt_place_unlock(void)
+{
+	fdt_mutex_unlock(&fdt_place_mutex);
 }
 
 /* Contract: fdtable.h. */
@@ -349,7 +360,7 @@ void fdt_release(struct fdt_entry *e)
 
 /*
  * fork.  Before: every entry lock (so that no entry is half changed in
- * the child), then the table lock, in the nesting order; the entries are
+ * the child), then the placement and table locks, in the nesting order; the entries are
  * listed under the table lock and locked after it is released.  In the
  * child, an entry that appeared after the list was made may have its lock
  * held by a thread that does not exist there: its mutex is made anew.
@@ -397,6 +408,7 @@ void fdt_atfork_prepare(void)
 	fork_nheld = w;
 	for (size_t i = 0; i < fork_nheld; i++)
 		pthread_mutex_lock(&fork_held[i]->lock);
+	pthread_mutex_lock(&fdt_place_mutex);
 	pthread_mutex_lock(&fdt_table_lock);
 }
 
@@ -404,6 +416,7 @@ void fdt_atfork_prepare(void)
 static void fdt_atfork_release(void)
 {
 	pthread_mutex_unlock(&fdt_table_lock);
+	pthread_mutex_unlock(&fdt_place_mutex);
 	for (size_t i = 0; i < fork_nheld; i++) {
 		pthread_mutex_unlock(&fork_held[i]->lock);
 		fdt_put(fork_held[i]);

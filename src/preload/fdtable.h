@@ -30,7 +30,8 @@
  * reach it only through struct fdt_ops.
  *
  * Locks, in the only order they are ever nested: engine_lock (engine.c)
- * -> an entry's lock -> the table lock.  No lock is held across blocking
+ * -> an entry's lock -> the placement lock -> the table lock -> leaf locks
+ * (proxy_addr.c).  No lock is held across blocking
  * I/O or a /proc read.  Every one of them is taken through the helpers
  * below, which count the locks this thread holds (fdt_locks_held) so that
  * a hook entered from a signal handler never waits for a lock its own
@@ -215,6 +216,15 @@ void fdt_mutex_unlock(pthread_mutex_t *m);
 /* Library locks this thread holds now: non-zero in a signal handler that
  * interrupted library code (then no library lock may be waited for). */
 extern __thread int fdt_locks_held;
+
+/*
+ * The placement lock: held while an internal fd is made (its number taken
+ * and marked, kind_internal.c) and while close_range()/closefrom() cut
+ * their range around internal fds, so that neither sees the other half
+ * done.  Nested under entry locks and engine_lock, over the table lock.
+ */
+void fdt_place_lock(void);
+void fdt_place_unlock(void);
 
 /*
  * vfork: a vfork()ed child shares the parent's memory until it execs, so

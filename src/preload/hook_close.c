@@ -58,43 +58,56 @@ SOCKSIFY_EXPORT int close(int fd)
 }
 
 /*
- * close_range(2) minus internal fds: the range is cut around them and
- * each piece handed to libc.  Managed fds in the range are forgotten.
+ * close_range(2) minus internal fds.  First the managed fds in the range
+ * are forgotten; then, under the placement lock (no internal fd is being
+ * made meanwhile, fdtable.h), the range is cut around the internal fds and
+ * each piece handed to libc.  Returns 0 or -errno.
  */
-SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
-				int flags)
+static int hook_close_range(unsigned int first, unsigned int last, int flags)
 {
-	unsigned int maxfd, lo;
-	int rc = 0, saved = errno;
+	unsigned int lo = first, maxfd;
+	int top, rc = 0;
 
-	HOOK_INIT(close_range);
-	if (!real.close_range)
-		return hook_ret(-ENOSYS);
-	if (hook_passthrough() || atomic_load(&fdt_nmanaged) == 0 ||
-	    first > last || fdt_in_vfork_child())
-		return real.close_range(first, last, flags);
-	maxfd = (unsigned int)atomic_load(&fdt_maxfd);
-	lo = first;
-	for (unsigned int fd = first; fd <= last && fd <= maxfd; fd++) {
+	/* fdt_maxfd is -1 while nothing was ever marked: no loop then. */
+	top = atomic_load(&fdt_maxfd);
+	for (unsigned int fd = first;
+	     top >= 0 && fd <= last && fd <= (unsigned int)top; fd++) {
 		uint8_t b = fdt_peek((int)fd);
 
-		if (!b)
+		if (b && (b & FDT_KIND_MASK) != FDT_INTERNAL &&
+		    !(flags & CLOSE_RANGE_CLOEXEC))
+			fdt_op_forget((int)fd);
+	}
+	fdt_place_lock();
+	top = atomic_load(&fdt_maxfd);
+	maxfd = top < 0 ? 0 : (unsigned int)top;
+	for (unsigned int fd = first; top >= 0 && fd <= last && fd <= maxfd;
+	     fd++) {
+		if (fdt_kind_of((int)fd) != FDT_INTERNAL)
 			continue;
-		if ((b & FDT_KIND_MASK) != FDT_INTERNAL) {
-			if (!(flags & CLOSE_RANGE_CLOEXEC))
-				fdt_op_forget((int)fd);
-			errno = saved;
-			continue;
-		}
 		if (fd > lo && real.close_range(lo, fd - 1, flags) < 0)
 			rc = -errno;
 		lo = fd + 1;
 		if (fd == last)
-			return hook_ret_saved(rc, saved);
+			break;
 	}
 	if (lo <= last && real.close_range(lo, last, flags) < 0)
 		rc = -errno;
-	return hook_ret_saved(rc, saved);
+	fdt_place_unlock();
+	return rc;
+}
+
+SOCKSIFY_EXPORT int close_range(unsigned int first, unsigned int last,
+				int flags)
+{
+	int saved = errno;
+
+	HOOK_INIT(close_range);
+	if (!real.close_range)
+		return hook_ret(-ENOSYS);
+	if (hook_passthrough() || first > last || fdt_in_vfork_child())
+		return real.close_range(first, last, flags);
+	return hook_ret_saved(hook_close_range(first, last, flags), saved);
 }
 
 /*

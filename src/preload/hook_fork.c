@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 
+#include "preload/confuse_lazy.h"
 #include "preload/engine.h"
 #include "preload/fdtable.h"
 #include "preload/hooks.h"
@@ -23,6 +24,8 @@
 
 static void hook_fork_prepare(void)
 {
+	if (confuse_atfork_prepare) /* first: it waits for a dlopen() */
+		confuse_atfork_prepare();
 	engine_atfork_prepare();
 	fdt_atfork_prepare();
 	pxa_atfork_prepare();
@@ -33,6 +36,8 @@ static void hook_fork_parent(void)
 	pxa_atfork_parent();
 	fdt_atfork_parent();
 	engine_atfork_parent();
+	if (confuse_atfork_parent)
+		confuse_atfork_parent();
 }
 
 static void hook_fork_child(void)
@@ -40,6 +45,8 @@ static void hook_fork_child(void)
 	pxa_atfork_child();
 	fdt_atfork_child();
 	engine_atfork_child();
+	if (confuse_atfork_child)
+		confuse_atfork_child();
 }
 
 void hook_fork_register(void)

@@ -129,6 +129,12 @@ static void init_process_facts(void)
 	}
 }
 
+/* Where the log file goes: high, marked internal (kind_internal.h). */
+static int init_place_log(int fd)
+{
+	return kint_adopt(fd, NULL, NULL);
+}
+
 static void init_once_fn(void)
 {
 	const char *dbg;
@@ -152,7 +158,7 @@ static void init_once_fn(void)
 	io_sys.write = real.write;
 	(void)fdt_init(); /* before the log file: kint_place needs its size */
 	log_set_writer(real.write);
-	log_set_placer(kint_place); /* the log file is an internal fd */
+	log_set_placer(init_place_log); /* the log file is an internal fd */
 	level = env.has_debug ? env.debug : LOG_LVL_ERR;
 	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
 		(void)log_open("socksify", level, "stderr");

@@ -42,8 +42,8 @@ static int kint_base(void)
 	return lim < 3 ? 3 : (int)lim;
 }
 
-/* Contract: kind_internal.h. */
-int kint_place(int fd)
+/* kint_place() under the placement lock (held). */
+static int kint_place_locked(int fd)
 {
 	int saved = errno, nfd;
 
@@ -59,6 +59,15 @@ int kint_place(int fd)
 		real.close(nfd); /* nothing higher was free */
 	}
 	errno = saved;
+	return fd;
+}
+
+/* Contract: kind_internal.h. */
+int kint_place(int fd)
+{
+	fdt_place_lock();
+	fd = kint_place_locked(fd);
+	fdt_place_unlock();
 	return fd;
 }
 
@@ -90,6 +99,21 @@ void kint_unmark(int fd)
 }
 
 /* Contract: kind_internal.h. */
+int kint_adopt(int fd, int *owner, pthread_mutex_t *owner_lock)
+{
+	int saved = errno;
+
+	fdt_place_lock();
+	fd = kint_place_locked(fd);
+	(void)kint_mark(fd, owner, owner_lock);
+	if (owner)
+		*owner = fd;
+	fdt_place_unlock();
+	errno = saved;
+	return fd;
+}
+
+/* Contract: kind_internal.h. */
 void kint_unmark_owned(int fd, int *owner)
 {
 	struct fdt_entry *e = fdt_get(fd);
@@ -112,15 +136,17 @@ static int kint_move(int fd, struct fdt_entry *e)
 
 	if (k->owner_lock)
 		fdt_mutex_lock(k->owner_lock);
+	fdt_place_lock();
 	nfd = real.fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (nfd < 0) {
 		rc = -errno;
 		(void)fdt_set(fd, e, FDT_INTERNAL);
 	} else {
-		nfd = kint_place(nfd);
+		nfd = kint_place_locked(nfd);
 		*k->owner = nfd;
 		(void)fdt_set(nfd, e, FDT_INTERNAL);
 	}
+	fdt_place_unlock();
 	if (k->owner_lock)
 		fdt_mutex_unlock(k->owner_lock);
 	return rc;

@@ -17,18 +17,21 @@
 #include <pthread.h>
 
 /*
- * Move the new internal fd @fd to a high number (close-on-exec) and return
- * the number it has now (@fd itself when no higher one is free).  Never
- * returns 0-2.  errno preserved.
+ * Make the library's new fd @fd internal: moved to a high number
+ * (close-on-exec; never 0-2, @fd itself when no higher one is free) and
+ * marked, both under the placement lock so that no close_range() of the
+ * program sees it half made.  @owner (may be NULL) is where the library
+ * keeps the number (set here) and @owner_lock (may be NULL, else held by
+ * the caller) the lock that guards it: when the program wants that number
+ * (dup2/dup3 onto it), kint_evict() moves the fd and updates *@owner under
+ * @owner_lock.  Returns the fd's number.  errno preserved.
  */
+int kint_adopt(int fd, int *owner, pthread_mutex_t *owner_lock);
+
+/* Move a new fd high (as kint_adopt, without marking it; the log file). */
 int kint_place(int fd);
 
-/*
- * Mark @fd internal.  @owner (may be NULL) is where the library keeps the
- * number and @owner_lock (may be NULL) the lock that guards it: when the
- * program wants that number (dup2/dup3 onto it), kint_evict() moves the
- * fd and updates *@owner under @owner_lock.  Returns 0 or -errno.
- */
+/* Mark @fd internal (see kint_adopt).  Returns 0 or -errno. */
 int kint_mark(int fd, int *owner, pthread_mutex_t *owner_lock);
 void kint_unmark(int fd);
 /* kint_unmark() only if @fd is still marked for @owner. */

@@ -343,6 +343,23 @@ static int tcp_fit_family(struct fdt_entry *e, struct tcp_conn *c, int fd)
 	return 0;
 }
 
+/* Keep at most @max bytes of the @nearly of MSG_FASTOPEN data @early for
+ * after the reply; *@taken (may be NULL) gets how many.  0 or -ENOMEM. */
+static int tcp_keep_early(struct tcp_conn *c, const void *early, size_t nearly,
+			  size_t max, size_t *taken)
+{
+	if (nearly > max)
+		nearly = max;
+	if (nearly && !(c->early = malloc(nearly)))
+		return -ENOMEM;
+	if (nearly)
+		memcpy(c->early, early, nearly);
+	c->nearly = nearly;
+	if (taken)
+		*taken = nearly;
+	return 0;
+}
+
 /* Contract: kind_tcp.h. */
 int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		const struct rule_result *r, const struct socks_addr *dst,
@@ -384,39 +401,25 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	client_set_known_flags(&c->cl, fl);
 	if (fl >= 0 && (fl & O_NONBLOCK) &&
 	    fdt_attach(fd, e, FDT_TCP | FDT_F_SUBST | FDT_F_INTERCEPT) == 0) {
-		if (nearly > TCP_EARLY_MAX)
-			nearly = TCP_EARLY_MAX;
-		if (nearly && !(c->early = malloc(nearly))) {
+		rc = tcp_keep_early(c, early, nearly, TCP_EARLY_MAX, taken);
+		if (rc < 0) {
 			fdt_detach_if(fd, e);
-			rc = -ENOMEM;
 			goto out;
 		}
-		if (nearly)
-			memcpy(c->early, early, nearly);
-		c->nearly = nearly;
-		if (taken)
-			*taken = nearly;
 		rc = engine_start(&c->job);
 		if (rc < 0) {
 			fdt_detach_if(fd, e);
 			goto out;
 		}
 		/* MSG_FASTOPEN data is queued: the send "succeeded". */
-		rc = nearly ? 0 : -EINPROGRESS;
+		rc = c->nearly ? 0 : -EINPROGRESS;
 		goto out;
 	}
 	/* Blocking (or an fd beyond the table): the whole data goes. */
 	engine_give_regs(&c->job); /* those taken by a socket replacement */
-	if (nearly && !(c->early = malloc(nearly))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (nearly)
-		memcpy(c->early, early, nearly);
-	c->nearly = nearly;
-	if (taken)
-		*taken = nearly;
-	rc = tcp_run_blocking(e, fd);
+	rc = tcp_keep_early(c, early, nearly, nearly, taken);
+	if (rc == 0)
+		rc = tcp_run_blocking(e, fd);
 out:
 	fdt_put(e);
 	return rc;

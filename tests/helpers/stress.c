@@ -22,8 +22,8 @@
  *     closed or kept ("held") for the operations below;
  *   - close of one of its held fds;
  *   - dup2/dup3 of a held socket onto another of its numbers, onto a
- *     scratch number high up (nobody's), or onto a number another thread
- *     uses right now (a realistic program bug; see "disturbed" below);
+ *     scratch number high up (nobody's), or, with -F, onto a number another
+ *     thread uses right now (a program bug; see "disturbed" below);
  *   - close_range over the high scratch range;
  *   - fork(): the child closes one held fd, dup2s another, does a blocking
  *     connect + echo and _exit()s; the parent reaps it with a bounded wait;
@@ -36,6 +36,11 @@
  * number's generation, moved before every such dup2, changed during the
  * operation, or the fd is no longer the socket it created: inode) counts
  * the operation as disturbed instead of failing, and stops waiting on it.
+ * A number can be taken between a thread's socket() and its first look at
+ * it, which no per-number check sees: with -F, an operation during which
+ * any foreign dup2 happened counts as disturbed (that run checks memory
+ * safety, hangs and races; the default run, without -F, checks every
+ * result).
  * Data calls use MSG_DONTWAIT and bounded polls, so that a replaced socket
  * whose echo another thread reads cannot block a thread for ever.  Exit 0 when nothing failed; 1 on a failure (the
  * first is printed with the operation, thread and seed); 3 on a hang (the
@@ -102,7 +107,11 @@ struct watch {
 	int fd;
 	ino_t ino;
 	unsigned long gen;
+	unsigned long foreign; /* foreign_total when watched */
 };
+
+/* Foreign dup2s made so far (with -F), by every thread. */
+static atomic_ulong foreign_total;
 
 struct worker {
 	int id;
@@ -123,6 +132,7 @@ static struct {
 	uint64_t seed;
 	double watchdog;
 	bool quiet;
+	bool foreign; /* -F: dup2 onto other threads' numbers too */
 } opt = {.threads = 32, .duration = 3.0, .iter_cap = ~0UL};
 
 static struct sockaddr_storage dst;
@@ -235,6 +245,7 @@ static void watch_add(struct worker *w, int fd, ino_t ino)
 	w->watch[w->nwatch].fd = fd;
 	w->watch[w->nwatch].ino = ino;
 	w->watch[w->nwatch].gen = gen_of(fd);
+	w->watch[w->nwatch].foreign = atomic_load(&foreign_total);
 	w->nwatch++;
 }
 
@@ -244,7 +255,8 @@ static bool watch_moved(const struct worker *w)
 	for (int i = 0; i < w->nwatch; i++) {
 		const struct watch *wa = &w->watch[i];
 
-		if (gen_of(wa->fd) != wa->gen || fd_ino(wa->fd) != wa->ino)
+		if (gen_of(wa->fd) != wa->gen || fd_ino(wa->fd) != wa->ino ||
+		    atomic_load(&foreign_total) != wa->foreign)
 			return true;
 	}
 	return false;
@@ -522,8 +534,9 @@ static enum verdict op_dup(struct worker *w)
 	src = h->fd;
 	w->nwatch = 0;
 	watch_add(w, src, h->ino);
-	if (k == 0 && (target = foreign_number(w)) >= 0) {
+	if (k == 0 && opt.foreign && (target = foreign_number(w)) >= 0) {
 		/* the owner's operation on it may be disturbed, and ours */
+		atomic_fetch_add(&foreign_total, 1);
 		atomic_fetch_add(&fd_gen[target], 1);
 		foreign = true;
 		w->foreign++;
@@ -837,7 +850,7 @@ static void resolve(const char *host, const char *port)
 static void usage(void)
 {
 	say("usage: stress [-t THREADS] [-d SECONDS] [-n ITERATIONS] "
-	    "[-s SEED] [-w SECONDS] [-q] HOST PORT");
+	    "[-s SEED] [-w SECONDS] [-q] [-F] HOST PORT");
 	exit(2);
 }
 
@@ -847,7 +860,7 @@ static void parse_args(int argc, char **argv)
 
 	opt.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	opt.watchdog = -1;
-	while ((ch = getopt(argc, argv, "t:d:n:s:w:q")) != -1) {
+	while ((ch = getopt(argc, argv, "t:d:n:s:w:qF")) != -1) {
 		switch (ch) {
 		case 't':
 			opt.threads = atoi(optarg);
@@ -866,6 +879,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			opt.quiet = true;
+			break;
+		case 'F':
+			opt.foreign = true;
 			break;
 		default:
 			usage();

@@ -20,4 +20,9 @@ stress_run "$TMP/stress.out" env SOCKS_CONF="$STRESS_CONF" \
 	LD_PRELOAD="$LIBSOCKSIFY" "$STRESS"
 [ "$STRESS_RC" -eq 0 ] || fail "stress exited $STRESS_RC"
 stress_check_sessions "$TMP/stress.out"
+# Again with dup2 onto other threads' numbers (-F): results disturbed by
+# such a dup2 are not judged; crashes, hangs and undisturbed results are.
+stress_run "$TMP/stress-f.out" env SOCKS_CONF="$STRESS_CONF" \
+	LD_PRELOAD="$LIBSOCKSIFY" "$STRESS" -F
+[ "$STRESS_RC" -eq 0 ] || fail "stress -F exited $STRESS_RC"
 pass "32 threads connecting, closing, dup2-ing and forking under LD_PRELOAD"
