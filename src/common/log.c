@@ -29,6 +29,7 @@ static pid_t pinned_pid; /* 0: ask getpid() each time */
 static char log_ident[LOG_IDENT_MAX] = "socksify";
 static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_file_fd = -1;
+static int (*log_placer)(int fd);
 static log_write_fn log_writer = write;
 
 static const char *const log_tag_names[] = {"ERROR", "WARN", "INFO", "DEBUG",
@@ -71,6 +72,8 @@ int log_open(const char *ident, int level, const char *target)
 			rc = -errno;
 			goto out;
 		}
+		if (log_placer)
+			fd = log_placer(fd);
 		t = LOG_TARGET_FILE;
 	}
 	log_release();
@@ -110,6 +113,11 @@ void log_pin_pid(void)
 void log_set_writer(log_write_fn fn)
 {
 	log_writer = fn ? fn : write;
+}
+
+void log_set_placer(int (*fn)(int fd))
+{
+	log_placer = fn;
 }
 
 /* The file target's fd, or -1 for stderr and syslog. */

@@ -42,6 +42,12 @@ void log_close(void);
 void log_pin_pid(void);
 /* The preload library routes its own writes through real.write. */
 void log_set_writer(log_write_fn fn);
+/*
+ * A file target's fd, once opened, is given to @fn, which may move it and
+ * returns the number it has then (the preload library places its fds
+ * high, away from the numbers programs reuse).  NULL: left where it is.
+ */
+void log_set_placer(int (*fn)(int fd));
 /* The fd the file target uses (-1 for stderr/syslog), for fd guards. */
 int log_fd(void);
 

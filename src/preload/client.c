@@ -103,13 +103,16 @@ int client_init(struct client *c, uint8_t cmd,
 /*
  * The address of proxy @p as a sockaddr the program's socket (@family) can
  * connect to: an IPv4 proxy from an AF_INET6 socket is reached through its
- * v4-mapped address; an IPv6 proxy cannot be reached from an AF_INET socket
- * (-EAFNOSUPPORT).  A proxy given by name answers from the cache that
+ * v4-mapped address unless @v6only; an IPv6 proxy cannot be reached from
+ * an AF_INET socket, nor an IPv4 one from an IPV6_V6ONLY socket
+ * (-EAFNOSUPPORT: kind_tcp.c replaces the socket for the first proxy
+ * only, see sock_replace.h).  A proxy given by name answers from the cache that
  * pxa_refresh() fills outside any lock (proxy_addr.h): no lookup here,
  * where the engine thread may run.  Returns 0 or -errno.
  */
 static int client_proxy_addr(const struct conf_proxy *p, int family,
-			     struct sockaddr_storage *ss, socklen_t *len)
+			     bool v6only, struct sockaddr_storage *ss,
+			     socklen_t *len)
 {
 	const struct net_hostport *hp = &p->url.hp;
 	struct net_ip ip;
@@ -128,7 +131,7 @@ static int client_proxy_addr(const struct conf_proxy *p, int family,
 		memcpy(&sin->sin_addr, ip.b, 4);
 		sin->sin_port = htons(hp->port);
 		*len = sizeof(*sin);
-	} else if (family == AF_INET6) {
+	} else if (family == AF_INET6 && !(v6only && ip.family == AF_INET)) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 		sin6->sin6_family = AF_INET6;
@@ -143,6 +146,19 @@ static int client_proxy_addr(const struct conf_proxy *p, int family,
 		*len = sizeof(*sin6);
 	} else {
 		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+/* Contract: client.h. */
+int client_first_proxy_family(const struct client *c)
+{
+	for (size_t i = c->idx; i < c->nproxies; i++) {
+		struct net_ip ip;
+
+		if (client_proxy_fits(c->proxies[i], &c->dst) &&
+		    pxa_lookup(c->proxies[i], c->sock_family, &ip) == 0)
+			return ip.family;
 	}
 	return 0;
 }
@@ -334,8 +350,8 @@ static int client_connect_next(struct client *c, int fd)
 
 		if (!client_proxy_fits(p, &c->dst))
 			continue;
-		rc = client_proxy_addr(p, c->sock_family, &c->proxy_sa,
-				       &c->proxy_salen);
+		rc = client_proxy_addr(p, c->sock_family, c->v6only,
+				       &c->proxy_sa, &c->proxy_salen);
 		if (rc < 0) {
 			if (!c->first_err)
 				c->first_err = rc;

@@ -66,6 +66,7 @@ struct client {
 	size_t nproxies;
 	size_t idx;			  /* proxy being tried */
 	int sock_family;		  /* the program's socket: AF_INET/6 */
+	bool v6only;			  /* AF_INET6 with IPV6_V6ONLY */
 	struct socks_addr dst;		  /* what we ask the proxy for */
 	int timeout_ms;			  /* per proxy: connect + negotiation */
 	int64_t deadline;		  /* io_now_ms() value */
@@ -99,6 +100,25 @@ int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
 		const char *env_user, const char *env_pass);
+
+/*
+ * The family (AF_INET or AF_INET6) of the address the handshake would
+ * connect to first: the first proxy from the current one on that can
+ * carry the destination and has an address (pxa_lookup for the socket's
+ * family).  0 when there is none.  No I/O.
+ */
+int client_first_proxy_family(const struct client *c);
+
+/*
+ * The program's socket is now of @family, with IPV6_V6ONLY @v6only (an
+ * AF_INET6 socket without it reaches IPv4 proxies by v4-mapped address;
+ * with it, they are skipped like IPv6 proxies from an AF_INET socket).
+ */
+static inline void client_set_family(struct client *c, int family, bool v6only)
+{
+	c->sock_family = family;
+	c->v6only = family == AF_INET6 && v6only;
+}
 
 /*
  * The caller just read @fd's file status flags (F_GETFL) as @fl: the first

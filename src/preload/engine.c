@@ -85,7 +85,14 @@ static atomic_int engine_wake = -1;
 static int engine_ep_num = -1, engine_wake_num = -1;
 static struct eng_job *engine_list;    /* handshakes, one entry ref each */
 static int64_t engine_wait_until = -1; /* the engine's next deadline */
-static char engine_wake_tag;	       /* epoll data.ptr of the wake fd */
+/*
+ * The engine's epoll registrations carry a job's id, never its address:
+ * a registration outlives the fd number when the socket is still open
+ * elsewhere (a dup, a fork child), and may fire after the job is gone.
+ * An id is looked up in engine_list; an unknown one is ignored.
+ */
+#define ENGINE_WAKE_ID 0
+static uint64_t engine_next_id = 1;
 
 /* epoll interest for a client_want. */
 static uint32_t engine_events(int want)
@@ -355,7 +362,7 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 							   EPOLLHUP)));
 	if (rc > 0) {
 		struct epoll_event ev = {.events = engine_events(rc),
-					 .data.ptr = j};
+					 .data.u64 = j->id};
 
 		if (real.epoll_ctl(atomic_load(&engine_ep), EPOLL_CTL_MOD,
 				   j->fd, &ev) == 0) {
@@ -381,6 +388,15 @@ static void engine_unlink(struct eng_job *j)
 			return;
 		}
 	}
+}
+
+/* The job with @id in the engine's list, or NULL (engine_lock held). */
+static struct eng_job *engine_find(uint64_t id)
+{
+	for (struct eng_job *j = engine_list; j; j = j->next)
+		if (j->id == id)
+			return j;
+	return NULL;
 }
 
 /*
@@ -409,8 +425,7 @@ static int engine_timeout(void)
  * held).  Returns 0 or -errno. */
 static int engine_make_fds(void)
 {
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.ptr = &engine_wake_tag};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ENGINE_WAKE_ID};
 	int fd;
 
 	if (engine_ep_num < 0) {
@@ -461,7 +476,7 @@ static void engine_rebuild(void)
 		if (j->in_engine && j->fd >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT |
 							   EPOLLONESHOT,
-						 .data.ptr = j};
+						 .data.u64 = j->id};
 
 			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd,
 					   &ev) < 0)
@@ -509,16 +524,17 @@ static void *engine_main(void *arg)
 		}
 		fdt_mutex_lock(&engine_lock);
 		for (int i = 0; i < n; i++) {
-			struct eng_job *j = evs[i].data.ptr;
+			struct eng_job *j;
 
-			if (evs[i].data.ptr == &engine_wake_tag) {
+			if (evs[i].data.u64 == ENGINE_WAKE_ID) {
 				uint64_t v;
 
 				(void)!real.read(engine_wake_num, &v,
 						 sizeof(v));
 				continue;
 			}
-			if (engine_step(j, false, evs[i].events))
+			j = engine_find(evs[i].data.u64);
+			if (j && engine_step(j, false, evs[i].events))
 				engine_unlink(j);
 		}
 		/* Deadlines, and jobs the program abandoned meanwhile. */
@@ -625,7 +641,8 @@ static int engine_begin(struct eng_job *j, int want)
 		rc = engine_finish(j, rc);
 		goto out;
 	}
-	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = j};
+	struct epoll_event ev = {.events = engine_events(rc),
+				 .data.u64 = j->id = engine_next_id++};
 
 	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0 &&
 	    ((errno != EBADF && errno != EINVAL) ||
@@ -653,6 +670,21 @@ out:
 	fdt_unlock(j->e);
 	fdt_mutex_unlock(&engine_lock);
 	return rc;
+}
+
+/* Contract: engine.h. */
+void engine_take_regs(struct eng_job *j)
+{
+	struct engine_held held;
+
+	engine_hold_regs(&held, j->fd);
+	engine_merge_regs(j, &held);
+}
+
+/* Contract: engine.h. */
+void engine_give_regs(struct eng_job *j)
+{
+	engine_restore_regs(j);
 }
 
 /* Contract: engine.h. */

@@ -46,6 +46,7 @@ struct eng_job {
 	int evfd; /* stand-in fd for poll/select: signalled at the end */
 	struct eng_reg regs[ENG_REGS_MAX];
 	int nregs;
+	uint64_t id;	      /* its engine registrations' data (engine.c) */
 	struct eng_job *next; /* the engine's list */
 };
 
@@ -84,6 +85,16 @@ int engine_adopt(struct eng_job *j, int want);
  * -errno (then nothing is held).
  */
 int engine_park(struct eng_job *j);
+
+/*
+ * Take @j's fd out of the program's epoll sets and keep the registrations
+ * in @j (before the socket behind the fd is replaced: the kernel drops a
+ * registration with its socket).  engine_start/engine_adopt keep them and
+ * give them back at completion; engine_give_regs() gives them back now.
+ * Called without locks, before the entry is shared.
+ */
+void engine_take_regs(struct eng_job *j);
+void engine_give_regs(struct eng_job *j);
 
 /*
  * Finish @j with @rc (0 or -errno), called with e->lock held: the kind's

@@ -150,11 +150,12 @@ static void init_once_fn(void)
 	io_sys.send = real.send;
 	io_sys.poll = real.poll;
 	io_sys.write = real.write;
+	(void)fdt_init(); /* before the log file: kint_place needs its size */
 	log_set_writer(real.write);
+	log_set_placer(kint_place); /* the log file is an internal fd */
 	level = env.has_debug ? env.debug : LOG_LVL_ERR;
 	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
 		(void)log_open("socksify", level, "stderr");
-	(void)fdt_init();
 	if (log_fd() >= 0)
 		kint_mark(log_fd(), NULL, NULL);
 	hook_fork_register();

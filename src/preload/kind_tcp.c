@@ -31,6 +31,7 @@
 #include "preload/preload.h"
 #include "preload/proxy_addr.h"
 #include "preload/real.h"
+#include "preload/sock_replace.h"
 
 enum tcp_state {
 	TCP_HANDSHAKE, /* the driver owns the socket */
@@ -354,6 +355,57 @@ static int tcp_run_blocking(struct fdt_entry *e, int fd)
 	return 0;
 }
 
+/*
+ * Make @fd able to reach the first proxy of @c's list: an IPv6 proxy from
+ * an AF_INET socket, an IPv4 one from an AF_INET6 socket with IPV6_V6ONLY
+ * need the socket replaced by one of the proxy's family (sock_replace.h);
+ * @e's socket identity follows.  Only this first proxy decides: proxies
+ * tried later (failover) that the socket cannot reach are skipped.
+ * Returns 0 or -EAFNOSUPPORT (logged for the user).
+ */
+static int tcp_fit_family(struct fdt_entry *e, struct tcp_conn *c, int fd)
+{
+	int from = c->cl.sock_family, to = client_first_proxy_family(&c->cl);
+	char text[SOCKS_ADDR_STRLEN];
+	bool v6only = false;
+	int rc;
+
+	if (!to || (from == AF_INET && to == AF_INET))
+		return 0; /* the usual case costs nothing */
+	if (sockrep_reaches(fd, from, to, &v6only)) {
+		client_set_family(&c->cl, from, v6only);
+		return 0;
+	}
+	/* The program's epoll registrations go with the old socket: keep
+	 * them for the new one (given back at completion, or at once on a
+	 * blocking socket: tcp_connect). */
+	engine_take_regs(&c->job);
+	rc = sockrep_replace(fd, from, to);
+	if (rc < 0) {
+		engine_give_regs(&c->job); /* to the old socket, still there */
+		socks_addr_format(&c->cl.dst, text, sizeof(text));
+		if (rc == -EADDRNOTAVAIL)
+			LOG_ERR("%s via %.64s: the proxy is an %s address and "
+				"this %s socket is bound to a local address, "
+				"so it cannot be moved to %s",
+				text, client_proxy(&c->cl)->name,
+				to == AF_INET6 ? "IPv6" : "IPv4",
+				from == AF_INET6 ? "IPv6-only" : "IPv4",
+				to == AF_INET6 ? "IPv6" : "IPv4");
+		else
+			LOG_ERR("%s via %.64s: cannot replace this socket by "
+				"an %s one to reach the proxy (errno %d)",
+				text, client_proxy(&c->cl)->name,
+				to == AF_INET6 ? "IPv6" : "IPv4", -rc);
+		return -EAFNOSUPPORT;
+	}
+	/* A new socket: a dual-stack one if AF_INET6 (sock_replace.c). */
+	(void)sockrep_reaches(fd, to, to, &v6only);
+	client_set_family(&c->cl, to, v6only);
+	e->cookie = fdt_socket_cookie(fd);
+	return 0;
+}
+
 /* Contract: kind_tcp.h. */
 int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		const struct rule_result *r, const struct socks_addr *dst,
@@ -387,6 +439,9 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	LOG_DBG("fd %d: %s via proxy %.64s", fd,
 		socks_addr_format(dst, text, sizeof(text)),
 		client_proxy(&c->cl)->name);
+	rc = tcp_fit_family(e, c, fd);
+	if (rc < 0)
+		goto out;
 
 	fl = real.fcntl(fd, F_GETFL);
 	client_set_known_flags(&c->cl, fl);
@@ -414,6 +469,7 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		goto out;
 	}
 	/* Blocking (or an fd beyond the table): the whole data goes. */
+	engine_give_regs(&c->job); /* those taken by a socket replacement */
 	if (nearly && !(c->early = malloc(nearly))) {
 		rc = -ENOMEM;
 		goto out;

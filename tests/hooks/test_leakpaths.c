@@ -37,6 +37,7 @@ static struct conf *test_conf;
 static void use_conf(const char *fmt, ...)
 {
 	char text[2048], err[CONF_ERR_MAX];
+	struct conf *old = test_conf;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -45,6 +46,8 @@ static void use_conf(const char *fmt, ...)
 	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
 		ck_abort_msg("config: %s\n%s", err, text);
 	socksify_conf_set(test_conf);
+	if (old)
+		conf_free(old); /* no handshake of the test still uses it */
 }
 
 /* Everything via the socks5 proxy on 127.0.0.1:@port; @extra first. */
