@@ -68,7 +68,7 @@ static struct conf_parse *conf_cur;
 
 static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
 				     "fake_network6, nameserver, timeout, "
-				     "proxy, route";
+				     "bind_peer, bind_timeout, proxy, route";
 static const char conf_proxy_keys[] = "url, username, password, method, "
 				      "gssapi_service";
 static const char conf_route_keys[] = "to, ports, command, program, user, "
@@ -442,6 +442,32 @@ static const char *conf_nameserver_parse(const char *s, struct conf *c)
 	return NULL;
 }
 
+/*
+ * bind_peer: "auto" (or ""), "any", or a numeric address.  NULL or why
+ * not; @c (may be NULL) gets the value.
+ */
+static const char *conf_bind_peer_parse(const char *s, struct conf *c)
+{
+	struct net_ip ip;
+	enum conf_bind_peer m = CONF_BIND_PEER_ADDR;
+
+	if (s[0] == '\0' || strcmp(s, "auto") == 0)
+		m = CONF_BIND_PEER_AUTO;
+	else if (strcmp(s, "any") == 0)
+		m = CONF_BIND_PEER_ANY;
+	else if (net_ip_parse(s, &ip) != 0)
+		return "expected \"auto\", \"any\" or a numeric address such "
+		       "as \"203.0.113.7\"";
+	if (c) {
+		c->bind_peer = m;
+		if (m == CONF_BIND_PEER_ADDR) {
+			net_ip_unmap(&ip);
+			c->bind_peer_ip = ip;
+		}
+	}
+	return NULL;
+}
+
 static const char *conf_log_parse(const char *s)
 {
 	if (strcmp(s, "stderr") == 0 || strcmp(s, "syslog") == 0)
@@ -516,6 +542,16 @@ static int conf_check_nameserver(struct conf_parse *p, cfg_t *sec,
 {
 	const char *why = conf_nameserver_parse(v, NULL);
 
+	return why ? conf_bad(p, sec, opt, v, why) : 0;
+}
+
+static int conf_check_bind_peer(struct conf_parse *p, cfg_t *sec,
+				cfg_opt_t *opt, unsigned int idx,
+				const char *v)
+{
+	const char *why = conf_bind_peer_parse(v, NULL);
+
+	(void)idx;
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
@@ -677,6 +713,7 @@ static const struct conf_key conf_key_checks[] = {
 	{"root", "fake_network", conf_check_fake4},
 	{"root", "fake_network6", conf_check_fake6},
 	{"root", "nameserver", conf_check_nameserver},
+	{"root", "bind_peer", conf_check_bind_peer},
 	{"proxy", "url", conf_check_url},
 	{"proxy", "username", conf_check_username},
 	{"proxy", "password", conf_check_password},
@@ -726,7 +763,8 @@ static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
 	long v, lo = 0, hi = CONF_DEBUG_MAX;
 	const char *why = "expected a level from 0 to 3";
 
-	if (strcmp(opt->name, "timeout") == 0) {
+	if (strcmp(opt->name, "timeout") == 0 ||
+	    strcmp(opt->name, "bind_timeout") == 0) {
 		lo = 1;
 		hi = CONF_TIMEOUT_MAX;
 		why = "expected a number of seconds from 1 to 3600";
@@ -891,6 +929,9 @@ static cfg_opt_t conf_root_opts[] = {
 		   conf_cb_str),
 	CFG_STR_CB("nameserver", "", CFGF_NONE, conf_cb_str),
 	CFG_INT_CB("timeout", CONF_DEFAULT_TIMEOUT, CFGF_NONE, conf_cb_int),
+	CFG_STR_CB("bind_peer", "auto", CFGF_NONE, conf_cb_str),
+	CFG_INT_CB("bind_timeout", CONF_DEFAULT_BIND_TIMEOUT, CFGF_NONE,
+		   conf_cb_int),
 	CFG_SEC("proxy", conf_proxy_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("route", conf_route_opts, CFGF_MULTI),
@@ -1111,6 +1152,7 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	conf_copy(c->path, sizeof(c->path), p->name);
 	c->debug = (int)cfg_getint(root, "debug");
 	c->timeout = (int)cfg_getint(root, "timeout");
+	c->bind_timeout = (int)cfg_getint(root, "bind_timeout");
 	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
 	if (!why)
@@ -1121,6 +1163,8 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 				      AF_INET6, &c->fake_network6);
 	if (!why)
 		why = conf_nameserver_parse(cfg_getstr(root, "nameserver"), c);
+	if (!why)
+		why = conf_bind_peer_parse(cfg_getstr(root, "bind_peer"), c);
 	if (why) /* checked while parsing: cannot happen */
 		return conf_err(p, 0, "%s", why);
 
@@ -1366,6 +1410,7 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	conf_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
 	conf_copy(c->log, sizeof(c->log), "stderr");
 	c->timeout = CONF_DEFAULT_TIMEOUT;
+	c->bind_timeout = CONF_DEFAULT_BIND_TIMEOUT;
 	c->resolve = (px->url.scheme == NET_SCHEME_SOCKS4A ||
 		      px->url.scheme == NET_SCHEME_SOCKS5H)
 			     ? CONF_RESOLVE_REMOTE

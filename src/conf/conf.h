@@ -21,6 +21,11 @@
 #define CONF_ERR_MAX 512
 
 enum conf_resolve { CONF_RESOLVE_REMOTE = 0, CONF_RESOLVE_LOCAL = 1 };
+enum conf_bind_peer {
+	CONF_BIND_PEER_AUTO = 0,
+	CONF_BIND_PEER_ANY = 1,
+	CONF_BIND_PEER_ADDR = 2
+};
 
 /*
  * Command bits used in routes and rule queries.  CONF_CMD_ALL, what a
@@ -125,6 +130,12 @@ struct conf {
 	struct net_ip nameserver;
 	uint16_t nameserver_port; /* host order, default 53 */
 	int timeout; /* seconds */
+	/* bind_peer: the peer a listener behind a SOCKS BIND expects (its
+	 * DST.ADDR); AUTO: the destination of the latest connection through
+	 * the same proxy; ANY: 0.0.0.0 or ::, any peer; ADDR: bind_peer_ip. */
+	enum conf_bind_peer bind_peer;
+	struct net_ip bind_peer_ip;
+	int bind_timeout; /* seconds to wait for the peer */
 	struct conf_proxy *proxies;
 	size_t nproxies;
 	struct conf_route *routes;
@@ -147,6 +158,7 @@ struct conf {
 #define CONF_DEFAULT_FAKE_NETWORK "198.18.0.0/15"
 #define CONF_DEFAULT_FAKE_NETWORK6 "fd53:6f63:6b73::/64" /* "Socks" ULA */
 #define CONF_DEFAULT_TIMEOUT 10
+#define CONF_DEFAULT_BIND_TIMEOUT 120 /* SOCKS4's two minutes */
 #define CONF_DEFAULT_GSSAPI_SERVICE "rcmd"
 #define CONF_TIMEOUT_MAX 3600
 #define CONF_DEBUG_MAX 3

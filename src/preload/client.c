@@ -683,6 +683,17 @@ fail:
 }
 
 /* Contract: client.h. */
+void client_bind_wait(struct client *c, int wait_ms)
+{
+	const struct conf_proxy *p = client_proxy(c);
+
+	c->bind_second = true;
+	client_expect(c, scheme_is_v4(p->url.scheme) ? SOCKS4_REPLY_LEN : 4,
+		      scheme_is_v4(p->url.scheme) ? CL_REPLY4 : CL_REPLY);
+	c->deadline = io_now_ms() + (wait_ms > 0 ? wait_ms : 1);
+}
+
+/* Contract: client.h. */
 int client_step_ready(struct client *c, int fd, short revents)
 {
 	int rc;
@@ -717,8 +728,12 @@ static int client_expire(struct client *c, int fd)
 			rc = client_advance(c, fd);
 		return rc;
 	}
-	LOG_INFO("proxy %.64s: handshake timed out in %s",
-		 client_proxy(c)->name, client_state_name(c->state));
+	if (c->bind_second) /* the kind says it for the user */
+		LOG_DBG("proxy %.64s: no BIND peer before the deadline",
+			client_proxy(c)->name);
+	else
+		LOG_INFO("proxy %.64s: handshake timed out in %s",
+			 client_proxy(c)->name, client_state_name(c->state));
 	client_set_state(c, CL_FAILED);
 	return -ETIMEDOUT;
 }

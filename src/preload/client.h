@@ -21,6 +21,9 @@
  *
  * The command is a field so that BIND (two replies) and UDP ASSOCIATE
  * (a kept control connection) become further commands of the same driver.
+ * BIND: the handshake ends (CLIENT_DONE, c->bnd = where the proxy listens)
+ * at the first reply; client_bind_wait() then makes the same state machine
+ * read the second reply (c->bnd = the peer that connected).
  */
 #ifndef SOCKSIFY_PRELOAD_CLIENT_H
 #define SOCKSIFY_PRELOAD_CLIENT_H
@@ -84,6 +87,7 @@ struct client {
 	uint8_t in[CLIENT_BUF];
 	size_t in_len, in_need;
 	struct socks_addr bnd; /* BND.ADDR:PORT of the reply */
+	bool bind_second;      /* BIND: reading the second reply */
 };
 
 /*
@@ -168,6 +172,15 @@ int client_run(struct client *c, int fd, int *want);
  * again), with no error left pending.  errno is clobbered.
  */
 void client_disconnect(int fd);
+
+/*
+ * BIND: the first reply is in (client_step returned CLIENT_DONE); expect
+ * the second, the peer's, within @wait_ms from now.  client_step() then
+ * returns CLIENT_WANT_READ until it arrives, CLIENT_DONE with c->bnd set
+ * to the peer, or -errno (its REP/CD mapped; -ECONNRESET when the proxy
+ * hangs up); client_timeout() after the deadline gives -ETIMEDOUT.
+ */
+void client_bind_wait(struct client *c, int wait_ms);
 
 /* The proxy in use (or last tried), for logs. */
 const struct conf_proxy *client_proxy(const struct client *c);

@@ -353,8 +353,8 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 	int rc;
 
 	fdt_lock(j->e);
-	if (!j->active || j->fd < 0 || !fdt_still_ours(j->e, j->fd) ||
-	    !j->active)
+	if (!j->active || j->fd < 0 ||
+	    (!j->internal_fd && !fdt_still_ours(j->e, j->fd)) || !j->active)
 		goto out;
 	rc = timeout ? client_timeout(j->cl, j->fd)
 		     : client_step_ready(j->cl, j->fd,
@@ -622,11 +622,14 @@ static int engine_begin(struct eng_job *j, int want)
 	int rc, fd;
 
 	/* The fd as the entry knows it (the program may close it meanwhile:
-	 * then the job is abandoned, checked below under the lock). */
+	 * then the job is abandoned, checked below under the lock).  An
+	 * internal socket is in no epoll set of the program. */
 	fdt_lock(j->e);
 	fd = j->fd;
 	fdt_unlock(j->e);
-	engine_hold_regs(&held, fd);
+	held.n = 0;
+	if (!j->internal_fd)
+		engine_hold_regs(&held, fd);
 	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();
 	if (rc < 0) {
@@ -766,6 +769,28 @@ void engine_wait(struct eng_job *j)
 		fdt_unlock(j->e);
 		(void)real.poll(&pfd, 1, 100);
 		fdt_lock(j->e);
+	}
+}
+
+/* Contract: engine.h. */
+int engine_epoll_take(int fd, struct eng_reg *regs)
+{
+	struct engine_held held;
+
+	engine_hold_regs(&held, fd);
+	memcpy(regs, held.regs, (size_t)held.n * sizeof(*regs));
+	return held.n;
+}
+
+/* Contract: engine.h. */
+void engine_epoll_give(int fd, const struct eng_reg *regs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = regs[i].ev;
+
+		if (real.epoll_ctl(regs[i].epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			LOG_DBG("fd %d: epoll %d registration lost (errno %d)",
+				fd, regs[i].epfd, errno);
 	}
 }
 

@@ -36,11 +36,14 @@ struct eng_job {
 	 * the fd's byte.  Returns the final rc (it may still fail).
 	 */
 	int (*done)(struct eng_job *j, int rc);
-	bool active;	/* the handshake runs (the engine or a thread) */
-	bool in_engine; /* registered with the engine's epoll */
-	bool orphaned;	/* fork child: the parent's engine owns it; done()
+	bool active;	  /* the handshake runs (the engine or a thread) */
+	bool in_engine;	  /* registered with the engine's epoll */
+	bool orphaned;	  /* fork child: the parent's engine owns it; done()
 			 * must only record the failure, not touch the fd */
-	int evfd;	/* stand-in fd for poll/select: signalled at the end */
+	bool internal_fd; /* fd is the library's own (kint_mark, owner
+			   * &j->fd), not the program's: no epoll sets to
+			   * hold, and e->cookie is not its identity */
+	int evfd; /* stand-in fd for poll/select: signalled at the end */
 	struct eng_reg regs[ENG_REGS_MAX];
 	int nregs;
 	uint64_t id;	      /* its engine registrations' data (engine.c) */
@@ -124,6 +127,15 @@ void engine_forget_epoll(int epfd);
  * it held (released while waiting).
  */
 void engine_wait(struct eng_job *j);
+
+/*
+ * Take @fd's registrations out of the program's epoll sets (read from
+ * /proc: call without locks) into @regs (ENG_REGS_MAX of them at most);
+ * returns how many.  engine_epoll_give() adds them back for whatever file
+ * @fd names by then (a kind that replaces the socket behind the number).
+ */
+int engine_epoll_take(int fd, struct eng_reg *regs);
+void engine_epoll_give(int fd, const struct eng_reg *regs, int n);
 
 /* The engine's epoll fd, or -1 (tests only). */
 int engine_epoll_fd(void);

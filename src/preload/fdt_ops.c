@@ -60,6 +60,18 @@ int fdt_op_peername(int fd, struct sockaddr *sa, socklen_t *len)
 	return rc;
 }
 
+int fdt_op_sockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	struct fdt_entry *e;
+	int rc;
+
+	if (!FDT_OP_ACQUIRE(e, fd, sockname))
+		return 1;
+	rc = e->ops->sockname(e, fd, sa, len);
+	fdt_release(e);
+	return rc;
+}
+
 int fdt_op_reconnect(int fd)
 {
 	struct fdt_entry *e;

@@ -22,6 +22,8 @@ int fdt_op_subst_fd(int fd);
 int fdt_op_so_error(int fd);
 /* getpeername: 0 (filled), 1 (ask the kernel), or -errno. */
 int fdt_op_peername(int fd, struct sockaddr *sa, socklen_t *len);
+/* getsockname: 0 (filled), 1 (ask the kernel), or -errno. */
+int fdt_op_sockname(int fd, struct sockaddr *sa, socklen_t *len);
 /*
  * connect() on a managed fd: 1 when it is to be routed as new (the fd is
  * then no longer managed), else the result (0 or -errno).

@@ -26,7 +26,8 @@
  * (kind_tcp.c: outbound TCP through a proxy; kind_udp.c: UDP route cache;
  * kind_internal.c: the library's own fds and the program's epoll sets;
  * kind_raw.c: IP sockets SOCKS cannot carry, allowed by a raw route;
- * BIND listeners and UDP associations slot in the same way) and the hooks
+ * kind_listen.c: a listener behind a SOCKS BIND; UDP associations slot
+ * in the same way) and the hooks
  * reach it only through struct fdt_ops.
  *
  * Locks, in the only order they are ever nested: engine_lock (engine.c)
@@ -51,7 +52,7 @@
 enum fdt_kind {
 	FDT_NONE = 0,
 	FDT_TCP = 1,	  /* TCP CONNECT through a proxy (kind_tcp.c) */
-	FDT_LISTEN = 2,	  /* BIND listener (later issue) */
+	FDT_LISTEN = 2,	  /* listener behind a SOCKS BIND (kind_listen.c) */
 	FDT_UDP = 3,	  /* a UDP socket: destinations are route-checked */
 	FDT_INTERNAL = 4, /* the library's own fd (kind_internal.c) */
 	FDT_EPOLL = 5,	  /* an epoll instance of the program */
@@ -86,6 +87,9 @@ struct fdt_ops {
 	int (*so_error)(struct fdt_entry *e, int fd);
 	/* getpeername: 0 (filled), 1 (the kernel's), or -errno. */
 	int (*peername)(struct fdt_entry *e, int fd, struct sockaddr *sa,
+			socklen_t *len);
+	/* getsockname: 0 (filled), 1 (the kernel's), or -errno. */
+	int (*sockname)(struct fdt_entry *e, int fd, struct sockaddr *sa,
 			socklen_t *len);
 	/* connect() on an fd of this kind: 1 when it is to be routed as a
 	 * new connection, else the result (0 or -errno). */

@@ -139,7 +139,7 @@ static void hook_dup_state(int oldfd, int newfd)
 	int saved = errno;
 
 	if ((b & FDT_KIND_MASK) != FDT_TCP && (b & FDT_KIND_MASK) != FDT_UDP &&
-	    (b & FDT_KIND_MASK) != FDT_RAW)
+	    (b & FDT_KIND_MASK) != FDT_RAW && (b & FDT_KIND_MASK) != FDT_LISTEN)
 		return;
 	e = fdt_get(oldfd);
 	if (e) {

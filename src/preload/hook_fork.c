@@ -5,7 +5,7 @@
  * No fork() hook is needed: pthread_atfork handlers run for fork() and for
  * the fork inside posix_spawn/system implementations that use it.  Before
  * the fork every library lock is taken (engine, every entry, the fd table,
- * the proxy address cache: the order the code nests them) so that the child never inherits one held by a
+ * the record of recent tunnels, the proxy address cache: the order the code nests them) so that the child never inherits one held by a
  * thread that does not exist there; the parent releases them, the child
  * re-initialises them.  The child keeps the fd table (proxied connections
  * keep their state, internal fds stay protected) and starts its own engine
@@ -20,6 +20,7 @@
 #include "preload/engine.h"
 #include "preload/fdtable.h"
 #include "preload/hooks.h"
+#include "preload/kind_tcp.h"
 #include "preload/proxy_addr.h"
 
 static void hook_fork_prepare(void)
@@ -28,12 +29,14 @@ static void hook_fork_prepare(void)
 		confuse_atfork_prepare();
 	engine_atfork_prepare();
 	fdt_atfork_prepare();
+	tcp_recent_atfork_prepare();
 	pxa_atfork_prepare();
 }
 
 static void hook_fork_parent(void)
 {
 	pxa_atfork_parent();
+	tcp_recent_atfork_parent();
 	fdt_atfork_parent();
 	engine_atfork_parent();
 	if (confuse_atfork_parent)
@@ -43,6 +46,7 @@ static void hook_fork_parent(void)
 static void hook_fork_child(void)
 {
 	pxa_atfork_child();
+	tcp_recent_atfork_child();
 	fdt_atfork_child();
 	engine_atfork_child();
 	if (confuse_atfork_child)

@@ -196,6 +196,67 @@ static const struct fdt_ops tcp_ops = {
 	.epoll_ctl = tcp_epoll_ctl,
 };
 
+/* The record of recent tunnels (kind_tcp.h): a ring, newest at
+ * recent_next - 1. */
+static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	const struct conf_proxy *proxy;
+	struct socks_addr dst;
+} recent[TCP_RECENT_MAX];
+static unsigned recent_next, recent_n;
+
+/* The tunnel of @c came up: note its proxy and destination. */
+static void tcp_recent_note(const struct tcp_conn *c)
+{
+	fdt_mutex_lock(&recent_lock);
+	recent[recent_next].proxy = client_proxy(&c->cl);
+	recent[recent_next].dst = c->cl.dst;
+	recent_next = (recent_next + 1) % TCP_RECENT_MAX;
+	if (recent_n < TCP_RECENT_MAX)
+		recent_n++;
+	fdt_mutex_unlock(&recent_lock);
+}
+
+/* Contract: kind_tcp.h. */
+int tcp_recent_peer(const struct conf_proxy *p, int family,
+		    struct socks_addr *dst, const struct conf_proxy **via)
+{
+	int rc = -ENOENT;
+
+	fdt_mutex_lock(&recent_lock);
+	for (unsigned i = 1; i <= recent_n; i++) {
+		unsigned k =
+			(recent_next + TCP_RECENT_MAX - i) % TCP_RECENT_MAX;
+
+		if (p && recent[k].proxy != p)
+			continue;
+		if (family == AF_INET && recent[k].dst.type == SOCKS5_ATYP_IPV6)
+			continue;
+		*dst = recent[k].dst;
+		if (via)
+			*via = recent[k].proxy;
+		rc = 0;
+		break;
+	}
+	fdt_mutex_unlock(&recent_lock);
+	return rc;
+}
+
+void tcp_recent_atfork_prepare(void)
+{
+	fdt_mutex_lock(&recent_lock);
+}
+
+void tcp_recent_atfork_parent(void)
+{
+	fdt_mutex_unlock(&recent_lock);
+}
+
+void tcp_recent_atfork_child(void)
+{
+	fdt_mutex_unlock(&recent_lock);
+}
+
 /* Log the outcome of @c's handshake on @fd. */
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
@@ -243,6 +304,7 @@ static int tcp_done(struct eng_job *j, int rc)
 		rc = tcp_send_early(c, j->fd);
 	tcp_log(c, j->fd, rc);
 	if (rc == 0) {
+		tcp_recent_note(c);
 		c->state = TCP_OK;
 		fdt_set_byte(j->fd, FDT_TCP);
 		return 0;
@@ -286,6 +348,7 @@ static int tcp_run_blocking(struct fdt_entry *e, int fd)
 		return rc;
 	}
 	c->state = TCP_OK;
+	tcp_recent_note(c);
 	/* Beyond the table, it works (getpeername shows the proxy); a
 	 * number closed and reused meanwhile is not marked (fdt_attach). */
 	(void)fdt_attach(fd, e, FDT_TCP);
@@ -421,6 +484,27 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	if (rc == 0)
 		rc = tcp_run_blocking(e, fd);
 out:
+	fdt_put(e);
+	return rc;
+}
+
+/* Contract: kind_tcp.h. */
+int tcp_adopt_accepted(int fd, const struct sockaddr *peer, socklen_t len)
+{
+	struct fdt_entry *e =
+		fdt_alloc(FDT_TCP, &tcp_ops, sizeof(struct tcp_conn));
+	struct tcp_conn *c;
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	c = tcp_of(e);
+	e->cookie = fdt_socket_cookie(fd);
+	c->state = TCP_OK;
+	engine_job_init(&c->job, e, fd, &c->cl, tcp_done);
+	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
+	memcpy(&c->dst, peer, c->dstlen);
+	rc = fdt_set(fd, e, FDT_TCP);
 	fdt_put(e);
 	return rc;
 }

@@ -51,4 +51,33 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 int tcp_connect_direct_name(int fd, const struct sockaddr *sa, const char *name,
 			    uint16_t port);
 
+/*
+ * The most recent connections made through a proxy (the expected peer of
+ * a BIND, kind_listen.c): a small record of the last TCP_RECENT_MAX
+ * tunnels that came up, each with its proxy and the destination asked
+ * for, under a leaf lock of its own (taken under an entry's lock, never
+ * around another lock; fork takes it: tcp_recent_atfork_*).
+ */
+#define TCP_RECENT_MAX 8
+
+/*
+ * The destination of the newest tunnel through proxy @p (NULL: any proxy)
+ * that a socket of @family can BIND for (AF_INET: an IPv4 address or a
+ * name; AF_INET6: any) into @dst, and its proxy into *@via (may be NULL).
+ * Returns 0 or -ENOENT.
+ */
+int tcp_recent_peer(const struct conf_proxy *p, int family,
+		    struct socks_addr *dst, const struct conf_proxy **via);
+void tcp_recent_atfork_prepare(void);
+void tcp_recent_atfork_parent(void);
+void tcp_recent_atfork_child(void);
+
+/*
+ * Register @fd, a connection to a proxy that now carries the program's
+ * accepted connection from @peer (@len bytes), as an established tunnel:
+ * getpeername() answers @peer.  Returns 0 or -errno (the fd still works;
+ * getpeername then shows the proxy).
+ */
+int tcp_adopt_accepted(int fd, const struct sockaddr *peer, socklen_t len);
+
 #endif

@@ -154,6 +154,9 @@ client pass { from: 198.51.100.0/24 to: 0/0 }
 client pass { from: 2001:db8:1::/64 to: 0/0 }
 socks pass { from: 198.51.100.0/24 to: 0/0 command: connect bind udpassociate bindreply udpreply }
 socks pass { from: 2001:db8:1::/64 to: 0/0 command: connect bind udpassociate bindreply udpreply }
+# a BIND's peer (bindreply: from the peer to the client) and UDP replies
+socks pass { from: 0/0 to: 198.51.100.0/24 command: bindreply udpreply }
+socks pass { from: 0/0 to: 2001:db8:1::/64 command: bindreply udpreply }
 EOC
 	ip netns exec "$NS_P" "$sockd" -V -f "$conf" >"$TMP/danted.check" 2>&1 ||
 		fail "sockd refuses its config: $(cat "$TMP/danted.check")"
