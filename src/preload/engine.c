@@ -100,6 +100,7 @@ void engine_job_init(struct eng_job *j, struct fdt_entry *e, int fd,
 	memset(j, 0, sizeof(*j));
 	j->e = e;
 	j->fd = fd;
+	j->sock = fd;
 	j->cl = cl;
 	j->done = done;
 	j->evfd = -1;
@@ -302,8 +303,8 @@ static void engine_unwatch(struct eng_job *j)
 	if (j->in_engine) {
 		int ep = atomic_load(&engine_ep);
 
-		if (ep >= 0 && j->fd >= 0)
-			(void)real.epoll_ctl(ep, EPOLL_CTL_DEL, j->fd, NULL);
+		if (ep >= 0 && j->sock >= 0)
+			(void)real.epoll_ctl(ep, EPOLL_CTL_DEL, j->sock, NULL);
 		j->in_engine = false;
 	}
 }
@@ -330,6 +331,8 @@ void engine_abandon(struct eng_job *j)
 
 	engine_unwatch(j);
 	j->active = false;
+	if (j->sock == j->fd)
+		j->sock = -1;
 	j->fd = -1;
 	j->nregs = 0;
 	/* Let the engine drop the job (and its eventfd) now rather than at
@@ -349,8 +352,8 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 	if (!j->active || j->fd < 0 || !fdt_still_ours(j->e, j->fd) ||
 	    !j->active)
 		goto out;
-	rc = timeout ? client_timeout(j->cl, j->fd)
-		     : client_step_ready(j->cl, j->fd,
+	rc = timeout ? client_timeout(j->cl, j->sock)
+		     : client_step_ready(j->cl, j->sock,
 					 (short)(events & (EPOLLOUT | EPOLLERR |
 							   EPOLLHUP)));
 	if (rc > 0) {
@@ -358,7 +361,7 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 					 .data.ptr = j};
 
 		if (real.epoll_ctl(atomic_load(&engine_ep), EPOLL_CTL_MOD,
-				   j->fd, &ev) == 0) {
+				   j->sock, &ev) == 0) {
 			over = false;
 			goto out;
 		}
@@ -458,13 +461,13 @@ static void engine_rebuild(void)
 	}
 	for (struct eng_job *j = engine_list; j; j = j->next) {
 		fdt_lock(j->e);
-		if (j->in_engine && j->fd >= 0) {
+		if (j->in_engine && j->sock >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT |
 							   EPOLLONESHOT,
 						 .data.ptr = j};
 
-			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd,
-					   &ev) < 0)
+			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
+					   j->sock, &ev) < 0)
 				j->in_engine = false; /* its deadline ends it */
 		}
 		fdt_unlock(j->e);
@@ -592,7 +595,9 @@ static int engine_begin(struct eng_job *j, int want)
 	uint64_t one = 1;
 	int rc, fd;
 
-	engine_hold_regs(&held, j->fd);
+	held.n = 0;
+	if (j->sock == j->fd)
+		engine_hold_regs(&held, j->fd);
 	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();
 	if (rc < 0) {
@@ -617,7 +622,7 @@ static int engine_begin(struct eng_job *j, int want)
 		j->evfd = kint_place(fd);
 		kint_mark(j->evfd, &j->evfd, &j->e->lock);
 	}
-	rc = want ? want : client_step(j->cl, j->fd);
+	rc = want ? want : client_step(j->cl, j->sock);
 	if (rc <= 0) {
 		/* Failed at once (or, unlikely, done): report directly. */
 		rc = engine_finish(j, rc);
@@ -625,10 +630,10 @@ static int engine_begin(struct eng_job *j, int want)
 	}
 	struct epoll_event ev = {.events = engine_events(rc), .data.ptr = j};
 
-	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0 &&
+	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->sock, &ev) < 0 &&
 	    ((errno != EBADF && errno != EINVAL) ||
 	     (engine_rebuild(), engine_ep_num < 0) ||
-	     real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0)) {
+	     real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->sock, &ev) < 0)) {
 		/* EBADF/EINVAL: our epoll was closed behind our back (its
 		 * number may name another fd by now); rebuilt once. */
 		rc = engine_finish(j, -errno);
