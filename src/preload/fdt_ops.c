@@ -86,19 +86,20 @@ int fdt_op_epoll_ctl(int fd, int epfd, int op, const struct epoll_event *ev)
 	return rc;
 }
 
-/* The entry of @fd, still ours, with the data operation @op: locked for
- * the check only, returned with a reference and no lock. */
+/*
+ * The entry of @fd with the data operation (sendmsg or recvmsg), with a
+ * reference and no lock.  Whether it is still the socket behind @fd
+ * (fdt_still_ours: a system call) is the operation's to check, as often
+ * as its kind needs: data calls are the hot path.
+ */
 static struct fdt_entry *fdt_op_data_entry(int fd, bool send)
 {
-	struct fdt_entry *e = fdt_acquire(fd);
+	struct fdt_entry *e = fdt_get(fd);
 
-	if (!e)
-		return NULL;
-	if (!(send ? (void *)e->ops->sendmsg : (void *)e->ops->recvmsg)) {
-		fdt_release(e);
+	if (e && !(send ? (void *)e->ops->sendmsg : (void *)e->ops->recvmsg)) {
+		fdt_put(e);
 		return NULL;
 	}
-	fdt_unlock(e);
 	return e;
 }
 

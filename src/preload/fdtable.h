@@ -103,7 +103,8 @@ struct fdt_ops {
 	 * (read/recv/recvfrom/readv are recvmsg; write/send/sendto/writev
 	 * sendmsg).  Unlike the others these are called WITHOUT e->lock
 	 * (they may block; they take it for their state), with a reference
-	 * held.  They return the count, -errno, or FDT_OP_PASS when the
+	 * held, and before fdt_still_ours() (a system call: the kind
+	 * checks it as often as it must).  They return the count, -errno, or FDT_OP_PASS when the
 	 * kernel is to do the call as the program made it.
 	 */
 	ssize_t (*sendmsg)(struct fdt_entry *e, int fd,

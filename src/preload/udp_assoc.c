@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/io.h"
 #include "common/log.h"
 #include "preload/init.h"
 #include "preload/kind_internal.h"
@@ -395,6 +396,22 @@ bool udp_assoc_alive(struct udp_sock *u)
 	u->st = UA_FAILED;
 	u->err = ECONNRESET;
 	return false;
+}
+
+/* Contract: udp_assoc.h. */
+int udp_assoc_check(struct fdt_entry *e, int fd)
+{
+	struct udp_sock *u = udp_of(e);
+	int64_t now = io_now_ms();
+
+	if (now - u->checked_ms >= UDP_CHECK_MS || now < u->checked_ms) {
+		if (!fdt_still_ours(e, fd))
+			return -EBADF;
+		u->checked_ms = now;
+		if (u->st == UA_READY && !udp_assoc_alive(u))
+			return udp_assoc_report(u);
+	}
+	return 0;
 }
 
 /* Contract: udp_assoc.h. */

@@ -88,6 +88,8 @@ struct udp_sock {
 	bool kconnected;  /* the kernel socket is connected to the relay */
 	bool direct_used; /* datagrams went direct too: deliver theirs */
 	bool warned_frag;
+	int64_t checked_ms; /* io_now_ms() of the last udp_assoc_check */
+	int64_t alive_ms;   /* ... of the last control connection peek */
 
 	/* The program's connect() to a destination via the proxy. */
 	bool has_peer;
@@ -164,6 +166,17 @@ int udp_assoc_report(struct udp_sock *u);
  * e->lock held.  Returns true while READY.
  */
 bool udp_assoc_alive(struct udp_sock *u);
+
+/*
+ * The data operations' checks, at most every UDP_CHECK_MS (the send
+ * path's cost is one system call otherwise): is @e still the socket
+ * behind @fd (fdt_still_ours), is the control connection up
+ * (udp_assoc_alive)?  e->lock held.  Returns 0, -EBADF (the number now
+ * names another socket: the caller lets the kernel have the call), or
+ * the reported error of a dead association.
+ */
+#define UDP_CHECK_MS 50
+int udp_assoc_check(struct fdt_entry *e, int fd);
 
 /*
  * Wait (e->lock held, released meanwhile) while the association is being

@@ -117,10 +117,15 @@ ssize_t udp_io_sendmsg(struct fdt_entry *e, int fd, const struct msghdr *msg,
 	if (to && to->sa_family != AF_INET && to->sa_family != AF_INET6)
 		return FDT_OP_PASS; /* the kernel's error */
 	fdt_lock(e);
-	if (u->st == UA_FAILED) {
-		rc = udp_assoc_report(u);
+	rc = udp_assoc_check(e, fd);
+	if (rc == -EBADF) {
+		rc = FDT_OP_PASS; /* not ours any more */
 		goto out_unlock;
 	}
+	if (rc == 0 && u->st == UA_FAILED)
+		rc = udp_assoc_report(u);
+	if (rc < 0)
+		goto out_unlock;
 	if (to) {
 		v = udp_dest(u, to, tl, &r);
 	} else if (u->has_peer) {
@@ -171,10 +176,6 @@ ssize_t udp_io_sendmsg(struct fdt_entry *e, int fd, const struct msghdr *msg,
 		rc = udp_assoc_queue(u, iov, n);
 		if (rc == 0)
 			rc = (ssize_t)total;
-		goto out_unlock;
-	}
-	if (!udp_assoc_alive(u)) {
-		rc = udp_assoc_report(u);
 		goto out_unlock;
 	}
 	if (!u->kconnected) {
@@ -341,21 +342,29 @@ static ssize_t udp_io_deliver(struct msghdr *msg, int flags,
 	return (flags & MSG_TRUNC) ? (ssize_t)full : (ssize_t)copied;
 }
 
+/* A receive call's waiting state (udp_io_wait). */
+struct udp_wait {
+	int64_t deadline; /* -2: not read yet, -1: none (no SO_RCVTIMEO) */
+	bool peek_ctl;	  /* the control connection said something */
+};
+
 /*
  * Nothing to read: wait for @fd or the control connection (a blocking
- * call, up to SO_RCVTIMEO from *@deadline, set at the first wait), or
- * say EAGAIN.  Returns 0 (read again), -EAGAIN, -EINTR, or the error of
- * a dead association.
+ * call, up to SO_RCVTIMEO from the first wait), or say EAGAIN.  A
+ * non-blocking call peeks the control connection (udp_assoc_alive); a
+ * blocking one only when the poll saw it stir.  Returns 0 (read again),
+ * -EAGAIN, -EINTR, or the error of a dead association.
  */
 static int udp_io_wait(struct fdt_entry *e, int fd, int flags,
-		       int64_t *deadline)
+		       struct udp_wait *w)
 {
 	struct udp_sock *u = udp_of(e);
 	struct pollfd p[2];
+	bool nonblock = udp_io_nonblock(fd, flags);
 	int ctl, n, ms = -1;
 
 	fdt_lock(e);
-	if (!udp_assoc_alive(u)) {
+	if ((nonblock || w->peek_ctl) && !udp_assoc_alive(u)) {
 		int rc = u->st == UA_FAILED ? udp_assoc_report(u) : -EAGAIN;
 
 		fdt_unlock(e);
@@ -363,21 +372,22 @@ static int udp_io_wait(struct fdt_entry *e, int fd, int flags,
 	}
 	ctl = u->ctl;
 	fdt_unlock(e);
-	if (udp_io_nonblock(fd, flags))
+	w->peek_ctl = false;
+	if (nonblock)
 		return -EAGAIN;
-	if (*deadline == -2) {
+	if (w->deadline == -2) {
 		struct timeval tv;
 		socklen_t l = sizeof(tv);
 
-		*deadline = -1;
+		w->deadline = -1;
 		if (real.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) ==
 			    0 &&
 		    (tv.tv_sec || tv.tv_usec))
-			*deadline = io_now_ms() + (int64_t)tv.tv_sec * 1000 +
-				    tv.tv_usec / 1000;
+			w->deadline = io_now_ms() + (int64_t)tv.tv_sec * 1000 +
+				      tv.tv_usec / 1000;
 	}
-	if (*deadline >= 0) {
-		int64_t left = *deadline - io_now_ms();
+	if (w->deadline >= 0) {
+		int64_t left = w->deadline - io_now_ms();
 
 		if (left <= 0)
 			return -EAGAIN;
@@ -390,6 +400,8 @@ static int udp_io_wait(struct fdt_entry *e, int fd, int flags,
 	n = real.poll(p, 2, ms);
 	if (n < 0)
 		return -errno;
+	if (n > 0 && p[1].revents)
+		w->peek_ctl = true;
 	return 0;
 }
 
@@ -411,13 +423,18 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 	struct sockaddr_storage relay;
 	socklen_t rl;
 	size_t total = 0, cap;
-	int64_t deadline = -2;
-	bool kconn, direct;
+	struct udp_wait w = {.deadline = -2, .peek_ctl = false};
+	bool kconn, direct, first = true;
 	ssize_t rc;
 
 	if (flags & (MSG_ERRQUEUE | MSG_OOB))
 		return FDT_OP_PASS;
 	fdt_lock(e);
+	rc = udp_assoc_check(e, fd);
+	if (rc < 0) {
+		fdt_unlock(e);
+		return rc == -EBADF ? FDT_OP_PASS : rc;
+	}
 	for (;;) {
 		if (u->st == UA_FAILED) {
 			rc = udp_assoc_report(u);
@@ -459,6 +476,15 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 		size_t got;
 		ssize_t n, hl;
 
+		/* A blocking call waits first: in request/response the
+		 * answer is seldom there yet, and the poll says when. */
+		if (first && !(flags & (MSG_DONTWAIT | MSG_PEEK)) &&
+		    !udp_io_nonblock(fd, flags)) {
+			rc = udp_io_wait(e, fd, flags, &w);
+			if (rc < 0)
+				break;
+		}
+		first = false;
 		memset(&km, 0, sizeof(km));
 		km.msg_name = &src;
 		km.msg_namelen = sizeof(src);
@@ -472,7 +498,7 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 				rc = -errno;
 				break;
 			}
-			rc = udp_io_wait(e, fd, flags, &deadline);
+			rc = udp_io_wait(e, fd, flags, &w);
 			if (rc < 0)
 				break;
 			continue;
