@@ -94,6 +94,16 @@ static int64_t engine_wait_until = -1; /* the engine's next deadline */
 #define ENGINE_WAKE_ID 0
 static uint64_t engine_next_id = 1;
 
+/*
+ * The socket @j's handshake runs on: j->sock (the program's fd, or a
+ * socket of the kind's own), or, for a job on an internal fd, j->fd, which
+ * kint_evict() keeps current when the program dup2()s onto its number.
+ */
+static int engine_sock(const struct eng_job *j)
+{
+	return j->internal_fd ? j->fd : j->sock;
+}
+
 /* epoll interest for a client_want. */
 static uint32_t engine_events(int want)
 {
@@ -107,6 +117,7 @@ void engine_job_init(struct eng_job *j, struct fdt_entry *e, int fd,
 	memset(j, 0, sizeof(*j));
 	j->e = e;
 	j->fd = fd;
+	j->sock = fd;
 	j->cl = cl;
 	j->done = done;
 	j->evfd = -1;
@@ -309,8 +320,9 @@ static void engine_unwatch(struct eng_job *j)
 	if (j->in_engine) {
 		int ep = atomic_load(&engine_ep);
 
-		if (ep >= 0 && j->fd >= 0)
-			(void)real.epoll_ctl(ep, EPOLL_CTL_DEL, j->fd, NULL);
+		if (ep >= 0 && engine_sock(j) >= 0)
+			(void)real.epoll_ctl(ep, EPOLL_CTL_DEL, engine_sock(j),
+					     NULL);
 		j->in_engine = false;
 	}
 }
@@ -337,6 +349,8 @@ void engine_abandon(struct eng_job *j)
 
 	engine_unwatch(j);
 	j->active = false;
+	if (j->sock == j->fd)
+		j->sock = -1;
 	j->fd = -1;
 	j->nregs = 0;
 	/* Let the engine drop the job (and its eventfd) now rather than at
@@ -356,8 +370,8 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 	if (!j->active || j->fd < 0 ||
 	    (!j->internal_fd && !fdt_still_ours(j->e, j->fd)) || !j->active)
 		goto out;
-	rc = timeout ? client_timeout(j->cl, j->fd)
-		     : client_step_ready(j->cl, j->fd,
+	rc = timeout ? client_timeout(j->cl, engine_sock(j))
+		     : client_step_ready(j->cl, engine_sock(j),
 					 (short)(events & (EPOLLOUT | EPOLLERR |
 							   EPOLLHUP)));
 	if (rc > 0) {
@@ -365,7 +379,7 @@ static bool engine_step(struct eng_job *j, bool timeout, uint32_t events)
 					 .data.u64 = j->id};
 
 		if (real.epoll_ctl(atomic_load(&engine_ep), EPOLL_CTL_MOD,
-				   j->fd, &ev) == 0) {
+				   engine_sock(j), &ev) == 0) {
 			over = false;
 			goto out;
 		}
@@ -471,13 +485,13 @@ static void engine_rebuild(void)
 	}
 	for (struct eng_job *j = engine_list; j; j = j->next) {
 		fdt_lock(j->e);
-		if (j->in_engine && j->fd >= 0) {
+		if (j->in_engine && engine_sock(j) >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT |
 							   EPOLLONESHOT,
 						 .data.u64 = j->id};
 
-			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd,
-					   &ev) < 0)
+			if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD,
+					   engine_sock(j), &ev) < 0)
 				j->in_engine = false; /* its deadline ends it */
 		}
 		fdt_unlock(j->e);
@@ -622,13 +636,14 @@ static int engine_begin(struct eng_job *j, int want)
 	int rc, fd;
 
 	/* The fd as the entry knows it (the program may close it meanwhile:
-	 * then the job is abandoned, checked below under the lock).  An
-	 * internal socket is in no epoll set of the program. */
+	 * then the job is abandoned, checked below under the lock).  A job
+	 * on a socket of the kind's own, or on an internal fd, holds no
+	 * registration of the program's. */
 	fdt_lock(j->e);
 	fd = j->fd;
 	fdt_unlock(j->e);
 	held.n = 0;
-	if (!j->internal_fd)
+	if (!j->internal_fd && j->sock == fd)
 		engine_hold_regs(&held, fd);
 	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();
@@ -654,7 +669,7 @@ static int engine_begin(struct eng_job *j, int want)
 		rc = engine_finish(j, rc);
 		goto out;
 	}
-	rc = want ? want : client_step(j->cl, j->fd);
+	rc = want ? want : client_step(j->cl, engine_sock(j));
 	if (rc <= 0) {
 		/* Failed at once (or, unlikely, done): report directly. */
 		rc = engine_finish(j, rc);
@@ -663,10 +678,12 @@ static int engine_begin(struct eng_job *j, int want)
 	struct epoll_event ev = {.events = engine_events(rc),
 				 .data.u64 = j->id = engine_next_id++};
 
-	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0 &&
+	if (real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, engine_sock(j), &ev) <
+		    0 &&
 	    ((errno != EBADF && errno != EINVAL) ||
 	     (engine_rebuild(), engine_ep_num < 0) ||
-	     real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, j->fd, &ev) < 0)) {
+	     real.epoll_ctl(engine_ep_num, EPOLL_CTL_ADD, engine_sock(j), &ev) <
+		     0)) {
 		/* EBADF/EINVAL: our epoll was closed behind our back (its
 		 * number may name another fd by now); rebuilt once. */
 		rc = engine_finish(j, -errno);

@@ -28,7 +28,15 @@ struct eng_reg {
 struct eng_job {
 	struct fdt_entry *e; /* the owner: its lock guards the job */
 	int fd;		     /* the program's fd; -1 once it closed it */
-	struct client *cl;   /* the handshake (its deadline counts) */
+	/*
+	 * The socket the handshake runs on: @fd itself (CONNECT on the
+	 * program's socket, the default) or one of the kind's own (a UDP
+	 * association's control connection, an internal fd).  In the second
+	 * case the program's fd is not held: its epoll registrations stay
+	 * and poll/select see it as the kernel does.
+	 */
+	int sock;
+	struct client *cl; /* the handshake (its deadline counts) */
 	/*
 	 * Called by the engine with e->lock held when the handshake is over
 	 * with @rc (0 or -errno), before the held registrations are given
@@ -52,7 +60,8 @@ struct eng_job {
 
 /*
  * Prepare @j of entry @e for fd @fd, client @cl and callback @done (not
- * yet active).  No syscall.
+ * yet active); the handshake runs on @fd (j->sock: set it afterwards for
+ * a socket of the kind's own).  No syscall.
  */
 void engine_job_init(struct eng_job *j, struct fdt_entry *e, int fd,
 		     struct client *cl, int (*done)(struct eng_job *, int));

@@ -98,6 +98,62 @@ int fdt_op_epoll_ctl(int fd, int epfd, int op, const struct epoll_event *ev)
 	return rc;
 }
 
+/*
+ * The entry of @fd with the data operation (sendmsg or recvmsg), with a
+ * reference and no lock.  Whether it is still the socket behind @fd
+ * (fdt_still_ours: a system call) is the operation's to check, as often
+ * as its kind needs: data calls are the hot path.
+ */
+static struct fdt_entry *fdt_op_data_entry(int fd, bool send)
+{
+	struct fdt_entry *e = fdt_get(fd);
+
+	if (e && !(send ? (void *)e->ops->sendmsg : (void *)e->ops->recvmsg)) {
+		fdt_put(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* Contract: fdt_ops.h. */
+ssize_t fdt_op_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct fdt_entry *e = fdt_op_data_entry(fd, true);
+	ssize_t rc;
+
+	if (!e)
+		return FDT_OP_PASS;
+	rc = e->ops->sendmsg(e, fd, msg, flags);
+	fdt_put(e);
+	return rc;
+}
+
+/* Contract: fdt_ops.h. */
+ssize_t fdt_op_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct fdt_entry *e = fdt_op_data_entry(fd, false);
+	ssize_t rc;
+
+	if (!e)
+		return FDT_OP_PASS;
+	rc = e->ops->recvmsg(e, fd, msg, flags);
+	fdt_put(e);
+	return rc;
+}
+
+/* Contract: fdt_ops.h. */
+uint8_t fdt_op_dup(int fd, int newfd, uint8_t byte)
+{
+	struct fdt_entry *e;
+	uint8_t b;
+
+	if (!FDT_OP_ACQUIRE(e, fd, dup))
+		return byte & FDT_KIND_MASK;
+	b = e->ops->dup(e, fd, newfd, byte);
+	fdt_release(e);
+	return b;
+}
+
 /* Contract: fdt_ops.h. */
 void fdt_op_forget(int fd)
 {

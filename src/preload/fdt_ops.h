@@ -10,6 +10,8 @@
 #define SOCKSIFY_PRELOAD_FDT_OPS_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -31,6 +33,15 @@ int fdt_op_sockname(int fd, struct sockaddr *sa, socklen_t *len);
 int fdt_op_reconnect(int fd);
 /* epoll_ctl on @fd: 1 to apply it, else the recorded result. */
 int fdt_op_epoll_ctl(int fd, int epfd, int op, const struct epoll_event *ev);
+/*
+ * Data calls on an fd with FDT_F_INTERCEPT, as one message: the count,
+ * -errno, or FDT_OP_PASS (no entry, or the kind lets the kernel do it).
+ * The kind's operation runs without the entry's lock (it may block).
+ */
+ssize_t fdt_op_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t fdt_op_recvmsg(int fd, struct msghdr *msg, int flags);
+/* @newfd became a duplicate of managed @fd: the byte it gets. */
+uint8_t fdt_op_dup(int fd, int newfd, uint8_t byte);
 /*
  * The program closed or replaces @fd: detach its entry and tell the kind.
  * Safe in a signal handler that interrupted library code (then the entry

@@ -23,7 +23,8 @@
  *
  * An entry is a header (kind, operations, lock, the socket's identity)
  * followed by its kind's payload; each kind lives in its own file
- * (kind_tcp.c: outbound TCP through a proxy; kind_udp.c: UDP route cache;
+ * (kind_tcp.c: outbound TCP through a proxy; kind_udp.c with udp_assoc.c
+ * and udp_io.c: UDP routed per datagram, through UDP ASSOCIATE;
  * kind_internal.c: the library's own fds and the program's epoll sets;
  * kind_raw.c: IP sockets SOCKS cannot carry, allowed by a raw route;
  * kind_listen.c: a listener behind a SOCKS BIND; UDP associations slot
@@ -53,7 +54,7 @@ enum fdt_kind {
 	FDT_NONE = 0,
 	FDT_TCP = 1,	  /* TCP CONNECT through a proxy (kind_tcp.c) */
 	FDT_LISTEN = 2,	  /* listener behind a SOCKS BIND (kind_listen.c) */
-	FDT_UDP = 3,	  /* a UDP socket: destinations are route-checked */
+	FDT_UDP = 3,	  /* a UDP socket: routed per datagram (kind_udp.c) */
 	FDT_INTERNAL = 4, /* the library's own fd (kind_internal.c) */
 	FDT_EPOLL = 5,	  /* an epoll instance of the program */
 	FDT_RAW = 6	  /* raw, ICMP, SCTP...: allowed by a raw route */
@@ -66,8 +67,9 @@ struct fdt_entry;
 
 /*
  * What a kind does for the hooks.  Every operation is optional (NULL: the
- * kernel's answer stands) and is called with e->lock held, after
- * fdt_still_ours() said the entry is still the socket behind @fd.
+ * kernel's answer stands) and is called with e->lock held (except the
+ * data operations sendmsg/recvmsg), after fdt_still_ours() said the entry
+ * is still the socket behind @fd.
  */
 struct fdt_ops {
 	const char *name;
@@ -98,7 +100,26 @@ struct fdt_ops {
 	 * else the result (recorded: 0 or -errno as epoll_ctl would). */
 	int (*epoll_ctl)(struct fdt_entry *e, int fd, int epfd, int op,
 			 const struct epoll_event *ev);
+	/* dup/dup2/dup3/F_DUPFD made @newfd a duplicate of @fd (byte
+	 * @byte): the byte @newfd gets (without: the kind alone, no flag). */
+	uint8_t (*dup)(struct fdt_entry *e, int fd, int newfd, uint8_t byte);
+	/*
+	 * The data calls of an fd with FDT_F_INTERCEPT, as one message
+	 * (read/recv/recvfrom/readv are recvmsg; write/send/sendto/writev
+	 * sendmsg).  Unlike the others these are called WITHOUT e->lock
+	 * (they may block; they take it for their state), with a reference
+	 * held, and before fdt_still_ours() (a system call: the kind
+	 * checks it as often as it must).  They return the count, -errno, or FDT_OP_PASS when the
+	 * kernel is to do the call as the program made it.
+	 */
+	ssize_t (*sendmsg)(struct fdt_entry *e, int fd,
+			   const struct msghdr *msg, int flags);
+	ssize_t (*recvmsg)(struct fdt_entry *e, int fd, struct msghdr *msg,
+			   int flags);
 };
+
+/* A data operation's "let the kernel do it" (never a count). */
+#define FDT_OP_PASS ((ssize_t)1 << 40)
 
 struct fdt_entry {
 	atomic_int refs;

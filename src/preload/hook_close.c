@@ -143,8 +143,11 @@ static void hook_dup_state(int oldfd, int newfd)
 		return;
 	e = fdt_get(oldfd);
 	if (e) {
-		/* The duplicate shares the state, not the interception. */
-		(void)fdt_set(newfd, e, b & FDT_KIND_MASK);
+		/* The duplicate shares the state; the kind says whether it
+		 * is intercepted too (an associated UDP socket is). */
+		uint8_t nb = fdt_op_dup(oldfd, newfd, b);
+
+		(void)fdt_set(newfd, e, nb & ~FDT_F_SUBST);
 		fdt_put(e);
 	}
 	errno = saved;

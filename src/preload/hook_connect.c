@@ -233,9 +233,26 @@ SOCKSIFY_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 			rc = udp_check(fd, sa, len, true);
 			if (rc < 0)
 				return hook_ret_saved(rc, saved);
-			if (rc == 0)
-				return real.connect(fd, sa, len);
+			if (rc != 1 && fdt_kind_of(fd) == FDT_UDP)
+				rc = udp_connect(fd, sa, len, rc);
+			if (rc == UDP_VIA_PROXY)
+				rc = -EACCES; /* no entry to carry it */
+			if (rc == 0 || rc == 1) {
+				errno = saved;
+				return rc ? real.connect(fd, sa, len) : 0;
+			}
+			if (rc < 0)
+				return hook_ret_saved(rc, saved);
 		}
+	} else if (sa && len >= sizeof(sa_family_t) &&
+		   sa->sa_family == AF_UNSPEC &&
+		   fdt_peek(fd) == (FDT_UDP | FDT_F_INTERCEPT)) {
+		/* Dissolving an associated socket's connection. */
+		rc = udp_connect(fd, sa, len, 0);
+		if (rc <= 0)
+			return hook_ret_saved(rc, saved);
+		errno = saved;
+		return real.connect(fd, sa, len);
 	}
 	rc = hook_connect_probed(fd, sa, len, NULL, 0, NULL, probe);
 	if (rc == 1) {

@@ -9,7 +9,9 @@
  * decides first (fdt_op_gate): during a handshake a non-blocking socket
  * answers EAGAIN (a blocking one waits for the handshake), so no byte of
  * the proxy's reply reaches the program; a failed handshake reports its
- * errno once.
+ * errno once.  An associated UDP socket's receives are one message each for
+ * its kind (fdt_op_recvmsg: the datagram decapsulated, its source the one
+ * the program expects).
  */
 #include "config.h"
 
@@ -19,10 +21,34 @@
 
 #include "preload/hooks.h"
 
+/* An intercepted fd's receive as message @m through its kind: the hook's
+ * result, or FDT_OP_PASS (then the gate and the real call). */
+static ssize_t hook_recv_kind(int fd, struct msghdr *m, int flags)
+{
+	int saved = errno;
+	ssize_t r = fdt_op_recvmsg(fd, m, flags);
+
+	if (r == FDT_OP_PASS) {
+		errno = saved;
+		return r;
+	}
+	return hook_ret_saved_l(r, saved);
+}
+
+/* A message over one buffer. */
+#define HOOK_MSG1(m, v, buf, n)        \
+	struct iovec v = {(buf), (n)}; \
+	struct msghdr m = {.msg_iov = &(v), .msg_iovlen = 1}
+
 HOOK_SLOW ssize_t read_slow(int fd, void *buf, size_t n)
 {
 	if (HOOK_FAST(read, fd))
 		return real.read(fd, buf, n);
+	HOOK_MSG1(m, v, buf, n);
+	ssize_t r = hook_recv_kind(fd, &m, 0);
+
+	if (r != FDT_OP_PASS)
+		return r;
 	HOOK_GATE(fd, false);
 	return real.read(fd, buf, n);
 }
@@ -36,6 +62,14 @@ HOOK_SLOW ssize_t readv_slow(int fd, const struct iovec *iov, int cnt)
 {
 	if (HOOK_FAST(readv, fd))
 		return real.readv(fd, iov, cnt);
+	if (cnt >= 0) {
+		struct msghdr m = {.msg_iov = (struct iovec *)iov,
+				   .msg_iovlen = (size_t)cnt};
+		ssize_t r = hook_recv_kind(fd, &m, 0);
+
+		if (r != FDT_OP_PASS)
+			return r;
+	}
 	HOOK_GATE(fd, false);
 	return real.readv(fd, iov, cnt);
 }
@@ -49,6 +83,11 @@ HOOK_SLOW ssize_t recv_slow(int fd, void *buf, size_t n, int flags)
 {
 	if (HOOK_FAST(recv, fd))
 		return real.recv(fd, buf, n, flags);
+	HOOK_MSG1(m, v, buf, n);
+	ssize_t r = hook_recv_kind(fd, &m, flags);
+
+	if (r != FDT_OP_PASS)
+		return r;
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.recv(fd, buf, n, flags);
 }
@@ -63,6 +102,16 @@ HOOK_SLOW ssize_t recvfrom_slow(int fd, void *buf, size_t n, int flags,
 {
 	if (HOOK_FAST(recvfrom, fd))
 		return real.recvfrom(fd, buf, n, flags, sa, len);
+	HOOK_MSG1(m, v, buf, n);
+	m.msg_name = sa && len ? sa : NULL;
+	m.msg_namelen = sa && len ? *len : 0;
+	ssize_t r = hook_recv_kind(fd, &m, flags);
+
+	if (r != FDT_OP_PASS) {
+		if (r >= 0 && sa && len)
+			*len = m.msg_namelen;
+		return r;
+	}
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.recvfrom(fd, buf, n, flags, sa, len);
 }
@@ -78,6 +127,12 @@ HOOK_SLOW ssize_t recvmsg_slow(int fd, struct msghdr *msg, int flags)
 {
 	if (HOOK_FAST(recvmsg, fd))
 		return real.recvmsg(fd, msg, flags);
+	if (msg) {
+		ssize_t r = hook_recv_kind(fd, msg, flags);
+
+		if (r != FDT_OP_PASS)
+			return r;
+	}
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.recvmsg(fd, msg, flags);
 }
@@ -87,11 +142,52 @@ SOCKSIFY_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	HOOK_TAIL(recvmsg, HOOK_PLAIN_FD(fd), recvmsg_slow, fd, msg, flags);
 }
 
+/*
+ * recvmmsg through the kind: one message at a time; after the first,
+ * MSG_WAITFORONE (or a timeout) makes the rest non-blocking.  An error
+ * after some messages returns their count (the kernel does the same).
+ * Returns the hook's result, or HOOK_MMSG_PASS.
+ */
+#define HOOK_MMSG_PASS (-2)
+static int hook_recvmmsg_kind(int fd, struct mmsghdr *vec, unsigned int n,
+			      int flags, struct timespec *ts)
+{
+	int saved = errno;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		int fl = flags & ~MSG_WAITFORONE;
+		ssize_t r;
+
+		if (i > 0 && ((flags & MSG_WAITFORONE) || ts))
+			fl |= MSG_DONTWAIT;
+		r = fdt_op_recvmsg(fd, &vec[i].msg_hdr, fl);
+		if (r == FDT_OP_PASS && i == 0) {
+			errno = saved;
+			return HOOK_MMSG_PASS;
+		}
+		if (r < 0 || r == FDT_OP_PASS) {
+			if (i > 0)
+				break;
+			return (int)hook_ret_saved_l(r, saved);
+		}
+		vec[i].msg_len = (unsigned int)r;
+	}
+	errno = saved;
+	return (int)i;
+}
+
 HOOK_SLOW int recvmmsg_slow(int fd, struct mmsghdr *vec, unsigned int n,
 			    int flags, struct timespec *ts)
 {
 	if (HOOK_FAST(recvmmsg, fd))
 		return real.recvmmsg(fd, vec, n, flags, ts);
+	if (vec && n) {
+		int r = hook_recvmmsg_kind(fd, vec, n, flags, ts);
+
+		if (r != HOOK_MMSG_PASS)
+			return r;
+	}
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.recvmmsg(fd, vec, n, flags, ts);
 }

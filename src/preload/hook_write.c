@@ -9,8 +9,11 @@
  * byte reaches the proxy before the tunnel is up; a failure reported once).
  *
  * A destination is looked at before anything is sent:
- *   - on a UDP socket (or one not yet classified) it is route-checked by
- *     kind_udp.c (fail closed until UDP ASSOCIATE);
+ *   - on a UDP socket (or one not yet classified) it is routed by
+ *     kind_udp.c: direct, EACCES, or through the socket's UDP ASSOCIATE
+ *     (fdt_op_sendmsg: the datagram encapsulated for the relay).  An
+ *     associated socket (FDT_F_INTERCEPT) sends every datagram, with an
+ *     address or to its connected peer, through its kind;
  *   - an AF_UNSPEC address on an AF_INET UDP socket is sent by the kernel
  *     as AF_INET: it is routed as that address;
  *   - on a raw socket (kind_raw.c) it must match a raw route;
@@ -31,10 +34,50 @@
 #include "preload/kind_raw.h"
 #include "preload/kind_udp.h"
 
+/*
+ * Message @m through @fd's kind (an associated UDP socket, or a datagram
+ * udp_check() found routed via a proxy: @must): the hook's result, or
+ * FDT_OP_PASS for the real call (never when @must: no entry to carry it
+ * means EACCES, not a direct datagram).
+ */
+static ssize_t hook_send_kind(int fd, const struct msghdr *m, int flags,
+			      bool must)
+{
+	int saved = errno;
+	ssize_t r = fdt_op_sendmsg(fd, m, flags);
+
+	if (r == FDT_OP_PASS && must)
+		r = -EACCES;
+	if (r == FDT_OP_PASS) {
+		errno = saved;
+		return r;
+	}
+	return hook_ret_saved_l(r, saved);
+}
+
+/* An fd whose datagrams all go through the UDP kind. */
+static inline bool hook_udp_intercepted(int fd)
+{
+	return fdt_peek(fd) == (FDT_UDP | FDT_F_INTERCEPT);
+}
+
+/* A message over one buffer to @sa. */
+#define HOOK_MSG1(m, v, buf, n, sa, len)             \
+	struct iovec v = {(void *)(buf), (n)};       \
+	struct msghdr m = {.msg_name = (void *)(sa), \
+			   .msg_namelen = (len),     \
+			   .msg_iov = &(v),          \
+			   .msg_iovlen = 1}
+
 HOOK_SLOW ssize_t write_slow(int fd, const void *buf, size_t n)
 {
 	if (HOOK_FAST(write, fd))
 		return real.write(fd, buf, n);
+	HOOK_MSG1(m, v, buf, n, NULL, 0);
+	ssize_t r = hook_send_kind(fd, &m, 0, false);
+
+	if (r != FDT_OP_PASS)
+		return r;
 	HOOK_GATE(fd, false);
 	return real.write(fd, buf, n);
 }
@@ -48,6 +91,14 @@ HOOK_SLOW ssize_t writev_slow(int fd, const struct iovec *iov, int cnt)
 {
 	if (HOOK_FAST(writev, fd))
 		return real.writev(fd, iov, cnt);
+	if (cnt >= 0) {
+		struct msghdr m = {.msg_iov = (struct iovec *)iov,
+				   .msg_iovlen = (size_t)cnt};
+		ssize_t r = hook_send_kind(fd, &m, 0, false);
+
+		if (r != FDT_OP_PASS)
+			return r;
+	}
 	HOOK_GATE(fd, false);
 	return real.writev(fd, iov, cnt);
 }
@@ -61,6 +112,11 @@ HOOK_SLOW ssize_t send_slow(int fd, const void *buf, size_t n, int flags)
 {
 	if (HOOK_FAST(send, fd))
 		return real.send(fd, buf, n, flags);
+	HOOK_MSG1(m, v, buf, n, NULL, 0);
+	ssize_t r = hook_send_kind(fd, &m, flags, false);
+
+	if (r != FDT_OP_PASS)
+		return r;
 	HOOK_GATE(fd, flags & MSG_DONTWAIT);
 	return real.send(fd, buf, n, flags);
 }
@@ -132,7 +188,8 @@ static ssize_t hook_fastopen_msg(int fd, const struct msghdr *msg)
 	return r;
 }
 
-/* A datagram's destination: 0 when it may go, or -errno. */
+/* A datagram's destination: 0 when it may go as it is, UDP_VIA_PROXY
+ * (through the kind), or -errno. */
 static int hook_check_dest(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	int rc;
@@ -140,7 +197,7 @@ static int hook_check_dest(int fd, const struct sockaddr *sa, socklen_t len)
 	if (!udp_candidate(fd, sa, len))
 		return 0;
 	rc = udp_check(fd, sa, len, false);
-	return rc < 0 ? rc : 0;
+	return rc < 0 || rc == UDP_VIA_PROXY ? rc : 0;
 }
 
 HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
@@ -150,6 +207,15 @@ HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
 	int rc, saved = errno;
 
 	HOOK_INIT(sendto);
+	if (hook_udp_intercepted(fd) && !hook_passthrough()) {
+		HOOK_MSG1(m, v, buf, n, sa, len);
+		ssize_t r =
+			hook_send_kind(fd, &m, flags & ~MSG_FASTOPEN, false);
+
+		if (r != FDT_OP_PASS)
+			return r;
+		return real.sendto(fd, buf, n, flags & ~MSG_FASTOPEN, sa, len);
+	}
 	if (!hook_passthrough() && udp_unspec_as_inet(fd, sa, len, &v4))
 		return sendto_slow(fd, buf, n, flags, (void *)&v4, sizeof(v4));
 	if (raw_is(fd) && !hook_passthrough() &&
@@ -163,8 +229,16 @@ HOOK_SLOW ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
 			if (r != HOOK_FASTOPEN_PASS)
 				return hook_ret_saved_l(r, saved);
 			errno = saved;
-		} else if ((rc = hook_check_dest(fd, sa, len)) < 0) {
+		}
+		if ((rc = hook_check_dest(fd, sa, len)) < 0) {
 			return hook_ret_l(rc);
+		} else if (rc == UDP_VIA_PROXY) {
+			HOOK_MSG1(m, v, buf, n, sa, len);
+			ssize_t r = hook_send_kind(fd, &m,
+						   flags & ~MSG_FASTOPEN, true);
+
+			if (r != FDT_OP_PASS)
+				return r;
 		}
 	}
 	if (HOOK_PLAIN_FD(fd) || hook_passthrough())
@@ -188,6 +262,14 @@ HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 	int rc, saved = errno;
 
 	HOOK_INIT(sendmsg);
+	if (msg && hook_udp_intercepted(fd) && !hook_passthrough()) {
+		ssize_t r =
+			hook_send_kind(fd, msg, flags & ~MSG_FASTOPEN, false);
+
+		if (r != FDT_OP_PASS)
+			return r;
+		return real.sendmsg(fd, msg, flags & ~MSG_FASTOPEN);
+	}
 	if (msg && !hook_passthrough() &&
 	    udp_unspec_as_inet(fd, msg->msg_name, msg->msg_namelen, &v4)) {
 		struct msghdr m = *msg;
@@ -206,9 +288,16 @@ HOOK_SLOW ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 			if (r != HOOK_FASTOPEN_PASS)
 				return hook_ret_saved_l(r, saved);
 			errno = saved;
-		} else if ((rc = hook_check_dest(fd, msg->msg_name,
-						 msg->msg_namelen)) < 0) {
+		}
+		if ((rc = hook_check_dest(fd, msg->msg_name,
+					  msg->msg_namelen)) < 0) {
 			return hook_ret_l(rc);
+		} else if (rc == UDP_VIA_PROXY) {
+			ssize_t r = hook_send_kind(fd, msg,
+						   flags & ~MSG_FASTOPEN, true);
+
+			if (r != FDT_OP_PASS)
+				return r;
 		}
 	}
 	if (HOOK_PLAIN_FD(fd) || hook_passthrough())
@@ -224,7 +313,8 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /*
- * sendmmsg: each message's destination is checked like sendmsg's.  The
+ * sendmmsg: each message's destination is checked like sendmsg's (via a
+ * proxy: hook_sendmmsg_kind).  The
  * messages before the first refused one are sent (the count is returned,
  * as the kernel does when a later message fails); a refused first message
  * fails the call.  MSG_FASTOPEN with a destination in the first message
@@ -232,12 +322,47 @@ SOCKSIFY_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  * is sent (the count is 1): the rest would otherwise leave before the
  * tunnel is up.
  */
+/*
+ * sendmmsg on a UDP socket with an association (or one of whose messages
+ * goes via a proxy): one message at a time through the kind (a direct one
+ * goes to the kernel as it is); an error after some messages returns
+ * their count.
+ */
+static int hook_sendmmsg_kind(int fd, struct mmsghdr *vec, unsigned int n,
+			      int flags)
+{
+	int saved = errno;
+	unsigned int i;
+
+	flags &= ~MSG_FASTOPEN;
+	for (i = 0; i < n; i++) {
+		ssize_t r = fdt_op_sendmsg(fd, &vec[i].msg_hdr, flags);
+
+		if (r == FDT_OP_PASS) {
+			r = real.sendmsg(fd, &vec[i].msg_hdr, flags);
+			if (r < 0)
+				r = -errno;
+		}
+		if (r < 0) {
+			if (i > 0)
+				break;
+			return hook_ret_saved((int)r, saved);
+		}
+		vec[i].msg_len = (unsigned int)r;
+	}
+	errno = saved;
+	return (int)i;
+}
+
 SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			     int flags)
 {
 	int saved = errno;
+	bool via = false;
 
 	HOOK_INIT(sendmmsg);
+	if (vec && n && hook_udp_intercepted(fd) && !hook_passthrough())
+		return hook_sendmmsg_kind(fd, vec, n, flags);
 	if (vec && n && raw_is(fd) && !hook_passthrough()) {
 		int rc = raw_check_mmsg(fd, vec, &n);
 
@@ -279,7 +404,11 @@ SOCKSIFY_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 				n = i;
 				break;
 			}
+			if (rc == UDP_VIA_PROXY)
+				via = true;
 		}
+		if (via)
+			return hook_sendmmsg_kind(fd, vec, n, flags);
 	}
 	if (HOOK_PLAIN_FD(fd) || hook_passthrough())
 		return real.sendmmsg(fd, vec, n, flags);

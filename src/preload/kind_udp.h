@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The UDP kind of the registry (kind_udp.c): a UDP socket whose
- * destinations are route-checked.  UDP fails closed until UDP ASSOCIATE
- * exists: a destination routed via a proxy or denied is refused with
- * EACCES, never sent directly.
+ * The UDP kind of the registry (kind_udp.c, udp_assoc.c, udp_io.c): a UDP
+ * socket routed per datagram.  A destination routed direct passes, one
+ * denied (or routed to SOCKS4 proxies only) is refused with EACCES, one
+ * routed via a SOCKS5 proxy goes through the socket's UDP ASSOCIATE;
+ * never sent directly.
  */
 #ifndef SOCKSIFY_PRELOAD_KIND_UDP_H
 #define SOCKSIFY_PRELOAD_KIND_UDP_H
@@ -13,6 +14,9 @@
 #include <sys/socket.h>
 
 #include "preload/fdtable.h"
+
+/* udp_check()/udp_route() verdict besides 0 (direct), 1, -errno. */
+#define UDP_VIA_PROXY 2
 
 /*
  * Does @sa, an IPv4/IPv6 destination of @fd, need udp_check()?  True for
@@ -38,11 +42,22 @@ static inline bool udp_candidate(int fd, const struct sockaddr *sa,
  * recorded as FDT_UDP; @verify (connect and MSG_FASTOPEN, rare paths), or
  * an fd marked TCP, is classified again, in case its number was reused
  * for another socket behind the library's back.  Returns 1 when @fd is not
- * a UDP socket, 0 when the datagram may go (route DIRECT), -EACCES when
- * the route is PROXY (not supported yet, logged) or DENY, or @sa is a
- * fake address.  errno is left untouched.
+ * a UDP socket, 0 when the datagram may go (route DIRECT), UDP_VIA_PROXY
+ * (2) when it must go through the association (fdt_op_sendmsg), -EACCES
+ * when the route is DENY or SOCKS4 only, or @sa is a fake address routed
+ * direct (logged).  errno is left untouched.
  */
 int udp_check(int fd, const struct sockaddr *sa, socklen_t len, bool verify);
+
+/*
+ * connect(@sa) of UDP socket @fd whose destination udp_check() gave
+ * @verdict (an AF_UNSPEC @sa: the program dissolves its connection).  Via
+ * a proxy the program's peer is kept (getpeername, send without an
+ * address) and the association made (a blocking socket waits for it; a
+ * non-blocking one does not: UDP connect never waits).  Returns 0 (done
+ * here), 1 when the caller makes the real connect, or -errno.
+ */
+int udp_connect(int fd, const struct sockaddr *sa, socklen_t len, int verdict);
 
 /*
  * A datagram to an AF_UNSPEC address on an AF_INET UDP socket goes where

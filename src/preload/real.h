@@ -56,6 +56,7 @@
 	X(1, int, dup3, (int, int, int))                                      \
 	X(1, int, fcntl, (int, int, ...))                                     \
 	X(0, int, fcntl64, (int, int, ...))                                   \
+	X(1, long, syscall, (long, ...))                                      \
 	X(1, int, select,                                                     \
 	  (int, fd_set *, fd_set *, fd_set *, struct timeval *))              \
 	X(1, int, pselect,                                                    \

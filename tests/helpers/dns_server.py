@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # dns_server.py HOST PORTFILE NAME LOG: a tiny DNS server for the resolver
-# tests, UDP and TCP on one port (port 0; the port goes to PORTFILE).
+# tests, UDP and TCP on one port (port 0, or $DNS_SERVER_PORT; the port goes
+# to PORTFILE).
 # Answers NAME A 203.0.113.2, NAME MX 10 mail.NAME, NAME TXT
 # "socksify-txt-ok", _sip._tcp.NAME SRV 0 5 5060 sip.NAME; anything else
 # NXDOMAIN.  Each query is logged to LOG as "udp|tcp QNAME QTYPE".
@@ -51,7 +52,7 @@ def answer(msg, proto):
 
 fam = socket.AF_INET6 if ':' in host else socket.AF_INET
 u = socket.socket(fam, socket.SOCK_DGRAM)
-u.bind((host, 0))
+u.bind((host, int(os.environ.get('DNS_SERVER_PORT', '0'))))
 port = u.getsockname()[1]
 t = socket.socket(fam, socket.SOCK_STREAM)
 t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -15,7 +15,8 @@
 # (ip netns exec bind-mounts it over /etc/hosts); C's resolv.conf names an
 # on-link resolver (198.51.100.53, 2001:db8:1::53) so any DNS query the
 # client makes is emitted and counted.  nftables counters on C's output
-# hook: "proxy" (TCP to the proxy port), "dns" (port 53), "leak"
+# hook: "proxy" (TCP to the proxy port), "relay" (UDP to the proxy's
+# address: its UDP ASSOCIATE relay), "dns" (port 53), "leak"
 # (anything else except lo and IPv6 neighbour discovery/MLD).
 
 NS_C='' NS_P='' NS_T=''
@@ -217,6 +218,7 @@ netns_counters() {
 	nsx "$NS_C" nft -f - <<EON || fail "nft setup"
 table inet sfyleak {
 	counter proxy {}
+	counter relay {}
 	counter dns {}
 	counter leak {}
 	chain out {
@@ -225,6 +227,8 @@ table inet sfyleak {
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld-listener-report, mld2-listener-report } accept
 		ip daddr $P4 tcp dport $PROXY_PORT4 counter name proxy accept
 		ip6 daddr $P6 tcp dport $PROXY_PORT6 counter name proxy accept
+		ip daddr $P4 meta l4proto udp counter name relay accept
+		ip6 daddr $P6 meta l4proto udp counter name relay accept
 		udp dport 53 counter name dns accept
 		tcp dport 53 counter name dns accept
 		counter name leak

@@ -93,8 +93,8 @@ for fam in 4 6; do
 	for p in fo_sendto fo_sendmsg fo_sendmmsg; do
 		probe through $p "$H" "$HP"
 	done
-	# UDP through a proxy: the datagram echoed, or EACCES while UDP
-	# ASSOCIATE is not supported; never around the proxy
+	# UDP through the proxy (UDP ASSOCIATE): the datagram echoed, or
+	# EACCES; never around the proxy
 	for p in udp_sendto udp_sendmsg udp_sendmmsg udp_connect; do
 		probe safe $p "$H" "$UP"
 	done

@@ -1794,7 +1794,7 @@ START_TEST(t_connected_socket_eisconn)
 }
 END_TEST
 
-/* ---- UDP fails closed until UDP ASSOCIATE exists ---- */
+/* ---- UDP fails closed where no SOCKS5 proxy can carry it ---- */
 
 /* A UDP receiver on 127.0.0.1 (port 0); *@sin is its address. */
 static int udp_receiver(struct sockaddr_in *sin)
@@ -1811,10 +1811,10 @@ static int udp_receiver(struct sockaddr_in *sin)
 	return fd;
 }
 
-/* Loopback routed via a proxy: UDP there is not supported yet. */
+/* Loopback routed via a SOCKS4 proxy: no UDP there (EACCES). */
 static void use_udp_proxied(void)
 {
-	use_conf("proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+	use_conf("proxy \"p\" { url = \"socks4://127.0.0.1:%u\" }\n"
 		 "route { to = \"127.0.0.0/8\" via = \"p\" }\n",
 		 closed_port());
 }
@@ -2016,7 +2016,7 @@ START_TEST(t_udp_fake_refused)
 		close(fd);
 		return;
 	}
-	use_proxy_remote("socks5", closed_port());
+	use_proxy_remote("socks4a", closed_port()); /* no UDP in SOCKS4A */
 	ck_assert(fake_sa("echo.example", &sin));
 	errno = 0;
 	ck_assert_int_eq(
@@ -2065,7 +2065,7 @@ START_TEST(t_udp_command_and_stale_fd)
 
 	ck_assert_int_eq(resp_start(&r, AF_INET, steps), 0);
 	use_conf(
-		"proxy \"p\" { url = \"socks5://127.0.0.1:%u\" }\n"
+		"proxy \"p\" { url = \"socks4://127.0.0.1:%u\" }\n"
 		"route { to = \"127.0.0.0/8\" command = \"udp\" via = \"p\" }\n"
 		"route { to = \"127.0.0.0/8\" via = \"direct\" }\n",
 		closed_port());
@@ -2141,6 +2141,9 @@ START_TEST(t_stale_tcp_mark_udp_checked)
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_eq(u, fd);
 	dest_sa(&sin);
+	use_conf("proxy \"p\" { url = \"socks4://127.0.0.1:%u\" }\n"
+		 "route { to = \"0.0.0.0/0\" via = \"p\" }\n",
+		 closed_port()); /* SOCKS4: UDP refused */
 	errno = 0;
 	ck_assert_int_eq(
 		sendto(u, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin)), -1);
