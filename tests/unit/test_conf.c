@@ -78,6 +78,7 @@ static void assert_defaults(const struct conf *c)
 	assert_cidr(&c->fake_network, "198.18.0.0", 15);
 	assert_cidr(&c->fake_network6, "fd53:6f63:6b73::", 64);
 	ck_assert_int_eq(c->timeout, CONF_DEFAULT_TIMEOUT);
+	ck_assert_int_eq(c->fake_ttl, CONF_DEFAULT_FAKE_TTL);
 }
 
 /* ---- valid fixtures ------------------------------------------------- */
@@ -553,6 +554,10 @@ static const struct buf_case bad_bufs[] = {
 	{"timeout = 3\nnameserver = \"dns.example\"\n", 2,
 	 "bad nameserver \"dns.example\": expected a numeric address"},
 	{"nameserver = \"198.51.100.53:0\"\n", 1, "bad nameserver"},
+	{"fake_ttl = 0\n", 1,
+	 "bad fake_ttl \"0\": expected a number of seconds from 1 to "
+	 "31536000"},
+	{"debug = 0\nfake_ttl = 31536001\n", 2, "bad fake_ttl"},
 	{"fake_network = \"10.0.0.0/31\"\n", 1, "between /8 and /30"},
 	{"route \"titled\" { via = \"direct\" }\n", 1,
 	 "missing opening brace for section 'route'"},
