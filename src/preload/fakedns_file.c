@@ -392,7 +392,10 @@ static struct fakedns_table *fdns_shared(const struct net_cidr nets[FAM_N])
 			return NULL;
 		}
 		step = fdns_try(fd, nets, &t);
-		close(fd); /* drops the flock */
+		/* explicitly: the mapping keeps the open file description,
+		 * and with it a flock, alive after close() */
+		flock(fd, LOCK_UN);
+		close(fd);
 		if (step != FDNS_RETRY)
 			break;
 	}

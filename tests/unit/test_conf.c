@@ -216,10 +216,11 @@ START_TEST(test_nameserver)
 		{"nameserver = \"[2001:db8::53]\"\n", "2001:db8::53", 53},
 		{"nameserver = \"[2001:db8::53]:54\"\n", "2001:db8::53", 54},
 	};
-	struct conf *c = load_text("timeout = 3\n");
+	struct conf *c = load_text("timeout = 3\nfake_ttl = 5\n");
 	char buf[64];
 	size_t i;
 
+	ck_assert_int_eq(c->fake_ttl, 5);
 	ck_assert(!c->has_nameserver);
 	conf_free(c);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -899,10 +900,11 @@ END_TEST
 /* "raw" is a command of its own, never part of a route without command. */
 START_TEST(test_command_raw)
 {
-	struct conf *c = load_text("route { command = \"raw\" via = \"direct\" }\n"
-				   "route { command = { \"RAW\", \"udp\" }\n"
-				   " via = \"deny\" }\n"
-				   "route { via = \"direct\" }\n");
+	struct conf *c =
+		load_text("route { command = \"raw\" via = \"direct\" }\n"
+			  "route { command = { \"RAW\", \"udp\" }\n"
+			  " via = \"deny\" }\n"
+			  "route { via = \"direct\" }\n");
 
 	ck_assert_uint_eq(c->routes[0].commands, CONF_CMD_RAW);
 	ck_assert_uint_eq(c->routes[1].commands, CONF_CMD_RAW | CONF_CMD_UDP);
