@@ -67,8 +67,9 @@ static struct conf_parse *conf_cur;
 	"\"direct\" and \"deny\" cannot be combined with other entries"
 
 static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
-				     "fake_network6, nameserver, timeout, "
-				     "bind_peer, bind_timeout, proxy, route";
+				     "fake_network6, fake_ttl, nameserver, "
+				     "timeout, bind_peer, bind_timeout, proxy, "
+				     "route";
 static const char conf_proxy_keys[] = "url, username, password, method, "
 				      "gssapi_service";
 static const char conf_route_keys[] = "to, ports, command, program, user, "
@@ -768,6 +769,10 @@ static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
 		lo = 1;
 		hi = CONF_TIMEOUT_MAX;
 		why = "expected a number of seconds from 1 to 3600";
+	} else if (strcmp(opt->name, "fake_ttl") == 0) {
+		lo = 1;
+		hi = CONF_FAKE_TTL_MAX;
+		why = "expected a number of seconds from 1 to 31536000";
 	}
 	if (conf_long(value, lo, hi, &v) != 0) {
 		if (p)
@@ -927,6 +932,7 @@ static cfg_opt_t conf_root_opts[] = {
 		   conf_cb_str),
 	CFG_STR_CB("fake_network6", CONF_DEFAULT_FAKE_NETWORK6, CFGF_NONE,
 		   conf_cb_str),
+	CFG_INT_CB("fake_ttl", CONF_DEFAULT_FAKE_TTL, CFGF_NONE, conf_cb_int),
 	CFG_STR_CB("nameserver", "", CFGF_NONE, conf_cb_str),
 	CFG_INT_CB("timeout", CONF_DEFAULT_TIMEOUT, CFGF_NONE, conf_cb_int),
 	CFG_STR_CB("bind_peer", "auto", CFGF_NONE, conf_cb_str),
@@ -1153,6 +1159,7 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	c->debug = (int)cfg_getint(root, "debug");
 	c->timeout = (int)cfg_getint(root, "timeout");
 	c->bind_timeout = (int)cfg_getint(root, "bind_timeout");
+	c->fake_ttl = (int)cfg_getint(root, "fake_ttl");
 	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
 	if (!why)
@@ -1411,6 +1418,7 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	conf_copy(c->log, sizeof(c->log), "stderr");
 	c->timeout = CONF_DEFAULT_TIMEOUT;
 	c->bind_timeout = CONF_DEFAULT_BIND_TIMEOUT;
+	c->fake_ttl = CONF_DEFAULT_FAKE_TTL;
 	c->resolve = (px->url.scheme == NET_SCHEME_SOCKS4A ||
 		      px->url.scheme == NET_SCHEME_SOCKS5H)
 			     ? CONF_RESOLVE_REMOTE

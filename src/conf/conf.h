@@ -123,6 +123,11 @@ struct conf {
 	enum conf_resolve resolve;
 	struct net_cidr fake_network;
 	struct net_cidr fake_network6;
+	/* fake_ttl: seconds a fake address stays bound to its name after its
+	 * last use (a resolution or a connect/sendto to it, in any process
+	 * sharing the name table) before it may be recycled for another name;
+	 * recycling happens only when a fake network or the table is full. */
+	int fake_ttl;
 	/* nameserver: where res_query() & co. send the queries of names
 	 * routed via a proxy (DNS over TCP through the proxy); unset: the
 	 * first nameserver of /etc/resolv.conf unless it is loopback. */
@@ -159,6 +164,8 @@ struct conf {
 #define CONF_DEFAULT_FAKE_NETWORK6 "fd53:6f63:6b73::/64" /* "Socks" ULA */
 #define CONF_DEFAULT_TIMEOUT 10
 #define CONF_DEFAULT_BIND_TIMEOUT 120 /* SOCKS4's two minutes */
+#define CONF_DEFAULT_FAKE_TTL 86400 /* one day */
+#define CONF_FAKE_TTL_MAX 31536000  /* one year */
 #define CONF_DEFAULT_GSSAPI_SERVICE "rcmd"
 #define CONF_TIMEOUT_MAX 3600
 #define CONF_DEBUG_MAX 3

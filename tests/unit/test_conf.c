@@ -78,6 +78,7 @@ static void assert_defaults(const struct conf *c)
 	assert_cidr(&c->fake_network, "198.18.0.0", 15);
 	assert_cidr(&c->fake_network6, "fd53:6f63:6b73::", 64);
 	ck_assert_int_eq(c->timeout, CONF_DEFAULT_TIMEOUT);
+	ck_assert_int_eq(c->fake_ttl, CONF_DEFAULT_FAKE_TTL);
 }
 
 /* ---- valid fixtures ------------------------------------------------- */
@@ -215,10 +216,11 @@ START_TEST(test_nameserver)
 		{"nameserver = \"[2001:db8::53]\"\n", "2001:db8::53", 53},
 		{"nameserver = \"[2001:db8::53]:54\"\n", "2001:db8::53", 54},
 	};
-	struct conf *c = load_text("timeout = 3\n");
+	struct conf *c = load_text("timeout = 3\nfake_ttl = 5\n");
 	char buf[64];
 	size_t i;
 
+	ck_assert_int_eq(c->fake_ttl, 5);
 	ck_assert(!c->has_nameserver);
 	conf_free(c);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -553,6 +555,10 @@ static const struct buf_case bad_bufs[] = {
 	{"timeout = 3\nnameserver = \"dns.example\"\n", 2,
 	 "bad nameserver \"dns.example\": expected a numeric address"},
 	{"nameserver = \"198.51.100.53:0\"\n", 1, "bad nameserver"},
+	{"fake_ttl = 0\n", 1,
+	 "bad fake_ttl \"0\": expected a number of seconds from 1 to "
+	 "31536000"},
+	{"debug = 0\nfake_ttl = 31536001\n", 2, "bad fake_ttl"},
 	{"fake_network = \"10.0.0.0/31\"\n", 1, "between /8 and /30"},
 	{"route \"titled\" { via = \"direct\" }\n", 1,
 	 "missing opening brace for section 'route'"},
@@ -894,10 +900,11 @@ END_TEST
 /* "raw" is a command of its own, never part of a route without command. */
 START_TEST(test_command_raw)
 {
-	struct conf *c = load_text("route { command = \"raw\" via = \"direct\" }\n"
-				   "route { command = { \"RAW\", \"udp\" }\n"
-				   " via = \"deny\" }\n"
-				   "route { via = \"direct\" }\n");
+	struct conf *c =
+		load_text("route { command = \"raw\" via = \"direct\" }\n"
+			  "route { command = { \"RAW\", \"udp\" }\n"
+			  " via = \"deny\" }\n"
+			  "route { via = \"direct\" }\n");
 
 	ck_assert_uint_eq(c->routes[0].commands, CONF_CMD_RAW);
 	ck_assert_uint_eq(c->routes[1].commands, CONF_CMD_RAW | CONF_CMD_UDP);

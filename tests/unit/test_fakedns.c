@@ -13,11 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/net.h"
 #include "preload/fakedns.h"
+#include "preload/fakedns_table.h"
 #include "preload/init.h"
 
 /* fakedns.c asks init.c for the config; the tests force the networks. */
@@ -455,6 +459,255 @@ START_TEST(fork_concurrent)
 }
 END_TEST
 
+/* ---- recycling (fake_ttl) ------------------------------------------------ */
+
+/*
+ * A full network recycles only addresses unused for longer than the TTL;
+ * a name looked up (connect) or resolved again within the TTL keeps its
+ * address.
+ */
+START_TEST(ttl_recycling)
+{
+	struct net_ip ip[6], n7, again;
+	char name[32];
+	int i;
+
+	reset("10.0.0.0/29", NULL); /* 6 host addresses */
+	fakedns_set_ttl_for_tests(10);
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "r%d.test", i);
+		ip[i] = assign(name, AF_INET);
+	}
+	/* full, nothing expired: fails closed */
+	ck_assert_int_eq(fakedns_assign("new.test", AF_INET, &n7), -ENOSPC);
+	fakedns_advance_clock_for_tests(5);
+	assert_name(&ip[0], "r0.test");	    /* a connect: refreshed */
+	again = assign("r1.test", AF_INET); /* resolved again: refreshed */
+	ck_assert_str_eq(fmt(&again), fmt(&ip[1]));
+	fakedns_advance_clock_for_tests(6); /* r2..r5 unused for 11 s */
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "new%d.test", i);
+		n7 = assign(name, AF_INET);
+		ck_assert_str_ne(fmt(&n7), fmt(&ip[0]));
+		ck_assert_str_ne(fmt(&n7), fmt(&ip[1]));
+		assert_name(&n7, name);
+	}
+	/* r0 and r1 kept theirs; the others are gone */
+	assert_name(&ip[0], "r0.test");
+	assert_name(&ip[1], "r1.test");
+	ck_assert_int_eq(fakedns_assign("new9.test", AF_INET, &n7), -ENOSPC);
+	/* an evicted name comes back with a new address once one expires */
+	fakedns_advance_clock_for_tests(11);
+	n7 = assign("r2.test", AF_INET);
+	assert_name(&n7, "r2.test");
+}
+END_TEST
+
+/*
+ * 10,000 names through a /22 (1022 addresses) with a 2 s TTL, the clock
+ * moving 1 s per 100 names: every answer maps back to its name, and no
+ * name used within the TTL ever loses its address.
+ */
+#define MANY 10000
+static struct net_ip many_ip[MANY];
+
+START_TEST(ttl_many_names)
+{
+	char name[32], want[32];
+	int i, j, from;
+
+	reset("10.0.0.0/22", "fd00:1::/118");
+	fakedns_set_ttl_for_tests(2);
+	for (i = 0; i < MANY; i++) {
+		if (i % 100 == 0)
+			fakedns_advance_clock_for_tests(1);
+		snprintf(name, sizeof(name), "m%d.test", i);
+		ck_assert_int_eq(fakedns_assign(name,
+						i % 3 ? AF_INET : AF_INET6,
+						&many_ip[i]),
+				 0);
+		assert_name(&many_ip[i], name);
+		/* the names of the last second are still theirs */
+		from = i - i % 100;
+		for (j = from; j < i; j += 7) {
+			snprintf(want, sizeof(want), "m%d.test", j);
+			assert_name(&many_ip[j], want);
+		}
+	}
+}
+END_TEST
+
+/* ---- the shared file ----------------------------------------------------- */
+
+static char file_dir[64];
+
+static void file_setup(void)
+{
+	snprintf(file_dir, sizeof(file_dir), "/tmp/sfy-names.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(file_dir));
+	fakedns_set_dir_for_tests(file_dir);
+	reset(NULL, NULL);
+}
+
+static void file_teardown(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/socksify-names", file_dir);
+	unlink(path);
+	rmdir(file_dir);
+}
+
+static void file_stat(struct stat *st)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/socksify-names", file_dir);
+	ck_assert_int_eq(lstat(path, st), 0);
+}
+
+/* A process that maps the file later (exec, an unrelated program) sees
+ * the names of the others, and they see its names. */
+START_TEST(file_shared)
+{
+	struct net_ip a, b, b2;
+	struct stat st;
+	int pfd[2], status;
+	pid_t pid;
+
+	file_setup();
+	file_stat(&st);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	a = assign("a.test", AF_INET);
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct net_ip ip;
+		char name[FAKEDNS_NAME_MAX + 1];
+
+		/* a new process: no inherited mapping */
+		if (fakedns_remap_for_tests() != 0)
+			_exit(2);
+		int rc = fakedns_lookup(&a, name, sizeof(name));
+
+		if (rc != 0) {
+			fprintf(stderr, "child lookup %s: %d\n", fmt(&a), rc);
+			_exit(3);
+		}
+		if (strcmp(name, "a.test") != 0)
+			_exit(6);
+		if (fakedns_assign("b.test", AF_INET6, &ip) != 0)
+			_exit(4);
+		if (write(pfd[1], &ip, sizeof(ip)) != sizeof(ip))
+			_exit(5);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(read(pfd[0], &b, sizeof(b)), sizeof(b));
+	close(pfd[0]);
+	assert_name(&b, "b.test");
+	b2 = assign("B.TEST.", AF_INET6);
+	ck_assert_str_eq(fmt(&b2), fmt(&b));
+	/* and after a remap of our own */
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0);
+	assert_name(&a, "a.test");
+	file_teardown();
+}
+END_TEST
+
+/* Write @len bytes of @buf at @off of the table file, or truncate it to
+ * @off when @buf is NULL. */
+static void file_damage(off_t off, const void *buf, size_t len)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/socksify-names", file_dir);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	if (buf)
+		ck_assert_int_eq(pwrite(fd, buf, len, off), (ssize_t)len);
+	else
+		ck_assert_int_eq(ftruncate(fd, off), 0);
+	close(fd);
+}
+
+/* A damaged header or a truncated file is replaced, never followed. */
+START_TEST(file_corrupt_replaced)
+{
+	char name[FAKEDNS_NAME_MAX + 1];
+	struct stat before, after;
+	struct net_ip a;
+	static const char junk[8] = "garbage";
+
+	file_setup();
+	a = assign("a.test", AF_INET);
+	file_stat(&before);
+	file_damage(0, junk, sizeof(junk)); /* the magic number */
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0);
+	ck_assert_int_eq(fakedns_lookup(&a, name, sizeof(name)), -ENOENT);
+	file_stat(&after); /* a new file (the inode number may be reused) */
+	ck_assert_uint_eq(after.st_mode & 0777, 0600);
+	ck_assert_int_eq(after.st_size, before.st_size);
+
+	a = assign("b.test", AF_INET);
+	file_damage(4096, NULL, 0); /* truncated */
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0);
+	ck_assert_int_eq(fakedns_lookup(&a, name, sizeof(name)), -ENOENT);
+	file_stat(&after);
+	ck_assert_int_gt(after.st_size, 4096);
+	a = assign("c.test", AF_INET);
+	assert_name(&a, "c.test");
+
+	/* a checksum over the header: one changed network byte is seen */
+	file_damage(offsetof(struct fakedns_hdr, prefix), "\x10", 1);
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0);
+	ck_assert_int_eq(fakedns_lookup(&a, name, sizeof(name)), -ENOENT);
+	file_teardown();
+}
+END_TEST
+
+/* A table file of another owner is refused, left alone, and not read. */
+START_TEST(file_other_owner_refused)
+{
+	char name[FAKEDNS_NAME_MAX + 1], path[128];
+	struct stat before, after;
+	struct net_ip a;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "file_other_owner_refused: needs root "
+				"(chown); not run\n");
+		return;
+	}
+	file_setup();
+	a = assign("planted.test", AF_INET);
+	snprintf(path, sizeof(path), "%s/socksify-names", file_dir);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	file_stat(&before);
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0); /* private table */
+	ck_assert_int_eq(fakedns_lookup(&a, name, sizeof(name)), -ENOENT);
+	a = assign("mine.test", AF_INET);
+	assert_name(&a, "mine.test");
+	file_stat(&after);
+	ck_assert_uint_eq(after.st_ino, before.st_ino);
+	ck_assert_uint_eq(after.st_uid, 65534);
+	ck_assert_int_eq(after.st_mtime, before.st_mtime);
+	/* a symbolic link is not followed */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+	ck_assert_int_eq(fakedns_remap_for_tests(), 0);
+	a = assign("mine.test", AF_INET);
+	ck_assert_int_eq(lstat(path, &after), 0);
+	ck_assert(S_ISLNK(after.st_mode));
+	file_teardown();
+}
+END_TEST
+
 static Suite *fakedns_suite(void)
 {
 	Suite *s = suite_create("fakedns");
@@ -473,6 +726,14 @@ static Suite *fakedns_suite(void)
 	tcase_add_test(tc, threads_agree);
 	tcase_add_test(tc, fork_shared);
 	tcase_add_test(tc, fork_concurrent);
+	tcase_add_test(tc, ttl_recycling);
+	tcase_add_test(tc, ttl_many_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_add_test(tc, file_shared);
+	tcase_add_test(tc, file_corrupt_replaced);
+	tcase_add_test(tc, file_other_owner_refused);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
 }
