@@ -216,6 +216,126 @@ const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap)
 	return buf;
 }
 
+/* Contract: net.h. */
+socklen_t net_ip_to_sockaddr6(const struct net_ip *ip, uint16_t port,
+			      struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 sin6;
+
+	if (ip->family != AF_INET)
+		return net_ip_to_sockaddr(ip, port, ss);
+	memset(ss, 0, sizeof(*ss));
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr.s6_addr[10] = 0xff;
+	sin6.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&sin6.sin6_addr.s6_addr[12], ip->b, 4);
+	memcpy(ss, &sin6, sizeof(sin6));
+	return sizeof(sin6);
+}
+
+/* Contract: net.h. */
+void net_sa_unmap(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 sin6;
+	struct net_ip ip;
+
+	if (ss->ss_family != AF_INET6)
+		return;
+	memcpy(&sin6, ss, sizeof(sin6));
+	if (!IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr))
+		return;
+	ip.family = AF_INET;
+	memcpy(ip.b, &sin6.sin6_addr.s6_addr[12], 4);
+	net_ip_to_sockaddr(&ip, ntohs(sin6.sin6_port), ss);
+}
+
+/* Contract: net.h. */
+void net_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* Contract: net.h. */
+uint16_t net_sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+/* Contract: net.h. */
+socklen_t net_sa_len(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return sizeof(struct sockaddr_in);
+	if (ss->ss_family == AF_INET6)
+		return sizeof(struct sockaddr_in6);
+	return 0;
+}
+
+/* @s into @buf, cut to @cap - 1 bytes.  Returns @buf. */
+static const char *net_put(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * "ADDR:PORT" or "[V6]:PORT" (v4-mapped shown as IPv4) into @buf; "-" for
+ * another family, "?" when @cap is too small.  No stdio: hook paths may
+ * call it.  Returns @buf.
+ */
+const char *net_sa_format(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN], port[5];
+	struct net_ip a;
+	uint16_t p;
+	size_t n = 0, iplen, plen = 0;
+	bool v6;
+
+	if (!buf || cap == 0)
+		return "?";
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return net_put(buf, cap, "-");
+	if (net_ip_from_sockaddr(&a, &p, sa,
+				 sa->sa_family == AF_INET
+					 ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6)) < 0)
+		return net_put(buf, cap, "-");
+	net_ip_format(&a, ip, sizeof(ip));
+	v6 = a.family == AF_INET6;
+	do { /* decimal, most significant digit first */
+		memmove(port + 1, port, plen++);
+		port[0] = (char)('0' + p % 10);
+		p /= 10;
+	} while (p);
+	iplen = strlen(ip);
+	if (iplen + plen + (v6 ? 3 : 1) >= cap)
+		return net_put(buf, cap, "?");
+	if (v6)
+		buf[n++] = '[';
+	memcpy(buf + n, ip, iplen);
+	n += iplen;
+	if (v6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	memcpy(buf + n, port, plen);
+	buf[n + plen] = '\0';
+	return buf;
+}
+
 /* 127.0.0.0/8 and ::1 (v4-mapped loopback is AF_INET already). */
 bool net_ip_is_loopback(const struct net_ip *ip)
 {

@@ -17,27 +17,29 @@
 
 /* An IP address in either family; v4-mapped v6 is stored as AF_INET. */
 struct net_ip {
-	int family; /* AF_INET or AF_INET6 */
+	int family;    /* AF_INET or AF_INET6 */
 	uint8_t b[16]; /* network order; 4 bytes used for AF_INET */
 };
 
 struct net_cidr {
 	struct net_ip ip; /* host bits cleared */
-	uint8_t prefix;   /* 0..32 or 0..128 */
+	uint8_t prefix;	  /* 0..32 or 0..128 */
 };
 
 /* "host:port", "[v6]:port"; host may be a name (not resolved). */
 struct net_hostport {
 	char host[NET_HOST_MAX + 1];
 	uint16_t port;
-	bool is_ip;       /* host is a numeric address, parsed into ip */
+	bool is_ip; /* host is a numeric address, parsed into ip */
 	struct net_ip ip;
 };
 
 #define NET_PORT_RANGES_MAX 32
 struct net_ports {
 	uint8_t n; /* 0 = any port */
-	struct { uint16_t lo, hi; } r[NET_PORT_RANGES_MAX];
+	struct {
+		uint16_t lo, hi;
+	} r[NET_PORT_RANGES_MAX];
 };
 
 enum net_scheme {
@@ -51,8 +53,8 @@ struct net_proxy_url {
 	enum net_scheme scheme;
 	struct net_hostport hp; /* port defaults to 1080 */
 	bool has_user, has_pass;
-	char user[256];  /* percent-decoded */
-	char pass[256];  /* percent-decoded */
+	char user[256]; /* percent-decoded */
+	char pass[256]; /* percent-decoded */
 };
 
 /* Parse a numeric address (v4, v6, v4-mapped -> AF_INET). */
@@ -72,6 +74,24 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
  */
 socklen_t net_ip_to_sockaddr(const struct net_ip *ip, uint16_t port,
 			     struct sockaddr_storage *ss);
+/*
+ * The same, always AF_INET6: an IPv4 @ip as ::ffff:a.b.c.d (for a socket
+ * of family AF_INET6).  Returns the length, 0 for an unknown family.
+ */
+socklen_t net_ip_to_sockaddr6(const struct net_ip *ip, uint16_t port,
+			      struct sockaddr_storage *ss);
+/* A v4-mapped AF_INET6 sockaddr becomes plain AF_INET, port kept (others
+ * unchanged). */
+void net_sa_unmap(struct sockaddr_storage *ss);
+/* Sets the port (host order) of an AF_INET/AF_INET6 sockaddr. */
+void net_sa_set_port(struct sockaddr_storage *ss, uint16_t port);
+/* The port (host order) of an AF_INET/AF_INET6 sockaddr, 0 for another. */
+uint16_t net_sa_port(const struct sockaddr_storage *ss);
+/* sizeof the family's sockaddr: sockaddr_in or _in6, 0 for another. */
+socklen_t net_sa_len(const struct sockaddr_storage *ss);
+/* "127.0.0.1:1080", "[::1]:1080" (v4-mapped as IPv4), "-" for another
+ * family, "?" if @cap is too small (64 is enough).  Returns @buf. */
+const char *net_sa_format(const struct sockaddr *sa, char *buf, size_t cap);
 /* A v4-mapped IPv6 address (::ffff:a.b.c.d) in @ip becomes AF_INET. */
 void net_ip_unmap(struct net_ip *ip);
 /*

@@ -21,20 +21,15 @@ static int cmd_bind_route_source(const struct sockaddr_storage *dst,
 				 struct sockaddr_storage *out)
 {
 	struct sockaddr_storage d = *dst;
-	socklen_t len = d.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-					       : sizeof(struct sockaddr_in6);
 	socklen_t olen = sizeof(*out);
 	int fd, rc = 0;
 
-	if (d.ss_family == AF_INET && ((struct sockaddr_in *)&d)->sin_port == 0)
-		((struct sockaddr_in *)&d)->sin_port = htons(9);
-	if (d.ss_family == AF_INET6 &&
-	    ((struct sockaddr_in6 *)&d)->sin6_port == 0)
-		((struct sockaddr_in6 *)&d)->sin6_port = htons(9);
+	if (net_sa_port(&d) == 0)
+		net_sa_set_port(&d, 9);
 	fd = socket(d.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&d, len) < 0 ||
+	if (connect(fd, (struct sockaddr *)&d, net_sa_len(&d)) < 0 ||
 	    getsockname(fd, (struct sockaddr *)out, &olen) < 0)
 		rc = -errno;
 	close(fd);
@@ -69,8 +64,8 @@ void cmd_bind_start(struct conn *c)
 			rc = -errno;
 	}
 	if (rc == 0) {
-		srv_sa_unmap(&local);
-		srv_sa_set_port(&local, 0);
+		net_sa_unmap(&local);
+		net_sa_set_port(&local, 0);
 		if (c->ver == 4 && local.ss_family != AF_INET)
 			rc = -EAFNOSUPPORT;
 	}
@@ -81,8 +76,7 @@ void cmd_bind_start(struct conn *c)
 			   NULL);
 		return;
 	}
-	len = local.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-					 : sizeof(struct sockaddr_in6);
+	len = net_sa_len(&local);
 	fd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, len) < 0 ||
@@ -156,8 +150,8 @@ void cmd_bind_event(struct conn *c)
 		char buf[64];
 
 		LOG_DBG("BIND: unexpected peer %s",
-			srvconf_fmt_sa((struct sockaddr *)&peer, buf,
-				       sizeof(buf)));
+			net_sa_format((struct sockaddr *)&peer, buf,
+				      sizeof(buf)));
 		close(fd);
 		conn_reply(c, SOCKS5_REP_NOT_ALLOWED, &paddr);
 		return;

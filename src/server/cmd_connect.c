@@ -67,9 +67,7 @@ void cmd_connect_next(struct conn *c)
 
 	while (c->addr_idx < c->naddrs) {
 		struct sockaddr_storage *sa = &c->addrs[c->addr_idx++];
-		socklen_t len = sa->ss_family == AF_INET
-					? sizeof(struct sockaddr_in)
-					: sizeof(struct sockaddr_in6);
+		socklen_t len = net_sa_len(sa);
 		int fd, rc;
 
 		if (conn_acl_check(c, ACL_CMD_CONNECT, (struct sockaddr *)sa) <

@@ -78,10 +78,9 @@ static void conn_log_session(struct conn *c)
 
 	if (log_level < LOG_LVL_INFO)
 		return;
-	srvconf_fmt_sa((struct sockaddr *)&c->client, client, sizeof(client));
+	net_sa_format((struct sockaddr *)&c->client, client, sizeof(client));
 	if (c->has_taddr)
-		srvconf_fmt_sa((struct sockaddr *)&c->taddr, addr,
-			       sizeof(addr));
+		net_sa_format((struct sockaddr *)&c->taddr, addr, sizeof(addr));
 	else
 		snprintf(addr, sizeof(addr), "-");
 	if (c->dst.type)
@@ -595,7 +594,7 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 	c->tfd = -1;
 	c->th.fd = -1;
 	c->client = *peer;
-	srv_sa_unmap(&c->client);
+	net_sa_unmap(&c->client);
 	net_ip_from_sockaddr(&c->client_ip, &port,
 			     (struct sockaddr *)&c->client, sizeof(c->client));
 	c->result = SESS_RES_NONE;

@@ -50,8 +50,8 @@ static void request_res_work(struct rjob *j)
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		memcpy(&r->addrs[r->n], ai->ai_addr, ai->ai_addrlen);
-		srv_sa_unmap(&r->addrs[r->n]);
-		srv_sa_set_port(&r->addrs[r->n], r->port);
+		net_sa_unmap(&r->addrs[r->n]);
+		net_sa_set_port(&r->addrs[r->n], r->port);
 		r->n++;
 	}
 	freeaddrinfo(res);
@@ -151,7 +151,7 @@ void request_start(struct conn *c)
 		conn_reply(c, SOCKS5_REP_GENERAL_FAILURE, NULL);
 		return;
 	}
-	srv_sa_unmap(&c->addrs[0]);
+	net_sa_unmap(&c->addrs[0]);
 	c->naddrs = 1;
 	request_resolved(c);
 }

@@ -54,85 +54,6 @@ static void errfn(cfg_t *cfg, const char *fmt, va_list ap)
 	ctx->failed = true;
 }
 
-void srv_sa_unmap(struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *in6 = (void *)ss;
-	struct sockaddr_in in;
-
-	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-		return;
-	memset(&in, 0, sizeof(in));
-	in.sin_family = AF_INET;
-	in.sin_port = in6->sin6_port;
-	memcpy(&in.sin_addr, &in6->sin6_addr.s6_addr[12], 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &in, sizeof(in));
-}
-
-void srv_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-socklen_t srv_sa_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
-					: sizeof(struct sockaddr_in6);
-}
-
-const char *srvconf_fmt_sa(const struct sockaddr *sa, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip,
-				  sizeof(ip));
-			snprintf(buf, cap, "%s:%u", ip, ntohs(in6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-			snprintf(buf, cap, "[%s]:%u", ip,
-				 ntohs(in6->sin6_port));
-		}
-	} else {
-		snprintf(buf, cap, "-");
-	}
-	return buf;
-}
-
-/* Numeric address (no port) into a sockaddr with port @port. */
-static int ip_to_sa(const struct net_ip *ip, uint16_t port,
-		    struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		struct sockaddr_in *in = (void *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		memcpy(&in->sin_addr, ip->b, 4);
-		*len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (void *)ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		memcpy(&in6->sin6_addr, ip->b, 16);
-		*len = sizeof(*in6);
-	}
-	return 0;
-}
-
 /*
  * "HOST:PORT" for a listener: numeric hosts, or a name resolved now (at
  * start-up, blocking is fine).  Appends to @c->listen.
@@ -157,8 +78,8 @@ static int parse_listen(struct srvconf *c, const char *s, char *why,
 			snprintf(why, whylen, "too many listeners");
 			return -1;
 		}
-		ip_to_sa(&hp.ip, hp.port, &c->listen[c->nlisten].ss,
-			 &c->listen[c->nlisten].len);
+		c->listen[c->nlisten].len = net_ip_to_sockaddr(
+			&hp.ip, hp.port, &c->listen[c->nlisten].ss);
 		c->nlisten++;
 		return 0;
 	}
@@ -272,8 +193,9 @@ static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_spin(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return int_in(cfg, opt, 0, SRV_POLL_SPIN_MAX,
-		      "between 0 and " SRV_STR(SRV_POLL_SPIN_MAX) " (microseconds)");
+	return int_in(
+		cfg, opt, 0, SRV_POLL_SPIN_MAX,
+		"between 0 and " SRV_STR(SRV_POLL_SPIN_MAX) " (microseconds)");
 }
 
 /* A TCP congestion control name (TCP_CA_NAME_MAX), or "" for none. */
@@ -284,7 +206,8 @@ static int v_cc(cfg_t *cfg, cfg_opt_t *opt)
 
 	for (i = 0; i < n; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') ||
-		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
+		      v[i] == '-'))
 			break;
 	if (n >= SRV_CC_NAME_MAX || i < n) {
 		cfg_error(cfg, "loopback_congestion must be a congestion "
@@ -683,7 +606,7 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 		struct net_ip ip;
 
 		net_ip_parse(cfg_getstr(cfg, "external"), &ip);
-		ip_to_sa(&ip, 0, &c->external, &c->external_len);
+		c->external_len = net_ip_to_sockaddr(&ip, 0, &c->external);
 		c->has_external = true;
 	}
 	c->handshake_timeout = (int)cfg_getint(cfg, "handshake_timeout");
@@ -803,8 +726,8 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			 "a client rule (open proxy): add users (-u USER:PASS, "
 			 "-U FILE), a rule with from = {...}, or set "
 			 "allow_open = true in the config file",
-			 srvconf_fmt_sa((struct sockaddr *)&c->listen[i].ss, sa,
-					sizeof(sa)));
+			 net_sa_format((struct sockaddr *)&c->listen[i].ss, sa,
+				       sizeof(sa)));
 		return -1;
 	}
 	return 0;

@@ -338,9 +338,9 @@ static void on_remote(struct loop_handler *h, uint32_t ev)
 		    !known(u, &ip))
 			continue;
 		memset(&hd, 0, sizeof(hd));
-		srv_sa_unmap(&src);
+		net_sa_unmap(&src);
 		if (socks_addr_from_sockaddr(&hd.addr, (struct sockaddr *)&src,
-					     srv_sa_len(&src)) < 0)
+					     net_sa_len(&src)) < 0)
 			continue;
 		hl = socks5_udp_header_encode(hdr, sizeof(hdr), &hd);
 		if (hl < 0)
@@ -391,8 +391,8 @@ static int open_remote(struct udp_assoc *u)
 	}
 	if (u->rfd < 0)
 		return -errno;
-	srv_sa_set_port(&any, 0);
-	if (bind(u->rfd, (struct sockaddr *)&any, srv_sa_len(&any)) < 0)
+	net_sa_set_port(&any, 0);
+	if (bind(u->rfd, (struct sockaddr *)&any, net_sa_len(&any)) < 0)
 		return -errno;
 	return 0;
 }
@@ -411,12 +411,12 @@ int udp_assoc_open(struct udp_assoc **out, const struct udp_owner *owner,
 	u->o = *owner;
 	u->ufd = u->rfd = -1;
 	u->uh.fd = u->rh.fd = -1;
-	srv_sa_unmap(&l);
-	srv_sa_set_port(&l, 0);
+	net_sa_unmap(&l);
+	net_sa_set_port(&l, 0);
 	u->ufd = socket(l.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
 	if (u->ufd < 0 ||
-	    bind(u->ufd, (struct sockaddr *)&l, srv_sa_len(&l)) < 0 ||
+	    bind(u->ufd, (struct sockaddr *)&l, net_sa_len(&l)) < 0 ||
 	    getsockname(u->ufd, (struct sockaddr *)&b, &bl) < 0) {
 		rc = -errno;
 		goto fail;

@@ -60,8 +60,8 @@ START_TEST(t_defaults)
 	char buf[64];
 
 	ck_assert_uint_eq(c->nlisten, 1);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[0].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[0].ss, buf,
+				       sizeof(buf)),
 			 "127.0.0.1:1080");
 	ck_assert_int_eq(c->methods.nmethods, 1);
 	ck_assert_int_eq(c->methods.methods[0], 0);
@@ -87,8 +87,8 @@ START_TEST(t_good_fixture)
 
 	ck_assert_msg(srvconf_load(&cli, &c, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(c->nlisten, 2);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[1].ss, buf,
+				       sizeof(buf)),
 			 "[::1]:0");
 	ck_assert(c->has_external);
 	ck_assert_int_eq(c->methods.nmethods, 2);
@@ -136,7 +136,8 @@ static const char *const bad_fixtures[] = {
 	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
 	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
 	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",   "bad-workers.conf", "bad-spin.conf", "bad-cc.conf",
+	"bad-string.conf",   "bad-workers.conf",    "bad-spin.conf",
+	"bad-cc.conf",
 };
 
 START_TEST(t_bad_fixture)
@@ -215,8 +216,8 @@ START_TEST(t_cli_overrides)
 	cli.nusers = 1;
 	c = load_ok("listen = { \"127.0.0.1:9\" }\ndebug = 0\n", &cli);
 	ck_assert_uint_eq(c->nlisten, 2);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[1].ss, buf,
+				       sizeof(buf)),
 			 "127.0.0.2:1081");
 	ck_assert_int_eq(c->debug, 3);
 	/* -u turns authentication on by default. */
