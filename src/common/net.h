@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Parsers and sockaddr helpers: host:port, CIDRs, port sets, host-name
- * globs, proxy URLs.  Pure: no I/O, no allocation, no name resolution.
+ * globs (proxy URLs: proxy_url.h).  Pure: no I/O, no allocation, no name resolution.
  * Functions return 0 or -EINVAL unless stated otherwise.
  */
 #ifndef SOCKSIFY_COMMON_NET_H
@@ -40,21 +40,6 @@ struct net_ports {
 	struct {
 		uint16_t lo, hi;
 	} r[NET_PORT_RANGES_MAX];
-};
-
-enum net_scheme {
-	NET_SCHEME_SOCKS4 = 4,
-	NET_SCHEME_SOCKS4A = 40,
-	NET_SCHEME_SOCKS5 = 5,
-	NET_SCHEME_SOCKS5H = 50
-};
-
-struct net_proxy_url {
-	enum net_scheme scheme;
-	struct net_hostport hp; /* port defaults to 1080 */
-	bool has_user, has_pass;
-	char user[256]; /* percent-decoded */
-	char pass[256]; /* percent-decoded */
 };
 
 /* Parse a numeric address (v4, v6, v4-mapped -> AF_INET). */
@@ -108,6 +93,14 @@ bool net_ip_is_loopback(const struct net_ip *ip);
  */
 int net_hostport_parse(const char *s, int default_port, bool allow_zero,
 		       struct net_hostport *hp);
+/*
+ * The same on @len characters at @s (the URL parser's host part); @bare_v6
+ * allows an unbracketed IPv6 address when no port is needed.  *@why gets a
+ * static reason on error.  0 or -EINVAL.
+ */
+int net_hostport_parse_n(const char *s, size_t len, int default_port,
+			 bool allow_zero, bool bare_v6, struct net_hostport *hp,
+			 const char **why);
 
 /* "a.b.c.d/n", "v6/n", a single address (full prefix), "::ffff:a.b.c.d/n"
  * (normalised to v4 with n - 96). */
@@ -132,15 +125,7 @@ bool net_glob_match(const char *pattern, const char *name);
  */
 bool net_glob_is_valid(const char *pattern);
 
-/*
- * socks4://host[:port], socks4a://[user@]host[:port],
- * socks5://[user[:pass]@]host[:port], socks5h://...  (IPv6 in brackets,
- * percent-encoding in user and pass).  Errors: -EINVAL with *@why set to a
- * static explanation.
- */
-int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
-			const char **why);
-/* "socks5h" etc. */
-const char *net_scheme_name(enum net_scheme s);
+/* The proxy URL parser has its own file; callers of net.h see it too. */
+#include "common/proxy_url.h"
 
 #endif
