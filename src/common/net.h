@@ -34,7 +34,7 @@ struct net_hostport {
 	struct net_ip ip;
 };
 
-#define NET_PORT_RANGES_MAX 32
+#define NET_PORT_RANGES_MAX 32 /* cfgvalue.c says "at most 32" */
 struct net_ports {
 	uint8_t n; /* 0 = any port */
 	struct {
