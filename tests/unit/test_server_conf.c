@@ -268,6 +268,58 @@ START_TEST(t_safe_defaults)
 }
 END_TEST
 
+/*
+ * Values socksifyd.conf shares with socks.conf mean the same in both
+ * (conf/cfgvalue.c): commands and methods in any case, no second spelling
+ * of udp, dotted numbers that are no address refused as a name glob.
+ * One row per rule body; want NULL: accepted.
+ */
+static const struct {
+	const char *rule;
+	const char *want;
+} shared_values[] = {
+	{"command = { \"CONNECT\", \"Bind\", \"udp\" }", NULL},
+	{"command = { \"udpassociate\" }", "t.conf:2: unknown command"},
+	{"command = { \"raw\" }", "t.conf:2: unknown command"},
+	{"to = { \"1234\" }", "t.conf:2: bad destination '1234'"},
+	{"to = { \"10.0.0.256\" }", "t.conf:2: bad destination"},
+	{"to = { \"*.Example.com\", \"host-1\" }", NULL},
+	{"ports = \"0\"", "t.conf:2: bad ports '0' (expected a port N"},
+	{"ports = \"80,443,8000-8999\"", NULL},
+};
+
+START_TEST(t_shared_values)
+{
+	char text[256];
+	struct srvconf *c;
+
+	snprintf(text, sizeof(text), "rule {\n%s\naction = \"pass\"\n}\n",
+		 shared_values[_i].rule);
+	if (!shared_values[_i].want) {
+		c = load_ok(text, NULL);
+		ck_assert_uint_eq(c->nrules, 1);
+		srvconf_unref(c);
+		return;
+	}
+	load_bad(text, shared_values[_i].want);
+}
+END_TEST
+
+/* auth methods: any case, as socks.conf's `method`. */
+START_TEST(t_auth_case)
+{
+	struct srvconf *c = load_ok("auth = { \"USERNAME\", \"None\" }\n"
+				    "user \"a\" { password = \"b\" }\n",
+				    NULL);
+
+	ck_assert_int_eq(c->methods.nmethods, 2);
+	ck_assert_int_eq(c->methods.methods[0], 2);
+	ck_assert_int_eq(c->methods.methods[1], 0);
+	srvconf_unref(c);
+	load_bad("auth = { \"GSSAPI\" }\n", "t.conf:1: auth method \"gssapi\"");
+}
+END_TEST
+
 /* Reference counting: the config lives until its last user lets go. */
 START_TEST(t_refs)
 {
@@ -370,6 +422,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_defaults);
 	tcase_add_test(tc, t_good_fixture);
 	tcase_add_loop_test(tc, t_bad_fixture, 0, N(bad_fixtures));
+	tcase_add_loop_test(tc, t_shared_values, 0, N(shared_values));
+	tcase_add_test(tc, t_auth_case);
 	tcase_add_test(tc, t_sample);
 	tcase_add_test(tc, t_missing_file);
 	tcase_add_test(tc, t_cli_overrides);
