@@ -159,27 +159,16 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 socklen_t net_ip_to_sockaddr(const struct net_ip *ip, uint16_t port,
 			     struct sockaddr_storage *ss)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-
 	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		memcpy(&sin.sin_addr, ip->b, 4);
-		memcpy(ss, &sin, sizeof(sin));
-		return sizeof(sin);
-	}
-	if (ip->family == AF_INET6) {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		memcpy(&sin6.sin6_addr, ip->b, 16);
-		memcpy(ss, &sin6, sizeof(sin6));
-		return sizeof(sin6);
-	}
-	return 0;
+	if (ip->family == AF_INET)
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, ip->b, 4);
+	else if (ip->family == AF_INET6)
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, ip->b, 16);
+	else
+		return 0;
+	ss->ss_family = (sa_family_t)ip->family;
+	net_sa_set_port(ss, port);
+	return net_sa_len(ss);
 }
 
 /*
@@ -205,19 +194,13 @@ const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap)
 socklen_t net_ip_to_sockaddr6(const struct net_ip *ip, uint16_t port,
 			      struct sockaddr_storage *ss)
 {
-	struct sockaddr_in6 sin6;
+	struct net_ip mapped = {.family = AF_INET6};
 
 	if (ip->family != AF_INET)
 		return net_ip_to_sockaddr(ip, port, ss);
-	memset(ss, 0, sizeof(*ss));
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	sin6.sin6_port = htons(port);
-	sin6.sin6_addr.s6_addr[10] = 0xff;
-	sin6.sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&sin6.sin6_addr.s6_addr[12], ip->b, 4);
-	memcpy(ss, &sin6, sizeof(sin6));
-	return sizeof(sin6);
+	memcpy(mapped.b, net_v4mapped_prefix, 12);
+	memcpy(mapped.b + 12, ip->b, 4);
+	return net_ip_to_sockaddr(&mapped, port, ss);
 }
 
 /* Contract: net.h. */
@@ -236,23 +219,32 @@ void net_sa_unmap(struct sockaddr_storage *ss)
 	net_ip_to_sockaddr(&ip, ntohs(sin6.sin6_port), ss);
 }
 
+/* Where the port of an AF_INET/AF_INET6 sockaddr is; NULL for another. */
+static in_port_t *net_sa_port_at(struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return &((struct sockaddr_in *)ss)->sin_port;
+	if (ss->ss_family == AF_INET6)
+		return &((struct sockaddr_in6 *)ss)->sin6_port;
+	return NULL;
+}
+
 /* Contract: net.h. */
 void net_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
 {
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	in_port_t *at = net_sa_port_at(ss);
+
+	if (at)
+		*at = htons(port);
 }
 
 /* Contract: net.h. */
 uint16_t net_sa_port(const struct sockaddr_storage *ss)
 {
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return 0;
+	const in_port_t *at =
+		net_sa_port_at((struct sockaddr_storage *)(uintptr_t)ss);
+
+	return at ? ntohs(*at) : 0;
 }
 
 /* Contract: net.h. */
@@ -263,18 +255,6 @@ socklen_t net_sa_len(const struct sockaddr_storage *ss)
 	if (ss->ss_family == AF_INET6)
 		return sizeof(struct sockaddr_in6);
 	return 0;
-}
-
-/* @s into @buf, cut to @cap - 1 bytes.  Returns @buf. */
-static const char *net_put(char *buf, size_t cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return buf;
 }
 
 /*
@@ -293,12 +273,12 @@ const char *net_sa_format(const struct sockaddr *sa, char *buf, size_t cap)
 	if (!buf || cap == 0)
 		return "?";
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-		return net_put(buf, cap, "-");
+		return chr_copy(buf, cap, "-");
 	if (net_ip_from_sockaddr(&a, &p, sa,
 				 sa->sa_family == AF_INET
 					 ? sizeof(struct sockaddr_in)
 					 : sizeof(struct sockaddr_in6)) < 0)
-		return net_put(buf, cap, "-");
+		return chr_copy(buf, cap, "-");
 	net_ip_format(&a, ip, sizeof(ip));
 	v6 = a.family == AF_INET6;
 	do { /* decimal, most significant digit first */
@@ -308,7 +288,7 @@ const char *net_sa_format(const struct sockaddr *sa, char *buf, size_t cap)
 	} while (p);
 	iplen = strlen(ip);
 	if (iplen + plen + (v6 ? 3 : 1) >= cap)
-		return net_put(buf, cap, "?");
+		return chr_copy(buf, cap, "?");
 	if (v6)
 		buf[n++] = '[';
 	memcpy(buf + n, ip, iplen);

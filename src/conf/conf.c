@@ -8,9 +8,11 @@
  * immutable struct conf of conf.h.
  *
  * A new key: a row in its section's option table (conf_root_opts,
- * conf_proxy_opts, conf_route_opts) with conf_cb_str (or conf_cb_int), a
- * conf_check_* function and its row in conf_key_checks, the field in
- * struct conf (conf.h) and its line in conf_compile().  The message for an
+ * conf_proxy_opts, conf_route_opts) with conf_cb_str (or conf_cb_int); a
+ * row in conf_key_checks naming its kind of value (a case in
+ * conf_value_why(), shared parsers in cfgvalue.h) or, when the check needs
+ * more than the value, a conf_check_* function; the field in struct conf
+ * (conf.h) and its line in conf_compile().  The message for an
  * unknown key lists the tables' keys by itself.
  */
 #ifdef HAVE_CONFIG_H
@@ -204,47 +206,58 @@ static int conf_bad(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			   value, why);
 }
 
-static int conf_check_log(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			  unsigned int idx, const char *v)
+/* Keys whose value is checked on its own: what conf_value_why() parses. */
+enum conf_value {
+	CONF_V_NONE, /* checked by the row's function */
+	CONF_V_LOG,
+	CONF_V_RESOLVE,
+	CONF_V_FAKE4,
+	CONF_V_FAKE6,
+	CONF_V_NAMESERVER,
+	CONF_V_TO,
+	CONF_V_COMMAND,
+	CONF_V_PROGRAM,
+	CONF_V_USER,
+	CONF_V_TIME,
+};
+
+/* NULL when @v is a good value of kind @kind, else what was expected. */
+static const char *conf_value_why(enum conf_value kind, const char *v)
 {
-	const char *why = conf_log_parse(v);
+	union {
+		enum conf_resolve resolve;
+		struct net_cidr cidr;
+		struct conf_target target;
+		unsigned int bit;
+		struct conf_user user;
+		struct timewin time;
+	} tmp;
 
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_resolve(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	enum conf_resolve r;
-	const char *why = conf_resolve_parse(v, &r);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_fake4(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			    unsigned int idx, const char *v)
-{
-	struct net_cidr c;
-	const char *why = conf_fake_parse(v, AF_INET, &c);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_fake6(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			    unsigned int idx, const char *v)
-{
-	struct net_cidr c;
-	const char *why = conf_fake_parse(v, AF_INET6, &c);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_nameserver(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-				 unsigned int idx, const char *v)
-{
-	const char *why = conf_nameserver_parse(v, NULL);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
+	switch (kind) {
+	case CONF_V_LOG:
+		return conf_log_parse(v);
+	case CONF_V_RESOLVE:
+		return conf_resolve_parse(v, &tmp.resolve);
+	case CONF_V_FAKE4:
+		return conf_fake_parse(v, AF_INET, &tmp.cidr);
+	case CONF_V_FAKE6:
+		return conf_fake_parse(v, AF_INET6, &tmp.cidr);
+	case CONF_V_NAMESERVER:
+		return conf_nameserver_parse(v, NULL);
+	case CONF_V_TO:
+		return conf_target_parse(v, &tmp.target);
+	case CONF_V_COMMAND:
+		return cfgval_command(v, CONF_CMD_ALL | CONF_CMD_RAW, &tmp.bit);
+	case CONF_V_PROGRAM:
+		return conf_program_parse(v);
+	case CONF_V_USER:
+		return conf_user_parse(v, &tmp.user);
+	case CONF_V_TIME:
+		return timewin_parse(v, &tmp.time);
+	case CONF_V_NONE:
+		break;
+	}
+	return NULL;
 }
 
 static int conf_check_url(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
@@ -311,15 +324,6 @@ static int conf_check_gssapi(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 	return 0;
 }
 
-static int conf_check_to(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			 unsigned int idx, const char *v)
-{
-	struct conf_target t;
-	const char *why = conf_target_parse(v, &t);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
 static int conf_check_ports(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			    unsigned int idx, const char *v)
 {
@@ -336,41 +340,6 @@ static int conf_check_ports(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 	}
 	if (!why)
 		why = cfgval_ports_add(&acc, v);
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_command(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	unsigned int bit;
-	const char *why = cfgval_command(v, CONF_CMD_ALL | CONF_CMD_RAW, &bit);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_program(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	const char *why = conf_program_parse(v);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_user(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			   unsigned int idx, const char *v)
-{
-	struct conf_user u;
-	const char *why = conf_user_parse(v, &u);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_time(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
-			   unsigned int idx, const char *v)
-{
-	struct timewin t;
-	const char *why = timewin_parse(v, &t);
-
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
@@ -393,30 +362,33 @@ static int conf_check_via(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 	return 0;
 }
 
+/* What is checked where a value is written: a kind of value, or a
+ * function for keys that look at more than the value. */
 struct conf_key {
 	const char *sec; /* "root", "proxy", "route" */
 	const char *key;
-	conf_check_fn check;
+	enum conf_value kind;
+	conf_check_fn check; /* with CONF_V_NONE */
 };
 
 static const struct conf_key conf_key_checks[] = {
-	{"root", "log", conf_check_log},
-	{"root", "resolve", conf_check_resolve},
-	{"root", "fake_network", conf_check_fake4},
-	{"root", "fake_network6", conf_check_fake6},
-	{"root", "nameserver", conf_check_nameserver},
-	{"proxy", "url", conf_check_url},
-	{"proxy", "username", conf_check_username},
-	{"proxy", "password", conf_check_password},
-	{"proxy", "method", conf_check_method},
-	{"proxy", "gssapi_service", conf_check_gssapi},
-	{"route", "to", conf_check_to},
-	{"route", "ports", conf_check_ports},
-	{"route", "command", conf_check_command},
-	{"route", "program", conf_check_program},
-	{"route", "user", conf_check_user},
-	{"route", "time", conf_check_time},
-	{"route", "via", conf_check_via},
+	{"root", "log", CONF_V_LOG, NULL},
+	{"root", "resolve", CONF_V_RESOLVE, NULL},
+	{"root", "fake_network", CONF_V_FAKE4, NULL},
+	{"root", "fake_network6", CONF_V_FAKE6, NULL},
+	{"root", "nameserver", CONF_V_NAMESERVER, NULL},
+	{"proxy", "url", CONF_V_NONE, conf_check_url},
+	{"proxy", "username", CONF_V_NONE, conf_check_username},
+	{"proxy", "password", CONF_V_NONE, conf_check_password},
+	{"proxy", "method", CONF_V_NONE, conf_check_method},
+	{"proxy", "gssapi_service", CONF_V_NONE, conf_check_gssapi},
+	{"route", "to", CONF_V_TO, NULL},
+	{"route", "ports", CONF_V_NONE, conf_check_ports},
+	{"route", "command", CONF_V_COMMAND, NULL},
+	{"route", "program", CONF_V_PROGRAM, NULL},
+	{"route", "user", CONF_V_USER, NULL},
+	{"route", "time", CONF_V_TIME, NULL},
+	{"route", "via", CONF_V_NONE, conf_check_via},
 };
 
 /* Records the value's line (and its section's), then checks the value. */
@@ -439,9 +411,15 @@ static int conf_cb_str(cfg_t *sec, cfg_opt_t *opt, const char *value,
 	     i++) {
 		const struct conf_key *k = &conf_key_checks[i];
 
-		if (strcmp(k->sec, sec->name) == 0 &&
-		    strcmp(k->key, opt->name) == 0)
+		const char *why;
+
+		if (strcmp(k->sec, sec->name) != 0 ||
+		    strcmp(k->key, opt->name) != 0)
+			continue;
+		if (k->check)
 			return k->check(p, sec, opt, idx, value);
+		why = conf_value_why(k->kind, value);
+		return why ? conf_bad(p, sec, opt, value, why) : 0;
 	}
 	return 0;
 }
@@ -630,16 +608,6 @@ static cfg_opt_t conf_root_opts[] = {
 
 /* ---- compiling the tree ---------------------------------------------- */
 
-static void conf_copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* The default offer when the section sets no method (see conf.h). */
 static void conf_default_methods(struct conf_proxy *px)
 {
@@ -655,11 +623,11 @@ static void conf_proxy_creds(struct conf_proxy *px)
 {
 	if (px->url.has_user) {
 		px->has_user = true;
-		conf_copy(px->username, sizeof(px->username), px->url.user);
+		chr_copy(px->username, sizeof(px->username), px->url.user);
 	}
 	if (px->url.has_pass) {
 		px->has_pass = true;
-		conf_copy(px->password, sizeof(px->password), px->url.pass);
+		chr_copy(px->password, sizeof(px->password), px->url.pass);
 	}
 }
 
@@ -671,8 +639,8 @@ static int conf_proxy_compile(struct cfgload *p, cfg_t *sec,
 	const char *why = NULL;
 	unsigned int i, n;
 
-	conf_copy(px->name, sizeof(px->name),
-		  cfg_title(sec) ? cfg_title(sec) : "");
+	chr_copy(px->name, sizeof(px->name),
+		 cfg_title(sec) ? cfg_title(sec) : "");
 	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &px->url, &why) != 0)
 		return cfgload_err(p, cfgload_line_of(p, sec, "url", 0),
 				   "bad url: %s",
@@ -680,13 +648,13 @@ static int conf_proxy_compile(struct cfgload *p, cfg_t *sec,
 	conf_proxy_creds(px);
 	if (cfg_size(sec, "username")) {
 		px->has_user = true;
-		conf_copy(px->username, sizeof(px->username),
-			  cfg_getstr(sec, "username"));
+		chr_copy(px->username, sizeof(px->username),
+			 cfg_getstr(sec, "username"));
 	}
 	if (cfg_size(sec, "password")) {
 		px->has_pass = true;
-		conf_copy(px->password, sizeof(px->password),
-			  cfg_getstr(sec, "password"));
+		chr_copy(px->password, sizeof(px->password),
+			 cfg_getstr(sec, "password"));
 	}
 	n = cfg_size(sec, "method");
 	if (n == 0) {
@@ -703,8 +671,8 @@ static int conf_proxy_compile(struct cfgload *p, cfg_t *sec,
 		}
 		px->nmethods = (uint8_t)i;
 	}
-	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
-		  cfg_getstr(sec, "gssapi_service"));
+	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		 cfg_getstr(sec, "gssapi_service"));
 	return 0;
 }
 
@@ -806,8 +774,8 @@ static int conf_route_compile(struct cfgload *p, cfg_t *sec,
 	}
 
 	if (cfg_size(sec, "program"))
-		conf_copy(r->program, sizeof(r->program),
-			  cfg_getstr(sec, "program"));
+		chr_copy(r->program, sizeof(r->program),
+			 cfg_getstr(sec, "program"));
 
 	n = cfg_size(sec, "user");
 	if (n) {
@@ -847,10 +815,10 @@ static int conf_compile(struct cfgload *p, cfg_t *root, struct conf *c)
 	const char *why;
 	unsigned int i, n;
 
-	conf_copy(c->path, sizeof(c->path), p->name);
+	chr_copy(c->path, sizeof(c->path), p->name);
 	c->debug = (int)cfg_getint(root, "debug");
 	c->timeout = (int)cfg_getint(root, "timeout");
-	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
+	chr_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
 	if (!why)
 		why = conf_fake_parse(cfg_getstr(root, "fake_network"), AF_INET,
@@ -1004,14 +972,14 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 			    why ? why : "not a proxy URL");
 		goto fail;
 	}
-	conf_copy(px->name, sizeof(px->name), "proxy");
+	chr_copy(px->name, sizeof(px->name), "proxy");
 	conf_proxy_creds(px);
 	conf_default_methods(px);
-	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
-		  CONF_DEFAULT_GSSAPI_SERVICE);
+	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		 CONF_DEFAULT_GSSAPI_SERVICE);
 
-	conf_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
-	conf_copy(c->log, sizeof(c->log), "stderr");
+	chr_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
+	chr_copy(c->log, sizeof(c->log), "stderr");
 	c->timeout = CONF_DEFAULT_TIMEOUT;
 	c->resolve = (px->url.scheme == NET_SCHEME_SOCKS4A ||
 		      px->url.scheme == NET_SCHEME_SOCKS5H)

@@ -510,6 +510,29 @@ void conn_handle(struct conn *c, enum sess_action act)
 	}
 }
 
+/*
+ * Client events while the session waits on the far side (look-up,
+ * connect, BIND's peer): only a hang-up matters (in BIND_WAIT also a
+ * half-close: the client gave up waiting), and queued replies go out.
+ */
+static void conn_waiting_event(struct conn *c, uint32_t ev)
+{
+	uint32_t gone = EPOLLHUP | EPOLLERR;
+
+	if (c->phase == PH_BIND_WAIT)
+		gone |= EPOLLRDHUP;
+	if (ev & gone) {
+		c->result = SOCKS5_REP_GENERAL_FAILURE;
+		conn_finish(c);
+		return;
+	}
+	if (ev & EPOLLOUT && conn_flush(c) < 0) {
+		conn_finish(c);
+		return;
+	}
+	conn_update_masks(c);
+}
+
 static void conn_on_client(struct loop_handler *h, uint32_t ev)
 {
 	struct conn *c = container_of(h, struct conn, ch);
@@ -528,30 +551,8 @@ static void conn_on_client(struct loop_handler *h, uint32_t ev)
 	case PH_LINGER:
 		conn_linger_event(c, ev);
 		break;
-	case PH_BIND_WAIT:
-		if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-			c->result = SOCKS5_REP_GENERAL_FAILURE;
-			conn_finish(c); /* the client gave up waiting */
-			return;
-		}
-		if (ev & EPOLLOUT && conn_flush(c) < 0) {
-			conn_finish(c);
-			return;
-		}
-		conn_update_masks(c);
-		break;
 	default:
-		/* Resolving or connecting: only a hang-up matters. */
-		if (ev & (EPOLLHUP | EPOLLERR)) {
-			c->result = SOCKS5_REP_GENERAL_FAILURE;
-			conn_finish(c);
-			return;
-		}
-		if (ev & EPOLLOUT && conn_flush(c) < 0) {
-			conn_finish(c);
-			return;
-		}
-		conn_update_masks(c);
+		conn_waiting_event(c, ev);
 		break;
 	}
 }

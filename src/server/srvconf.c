@@ -7,8 +7,10 @@
  * compiled struct is built after a clean parse (srvconf_compile) and the
  * libconfuse tree is never kept.
  *
- * A new key: a row in srvconf_opts (or srvconf_rule_opts), a validator
- * set in srvconf_setup() when its values need a check, the field in
+ * A new key: a row in srvconf_opts (or srvconf_rule_opts); when its values
+ * need a check, a row in srvconf_values (a kind of value parsed in
+ * srvconf_value_why(), shared parsers in conf/cfgvalue.h) or a validator
+ * set in srvconf_setup(); the field in
  * struct srvconf (srvconf.h) and its line in srvconf_compile().  The
  * message for an unknown key lists the tables' keys by itself.
  */
@@ -100,37 +102,6 @@ static int srvconf_listen_add(struct srvconf *c, const char *s, char *why,
 }
 
 /* ---- validators: called by libconfuse as each value is parsed ---- */
-
-static int srvconf_v_listen(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_hostport hp;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (net_hostport_parse(cfg_opt_getnstr(opt, i), 1080, true,
-				       &hp) < 0) {
-			cfg_error(cfg,
-				  "bad listen address '%.64s' (expected "
-				  "HOST:PORT or [V6]:PORT)",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static int srvconf_v_external(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_ip ip;
-
-	if (net_ip_parse(cfg_opt_getnstr(opt, 0), &ip) < 0) {
-		cfg_error(cfg,
-			  "external must be a numeric IP address, not "
-			  "'%.64s'",
-			  cfg_opt_getnstr(opt, 0));
-		return -1;
-	}
-	return 0;
-}
 
 static int srvconf_v_auth(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -261,71 +232,6 @@ static int srvconf_v_action(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int srvconf_v_from(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_cidr c;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (net_cidr_parse(cfg_opt_getnstr(opt, i), &c) < 0) {
-			cfg_error(cfg, "bad CIDR '%.64s' in from",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static int srvconf_v_to(cfg_t *cfg, cfg_opt_t *opt)
-{
-	char glob[NET_HOST_MAX + 1];
-	struct net_cidr c;
-	bool is_glob;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++) {
-		const char *t = cfg_opt_getnstr(opt, i);
-
-		if (cfgval_target(t, &is_glob, &c, glob) != NULL) {
-			cfg_error(cfg,
-				  "bad destination '%.64s' in to "
-				  "(expected a CIDR, an address or a host "
-				  "name glob)",
-				  t);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int srvconf_v_ports(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_ports p = {0};
-	const char *why = cfgval_ports_add(&p, cfg_opt_getnstr(opt, 0));
-
-	if (why) {
-		cfg_error(cfg, "bad ports '%.64s' (%s)",
-			  cfg_opt_getnstr(opt, 0), why);
-		return -1;
-	}
-	return 0;
-}
-
-static int srvconf_v_command(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned i, bit;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (cfgval_command(cfg_opt_getnstr(opt, i), SRVCONF_CMDS,
-				   &bit) != NULL) {
-			cfg_error(cfg,
-				  "unknown command '%.64s' (expected "
-				  "connect, bind or udp)",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
 static unsigned srvconf_ver_bit(const char *s)
 {
 	if (strcmp(s, "4") == 0 || strcmp(s, "4a") == 0)
@@ -335,34 +241,111 @@ static unsigned srvconf_ver_bit(const char *s)
 	return 0;
 }
 
-static int srvconf_v_version(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned i;
+/* Keys whose every value is checked on its own (srvconf_values). */
+enum srvconf_value {
+	SRVCONF_V_LISTEN,
+	SRVCONF_V_EXTERNAL,
+	SRVCONF_V_FROM,
+	SRVCONF_V_TO,
+	SRVCONF_V_PORTS,
+	SRVCONF_V_COMMAND,
+	SRVCONF_V_VERSION,
+	SRVCONF_V_TIME,
+};
 
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (!srvconf_ver_bit(cfg_opt_getnstr(opt, i))) {
-			cfg_error(cfg,
-				  "unknown version '%.64s' (expected "
-				  "\"4\" or \"5\")",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
+/*
+ * One row a key: its path for cfg_set_validate_func(), its kind, and the
+ * message around the value: "PRE'VALUE'POST", or "PRE'VALUE' (WHY)" when
+ * @post is NULL (WHY from the shared parser).
+ */
+static const struct {
+	const char *path;
+	enum srvconf_value kind;
+	const char *pre, *post;
+} srvconf_values[] = {
+	{"listen", SRVCONF_V_LISTEN, "bad listen address ",
+	 " (expected HOST:PORT or [V6]:PORT)"},
+	{"external", SRVCONF_V_EXTERNAL,
+	 "external must be a numeric IP address, not ", ""},
+	{"rule|from", SRVCONF_V_FROM, "bad CIDR ", " in from"},
+	{"rule|to", SRVCONF_V_TO, "bad destination ",
+	 " in to (expected a CIDR, an address or a host name glob)"},
+	{"rule|ports", SRVCONF_V_PORTS, "bad ports ", NULL},
+	{"rule|command", SRVCONF_V_COMMAND, "unknown command ",
+	 " (expected connect, bind or udp)"},
+	{"rule|version", SRVCONF_V_VERSION, "unknown version ",
+	 " (expected \"4\" or \"5\")"},
+	{"rule|time", SRVCONF_V_TIME, "bad time window ",
+	 " (expected e.g. \"Mon-Fri 08:00-18:00\")"},
+};
+
+/* NULL when @v is a good value of @kind, else what was expected. */
+static const char *srvconf_value_why(enum srvconf_value kind, const char *v)
+{
+	union {
+		struct net_hostport hp;
+		struct net_ip ip;
+		struct net_cidr cidr;
+		struct net_ports ports;
+		struct timewin time;
+		unsigned int bit;
+	} tmp;
+	char glob[NET_HOST_MAX + 1];
+	bool is_glob;
+
+	memset(&tmp, 0, sizeof(tmp));
+	switch (kind) {
+	case SRVCONF_V_LISTEN:
+		return net_hostport_parse(v, 1080, true, &tmp.hp) < 0 ? ""
+								      : NULL;
+	case SRVCONF_V_EXTERNAL:
+		return net_ip_parse(v, &tmp.ip) < 0 ? "" : NULL;
+	case SRVCONF_V_FROM:
+		return net_cidr_parse(v, &tmp.cidr) < 0 ? "" : NULL;
+	case SRVCONF_V_TO:
+		return cfgval_target(v, &is_glob, &tmp.cidr, glob);
+	case SRVCONF_V_PORTS:
+		return cfgval_ports_add(&tmp.ports, v);
+	case SRVCONF_V_COMMAND:
+		return cfgval_command(v, SRVCONF_CMDS, &tmp.bit);
+	case SRVCONF_V_VERSION:
+		return srvconf_ver_bit(v) ? NULL : "";
+	case SRVCONF_V_TIME:
+		return timewin_parse(v, &tmp.time);
+	}
+	return NULL;
 }
 
-static int srvconf_v_time(cfg_t *cfg, cfg_opt_t *opt)
+/* Validator of the keys in srvconf_values: each value of @opt. */
+static int srvconf_v_value(cfg_t *cfg, cfg_opt_t *opt)
 {
-	struct timewin t;
-	unsigned i;
+	const char *why, *key;
+	size_t k;
+	unsigned int i;
 
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (timewin_parse(cfg_opt_getnstr(opt, i), &t) != NULL) {
-			cfg_error(cfg,
-				  "bad time window '%.64s' (expected "
-				  "e.g. \"Mon-Fri 08:00-18:00\")",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
+	for (k = 0; k < sizeof(srvconf_values) / sizeof(srvconf_values[0]);
+	     k++) {
+		key = strchr(srvconf_values[k].path, '|');
+		key = key ? key + 1 : srvconf_values[k].path;
+		if (strcmp(key, opt->name) == 0)
+			break;
+	}
+	if (k == sizeof(srvconf_values) / sizeof(srvconf_values[0]))
+		return 0;
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+
+		why = srvconf_value_why(srvconf_values[k].kind, v);
+		if (!why)
+			continue;
+		if (srvconf_values[k].post)
+			cfg_error(cfg, "%s'%.64s'%s", srvconf_values[k].pre, v,
+				  srvconf_values[k].post);
+		else
+			cfg_error(cfg, "%s'%.64s' (%s)", srvconf_values[k].pre,
+				  v, why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -437,8 +420,6 @@ static int srvconf_setup(struct cfgload *p, cfg_t *cfg)
 	size_t i;
 
 	(void)p;
-	cfg_set_validate_func(cfg, "listen", srvconf_v_listen);
-	cfg_set_validate_func(cfg, "external", srvconf_v_external);
 	cfg_set_validate_func(cfg, "auth", srvconf_v_auth);
 	cfg_set_validate_func(cfg, "user", srvconf_v_user);
 	cfg_set_validate_func(cfg, "user|hash", srvconf_v_hash);
@@ -451,12 +432,9 @@ static int srvconf_setup(struct cfgload *p, cfg_t *cfg)
 	cfg_set_validate_func(cfg, "loopback_congestion", srvconf_v_cc);
 	cfg_set_validate_func(cfg, "rule", srvconf_v_rule);
 	cfg_set_validate_func(cfg, "rule|action", srvconf_v_action);
-	cfg_set_validate_func(cfg, "rule|from", srvconf_v_from);
-	cfg_set_validate_func(cfg, "rule|to", srvconf_v_to);
-	cfg_set_validate_func(cfg, "rule|ports", srvconf_v_ports);
-	cfg_set_validate_func(cfg, "rule|command", srvconf_v_command);
-	cfg_set_validate_func(cfg, "rule|version", srvconf_v_version);
-	cfg_set_validate_func(cfg, "rule|time", srvconf_v_time);
+	for (i = 0; i < sizeof(srvconf_values) / sizeof(srvconf_values[0]); i++)
+		cfg_set_validate_func(cfg, srvconf_values[i].path,
+				      srvconf_v_value);
 	return 0;
 }
 

@@ -236,6 +236,21 @@ static void send_named(struct udp_assoc *u, const struct socks_addr *a,
 	resolver_submit(&uj->j);
 }
 
+/*
+ * One datagram from @fd into dbuf, its source into @src (*@sl in/out).
+ * Returns its length (0 is a datagram too), -EAGAIN when none is left, or
+ * another -errno for one to skip (e.g. an ICMP error queued on the socket).
+ */
+static ssize_t udp_recv(int fd, struct sockaddr_storage *src, socklen_t *sl)
+{
+	ssize_t n = recvfrom(fd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
+			     (struct sockaddr *)src, sl);
+
+	if (n >= 0)
+		return n;
+	return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+}
+
 /* Datagrams from the client: check the source, decapsulate, forward. */
 static void on_client(struct loop_handler *h, uint32_t ev)
 {
@@ -251,13 +266,11 @@ static void on_client(struct loop_handler *h, uint32_t ev)
 		uint16_t port;
 		ssize_t n, hl;
 
-		n = recvfrom(u->ufd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)&src, &sl);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			continue; /* e.g. ICMP errors queued on the socket */
-		}
+		n = udp_recv(u->ufd, &src, &sl);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0)
+			continue;
 		if (net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
 					 sl) < 0 ||
 		    !ip_eq(&ip, u->o.client))
@@ -325,13 +338,11 @@ static void on_remote(struct loop_handler *h, uint32_t ev)
 		uint16_t port;
 		ssize_t n, hl;
 
-		n = recvfrom(u->rfd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)&src, &sl);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
+		n = udp_recv(u->rfd, &src, &sl);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0)
 			continue;
-		}
 		if (!u->pinned ||
 		    net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
 					 sl) < 0 ||
