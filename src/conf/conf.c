@@ -8,8 +8,9 @@
  * immutable struct conf of conf.h.
  *
  * A new key: a row in its section's option table (conf_root_opts,
- * conf_proxy_opts, conf_route_opts) with conf_cb_str (or conf_cb_int); a
- * row in conf_key_checks naming its kind of value (a case in
+ * conf_proxy_opts, conf_route_opts) with conf_cb_str, or conf_cb_int and
+ * a row in conf_ints (range, message); for a string, a row in
+ * conf_key_checks naming its kind of value (a case in
  * conf_value_why(), shared parsers in cfgvalue.h) or, when the check needs
  * more than the value, a conf_check_* function; the field in struct conf
  * (conf.h) and its line in conf_compile().  The message for an
@@ -424,19 +425,34 @@ static int conf_cb_str(cfg_t *sec, cfg_opt_t *opt, const char *value,
 	return 0;
 }
 
-/* debug and timeout: our own integer parsing, for our own messages. */
+/* The integer keys (CFG_INT_CB with conf_cb_int): range and message. */
+static const struct {
+	const char *key;
+	long lo, hi;
+	const char *why;
+} conf_ints[] = {
+	{"debug", 0, CONF_DEBUG_MAX, "expected a level from 0 to 3"},
+	{"timeout", 1, CONF_TIMEOUT_MAX,
+	 "expected a number of seconds from 1 to 3600"},
+};
+
+/* Integer keys: our own parsing, for our own messages.  A key missing
+ * from conf_ints is refused (a table row is part of adding one). */
 static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
 		       void *result)
 {
 	struct cfgload *p = cfgload_current();
-	long v, lo = 0, hi = CONF_DEBUG_MAX;
-	const char *why = "expected a level from 0 to 3";
+	const char *why = "internal error: no range for this key";
+	long v, lo = 1, hi = 0;
+	size_t i;
 
-	if (strcmp(opt->name, "timeout") == 0) {
-		lo = 1;
-		hi = CONF_TIMEOUT_MAX;
-		why = "expected a number of seconds from 1 to 3600";
-	}
+	for (i = 0; i < sizeof(conf_ints) / sizeof(conf_ints[0]); i++)
+		if (strcmp(opt->name, conf_ints[i].key) == 0) {
+			lo = conf_ints[i].lo;
+			hi = conf_ints[i].hi;
+			why = conf_ints[i].why;
+			break;
+		}
 	if (cfgval_long(value, lo, hi, &v) != 0) {
 		if (p)
 			conf_bad(p, sec, opt, value ? value : "", why);
