@@ -96,6 +96,23 @@ int io_wait(int fd, short events, int64_t deadline)
 }
 
 /*
+ * After a read or write of @fd failed with errno: 0 to try again (EINTR,
+ * or EAGAIN and @fd became ready for @events before @deadline), else
+ * -ETIMEDOUT or -errno.
+ */
+static int io_retry(int fd, short events, int64_t deadline)
+{
+	int rc;
+
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return -errno;
+	rc = io_wait_raw(fd, events, deadline);
+	return rc < 0 ? rc : 0;
+}
+
+/*
  * Write all @len bytes before @deadline.  send(MSG_NOSIGNAL) first; on
  * ENOTSOCK switch to io_sys.write for the rest (pipes, files, ttys: plain
  * write(2) semantics, SIGPIPE included).  EINTR retried, EAGAIN waits for
@@ -135,21 +152,13 @@ int io_write_all(int fd, const void *buf, size_t len, int64_t deadline)
 			rc = -EIO;
 			break;
 		}
-		if (errno == EINTR)
-			continue;
 		if (errno == ENOTSOCK && !use_write) {
 			use_write = true;
 			continue;
 		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			rc = io_wait_raw(fd, POLLOUT, deadline);
-			if (rc < 0)
-				break;
-			rc = 0;
-			continue;
-		}
-		rc = -errno;
-		break;
+		rc = io_retry(fd, POLLOUT, deadline);
+		if (rc < 0)
+			break;
 	}
 	errno = saved;
 	return rc;
@@ -185,17 +194,9 @@ int io_read_all(int fd, void *buf, size_t len, int64_t deadline)
 			rc = -ECONNRESET;
 			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			rc = io_wait_raw(fd, POLLIN, deadline);
-			if (rc < 0)
-				break;
-			rc = 0;
-			continue;
-		}
-		rc = -errno;
-		break;
+		rc = io_retry(fd, POLLIN, deadline);
+		if (rc < 0)
+			break;
 	}
 	errno = saved;
 	return rc;

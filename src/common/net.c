@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "common/chars.h"
 #include "common/net.h"
 
 #include <arpa/inet.h>
@@ -16,22 +17,6 @@
 #define NET_IPTEXT_MAX 63
 
 static const uint8_t net_v4mapped_prefix[12] = {[10] = 0xff, [11] = 0xff};
-
-static char net_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool net_is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool net_is_alnum(char c)
-{
-	return net_is_digit(c) || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z');
-}
 
 /*
  * Parse @len decimal digits at @s as a number <= @max.  No sign, no spaces,
@@ -45,7 +30,7 @@ static long net_parse_uint(const char *s, size_t len, long max)
 	if (len == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (!net_is_digit(s[i]))
+		if (!chr_is_digit(s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
 		if (v > max)
@@ -174,27 +159,16 @@ int net_ip_from_sockaddr(struct net_ip *ip, uint16_t *port,
 socklen_t net_ip_to_sockaddr(const struct net_ip *ip, uint16_t port,
 			     struct sockaddr_storage *ss)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-
 	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		memcpy(&sin.sin_addr, ip->b, 4);
-		memcpy(ss, &sin, sizeof(sin));
-		return sizeof(sin);
-	}
-	if (ip->family == AF_INET6) {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		memcpy(&sin6.sin6_addr, ip->b, 16);
-		memcpy(ss, &sin6, sizeof(sin6));
-		return sizeof(sin6);
-	}
-	return 0;
+	if (ip->family == AF_INET)
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, ip->b, 4);
+	else if (ip->family == AF_INET6)
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, ip->b, 16);
+	else
+		return 0;
+	ss->ss_family = (sa_family_t)ip->family;
+	net_sa_set_port(ss, port);
+	return net_sa_len(ss);
 }
 
 /*
@@ -213,6 +187,117 @@ const char *net_ip_format(const struct net_ip *ip, char *buf, size_t cap)
 		else
 			buf[0] = '\0';
 	}
+	return buf;
+}
+
+/* Contract: net.h. */
+socklen_t net_ip_to_sockaddr6(const struct net_ip *ip, uint16_t port,
+			      struct sockaddr_storage *ss)
+{
+	struct net_ip mapped = {.family = AF_INET6};
+
+	if (ip->family != AF_INET)
+		return net_ip_to_sockaddr(ip, port, ss);
+	memcpy(mapped.b, net_v4mapped_prefix, 12);
+	memcpy(mapped.b + 12, ip->b, 4);
+	return net_ip_to_sockaddr(&mapped, port, ss);
+}
+
+/* Contract: net.h. */
+void net_sa_unmap(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 sin6;
+	struct net_ip ip;
+
+	if (ss->ss_family != AF_INET6)
+		return;
+	memcpy(&sin6, ss, sizeof(sin6));
+	if (!IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr))
+		return;
+	ip.family = AF_INET;
+	memcpy(ip.b, &sin6.sin6_addr.s6_addr[12], 4);
+	net_ip_to_sockaddr(&ip, ntohs(sin6.sin6_port), ss);
+}
+
+/* Where the port of an AF_INET/AF_INET6 sockaddr is; NULL for another. */
+static in_port_t *net_sa_port_at(struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return &((struct sockaddr_in *)ss)->sin_port;
+	if (ss->ss_family == AF_INET6)
+		return &((struct sockaddr_in6 *)ss)->sin6_port;
+	return NULL;
+}
+
+/* Contract: net.h. */
+void net_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	in_port_t *at = net_sa_port_at(ss);
+
+	if (at)
+		*at = htons(port);
+}
+
+/* Contract: net.h. */
+uint16_t net_sa_port(const struct sockaddr_storage *ss)
+{
+	const in_port_t *at =
+		net_sa_port_at((struct sockaddr_storage *)(uintptr_t)ss);
+
+	return at ? ntohs(*at) : 0;
+}
+
+/* Contract: net.h. */
+socklen_t net_sa_len(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return sizeof(struct sockaddr_in);
+	if (ss->ss_family == AF_INET6)
+		return sizeof(struct sockaddr_in6);
+	return 0;
+}
+
+/*
+ * "ADDR:PORT" or "[V6]:PORT" (v4-mapped shown as IPv4) into @buf; "-" for
+ * another family, "?" when @cap is too small.  No stdio: hook paths may
+ * call it.  Returns @buf.
+ */
+const char *net_sa_format(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN], port[5];
+	struct net_ip a;
+	uint16_t p;
+	size_t n = 0, iplen, plen = 0;
+	bool v6;
+
+	if (!buf || cap == 0)
+		return "?";
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return chr_copy(buf, cap, "-");
+	if (net_ip_from_sockaddr(&a, &p, sa,
+				 sa->sa_family == AF_INET
+					 ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6)) < 0)
+		return chr_copy(buf, cap, "-");
+	net_ip_format(&a, ip, sizeof(ip));
+	v6 = a.family == AF_INET6;
+	do { /* decimal, most significant digit first */
+		memmove(port + 1, port, plen++);
+		port[0] = (char)('0' + p % 10);
+		p /= 10;
+	} while (p);
+	iplen = strlen(ip);
+	if (iplen + plen + (v6 ? 3 : 1) >= cap)
+		return chr_copy(buf, cap, "?");
+	if (v6)
+		buf[n++] = '[';
+	memcpy(buf + n, ip, iplen);
+	n += iplen;
+	if (v6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	memcpy(buf + n, port, plen);
+	buf[n + plen] = '\0';
 	return buf;
 }
 
@@ -250,9 +335,9 @@ static bool net_hostname_ok(const char *s, size_t len)
 			label = 0;
 			continue;
 		}
-		if (!net_is_alnum(c) && c != '-' && c != '_')
+		if (!chr_is_alnum(c) && c != '-' && c != '_')
 			return false;
-		if (!net_is_digit(c))
+		if (!chr_is_digit(c))
 			only_num = false;
 		if (++label > 63)
 			return false;
@@ -266,9 +351,9 @@ static bool net_hostname_ok(const char *s, size_t len)
  * address when no port is needed.  *@why gets a static reason on error.
  * Returns 0 or -EINVAL.
  */
-static int net_hostport_parse_n(const char *s, size_t len, int default_port,
-				bool allow_zero, bool bare_v6,
-				struct net_hostport *hp, const char **why)
+int net_hostport_parse_n(const char *s, size_t len, int default_port,
+			 bool allow_zero, bool bare_v6, struct net_hostport *hp,
+			 const char **why)
 {
 	const char *host, *port = NULL, *colon;
 	size_t hlen, plen = 0;
@@ -602,7 +687,7 @@ bool net_glob_match(const char *pattern, const char *name)
 			star_n = ni;
 		} else if (pi < plen &&
 			   (pattern[pi] == '?' ||
-			    net_lower(pattern[pi]) == net_lower(name[ni]))) {
+			    chr_lower(pattern[pi]) == chr_lower(name[ni]))) {
 			pi++;
 			ni++;
 		} else if (star_p != (size_t)-1) {
@@ -638,12 +723,12 @@ bool net_glob_is_valid(const char *pattern)
 	for (i = 0; i < len; i++) {
 		char c = pattern[i];
 
-		if (!net_is_alnum(c) && c != '.' && c != '*' && c != '?' &&
+		if (!chr_is_alnum(c) && c != '.' && c != '*' && c != '?' &&
 		    c != '_' && c != '-')
 			return false;
 		if (c == '.' && pattern[i + 1] == '.')
 			return false;
-		if (net_is_digit(c))
+		if (chr_is_digit(c))
 			digit = true;
 		else if (c == '.')
 			dot = true;
@@ -651,214 +736,4 @@ bool net_glob_is_valid(const char *pattern)
 			numeric = false;
 	}
 	return !(numeric && digit && dot);
-}
-
-static int net_hexval(char c)
-{
-	if (net_is_digit(c))
-		return c - '0';
-	c = net_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* RFC 3986 userinfo characters other than ':' and '%'. */
-static bool net_userinfo_char(char c)
-{
-	return net_is_alnum(c) ||
-	       (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
-}
-
-/*
- * Percent-decode @len characters at @s into @out (capacity @cap, NUL
- * terminated).  Every '%' must be followed by two hex digits; a decoded
- * NUL, a character outside RFC 3986 userinfo (':' only with @colon_ok),
- * or an overlong result is an error.  Returns 0 or -EINVAL with *@why set.
- */
-static int net_pct_decode(const char *s, size_t len, bool colon_ok, char *out,
-			  size_t cap, const char **why)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int h, l;
-
-			if (len - i < 3) {
-				*why = "truncated percent escape";
-				return -EINVAL;
-			}
-			h = net_hexval(s[i + 1]);
-			l = net_hexval(s[i + 2]);
-			if (h < 0 || l < 0) {
-				*why = "bad percent escape (need %XX, X hex)";
-				return -EINVAL;
-			}
-			c = h * 16 + l;
-			if (c == 0) {
-				*why = "percent escape decodes to NUL";
-				return -EINVAL;
-			}
-			i += 2;
-		} else if (!net_userinfo_char((char)c) &&
-			   !(colon_ok && c == ':')) {
-			*why = "character not allowed in user or password "
-			       "(percent-encode it)";
-			return -EINVAL;
-		}
-		if (o + 1 >= cap) {
-			*why = "user or password longer than 255 bytes";
-			return -EINVAL;
-		}
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	enum net_scheme scheme;
-} net_schemes[] = {
-	{"socks4", NET_SCHEME_SOCKS4},
-	{"socks4a", NET_SCHEME_SOCKS4A},
-	{"socks5", NET_SCHEME_SOCKS5},
-	{"socks5h", NET_SCHEME_SOCKS5H},
-};
-
-/* Longest URL we look at: scheme, 3 x 255 escaped credentials, host, port. */
-#define NET_URL_MAX 4096
-
-/*
- * socks4://[user@]host[:port], socks4a://[user@]host[:port],
- * socks5://[user[:pass]@]host[:port], socks5h://...  The scheme is
- * case-insensitive.  IPv6 hosts in brackets; user and pass percent-decoded
- * (strict %XX, no decoded NUL, at most 255 bytes each); SOCKS4/4a take a
- * user (sent as USERID) but no password.  Port defaults to 1080; port 0,
- * an empty host and anything after the port other than one '/' are
- * errors.  Returns 0, or -EINVAL with *@why (if @why is not NULL) set to a
- * static explanation; on error *@u is cleared.
- */
-int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
-			const char **why)
-{
-	const char *dummy, *sep, *auth, *at, *colon, *end;
-	size_t len, i, slen;
-	int rc;
-
-	if (!why)
-		why = &dummy;
-	*why = NULL;
-	if (!u)
-		return -EINVAL;
-	memset(u, 0, sizeof(*u));
-	if (!s) {
-		*why = "empty URL";
-		return -EINVAL;
-	}
-	len = strnlen(s, NET_URL_MAX + 1);
-	if (len > NET_URL_MAX) {
-		*why = "URL too long";
-		return -EINVAL;
-	}
-	sep = strstr(s, "://");
-	if (!sep) {
-		*why = "missing scheme (socks4://, socks4a://, socks5:// or "
-		       "socks5h://)";
-		return -EINVAL;
-	}
-	slen = (size_t)(sep - s);
-	rc = -EINVAL;
-	for (i = 0; i < sizeof(net_schemes) / sizeof(net_schemes[0]); i++) {
-		const char *n = net_schemes[i].name;
-		size_t k;
-
-		if (strlen(n) != slen)
-			continue;
-		for (k = 0; k < slen && net_lower(s[k]) == n[k]; k++)
-			;
-		if (k == slen) {
-			u->scheme = net_schemes[i].scheme;
-			rc = 0;
-			break;
-		}
-	}
-	if (rc < 0) {
-		*why = "unknown scheme (expected socks4, socks4a, socks5 or "
-		       "socks5h)";
-		goto bad;
-	}
-	auth = sep + 3;
-	end = s + len;
-	if (end > auth && end[-1] == '/')
-		end--;
-	for (i = 0; auth + i < end; i++) {
-		char c = auth[i];
-
-		if (c == '/' || c == '?' || c == '#') {
-			*why = "garbage after host:port (no path allowed)";
-			goto bad;
-		}
-		if ((unsigned char)c <= ' ' || (unsigned char)c >= 0x7f) {
-			*why = "space or control character in URL";
-			goto bad;
-		}
-	}
-	at = memchr(auth, '@', (size_t)(end - auth));
-	if (at) {
-		if (memchr(at + 1, '@', (size_t)(end - at - 1))) {
-			*why = "more than one '@' (percent-encode '@' as %40)";
-			goto bad;
-		}
-		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon == auth || at == auth) {
-			*why = "empty user name";
-			goto bad;
-		}
-		if (colon && (u->scheme == NET_SCHEME_SOCKS4 ||
-			      u->scheme == NET_SCHEME_SOCKS4A)) {
-			*why = "SOCKS4 has no password (user only)";
-			goto bad;
-		}
-		rc = net_pct_decode(auth, (size_t)((colon ? colon : at) - auth),
-				    false, u->user, sizeof(u->user), why);
-		if (rc < 0)
-			goto bad;
-		u->has_user = true;
-		if (colon) {
-			rc = net_pct_decode(colon + 1, (size_t)(at - colon - 1),
-					    true, u->pass, sizeof(u->pass),
-					    why);
-			if (rc < 0)
-				goto bad;
-			u->has_pass = true;
-		}
-		auth = at + 1;
-	}
-	if (auth == end) {
-		*why = "empty host";
-		goto bad;
-	}
-	rc = net_hostport_parse_n(auth, (size_t)(end - auth), 1080, false,
-				  false, &u->hp, why);
-	if (rc < 0)
-		goto bad;
-	return 0;
-bad:
-	memset(u, 0, sizeof(*u));
-	return -EINVAL;
-}
-
-/* "socks4", "socks4a", "socks5", "socks5h", or "?" for anything else. */
-const char *net_scheme_name(enum net_scheme s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(net_schemes) / sizeof(net_schemes[0]); i++)
-		if (net_schemes[i].scheme == s)
-			return net_schemes[i].name;
-	return "?";
 }

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * socks.conf (SPEC section 3): libconfuse option tables, a parse callback
- * per key that checks each value where it is written (so an error names
- * FILE:LINE of the value), section validators for what needs the whole
- * section, and a compiler from the libconfuse tree into the immutable
- * struct conf of conf.h.  The tree is freed before conf_load_*() returns.
+ * socks.conf (SPEC section 3), the client's schema on the shared skeleton
+ * (cfgload.h) and value parsers (cfgvalue.h): libconfuse option tables, a
+ * parse callback per key that checks each value where it is written (so an
+ * error names FILE:LINE of the value), section validators for what needs
+ * the whole section, and a compiler from the libconfuse tree into the
+ * immutable struct conf of conf.h.
  *
- * libconfuse keeps its lexer state in globals and its callbacks get no user
- * pointer, so one parse runs at a time under conf_parse_lock and the
- * callbacks find their context in conf_cur.
+ * A new key: a row in its section's option table (conf_root_opts,
+ * conf_proxy_opts, conf_route_opts) with conf_cb_str, or conf_cb_int and
+ * a row in conf_ints (range, message); for a string, a row in
+ * conf_key_checks naming its kind of value (a case in
+ * conf_value_why(), shared parsers in cfgvalue.h) or, when the check needs
+ * more than the value, a conf_check_* function; the field in struct conf
+ * (conf.h) and its line in conf_compile().  The message for an
+ * unknown key lists the tables' keys by itself.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -16,15 +22,15 @@
 
 #include <confuse.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/cfgtext.h"
+#include "common/chars.h"
 #include "common/timewin.h"
+#include "conf/cfgload.h"
+#include "conf/cfgvalue.h"
 #include "conf/conf.h"
 #include "proto/consts.h"
 
@@ -34,295 +40,22 @@
 #define CONF_FAKE6_MIN 8
 #define CONF_FAKE6_MAX 126
 
-/* Where a value was written: (section, key, index) -> line.  Key "" is
- * the line of the section's opening brace. */
-struct conf_line {
-	const cfg_t *sec;
-	const char *key;
-	unsigned int idx;
-	int line;
-};
-
-struct conf_parse {
-	const char *name; /* file name used in messages */
-	char *err;
-	size_t errlen;
-	bool failed; /* the first error is kept, later ones dropped */
-	cfg_t *root;
-	struct conf_line *lines;
-	size_t nlines, cap;
-};
-
-static pthread_mutex_t conf_parse_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conf_parse *conf_cur;
-
 /* Messages: what a key expects.  Tests match on these phrases. */
-#define CONF_WHY_TO                                                           \
-	"expected a CIDR such as \"198.51.100.0/24\", an address, or a host " \
-	"name glob such as \"*.example.com\""
-#define CONF_WHY_PORTS                                          \
-	"expected a port N, a range N-M or a comma list, with " \
-	"1 <= N <= M <= 65535"
 #define CONF_WHY_VIA_MIX \
 	"\"direct\" and \"deny\" cannot be combined with other entries"
 
-static const char conf_root_keys[] = "debug, log, resolve, fake_network, "
-				     "fake_network6, fake_ttl, nameserver, "
-				     "timeout, bind_peer, bind_timeout, proxy, "
-				     "route";
-static const char conf_proxy_keys[] = "url, username, password, method, "
-				      "gssapi_service";
-static const char conf_route_keys[] = "to, ports, command, program, user, "
-				      "time, via";
-
-/* ---- errors ----------------------------------------------------------- */
-
-/* Formats "NAME:LINE: message" (or "NAME: message" when @line <= 0) into
- * the caller's buffer, once: only the first error of a parse is kept. */
-__attribute__((format(printf, 3, 0))) static void
-conf_verr(struct conf_parse *p, int line, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (p->failed)
-		return;
-	p->failed = true;
-	if (!p->err || p->errlen == 0)
-		return;
-	if (line > 0)
-		n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->name);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return;
-	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-}
-
-/* As conf_verr(); returns -1 so that callers can `return conf_err(...)`. */
-__attribute__((format(printf, 3, 4))) static int
-conf_err(struct conf_parse *p, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	conf_verr(p, line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static const char *conf_keys_of(const cfg_t *sec)
-{
-	if (strcmp(sec->name, "proxy") == 0)
-		return conf_proxy_keys;
-	if (strcmp(sec->name, "route") == 0)
-		return conf_route_keys;
-	return conf_root_keys;
-}
-
-/*
- * libconfuse's error hook: every message it produces (syntax errors, unknown
- * keys, duplicate titles) lands in the caller's buffer with our file name
- * and the line libconfuse is at.  The two messages users meet most are
- * reworded to say what was expected.
- */
-__attribute__((format(printf, 2, 0))) static void
-conf_cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	struct conf_parse *p = conf_cur;
-	int line = cfg ? cfg->line : 0;
-
-	if (!p)
-		return;
-	if (cfg && strcmp(fmt, "no such option '%s'") == 0) {
-		const char *key = va_arg(ap, const char *);
-		bool top = strcmp(cfg->name, "root") == 0;
-
-		conf_err(p, line,
-			 "unknown key '%.64s'%s%s (expected one of: %s)", key,
-			 top ? "" : " in ", top ? "" : cfg->name,
-			 conf_keys_of(cfg));
-		return;
-	}
-	if (strcmp(fmt, "found duplicate title '%s'") == 0) {
-		const char *title = va_arg(ap, const char *);
-
-		conf_err(p, line,
-			 "duplicate proxy name '%.64s' (each proxy section "
-			 "needs its own name)",
-			 title);
-		return;
-	}
-	conf_verr(p, line, fmt, ap);
-}
-
-/* ---- line bookkeeping ---------------------------------------------- */
-
-static struct conf_line *conf_line_find(struct conf_parse *p, const cfg_t *sec,
-					const char *key, unsigned int idx)
-{
-	size_t i;
-
-	for (i = 0; i < p->nlines; i++) {
-		struct conf_line *l = &p->lines[i];
-
-		if (l->sec == sec && l->idx == idx && strcmp(l->key, key) == 0)
-			return l;
-	}
-	return NULL;
-}
-
-/* Records (or overwrites: a later assignment wins) where a value is.
- * Returns 0 or -1 (out of memory, reported). */
-static int conf_note(struct conf_parse *p, const cfg_t *sec, const char *key,
-		     unsigned int idx, int line)
-{
-	struct conf_line *l = conf_line_find(p, sec, key, idx);
-
-	if (!l) {
-		if (p->nlines == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 64;
-			void *n = realloc(p->lines, cap * sizeof(*p->lines));
-
-			if (!n)
-				return conf_err(p, line, "out of memory");
-			p->lines = n;
-			p->cap = cap;
-		}
-		l = &p->lines[p->nlines++];
-		l->sec = sec;
-		l->key = key;
-		l->idx = idx;
-	}
-	l->line = line;
-	return 0;
-}
-
-/* Line of a section's opening brace, 0 if it had no values. */
-static int conf_sec_line(struct conf_parse *p, const cfg_t *sec)
-{
-	struct conf_line *l = conf_line_find(p, sec, "", 0);
-
-	return l ? l->line : 0;
-}
-
-/* Line of value @idx of @key in @sec, else of the section. */
-static int conf_line_of(struct conf_parse *p, const cfg_t *sec, const char *key,
-			unsigned int idx)
-{
-	struct conf_line *l = conf_line_find(p, sec, key, idx);
-
-	return l ? l->line : conf_sec_line(p, sec);
-}
-
 /* ---- value parsers: return NULL, or what was expected ----------------- */
 
-static bool conf_is_alpha(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static bool conf_is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* [A-Za-z0-9._-], 1..CONF_NAME_MAX characters. */
-static bool conf_name_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > CONF_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!conf_is_alpha(ch) && !conf_is_digit(ch) && ch != '.' &&
-		    ch != '_' && ch != '-')
-			return false;
-	}
-	return true;
-}
-
-/* Decimal integer in [lo, hi] with nothing after it. */
-static int conf_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
+/* A `to` entry into @t (cfgvalue.h says which strings are what). */
 static const char *conf_target_parse(const char *s, struct conf_target *t)
 {
-	size_t i, n = strlen(s);
-	bool numeric = true;
+	bool is_glob;
+	const char *why;
 
 	memset(t, 0, sizeof(*t));
-	if (net_cidr_parse(s, &t->cidr) == 0) {
-		t->kind = CONF_TARGET_CIDR;
-		return NULL;
-	}
-	if (n == 0 || n > NET_HOST_MAX || !net_glob_is_valid(s))
-		return CONF_WHY_TO;
-	/* "10.0.0.256" is a mistyped address, not a host name. */
-	for (i = 0; i < n; i++)
-		if (!conf_is_digit(s[i]) && s[i] != '.')
-			numeric = false;
-	if (numeric)
-		return CONF_WHY_TO;
-	t->kind = CONF_TARGET_GLOB;
-	memcpy(t->glob, s, n + 1);
-	return NULL;
-}
-
-/* Adds the ranges of @s to @acc. */
-static const char *conf_ports_add(struct net_ports *acc, const char *s)
-{
-	struct net_ports one;
-	unsigned int i;
-
-	if (net_ports_parse(s, &one) != 0 || one.n == 0)
-		return CONF_WHY_PORTS;
-	if ((unsigned int)acc->n + one.n > NET_PORT_RANGES_MAX)
-		return "too many port ranges (at most 32 in a route)";
-	for (i = 0; i < one.n; i++)
-		acc->r[acc->n++] = one.r[i];
-	return NULL;
-}
-
-static const char *conf_command_parse(const char *s, unsigned int *bit)
-{
-	if (strcasecmp(s, "connect") == 0)
-		*bit = CONF_CMD_CONNECT;
-	else if (strcasecmp(s, "bind") == 0)
-		*bit = CONF_CMD_BIND;
-	else if (strcasecmp(s, "udp") == 0)
-		*bit = CONF_CMD_UDP;
-	else if (strcasecmp(s, "raw") == 0)
-		*bit = CONF_CMD_RAW;
-	else
-		return "unknown command, expected connect, bind, udp or raw";
-	return NULL;
-}
-
-static const char *conf_method_parse(const char *s, uint8_t *m)
-{
-	if (strcasecmp(s, "none") == 0)
-		*m = SOCKS5_METHOD_NONE;
-	else if (strcasecmp(s, "username") == 0)
-		*m = SOCKS5_METHOD_USERNAME;
-	else if (strcasecmp(s, "gssapi") == 0)
-		*m = SOCKS5_METHOD_GSSAPI;
-	else
-		return "unknown method, expected none, username or gssapi";
-	return NULL;
+	why = cfgval_target(s, &is_glob, &t->cidr, t->glob);
+	t->kind = is_glob ? CONF_TARGET_GLOB : CONF_TARGET_CIDR;
+	return why;
 }
 
 /* Program glob: a base name, so no '/', no control characters. */
@@ -350,10 +83,10 @@ static const char *conf_user_parse(const char *s, struct conf_user *u)
 	memset(u, 0, sizeof(*u));
 	if (strncmp(s, "uid:", 4) == 0) {
 		for (i = 4; s[i]; i++)
-			if (!conf_is_digit(s[i]))
+			if (!chr_is_digit(s[i]))
 				return why;
 		/* (uid_t)-1 is "no user" for the kernel: refuse it. */
-		if (conf_long(s + 4, 0, 4294967294L, &v) != 0)
+		if (cfgval_long(s + 4, 0, 4294967294L, &v) != 0)
 			return why;
 		u->is_uid = true;
 		u->uid = (uid_t)v;
@@ -365,9 +98,9 @@ static const char *conf_user_parse(const char *s, struct conf_user *u)
 	for (i = 0; i < n; i++) {
 		char ch = s[i];
 
-		if (!conf_is_digit(ch))
+		if (!chr_is_digit(ch))
 			digits = false;
-		if (conf_is_alpha(ch) || conf_is_digit(ch) || ch == '.' ||
+		if (chr_is_alpha(ch) || chr_is_digit(ch) || ch == '.' ||
 		    ch == '_' || ch == '-' || (ch == '$' && i == n - 1))
 			continue;
 		return why;
@@ -377,8 +110,6 @@ static const char *conf_user_parse(const char *s, struct conf_user *u)
 	memcpy(u->name, s, n + 1);
 	return NULL;
 }
-
-/* Three-letter day name, case-insensitive; advances *@s.  0 = Sunday. */
 
 static bool conf_via_keyword(const char *s)
 {
@@ -491,72 +222,75 @@ static const char *conf_resolve_parse(const char *s, enum conf_resolve *r)
 
 /* ---- parse callbacks: one check per key ------------------------------ */
 
-typedef int (*conf_check_fn)(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+typedef int (*conf_check_fn)(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			     unsigned int idx, const char *value);
 
 /* The common shape of a failed value: "bad KEY "VALUE": WHY". */
-static int conf_bad(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_bad(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 		    const char *value, const char *why)
 {
-	return conf_err(p, sec->line, "bad %s \"%.64s\": %s", opt->name, value,
-			why);
+	return cfgload_err(p, sec->line, "bad %s \"%.64s\": %s", opt->name,
+			   value, why);
 }
 
-static int conf_check_log(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			  unsigned int idx, const char *v)
+/* Keys whose value is checked on its own: what conf_value_why() parses. */
+enum conf_value {
+	CONF_V_NONE, /* checked by the row's function */
+	CONF_V_LOG,
+	CONF_V_RESOLVE,
+	CONF_V_FAKE4,
+	CONF_V_FAKE6,
+	CONF_V_NAMESERVER,
+	CONF_V_BIND_PEER,
+	CONF_V_TO,
+	CONF_V_COMMAND,
+	CONF_V_PROGRAM,
+	CONF_V_USER,
+	CONF_V_TIME,
+};
+
+/* NULL when @v is a good value of kind @kind, else what was expected. */
+static const char *conf_value_why(enum conf_value kind, const char *v)
 {
-	const char *why = conf_log_parse(v);
+	union {
+		enum conf_resolve resolve;
+		struct net_cidr cidr;
+		struct conf_target target;
+		unsigned int bit;
+		struct conf_user user;
+		struct timewin time;
+	} tmp;
 
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
+	switch (kind) {
+	case CONF_V_LOG:
+		return conf_log_parse(v);
+	case CONF_V_RESOLVE:
+		return conf_resolve_parse(v, &tmp.resolve);
+	case CONF_V_FAKE4:
+		return conf_fake_parse(v, AF_INET, &tmp.cidr);
+	case CONF_V_FAKE6:
+		return conf_fake_parse(v, AF_INET6, &tmp.cidr);
+	case CONF_V_NAMESERVER:
+		return conf_nameserver_parse(v, NULL);
+	case CONF_V_BIND_PEER:
+		return conf_bind_peer_parse(v, NULL);
+	case CONF_V_TO:
+		return conf_target_parse(v, &tmp.target);
+	case CONF_V_COMMAND:
+		return cfgval_command(v, CONF_CMD_ALL | CONF_CMD_RAW, &tmp.bit);
+	case CONF_V_PROGRAM:
+		return conf_program_parse(v);
+	case CONF_V_USER:
+		return conf_user_parse(v, &tmp.user);
+	case CONF_V_TIME:
+		return timewin_parse(v, &tmp.time);
+	case CONF_V_NONE:
+		break;
+	}
+	return NULL;
 }
 
-static int conf_check_resolve(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	enum conf_resolve r;
-	const char *why = conf_resolve_parse(v, &r);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_fake4(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			    unsigned int idx, const char *v)
-{
-	struct net_cidr c;
-	const char *why = conf_fake_parse(v, AF_INET, &c);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_fake6(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			    unsigned int idx, const char *v)
-{
-	struct net_cidr c;
-	const char *why = conf_fake_parse(v, AF_INET6, &c);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_nameserver(struct conf_parse *p, cfg_t *sec,
-				 cfg_opt_t *opt, unsigned int idx,
-				 const char *v)
-{
-	const char *why = conf_nameserver_parse(v, NULL);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_bind_peer(struct conf_parse *p, cfg_t *sec,
-				cfg_opt_t *opt, unsigned int idx,
-				const char *v)
-{
-	const char *why = conf_bind_peer_parse(v, NULL);
-
-	(void)idx;
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_url(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_url(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			  unsigned int idx, const char *v)
 {
 	struct net_proxy_url u;
@@ -564,39 +298,39 @@ static int conf_check_url(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 
 	/* The URL may hold a password: never echo it. */
 	if (net_proxy_url_parse(v, &u, &why) != 0)
-		return conf_err(p, sec->line,
-				"bad url: %s (expected socks4://host:port, "
-				"socks4a://, socks5:// or socks5h://"
-				"[user[:pass]@]host:port)",
-				why ? why : "not a proxy URL");
+		return cfgload_err(p, sec->line,
+				   "bad url: %s (expected socks4://host:port, "
+				   "socks4a://, socks5:// or socks5h://"
+				   "[user[:pass]@]host:port)",
+				   why ? why : "not a proxy URL");
 	return 0;
 }
 
-static int conf_check_username(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_username(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			       unsigned int idx, const char *v)
 {
 	size_t n = strlen(v);
 
 	if (n == 0 || n > 255)
-		return conf_err(p, sec->line,
-				"bad username: expected 1 to 255 bytes");
+		return cfgload_err(p, sec->line,
+				   "bad username: expected 1 to 255 bytes");
 	return 0;
 }
 
-static int conf_check_password(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_password(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			       unsigned int idx, const char *v)
 {
 	if (strlen(v) > 255)
-		return conf_err(p, sec->line,
-				"bad password: expected at most 255 bytes");
+		return cfgload_err(p, sec->line,
+				   "bad password: expected at most 255 bytes");
 	return 0;
 }
 
-static int conf_check_method(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_method(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			     unsigned int idx, const char *v)
 {
 	uint8_t m, prev;
-	const char *why = conf_method_parse(v, &m);
+	const char *why = cfgval_method(v, &m);
 	unsigned int i;
 
 	if (why)
@@ -604,32 +338,23 @@ static int conf_check_method(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	for (i = 0; i < idx; i++) {
 		const char *o = cfg_opt_getnstr(opt, i);
 
-		if (o && !conf_method_parse(o, &prev) && prev == m)
+		if (o && !cfgval_method(o, &prev) && prev == m)
 			return conf_bad(p, sec, opt, v, "listed twice");
 	}
 	return 0;
 }
 
-static int conf_check_gssapi(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_gssapi(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			     unsigned int idx, const char *v)
 {
-	if (!conf_name_ok(v))
+	if (!cfgval_name_ok(v, CONF_NAME_MAX))
 		return conf_bad(p, sec, opt, v,
 				"expected a service name of 1 to 63 "
 				"characters [A-Za-z0-9._-] such as \"rcmd\"");
 	return 0;
 }
 
-static int conf_check_to(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			 unsigned int idx, const char *v)
-{
-	struct conf_target t;
-	const char *why = conf_target_parse(v, &t);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_ports(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_ports(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			    unsigned int idx, const char *v)
 {
 	struct net_ports acc;
@@ -641,51 +366,16 @@ static int conf_check_ports(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 		const char *o = cfg_opt_getnstr(opt, i);
 
 		if (o)
-			why = conf_ports_add(&acc, o);
+			why = cfgval_ports_add(&acc, o);
 	}
 	if (!why)
-		why = conf_ports_add(&acc, v);
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_command(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	unsigned int bit;
-	const char *why = conf_command_parse(v, &bit);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_program(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			      unsigned int idx, const char *v)
-{
-	const char *why = conf_program_parse(v);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_user(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			   unsigned int idx, const char *v)
-{
-	struct conf_user u;
-	const char *why = conf_user_parse(v, &u);
-
-	return why ? conf_bad(p, sec, opt, v, why) : 0;
-}
-
-static int conf_check_time(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
-			   unsigned int idx, const char *v)
-{
-	struct timewin t;
-	const char *why = timewin_parse(v, &t);
-
+		why = cfgval_ports_add(&acc, v);
 	return why ? conf_bad(p, sec, opt, v, why) : 0;
 }
 
 /* Names only here; whether a proxy of that name exists is checked once the
  * whole file is read (proxies may follow the routes that use them). */
-static int conf_check_via(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
+static int conf_check_via(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 			  unsigned int idx, const char *v)
 {
 	const char *first = idx ? cfg_opt_getnstr(opt, 0) : NULL;
@@ -696,85 +386,107 @@ static int conf_check_via(struct conf_parse *p, cfg_t *sec, cfg_opt_t *opt,
 	if (idx > 0 &&
 	    (conf_via_keyword(v) || (first && conf_via_keyword(first))))
 		return conf_bad(p, sec, opt, v, CONF_WHY_VIA_MIX);
-	if (!conf_via_keyword(v) && !conf_name_ok(v))
+	if (!conf_via_keyword(v) && !cfgval_name_ok(v, CONF_NAME_MAX))
 		return conf_bad(p, sec, opt, v,
 				"expected \"direct\", \"deny\" or proxy names");
 	return 0;
 }
 
+/* What is checked where a value is written: a kind of value, or a
+ * function for keys that look at more than the value. */
 struct conf_key {
 	const char *sec; /* "root", "proxy", "route" */
 	const char *key;
-	conf_check_fn check;
+	enum conf_value kind;
+	conf_check_fn check; /* with CONF_V_NONE */
 };
 
 static const struct conf_key conf_key_checks[] = {
-	{"root", "log", conf_check_log},
-	{"root", "resolve", conf_check_resolve},
-	{"root", "fake_network", conf_check_fake4},
-	{"root", "fake_network6", conf_check_fake6},
-	{"root", "nameserver", conf_check_nameserver},
-	{"root", "bind_peer", conf_check_bind_peer},
-	{"proxy", "url", conf_check_url},
-	{"proxy", "username", conf_check_username},
-	{"proxy", "password", conf_check_password},
-	{"proxy", "method", conf_check_method},
-	{"proxy", "gssapi_service", conf_check_gssapi},
-	{"route", "to", conf_check_to},
-	{"route", "ports", conf_check_ports},
-	{"route", "command", conf_check_command},
-	{"route", "program", conf_check_program},
-	{"route", "user", conf_check_user},
-	{"route", "time", conf_check_time},
-	{"route", "via", conf_check_via},
+	{"root", "log", CONF_V_LOG, NULL},
+	{"root", "resolve", CONF_V_RESOLVE, NULL},
+	{"root", "fake_network", CONF_V_FAKE4, NULL},
+	{"root", "fake_network6", CONF_V_FAKE6, NULL},
+	{"root", "nameserver", CONF_V_NAMESERVER, NULL},
+	{"proxy", "url", CONF_V_NONE, conf_check_url},
+	{"proxy", "username", CONF_V_NONE, conf_check_username},
+	{"proxy", "password", CONF_V_NONE, conf_check_password},
+	{"proxy", "method", CONF_V_NONE, conf_check_method},
+	{"proxy", "gssapi_service", CONF_V_NONE, conf_check_gssapi},
+	{"route", "to", CONF_V_TO, NULL},
+	{"route", "ports", CONF_V_NONE, conf_check_ports},
+	{"route", "command", CONF_V_COMMAND, NULL},
+	{"route", "program", CONF_V_PROGRAM, NULL},
+	{"route", "user", CONF_V_USER, NULL},
+	{"route", "time", CONF_V_TIME, NULL},
+	{"route", "via", CONF_V_NONE, conf_check_via},
 };
 
 /* Records the value's line (and its section's), then checks the value. */
 static int conf_cb_str(cfg_t *sec, cfg_opt_t *opt, const char *value,
 		       void *result)
 {
-	struct conf_parse *p = conf_cur;
+	struct cfgload *p = cfgload_current();
 	unsigned int idx = opt->nvalues ? opt->nvalues - 1 : 0;
 	size_t i;
 
 	*(const char **)result = value;
 	if (!p || !value)
 		return 0;
-	if (sec != p->root && !conf_line_find(p, sec, "", 0) &&
-	    conf_note(p, sec, "", 0, p->root->line) != 0)
+	if (sec != p->root && !cfgload_noted(p, sec, "", 0) &&
+	    cfgload_note(p, sec, "", 0, p->root->line) != 0)
 		return -1;
-	if (conf_note(p, sec, opt->name, idx, sec->line) != 0)
+	if (cfgload_note(p, sec, opt->name, idx, sec->line) != 0)
 		return -1;
 	for (i = 0; i < sizeof(conf_key_checks) / sizeof(conf_key_checks[0]);
 	     i++) {
 		const struct conf_key *k = &conf_key_checks[i];
 
-		if (strcmp(k->sec, sec->name) == 0 &&
-		    strcmp(k->key, opt->name) == 0)
+		const char *why;
+
+		if (strcmp(k->sec, sec->name) != 0 ||
+		    strcmp(k->key, opt->name) != 0)
+			continue;
+		if (k->check)
 			return k->check(p, sec, opt, idx, value);
+		why = conf_value_why(k->kind, value);
+		return why ? conf_bad(p, sec, opt, value, why) : 0;
 	}
 	return 0;
 }
 
-/* debug and timeout: our own integer parsing, for our own messages. */
+/* The integer keys (CFG_INT_CB with conf_cb_int): range and message. */
+static const struct {
+	const char *key;
+	long lo, hi;
+	const char *why;
+} conf_ints[] = {
+	{"debug", 0, CONF_DEBUG_MAX, "expected a level from 0 to 3"},
+	{"timeout", 1, CONF_TIMEOUT_MAX,
+	 "expected a number of seconds from 1 to 3600"},
+	{"bind_timeout", 1, CONF_TIMEOUT_MAX,
+	 "expected a number of seconds from 1 to 3600"},
+	{"fake_ttl", 1, CONF_FAKE_TTL_MAX,
+	 "expected a number of seconds from 1 to 31536000"},
+};
+
+/* Integer keys: our own parsing, for our own messages.  A key missing
+ * from conf_ints is refused (a table row is part of adding one). */
 static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
 		       void *result)
 {
-	struct conf_parse *p = conf_cur;
-	long v, lo = 0, hi = CONF_DEBUG_MAX;
-	const char *why = "expected a level from 0 to 3";
+	struct cfgload *p = cfgload_current();
+	const char *why = "internal error: no range for this key";
+	long v, lo = 1, hi = 0;
+	size_t i;
 
-	if (strcmp(opt->name, "timeout") == 0 ||
-	    strcmp(opt->name, "bind_timeout") == 0) {
-		lo = 1;
-		hi = CONF_TIMEOUT_MAX;
-		why = "expected a number of seconds from 1 to 3600";
-	} else if (strcmp(opt->name, "fake_ttl") == 0) {
-		lo = 1;
-		hi = CONF_FAKE_TTL_MAX;
-		why = "expected a number of seconds from 1 to 31536000";
-	}
-	if (conf_long(value, lo, hi, &v) != 0) {
+	for (i = 0; i < sizeof(conf_ints) / sizeof(conf_ints[0]); i++)
+		if (strcmp(opt->name, conf_ints[i].key) == 0) {
+			lo = conf_ints[i].lo;
+			hi = conf_ints[i].hi;
+			why = conf_ints[i].why;
+			break;
+		}
+	if (cfgval_long(value, lo, hi, &v) != 0) {
 		if (p)
 			conf_bad(p, sec, opt, value ? value : "", why);
 		return -1;
@@ -786,12 +498,12 @@ static int conf_cb_int(cfg_t *sec, cfg_opt_t *opt, const char *value,
 /* ---- section validators ---------------------------------------------- */
 
 /* The section just closed (the last of @opt), and the line to blame. */
-static cfg_t *conf_closed(struct conf_parse *p, cfg_t *parent, cfg_opt_t *opt,
+static cfg_t *conf_closed(struct cfgload *p, cfg_t *parent, cfg_opt_t *opt,
 			  int *line)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
-	*line = sec ? conf_sec_line(p, sec) : 0;
+	*line = sec ? cfgload_sec_line(p, sec) : 0;
 	if (*line <= 0)
 		*line = parent->line;
 	return sec;
@@ -812,7 +524,7 @@ static bool conf_empty_list(cfg_t *sec, const char *key)
  */
 static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 {
-	struct conf_parse *p = conf_cur;
+	struct cfgload *p = cfgload_current();
 	struct net_proxy_url u;
 	const char *why = NULL, *title;
 	bool socks4;
@@ -823,48 +535,50 @@ static int conf_check_proxy(cfg_t *parent, cfg_opt_t *opt)
 		return 0;
 	sec = conf_closed(p, parent, opt, &line);
 	if (!sec)
-		return conf_err(p, line, "internal error: no proxy section");
+		return cfgload_err(p, line, "internal error: no proxy section");
 	title = cfg_title(sec) ? cfg_title(sec) : "";
-	if (!conf_name_ok(title))
-		return conf_err(p, line,
-				"bad proxy name \"%.64s\": expected 1 to 63 "
-				"characters [A-Za-z0-9._-]",
-				title);
+	if (!cfgval_name_ok(title, CONF_NAME_MAX))
+		return cfgload_err(p, line,
+				   "bad proxy name \"%.64s\": expected 1 to 63 "
+				   "characters [A-Za-z0-9._-]",
+				   title);
 	if (conf_via_keyword(title))
-		return conf_err(p, line,
-				"bad proxy name \"%.64s\": \"direct\" and "
-				"\"deny\" are reserved",
-				title);
+		return cfgload_err(p, line,
+				   "bad proxy name \"%.64s\": \"direct\" and "
+				   "\"deny\" are reserved",
+				   title);
 	if (cfg_size(sec, "url") == 0)
-		return conf_err(p, line,
-				"proxy \"%s\" has no url (expected url = "
-				"\"socks5://host:port\")",
-				title);
+		return cfgload_err(p, line,
+				   "proxy \"%s\" has no url (expected url = "
+				   "\"socks5://host:port\")",
+				   title);
 	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &u, &why) != 0)
-		return conf_err(p, conf_line_of(p, sec, "url", 0),
-				"bad url: %s", why ? why : "not a proxy URL");
+		return cfgload_err(p, cfgload_line_of(p, sec, "url", 0),
+				   "bad url: %s",
+				   why ? why : "not a proxy URL");
 	socks4 =
 		u.scheme == NET_SCHEME_SOCKS4 || u.scheme == NET_SCHEME_SOCKS4A;
 	if (socks4 && cfg_size(sec, "password") > 0)
-		return conf_err(p, conf_line_of(p, sec, "password", 0),
-				"proxy \"%s\": socks4 has no password (only a "
-				"user id: set username)",
-				title);
+		return cfgload_err(
+			p, cfgload_line_of(p, sec, "password", 0),
+			"proxy \"%s\": socks4 has no password (only a "
+			"user id: set username)",
+			title);
 	if (socks4 && cfg_size(sec, "method") > 0)
-		return conf_err(p, conf_line_of(p, sec, "method", 0),
-				"proxy \"%s\": method applies to socks5 "
-				"proxies only",
-				title);
+		return cfgload_err(p, cfgload_line_of(p, sec, "method", 0),
+				   "proxy \"%s\": method applies to socks5 "
+				   "proxies only",
+				   title);
 	if (conf_empty_list(sec, "method"))
-		return conf_err(p, line,
-				"proxy \"%s\": method is an empty list "
-				"(expected none, username or gssapi)",
-				title);
+		return cfgload_err(p, line,
+				   "proxy \"%s\": method is an empty list "
+				   "(expected none, username or gssapi)",
+				   title);
 	if (cfg_size(sec, "password") > 0 && cfg_size(sec, "username") == 0 &&
 	    !u.has_user)
-		return conf_err(p, conf_line_of(p, sec, "password", 0),
-				"proxy \"%s\": password without username",
-				title);
+		return cfgload_err(p, cfgload_line_of(p, sec, "password", 0),
+				   "proxy \"%s\": password without username",
+				   title);
 	return 0;
 }
 
@@ -876,7 +590,7 @@ static int conf_check_route(cfg_t *parent, cfg_opt_t *opt)
 {
 	static const char *const lists[] = {"to", "ports", "command", "user",
 					    "time"};
-	struct conf_parse *p = conf_cur;
+	struct cfgload *p = cfgload_current();
 	cfg_t *sec;
 	size_t i;
 	int line;
@@ -885,21 +599,23 @@ static int conf_check_route(cfg_t *parent, cfg_opt_t *opt)
 		return 0;
 	sec = conf_closed(p, parent, opt, &line);
 	if (!sec)
-		return conf_err(p, line, "internal error: no route section");
+		return cfgload_err(p, line, "internal error: no route section");
 	if (conf_empty_list(sec, "via"))
-		return conf_err(p, line,
-				"route: via is an empty list (expected "
-				"\"direct\", \"deny\" or proxy names)");
+		return cfgload_err(p, line,
+				   "route: via is an empty list (expected "
+				   "\"direct\", \"deny\" or proxy names)");
 	if (cfg_size(sec, "via") == 0)
-		return conf_err(p, line,
-				"route without via (expected via = \"direct\", "
-				"\"deny\" or a list of proxy names)");
+		return cfgload_err(
+			p, line,
+			"route without via (expected via = \"direct\", "
+			"\"deny\" or a list of proxy names)");
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if (conf_empty_list(sec, lists[i]))
-			return conf_err(p, line,
-					"route: %s is an empty list (leave it "
-					"out to match any)",
-					lists[i]);
+			return cfgload_err(
+				p, line,
+				"route: %s is an empty list (leave it "
+				"out to match any)",
+				lists[i]);
 	return 0;
 }
 
@@ -945,16 +661,6 @@ static cfg_opt_t conf_root_opts[] = {
 
 /* ---- compiling the tree ---------------------------------------------- */
 
-static void conf_copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* The default offer when the section sets no method (see conf.h). */
 static void conf_default_methods(struct conf_proxy *px)
 {
@@ -970,37 +676,38 @@ static void conf_proxy_creds(struct conf_proxy *px)
 {
 	if (px->url.has_user) {
 		px->has_user = true;
-		conf_copy(px->username, sizeof(px->username), px->url.user);
+		chr_copy(px->username, sizeof(px->username), px->url.user);
 	}
 	if (px->url.has_pass) {
 		px->has_pass = true;
-		conf_copy(px->password, sizeof(px->password), px->url.pass);
+		chr_copy(px->password, sizeof(px->password), px->url.pass);
 	}
 }
 
 /* One checked proxy section into @px: URL, effective credentials (URL,
  * then the keys), methods or their default, GSS-API service.  0 or -1. */
-static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
+static int conf_proxy_compile(struct cfgload *p, cfg_t *sec,
 			      struct conf_proxy *px)
 {
 	const char *why = NULL;
 	unsigned int i, n;
 
-	conf_copy(px->name, sizeof(px->name),
-		  cfg_title(sec) ? cfg_title(sec) : "");
+	chr_copy(px->name, sizeof(px->name),
+		 cfg_title(sec) ? cfg_title(sec) : "");
 	if (net_proxy_url_parse(cfg_getstr(sec, "url"), &px->url, &why) != 0)
-		return conf_err(p, conf_line_of(p, sec, "url", 0),
-				"bad url: %s", why ? why : "not a proxy URL");
+		return cfgload_err(p, cfgload_line_of(p, sec, "url", 0),
+				   "bad url: %s",
+				   why ? why : "not a proxy URL");
 	conf_proxy_creds(px);
 	if (cfg_size(sec, "username")) {
 		px->has_user = true;
-		conf_copy(px->username, sizeof(px->username),
-			  cfg_getstr(sec, "username"));
+		chr_copy(px->username, sizeof(px->username),
+			 cfg_getstr(sec, "username"));
 	}
 	if (cfg_size(sec, "password")) {
 		px->has_pass = true;
-		conf_copy(px->password, sizeof(px->password),
-			  cfg_getstr(sec, "password"));
+		chr_copy(px->password, sizeof(px->password),
+			 cfg_getstr(sec, "password"));
 	}
 	n = cfg_size(sec, "method");
 	if (n == 0) {
@@ -1008,17 +715,17 @@ static int conf_proxy_compile(struct conf_parse *p, cfg_t *sec,
 	} else {
 		px->methods_set = true;
 		for (i = 0; i < n && i < CONF_METHODS_MAX; i++) {
-			why = conf_method_parse(cfg_getnstr(sec, "method", i),
-						&px->methods[i]);
+			why = cfgval_method(cfg_getnstr(sec, "method", i),
+					    &px->methods[i]);
 			if (why)
-				return conf_err(
-					p, conf_line_of(p, sec, "method", i),
+				return cfgload_err(
+					p, cfgload_line_of(p, sec, "method", i),
 					"bad method: %s", why);
 		}
 		px->nmethods = (uint8_t)i;
 	}
-	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
-		  cfg_getstr(sec, "gssapi_service"));
+	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		 cfg_getstr(sec, "gssapi_service"));
 	return 0;
 }
 
@@ -1036,8 +743,8 @@ static const struct conf_proxy *conf_find_proxy(const struct conf *c,
 /* via: a keyword, or proxy names resolved against @c's proxies (the whole
  * file is read by now, so order does not matter).  0 or -1 naming the line
  * of an unknown name. */
-static int conf_route_via(struct conf_parse *p, cfg_t *sec,
-			  const struct conf *c, struct conf_route *r)
+static int conf_route_via(struct cfgload *p, cfg_t *sec, const struct conf *c,
+			  struct conf_route *r)
 {
 	unsigned int i, n = cfg_size(sec, "via");
 	const char *first = cfg_getnstr(sec, "via", 0);
@@ -1052,17 +759,18 @@ static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 	}
 	r->via = CONF_VIA_PROXY;
 	if (r->commands & CONF_CMD_RAW)
-		return conf_err(p, conf_line_of(p, sec, "via", 0),
-				"command \"raw\" cannot go via a proxy (SOCKS "
-				"carries only TCP and UDP): use via = "
-				"\"direct\" or \"deny\"");
+		return cfgload_err(
+			p, cfgload_line_of(p, sec, "via", 0),
+			"command \"raw\" cannot go via a proxy (SOCKS "
+			"carries only TCP and UDP): use via = "
+			"\"direct\" or \"deny\"");
 	for (i = 0; i < n && i < CONF_VIA_MAX; i++) {
 		const char *name = cfg_getnstr(sec, "via", i);
 		const struct conf_proxy *px = conf_find_proxy(c, name);
 
 		if (!px)
-			return conf_err(
-				p, conf_line_of(p, sec, "via", i),
+			return cfgload_err(
+				p, cfgload_line_of(p, sec, "via", i),
 				"unknown proxy '%.64s' in via (expected "
 				"\"direct\", \"deny\" or the name of a "
 				"proxy section)",
@@ -1074,33 +782,34 @@ static int conf_route_via(struct conf_parse *p, cfg_t *sec,
 
 /* One checked route section into @r (arrays allocated; conf_free() frees
  * them even when this fails half way).  0 or -1. */
-static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
+static int conf_route_compile(struct cfgload *p, cfg_t *sec,
 			      const struct conf *c, struct conf_route *r)
 {
 	const char *why;
 	unsigned int i, n;
 
-	r->line = conf_sec_line(p, sec);
+	r->line = cfgload_sec_line(p, sec);
 
 	n = cfg_size(sec, "to");
 	if (n) {
 		r->to = calloc(n, sizeof(*r->to));
 		if (!r->to)
-			return conf_err(p, r->line, "out of memory");
+			return cfgload_err(p, r->line, "out of memory");
 	}
 	for (i = 0; i < n; i++, r->nto++) {
 		why = conf_target_parse(cfg_getnstr(sec, "to", i), &r->to[i]);
 		if (why)
-			return conf_err(p, conf_line_of(p, sec, "to", i),
-					"bad to: %s", why);
+			return cfgload_err(p, cfgload_line_of(p, sec, "to", i),
+					   "bad to: %s", why);
 	}
 
 	n = cfg_size(sec, "ports");
 	for (i = 0; i < n; i++) {
-		why = conf_ports_add(&r->ports, cfg_getnstr(sec, "ports", i));
+		why = cfgval_ports_add(&r->ports, cfg_getnstr(sec, "ports", i));
 		if (why)
-			return conf_err(p, conf_line_of(p, sec, "ports", i),
-					"bad ports: %s", why);
+			return cfgload_err(p,
+					   cfgload_line_of(p, sec, "ports", i),
+					   "bad ports: %s", why);
 	}
 
 	n = cfg_size(sec, "command");
@@ -1108,59 +817,63 @@ static int conf_route_compile(struct conf_parse *p, cfg_t *sec,
 	for (i = 0; i < n; i++) {
 		unsigned int bit;
 
-		why = conf_command_parse(cfg_getnstr(sec, "command", i), &bit);
+		why = cfgval_command(cfg_getnstr(sec, "command", i),
+				     CONF_CMD_ALL | CONF_CMD_RAW, &bit);
 		if (why)
-			return conf_err(p, conf_line_of(p, sec, "command", i),
-					"bad command: %s", why);
+			return cfgload_err(
+				p, cfgload_line_of(p, sec, "command", i),
+				"bad command: %s", why);
 		r->commands |= bit;
 	}
 
 	if (cfg_size(sec, "program"))
-		conf_copy(r->program, sizeof(r->program),
-			  cfg_getstr(sec, "program"));
+		chr_copy(r->program, sizeof(r->program),
+			 cfg_getstr(sec, "program"));
 
 	n = cfg_size(sec, "user");
 	if (n) {
 		r->users = calloc(n, sizeof(*r->users));
 		if (!r->users)
-			return conf_err(p, r->line, "out of memory");
+			return cfgload_err(p, r->line, "out of memory");
 	}
 	for (i = 0; i < n; i++, r->nusers++) {
 		why = conf_user_parse(cfg_getnstr(sec, "user", i),
 				      &r->users[i]);
 		if (why)
-			return conf_err(p, conf_line_of(p, sec, "user", i),
-					"bad user: %s", why);
+			return cfgload_err(p,
+					   cfgload_line_of(p, sec, "user", i),
+					   "bad user: %s", why);
 	}
 
 	n = cfg_size(sec, "time");
 	if (n) {
 		r->times = calloc(n, sizeof(*r->times));
 		if (!r->times)
-			return conf_err(p, r->line, "out of memory");
+			return cfgload_err(p, r->line, "out of memory");
 	}
 	for (i = 0; i < n; i++, r->ntimes++) {
 		why = timewin_parse(cfg_getnstr(sec, "time", i), &r->times[i]);
 		if (why)
-			return conf_err(p, conf_line_of(p, sec, "time", i),
-					"bad time: %s", why);
+			return cfgload_err(p,
+					   cfgload_line_of(p, sec, "time", i),
+					   "bad time: %s", why);
 	}
 
 	return conf_route_via(p, sec, c, r);
 }
 
 /* Fills @c from the checked tree; 0 or -1 (error reported). */
-static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
+static int conf_compile(struct cfgload *p, cfg_t *root, struct conf *c)
 {
 	const char *why;
 	unsigned int i, n;
 
-	conf_copy(c->path, sizeof(c->path), p->name);
+	chr_copy(c->path, sizeof(c->path), p->name);
 	c->debug = (int)cfg_getint(root, "debug");
 	c->timeout = (int)cfg_getint(root, "timeout");
 	c->bind_timeout = (int)cfg_getint(root, "bind_timeout");
 	c->fake_ttl = (int)cfg_getint(root, "fake_ttl");
-	conf_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
+	chr_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
 	if (!why)
 		why = conf_fake_parse(cfg_getstr(root, "fake_network"), AF_INET,
@@ -1173,13 +886,13 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	if (!why)
 		why = conf_bind_peer_parse(cfg_getstr(root, "bind_peer"), c);
 	if (why) /* checked while parsing: cannot happen */
-		return conf_err(p, 0, "%s", why);
+		return cfgload_err(p, 0, "%s", why);
 
 	n = cfg_size(root, "proxy");
 	if (n) {
 		c->proxies = calloc(n, sizeof(*c->proxies));
 		if (!c->proxies)
-			return conf_err(p, 0, "out of memory");
+			return cfgload_err(p, 0, "out of memory");
 	}
 	for (i = 0; i < n; i++, c->nproxies++)
 		if (conf_proxy_compile(p, cfg_getnsec(root, "proxy", i),
@@ -1190,7 +903,7 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 	if (n) {
 		c->routes = calloc(n, sizeof(*c->routes));
 		if (!c->routes)
-			return conf_err(p, 0, "out of memory");
+			return cfgload_err(p, 0, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		c->nroutes++; /* counted first: conf_free() sees partial ones */
@@ -1199,22 +912,6 @@ static int conf_compile(struct conf_parse *p, cfg_t *root, struct conf *c)
 			return -1;
 	}
 	return 0;
-}
-
-/* ---- pre-scan ---------------------------------------------------------- */
-
-/*
- * Comments out and structure checked before libconfuse sees the text
- * (cfgtext.h says why).  Returns 0 or -1 (reported).
- */
-static int conf_prescan(struct conf_parse *p, char *buf)
-{
-	const char *why;
-	int line;
-
-	if (cfgtext_prescan(buf, &line, &why) == 0)
-		return 0;
-	return conf_err(p, line, "%s", why);
 }
 
 /* ---- public API ------------------------------------------------------- */
@@ -1241,125 +938,53 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
-static void conf_err_reset(char *err, size_t errlen)
+/* Validators of whole sections (libconfuse calls them at the closing
+ * brace). */
+static int conf_setup(struct cfgload *p, cfg_t *cfg)
 {
-	if (err && errlen)
-		err[0] = '\0';
+	(void)p;
+	cfg_set_validate_func(cfg, "proxy", conf_check_proxy);
+	cfg_set_validate_func(cfg, "route", conf_check_route);
+	return 0;
 }
 
-/*
- * The whole parse: pre-scan of a copy of @text, libconfuse tree with
- * per-value checks, then compile.
- * Runs under conf_parse_lock (libconfuse's lexer is global state).
- * Returns 0 or -1 with the message in @err.
- */
+/* The compile step: a new struct conf from the checked tree. */
+static int conf_compile_new(struct cfgload *p, cfg_t *root, void *out)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return cfgload_err(p, 0, "out of memory");
+	if (conf_compile(p, root, c) != 0) {
+		conf_free(c);
+		return -1;
+	}
+	*(struct conf **)out = c;
+	return 0;
+}
+
+static const struct cfgload_schema conf_schema = {
+	.opts = conf_root_opts,
+	.file_max = CONF_FILE_MAX,
+	.unique_titles = "proxy",
+	.setup = conf_setup,
+	.compile = conf_compile_new,
+};
+
+/* Contract: conf.h. */
 int conf_load_buf(const char *text, const char *name, struct conf **out,
 		  char *err, size_t errlen)
 {
-	struct conf_parse p;
-	struct conf *c = NULL;
-	char *copy;
-	cfg_t *cfg;
-	int rc = -1;
-
 	*out = NULL;
-	conf_err_reset(err, errlen);
-	memset(&p, 0, sizeof(p));
-	p.name = name ? name : "(config)";
-	p.err = err;
-	p.errlen = errlen;
-
-	copy = strdup(text ? text : "");
-	if (!copy)
-		return conf_err(&p, 0, "out of memory");
-	if (conf_prescan(&p, copy) != 0) {
-		free(copy);
-		return -1;
-	}
-
-	pthread_mutex_lock(&conf_parse_lock);
-	cfg = cfg_init(conf_root_opts, CFGF_NONE);
-	if (!cfg) {
-		conf_err(&p, 0, "out of memory");
-		goto unlock;
-	}
-	cfg_set_error_function(cfg, conf_cfg_errfunc);
-	cfg_set_validate_func(cfg, "proxy", conf_check_proxy);
-	cfg_set_validate_func(cfg, "route", conf_check_route);
-	p.root = cfg;
-	conf_cur = &p;
-
-	if (cfg_parse_buf(cfg, copy) != CFG_SUCCESS) {
-		conf_err(&p, cfg->line, "syntax error");
-		goto done;
-	}
-	if (p.failed) /* an error reported without failing the parse */
-		goto done;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		conf_err(&p, 0, "out of memory");
-		goto done;
-	}
-	if (conf_compile(&p, cfg, c) != 0)
-		goto done;
-	*out = c;
-	c = NULL;
-	rc = 0;
-done:
-	conf_cur = NULL;
-	cfg_free(cfg);
-unlock:
-	pthread_mutex_unlock(&conf_parse_lock);
-	conf_free(c);
-	free(p.lines);
-	free(copy);
-	return rc;
+	return cfgload_text(&conf_schema, text, name, NULL, out, err, errlen);
 }
 
-/*
- * Reads @path with stdio (no call the preload library hooks), at most
- * CONF_FILE_MAX bytes, and parses it.  Returns 0 or -1 with @err set.
- */
+/* Contract: conf.h. */
 int conf_load_file(const char *path, struct conf **out, char *err,
 		   size_t errlen)
 {
-	struct conf_parse p;
-	char *buf = NULL;
-	size_t len = 0, i;
-	int line = 1, rc = -1;
-
 	*out = NULL;
-	conf_err_reset(err, errlen);
-	memset(&p, 0, sizeof(p));
-	p.name = path;
-	p.err = err;
-	p.errlen = errlen;
-
-	buf = cfgtext_read_file(path, CONF_FILE_MAX, &len);
-	if (!buf) {
-		if (errno == EFBIG)
-			conf_err(&p, 0, "file too large (more than %d bytes)",
-				 CONF_FILE_MAX);
-		else if (errno == ENOMEM)
-			conf_err(&p, 0, "out of memory");
-		else if (errno == EISDIR || errno == EIO)
-			conf_err(&p, 0, "cannot read: %m"); /* %m: errno */
-		else
-			conf_err(&p, 0, "cannot open: %m");
-		return -1;
-	}
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '\n')
-			line++;
-		else if (buf[i] == '\0') {
-			conf_err(&p, line, "NUL byte in a text file");
-			goto out;
-		}
-	}
-	rc = conf_load_buf(buf, path, out, err, errlen);
-out:
-	free(buf);
-	return rc;
+	return cfgload_file(&conf_schema, path, NULL, out, err, errlen);
 }
 
 static int conf_add_target(struct conf_route *r, const char *s)
@@ -1376,46 +1001,42 @@ static int conf_add_target(struct conf_route *r, const char *s)
  */
 int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 {
-	struct conf_parse p;
+	struct cfgload p;
 	struct conf_proxy *px;
 	struct conf_route *r;
 	struct conf *c;
 	const char *why = NULL;
 
 	*out = NULL;
-	conf_err_reset(err, errlen);
-	memset(&p, 0, sizeof(p));
-	p.name = "SOCKS_PROXY";
-	p.err = err;
-	p.errlen = errlen;
+	cfgload_init(&p, "SOCKS_PROXY", err, errlen);
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return conf_err(&p, 0, "out of memory");
+		return cfgload_err(&p, 0, "out of memory");
 	c->proxies = calloc(1, sizeof(*c->proxies));
 	c->routes = calloc(2, sizeof(*c->routes));
 	if (!c->proxies || !c->routes) {
-		conf_err(&p, 0, "out of memory");
+		cfgload_err(&p, 0, "out of memory");
 		goto fail;
 	}
 	px = &c->proxies[0];
 	c->nproxies = 1;
 	if (!url || net_proxy_url_parse(url, &px->url, &why) != 0) {
-		conf_err(&p, 0,
-			 "bad proxy URL: %s (expected socks4://host:port, "
-			 "socks4a://, socks5:// or socks5h://"
-			 "[user[:pass]@]host:port)",
-			 why ? why : "not a proxy URL");
+		cfgload_err(&p, 0,
+			    "bad proxy URL: %s (expected socks4://host:port, "
+			    "socks4a://, socks5:// or socks5h://"
+			    "[user[:pass]@]host:port)",
+			    why ? why : "not a proxy URL");
 		goto fail;
 	}
-	conf_copy(px->name, sizeof(px->name), "proxy");
+	chr_copy(px->name, sizeof(px->name), "proxy");
 	conf_proxy_creds(px);
 	conf_default_methods(px);
-	conf_copy(px->gssapi_service, sizeof(px->gssapi_service),
-		  CONF_DEFAULT_GSSAPI_SERVICE);
+	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
+		 CONF_DEFAULT_GSSAPI_SERVICE);
 
-	conf_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
-	conf_copy(c->log, sizeof(c->log), "stderr");
+	chr_copy(c->path, sizeof(c->path), "SOCKS_PROXY");
+	chr_copy(c->log, sizeof(c->log), "stderr");
 	c->timeout = CONF_DEFAULT_TIMEOUT;
 	c->bind_timeout = CONF_DEFAULT_BIND_TIMEOUT;
 	c->fake_ttl = CONF_DEFAULT_FAKE_TTL;
@@ -1427,7 +1048,7 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 			    &c->fake_network) ||
 	    conf_fake_parse(CONF_DEFAULT_FAKE_NETWORK6, AF_INET6,
 			    &c->fake_network6)) {
-		conf_err(&p, 0, "internal error: default fake networks");
+		cfgload_err(&p, 0, "internal error: default fake networks");
 		goto fail;
 	}
 
@@ -1437,12 +1058,12 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	r->commands = CONF_CMD_ALL;
 	r->via = CONF_VIA_DIRECT;
 	if (!r->to) {
-		conf_err(&p, 0, "out of memory");
+		cfgload_err(&p, 0, "out of memory");
 		goto fail;
 	}
 	if (conf_add_target(r, "127.0.0.0/8") ||
 	    conf_add_target(r, "::1/128") || conf_add_target(r, "localhost")) {
-		conf_err(&p, 0, "internal error: loopback targets");
+		cfgload_err(&p, 0, "internal error: loopback targets");
 		goto fail;
 	}
 	r = &c->routes[1];
@@ -1452,11 +1073,11 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	r->proxies[0] = px;
 	r->nproxies = 1;
 	if (!r->to) {
-		conf_err(&p, 0, "out of memory");
+		cfgload_err(&p, 0, "out of memory");
 		goto fail;
 	}
 	if (conf_add_target(r, "0.0.0.0/0") || conf_add_target(r, "::/0")) {
-		conf_err(&p, 0, "internal error: catch-all targets");
+		cfgload_err(&p, 0, "internal error: catch-all targets");
 		goto fail;
 	}
 	*out = c;

@@ -65,9 +65,10 @@ struct conf_proxy {
 	bool has_user, has_pass;
 	char username[256];
 	char password[256];
-	uint8_t methods[CONF_METHODS_MAX]; /* SOCKS5_METHOD_*, offered in order */
+	uint8_t methods
+		[CONF_METHODS_MAX]; /* SOCKS5_METHOD_*, offered in order */
 	uint8_t nmethods;
-	bool methods_set;          /* false: methods[] is the default above */
+	bool methods_set; /* false: methods[] is the default above */
 	/* GSS-API: service part of the proxy's principal (service/host);
 	 * default "rcmd" (as Dante and curl). */
 	char gssapi_service[CONF_NAME_MAX + 1];
@@ -101,16 +102,16 @@ enum conf_via { CONF_VIA_DIRECT, CONF_VIA_DENY, CONF_VIA_PROXY };
  * or 1..CONF_VIA_MAX proxy names (tried in order).
  */
 struct conf_route {
-	int line;                  /* line of "route {" in the file, for logs */
-	struct conf_target *to;    /* empty = any destination */
+	int line;		/* line of "route {" in the file, for logs */
+	struct conf_target *to; /* empty = any destination */
 	size_t nto;
-	struct net_ports ports;    /* n = 0: any */
-	unsigned commands;         /* CONF_CMD_* bits */
+	struct net_ports ports;		/* n = 0: any */
+	unsigned commands;		/* CONF_CMD_* bits */
 	char program[NET_HOST_MAX + 1]; /* "" = any */
 	struct conf_user *users;
-	size_t nusers;             /* 0 = any */
+	size_t nusers; /* 0 = any */
 	struct timewin *times;
-	size_t ntimes;             /* 0 = always */
+	size_t ntimes; /* 0 = always */
 	enum conf_via via;
 	const struct conf_proxy *proxies[CONF_VIA_MAX];
 	size_t nproxies;
@@ -190,8 +191,7 @@ int conf_load_buf(const char *text, const char *name, struct conf **out,
  * socks5h, local for socks4 and socks5.  Other settings are the defaults;
  * conf->path is "SOCKS_PROXY".  Errors: -1 with "SOCKS_PROXY: reason".
  */
-int conf_from_url(const char *url, struct conf **out, char *err,
-		  size_t errlen);
+int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen);
 /* Frees @c (NULL is fine); passwords are wiped first. */
 void conf_free(struct conf *c);
 

@@ -80,7 +80,6 @@ static bool rules_users(const struct conf_route *r, const struct rule_query *q)
 	return false;
 }
 
-
 static bool rules_times(const struct conf_route *r, const struct rule_query *q)
 {
 	size_t i;

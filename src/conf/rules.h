@@ -15,22 +15,22 @@
 #include "conf/conf.h"
 
 struct rule_query {
-	unsigned command;        /* one CONF_CMD_* bit */
+	unsigned command; /* one CONF_CMD_* bit */
 	bool has_ip;
-	struct net_ip ip;        /* destination address (v4-mapped -> v4) */
-	const char *hostname;    /* name the program resolved, or NULL */
-	uint16_t port;           /* destination port, host order */
-	const char *program;     /* program name (basename), or NULL */
+	struct net_ip ip;     /* destination address (v4-mapped -> v4) */
+	const char *hostname; /* name the program resolved, or NULL */
+	uint16_t port;	      /* destination port, host order */
+	const char *program;  /* program name (basename), or NULL */
 	uid_t uid;
-	const char *user;        /* login name of uid, or NULL */
-	const struct tm *now;    /* local time, or NULL (time windows fail) */
+	const char *user;     /* login name of uid, or NULL */
+	const struct tm *now; /* local time, or NULL (time windows fail) */
 };
 
 enum rule_action { RULE_DIRECT, RULE_DENY, RULE_PROXY };
 
 struct rule_result {
 	enum rule_action action;
-	const struct conf_route *route; /* NULL: no route matched */
+	const struct conf_route *route;		 /* NULL: no route matched */
 	const struct conf_proxy *const *proxies; /* route->proxies */
 	size_t nproxies;
 };

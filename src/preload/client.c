@@ -123,30 +123,12 @@ static int client_proxy_addr(const struct conf_proxy *p, int family,
 		return -ECONNREFUSED;
 	}
 
-	memset(ss, 0, sizeof(*ss));
-	if (ip.family == AF_INET && family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, ip.b, 4);
-		sin->sin_port = htons(hp->port);
-		*len = sizeof(*sin);
-	} else if (family == AF_INET6 && !(v6only && ip.family == AF_INET)) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		if (ip.family == AF_INET) {
-			sin6->sin6_addr.s6_addr[10] = 0xff;
-			sin6->sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&sin6->sin6_addr.s6_addr[12], ip.b, 4);
-		} else {
-			memcpy(&sin6->sin6_addr, ip.b, 16);
-		}
-		sin6->sin6_port = htons(hp->port);
-		*len = sizeof(*sin6);
-	} else {
+	if (ip.family == AF_INET && family == AF_INET)
+		*len = net_ip_to_sockaddr(&ip, hp->port, ss);
+	else if (family == AF_INET6 && !(v6only && ip.family == AF_INET))
+		*len = net_ip_to_sockaddr6(&ip, hp->port, ss);
+	else
 		return -EAFNOSUPPORT;
-	}
 	return 0;
 }
 

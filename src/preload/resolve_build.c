@@ -142,28 +142,6 @@ int resolve_build_kinds(const char *service, const struct addrinfo *hints,
 	return n;
 }
 
-/* Fill @ss from @ip and @port (network order); returns the length. */
-static socklen_t resolve_sockaddr(const struct net_ip *ip, uint16_t port,
-				  struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = port;
-		memcpy(&sin->sin_addr, ip->b, 4);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = port;
-		memcpy(&sin6->sin6_addr, ip->b, 16);
-		return sizeof(*sin6);
-	}
-}
-
 /*
  * Build the addrinfo list: for each address, one node per kind, laid out
  * like glibc's (see the file comment).  @canon (or NULL) goes into the
@@ -179,8 +157,8 @@ int resolve_build_addrinfo(const struct net_ip *ips, int nips,
 	for (i = 0; i < nips; i++) {
 		for (j = 0; j < nkinds; j++) {
 			struct sockaddr_storage ss;
-			socklen_t len =
-				resolve_sockaddr(&ips[i], kinds[j].port, &ss);
+			socklen_t len = net_ip_to_sockaddr(
+				&ips[i], ntohs(kinds[j].port), &ss);
 			struct addrinfo *ai = malloc(sizeof(*ai) + len);
 
 			if (ai == NULL)

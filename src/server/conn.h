@@ -4,6 +4,7 @@
  * its session (session.c), carries out the session's actions (name look-up,
  * access check, connect, BIND listener, UDP association), then hands the
  * two sockets to the relay (relay.c).  Writes the one log line per session.
+ * Its phases live in the files conn_priv.h lists.
  */
 #ifndef SOCKSIFY_SERVER_CONN_H
 #define SOCKSIFY_SERVER_CONN_H

@@ -93,7 +93,8 @@ static void on_accept(struct loop_handler *h, uint32_t ev)
 			continue;
 		}
 		if (!l->cc_set && lo_cc_wanted((struct sockaddr *)&peer))
-			lo_cc_apply(fd); /* a local client of a wildcard listener */
+			lo_cc_apply(
+				fd); /* a local client of a wildcard listener */
 		if (conn_accept(fd, &peer) < 0) {
 			close(fd);
 			continue;
@@ -159,8 +160,8 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 		char want[64];
 		int fd;
 
-		srvconf_fmt_sa((const struct sockaddr *)&sl->ss, want,
-			       sizeof(want));
+		net_sa_format((const struct sockaddr *)&sl->ss, want,
+			      sizeof(want));
 		fd = open_one((const struct sockaddr *)&sl->ss, sl->len,
 			      workers > 1);
 		if (fd < 0)
@@ -182,8 +183,8 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 				goto fail;
 			l->fds[l->nfds++] = fd;
 		}
-		srvconf_fmt_sa((struct sockaddr *)&bound, l->text,
-			       sizeof(l->text));
+		net_sa_format((struct sockaddr *)&bound, l->text,
+			      sizeof(l->text));
 		continue;
 	fail:
 		snprintf(err, errlen, "cannot listen on %s: %s", want,

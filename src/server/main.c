@@ -127,7 +127,8 @@ static void reload(void)
 	server.cfg = nc;
 	relay_pool_config(nc->max_pipes, nc->pipe_size);
 	loop_set_spin(nc->poll_spin, conn_setup_pending);
-	lo_cc_config(nc->loopback_cc); /* new connections; listeners keep theirs */
+	lo_cc_config(
+		nc->loopback_cc); /* new connections; listeners keep theirs */
 	apply_log(nc, daemonized);
 	LOG_INFO("configuration reloaded%s%s", nc->path[0] ? " from " : "",
 		 nc->path);

@@ -1,144 +1,62 @@
 // SPDX-License-Identifier: MIT
 /*
- * socksifyd config (see srvconf.h).  libconfuse validators check each value
- * as it is parsed, so errors carry the FILE:LINE of the offending option;
- * the compiled struct is built after a clean parse and cfg_free()d source
- * is never kept.  libconfuse is not thread-safe: main thread only.
+ * socksifyd config (see srvconf.h): the server's schema on the config
+ * skeleton shared with socks.conf (conf/cfgload.h) and its value parsers
+ * (conf/cfgvalue.h).  libconfuse validators check each value as it is
+ * parsed, so errors carry the FILE:LINE of the offending option; the
+ * compiled struct is built after a clean parse (srvconf_compile) and the
+ * libconfuse tree is never kept.
+ *
+ * A new key: a row in srvconf_opts (or srvconf_rule_opts); when its values
+ * need a check, a row in srvconf_values (a kind of value parsed in
+ * srvconf_value_why(), shared parsers in conf/cfgvalue.h) or a validator
+ * set in srvconf_setup(); the field in
+ * struct srvconf (srvconf.h) and its line in srvconf_compile().  The
+ * message for an unknown key lists the tables' keys by itself.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <confuse.h>
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cfgtext.h"
+#include "common/net.h"
+#include "conf/cfgload.h"
+#include "conf/cfgvalue.h"
+#include "server/srvconf.h"
 
 /* A config file larger than this is refused (bounded memory). */
 #define SRVCONF_FILE_MAX (4 * 1024 * 1024)
 
-#include "common/net.h"
-#include "server/srvconf.h"
+/* The commands a rule may name (no "raw": not a SOCKS command). */
+#define SRVCONF_CMDS (CFGVAL_CMD_CONNECT | CFGVAL_CMD_BIND | CFGVAL_CMD_UDP)
+_Static_assert(ACL_CMD_CONNECT == CFGVAL_CMD_CONNECT &&
+		       ACL_CMD_BIND == CFGVAL_CMD_BIND &&
+		       ACL_CMD_UDP == CFGVAL_CMD_UDP,
+	       "acl.h and cfgvalue.h number the commands alike");
 
-/* State of the one parse in progress (main thread only). */
-struct parse_ctx {
-	const char *name; /* file name for messages */
-	char *err;
-	size_t errlen;
-	bool failed;
+/* The server's own state of the parse in progress (cfgload's user). */
+struct srvconf_parse {
+	const struct srv_cli *cli;
 	int *rule_lines; /* line of each rule's "action" */
 	size_t nrule_lines, cap_lines;
 	int last_action_line;
 };
-static struct parse_ctx *ctx;
 
-static void errfn(cfg_t *cfg, const char *fmt, va_list ap)
+static struct srvconf_parse *srvconf_cur(void)
 {
-	char msg[SRV_ERR_MAX];
-	const char *file = ctx->name;
-
-	if (ctx->failed)
-		return; /* keep the first message */
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (cfg && cfg->filename && strcmp(cfg->filename, "[buf]") != 0)
-		file = cfg->filename;
-	if (cfg && cfg->line > 0)
-		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", file, cfg->line,
-			 msg);
-	else
-		snprintf(ctx->err, ctx->errlen, "%s: %s", file, msg);
-	ctx->failed = true;
-}
-
-void srv_sa_unmap(struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *in6 = (void *)ss;
-	struct sockaddr_in in;
-
-	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-		return;
-	memset(&in, 0, sizeof(in));
-	in.sin_family = AF_INET;
-	in.sin_port = in6->sin6_port;
-	memcpy(&in.sin_addr, &in6->sin6_addr.s6_addr[12], 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &in, sizeof(in));
-}
-
-void srv_sa_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-socklen_t srv_sa_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
-					: sizeof(struct sockaddr_in6);
-}
-
-const char *srvconf_fmt_sa(const struct sockaddr *sa, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip,
-				  sizeof(ip));
-			snprintf(buf, cap, "%s:%u", ip, ntohs(in6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-			snprintf(buf, cap, "[%s]:%u", ip,
-				 ntohs(in6->sin6_port));
-		}
-	} else {
-		snprintf(buf, cap, "-");
-	}
-	return buf;
-}
-
-/* Numeric address (no port) into a sockaddr with port @port. */
-static int ip_to_sa(const struct net_ip *ip, uint16_t port,
-		    struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		struct sockaddr_in *in = (void *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		memcpy(&in->sin_addr, ip->b, 4);
-		*len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (void *)ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		memcpy(&in6->sin6_addr, ip->b, 16);
-		*len = sizeof(*in6);
-	}
-	return 0;
+	return cfgload_current()->user;
 }
 
 /*
  * "HOST:PORT" for a listener: numeric hosts, or a name resolved now (at
  * start-up, blocking is fine).  Appends to @c->listen.
  */
-static int parse_listen(struct srvconf *c, const char *s, char *why,
-			size_t whylen)
+static int srvconf_listen_add(struct srvconf *c, const char *s, char *why,
+			      size_t whylen)
 {
 	struct net_hostport hp;
 	struct addrinfo hints, *res = NULL, *ai;
@@ -157,8 +75,8 @@ static int parse_listen(struct srvconf *c, const char *s, char *why,
 			snprintf(why, whylen, "too many listeners");
 			return -1;
 		}
-		ip_to_sa(&hp.ip, hp.port, &c->listen[c->nlisten].ss,
-			 &c->listen[c->nlisten].len);
+		c->listen[c->nlisten].len = net_ip_to_sockaddr(
+			&hp.ip, hp.port, &c->listen[c->nlisten].ss);
 		c->nlisten++;
 		return 0;
 	}
@@ -185,52 +103,23 @@ static int parse_listen(struct srvconf *c, const char *s, char *why,
 
 /* ---- validators: called by libconfuse as each value is parsed ---- */
 
-static int v_listen(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_hostport hp;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (net_hostport_parse(cfg_opt_getnstr(opt, i), 1080, true,
-				       &hp) < 0) {
-			cfg_error(cfg,
-				  "bad listen address '%.64s' (expected "
-				  "HOST:PORT or [V6]:PORT)",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static int v_external(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_ip ip;
-
-	if (net_ip_parse(cfg_opt_getnstr(opt, 0), &ip) < 0) {
-		cfg_error(cfg,
-			  "external must be a numeric IP address, not "
-			  "'%.64s'",
-			  cfg_opt_getnstr(opt, 0));
-		return -1;
-	}
-	return 0;
-}
-
-static int v_auth(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_auth(cfg_t *cfg, cfg_opt_t *opt)
 {
 	unsigned i;
 
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		const char *m = cfg_opt_getnstr(opt, i);
+		uint8_t code;
 
-		if (strcmp(m, "gssapi") == 0) {
+		if (cfgval_method(m, &code) == NULL &&
+		    code == SOCKS5_METHOD_GSSAPI) {
 			cfg_error(cfg,
 				  "auth method \"gssapi\" is reserved "
 				  "and not supported yet; use \"username\" "
 				  "or \"none\"");
 			return -1;
 		}
-		if (strcmp(m, "none") && strcmp(m, "username")) {
+		if (cfgval_method(m, &code) != NULL) {
 			cfg_error(cfg,
 				  "unknown auth method '%.64s' (expected "
 				  "\"none\" or \"username\")",
@@ -242,8 +131,8 @@ static int v_auth(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /* The option's integer lies in [@lo, @hi], else "NAME must be @what". */
-static int int_in(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi,
-		  const char *what)
+static int srvconf_int_in(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi,
+			  const char *what)
 {
 	long v = cfg_opt_getnint(opt, 0);
 
@@ -254,37 +143,40 @@ static int int_in(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi,
 	return 0;
 }
 
-static int v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return int_in(cfg, opt, 0, 86400 * 365, "between 0 and 31536000");
+	return srvconf_int_in(cfg, opt, 0, 86400 * 365,
+			      "between 0 and 31536000");
 }
 
-static int v_positive(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_positive(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return int_in(cfg, opt, 1, 10000000, "a positive number");
+	return srvconf_int_in(cfg, opt, 1, 10000000, "a positive number");
 }
 
-static int v_workers(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_workers(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return int_in(cfg, opt, 1, SRV_WORKERS_MAX,
-		      "between 1 and " SRV_STR(SRV_WORKERS_MAX));
+	return srvconf_int_in(cfg, opt, 1, SRV_WORKERS_MAX,
+			      "between 1 and " SRV_STR(SRV_WORKERS_MAX));
 }
 
-static int v_spin(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_spin(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return int_in(cfg, opt, 0, SRV_POLL_SPIN_MAX,
-		      "between 0 and " SRV_STR(SRV_POLL_SPIN_MAX) " (microseconds)");
+	return srvconf_int_in(
+		cfg, opt, 0, SRV_POLL_SPIN_MAX,
+		"between 0 and " SRV_STR(SRV_POLL_SPIN_MAX) " (microseconds)");
 }
 
 /* A TCP congestion control name (TCP_CA_NAME_MAX), or "" for none. */
-static int v_cc(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_cc(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	size_t i, n = v ? strlen(v) : 0;
 
 	for (i = 0; i < n; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') ||
-		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
+		      v[i] == '-'))
 			break;
 	if (n >= SRV_CC_NAME_MAX || i < n) {
 		cfg_error(cfg, "loopback_congestion must be a congestion "
@@ -294,7 +186,7 @@ static int v_cc(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int v_user(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char *title = cfg_title(sec);
@@ -315,7 +207,7 @@ static int v_user(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int v_hash(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_hash(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (!auth_hash_is_valid(cfg_opt_getnstr(opt, 0))) {
 		cfg_error(cfg, "hash is not a crypt(3) hash this system "
@@ -325,7 +217,7 @@ static int v_hash(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int v_action(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_action(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *a = cfg_opt_getnstr(opt, 0);
 
@@ -336,85 +228,11 @@ static int v_action(cfg_t *cfg, cfg_opt_t *opt)
 			  a);
 		return -1;
 	}
-	ctx->last_action_line = cfg->line;
+	srvconf_cur()->last_action_line = cfg->line;
 	return 0;
 }
 
-static int v_from(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_cidr c;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (net_cidr_parse(cfg_opt_getnstr(opt, i), &c) < 0) {
-			cfg_error(cfg, "bad CIDR '%.64s' in from",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static int v_to(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_cidr c;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++) {
-		const char *t = cfg_opt_getnstr(opt, i);
-
-		if (net_cidr_parse(t, &c) < 0 && !net_glob_is_valid(t)) {
-			cfg_error(cfg,
-				  "bad destination '%.64s' in to "
-				  "(expected a CIDR, an address or a host "
-				  "name glob)",
-				  t);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int v_ports(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct net_ports p;
-
-	if (net_ports_parse(cfg_opt_getnstr(opt, 0), &p) < 0) {
-		cfg_error(cfg,
-			  "bad ports '%.64s' (expected N, N-M or a "
-			  "comma list)",
-			  cfg_opt_getnstr(opt, 0));
-		return -1;
-	}
-	return 0;
-}
-
-static unsigned cmd_bit(const char *s)
-{
-	if (strcmp(s, "connect") == 0)
-		return ACL_CMD_CONNECT;
-	if (strcmp(s, "bind") == 0)
-		return ACL_CMD_BIND;
-	if (strcmp(s, "udp") == 0 || strcmp(s, "udpassociate") == 0)
-		return ACL_CMD_UDP;
-	return 0;
-}
-
-static int v_command(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (!cmd_bit(cfg_opt_getnstr(opt, i))) {
-			cfg_error(cfg,
-				  "unknown command '%.64s' (expected "
-				  "connect, bind or udp)",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static unsigned ver_bit(const char *s)
+static unsigned srvconf_ver_bit(const char *s)
 {
 	if (strcmp(s, "4") == 0 || strcmp(s, "4a") == 0)
 		return ACL_VER4;
@@ -423,38 +241,115 @@ static unsigned ver_bit(const char *s)
 	return 0;
 }
 
-static int v_version(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned i;
+/* Keys whose every value is checked on its own (srvconf_values). */
+enum srvconf_value {
+	SRVCONF_V_LISTEN,
+	SRVCONF_V_EXTERNAL,
+	SRVCONF_V_FROM,
+	SRVCONF_V_TO,
+	SRVCONF_V_PORTS,
+	SRVCONF_V_COMMAND,
+	SRVCONF_V_VERSION,
+	SRVCONF_V_TIME,
+};
 
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (!ver_bit(cfg_opt_getnstr(opt, i))) {
-			cfg_error(cfg,
-				  "unknown version '%.64s' (expected "
-				  "\"4\" or \"5\")",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
+/*
+ * One row a key: its path for cfg_set_validate_func(), its kind, and the
+ * message around the value: "PRE'VALUE'POST", or "PRE'VALUE' (WHY)" when
+ * @post is NULL (WHY from the shared parser).
+ */
+static const struct {
+	const char *path;
+	enum srvconf_value kind;
+	const char *pre, *post;
+} srvconf_values[] = {
+	{"listen", SRVCONF_V_LISTEN, "bad listen address ",
+	 " (expected HOST:PORT or [V6]:PORT)"},
+	{"external", SRVCONF_V_EXTERNAL,
+	 "external must be a numeric IP address, not ", ""},
+	{"rule|from", SRVCONF_V_FROM, "bad CIDR ", " in from"},
+	{"rule|to", SRVCONF_V_TO, "bad destination ",
+	 " in to (expected a CIDR, an address or a host name glob)"},
+	{"rule|ports", SRVCONF_V_PORTS, "bad ports ", NULL},
+	{"rule|command", SRVCONF_V_COMMAND, "unknown command ",
+	 " (expected connect, bind or udp)"},
+	{"rule|version", SRVCONF_V_VERSION, "unknown version ",
+	 " (expected \"4\" or \"5\")"},
+	{"rule|time", SRVCONF_V_TIME, "bad time window ",
+	 " (expected e.g. \"Mon-Fri 08:00-18:00\")"},
+};
+
+/* NULL when @v is a good value of @kind, else what was expected. */
+static const char *srvconf_value_why(enum srvconf_value kind, const char *v)
+{
+	union {
+		struct net_hostport hp;
+		struct net_ip ip;
+		struct net_cidr cidr;
+		struct net_ports ports;
+		struct timewin time;
+		unsigned int bit;
+	} tmp;
+	char glob[NET_HOST_MAX + 1];
+	bool is_glob;
+
+	memset(&tmp, 0, sizeof(tmp));
+	switch (kind) {
+	case SRVCONF_V_LISTEN:
+		return net_hostport_parse(v, 1080, true, &tmp.hp) < 0 ? ""
+								      : NULL;
+	case SRVCONF_V_EXTERNAL:
+		return net_ip_parse(v, &tmp.ip) < 0 ? "" : NULL;
+	case SRVCONF_V_FROM:
+		return net_cidr_parse(v, &tmp.cidr) < 0 ? "" : NULL;
+	case SRVCONF_V_TO:
+		return cfgval_target(v, &is_glob, &tmp.cidr, glob);
+	case SRVCONF_V_PORTS:
+		return cfgval_ports_add(&tmp.ports, v);
+	case SRVCONF_V_COMMAND:
+		return cfgval_command(v, SRVCONF_CMDS, &tmp.bit);
+	case SRVCONF_V_VERSION:
+		return srvconf_ver_bit(v) ? NULL : "";
+	case SRVCONF_V_TIME:
+		return timewin_parse(v, &tmp.time);
+	}
+	return NULL;
+}
+
+/* Validator of the keys in srvconf_values: each value of @opt. */
+static int srvconf_v_value(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *why, *key;
+	size_t k;
+	unsigned int i;
+
+	for (k = 0; k < sizeof(srvconf_values) / sizeof(srvconf_values[0]);
+	     k++) {
+		key = strchr(srvconf_values[k].path, '|');
+		key = key ? key + 1 : srvconf_values[k].path;
+		if (strcmp(key, opt->name) == 0)
+			break;
+	}
+	if (k == sizeof(srvconf_values) / sizeof(srvconf_values[0]))
+		return 0;
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+
+		why = srvconf_value_why(srvconf_values[k].kind, v);
+		if (!why)
+			continue;
+		if (srvconf_values[k].post)
+			cfg_error(cfg, "%s'%.64s'%s", srvconf_values[k].pre, v,
+				  srvconf_values[k].post);
+		else
+			cfg_error(cfg, "%s'%.64s' (%s)", srvconf_values[k].pre,
+				  v, why);
+		return -1;
+	}
 	return 0;
 }
 
-static int v_time(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct timewin t;
-	unsigned i;
-
-	for (i = 0; i < cfg_opt_size(opt); i++)
-		if (acl_time_parse(cfg_opt_getnstr(opt, i), &t) < 0) {
-			cfg_error(cfg,
-				  "bad time window '%.64s' (expected "
-				  "e.g. \"Mon-Fri 08:00-18:00\")",
-				  cfg_opt_getnstr(opt, i));
-			return -1;
-		}
-	return 0;
-}
-
-static int v_rule(cfg_t *cfg, cfg_opt_t *opt)
+static int srvconf_v_rule(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
@@ -462,94 +357,89 @@ static int v_rule(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "rule without action (\"pass\" or \"block\")");
 		return -1;
 	}
-	if (ctx->nrule_lines == ctx->cap_lines) {
-		size_t cap = ctx->cap_lines ? ctx->cap_lines * 2 : 16;
-		int *n = realloc(ctx->rule_lines, cap * sizeof(*n));
+	struct srvconf_parse *sp = srvconf_cur();
+
+	if (sp->nrule_lines == sp->cap_lines) {
+		size_t cap = sp->cap_lines ? sp->cap_lines * 2 : 16;
+		int *n = realloc(sp->rule_lines, cap * sizeof(*n));
 
 		if (!n) {
 			cfg_error(cfg, "out of memory");
 			return -1;
 		}
-		ctx->rule_lines = n;
-		ctx->cap_lines = cap;
+		sp->rule_lines = n;
+		sp->cap_lines = cap;
 	}
-	ctx->rule_lines[ctx->nrule_lines++] = ctx->last_action_line;
+	sp->rule_lines[sp->nrule_lines++] = sp->last_action_line;
 	return 0;
 }
 
-static cfg_t *make_cfg(void)
+static cfg_opt_t srvconf_user_opts[] = {
+	CFG_STR("password", NULL, CFGF_NODEFAULT),
+	CFG_STR("hash", NULL, CFGF_NODEFAULT), CFG_END()};
+static cfg_opt_t srvconf_rule_opts[] = {
+	CFG_STR("action", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("from", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("to", NULL, CFGF_NODEFAULT),
+	CFG_STR("ports", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("command", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("users", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("version", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("time", NULL, CFGF_NODEFAULT),
+	CFG_END()};
+static cfg_opt_t srvconf_opts[] = {
+	CFG_STR_LIST("listen", NULL, CFGF_NODEFAULT),
+	CFG_STR("external", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("auth", NULL, CFGF_NODEFAULT),
+	CFG_STR("users_file", NULL, CFGF_NODEFAULT),
+	CFG_SEC("user", srvconf_user_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_INT("handshake_timeout", SRV_DEFAULT_HANDSHAKE_TIMEOUT, 0),
+	CFG_INT("connect_timeout", SRV_DEFAULT_CONNECT_TIMEOUT, 0),
+	CFG_INT("idle_timeout", SRV_DEFAULT_IDLE_TIMEOUT, 0),
+	CFG_INT("udp_timeout", SRV_DEFAULT_UDP_TIMEOUT, 0),
+	CFG_INT("bind_timeout", SRV_DEFAULT_BIND_TIMEOUT, 0),
+	CFG_INT("max_clients", SRV_DEFAULT_MAX_CLIENTS, 0),
+	CFG_INT("max_pipes", SRV_DEFAULT_MAX_PIPES, 0),
+	CFG_INT("workers", 1, 0),
+	CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
+	CFG_INT("poll_spin", SRV_DEFAULT_POLL_SPIN, 0),
+	CFG_STR("loopback_congestion", "reno", 0),
+	CFG_BOOL("allow_open", cfg_false, 0),
+	CFG_INT("debug", 1, 0),
+	CFG_STR("log", "stderr", 0),
+	CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
+	CFG_STR("gssapi_service", "rcmd", 0),
+	CFG_SEC("rule", srvconf_rule_opts, CFGF_MULTI),
+	CFG_END()};
+/* The validators of srvconf_opts (libconfuse calls them as it parses). */
+static int srvconf_setup(struct cfgload *p, cfg_t *cfg)
 {
-	static cfg_opt_t user_opts[] = {
-		CFG_STR("password", NULL, CFGF_NODEFAULT),
-		CFG_STR("hash", NULL, CFGF_NODEFAULT), CFG_END()};
-	static cfg_opt_t rule_opts[] = {
-		CFG_STR("action", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("from", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("to", NULL, CFGF_NODEFAULT),
-		CFG_STR("ports", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("command", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("users", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("version", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("time", NULL, CFGF_NODEFAULT),
-		CFG_END()};
-	static cfg_opt_t opts[] = {
-		CFG_STR_LIST("listen", NULL, CFGF_NODEFAULT),
-		CFG_STR("external", NULL, CFGF_NODEFAULT),
-		CFG_STR_LIST("auth", NULL, CFGF_NODEFAULT),
-		CFG_STR("users_file", NULL, CFGF_NODEFAULT),
-		CFG_SEC("user", user_opts, CFGF_MULTI | CFGF_TITLE),
-		CFG_INT("handshake_timeout", SRV_DEFAULT_HANDSHAKE_TIMEOUT, 0),
-		CFG_INT("connect_timeout", SRV_DEFAULT_CONNECT_TIMEOUT, 0),
-		CFG_INT("idle_timeout", SRV_DEFAULT_IDLE_TIMEOUT, 0),
-		CFG_INT("udp_timeout", SRV_DEFAULT_UDP_TIMEOUT, 0),
-		CFG_INT("bind_timeout", SRV_DEFAULT_BIND_TIMEOUT, 0),
-		CFG_INT("max_clients", SRV_DEFAULT_MAX_CLIENTS, 0),
-		CFG_INT("max_pipes", SRV_DEFAULT_MAX_PIPES, 0),
-		CFG_INT("workers", 1, 0),
-		CFG_INT("pipe_size", SRV_DEFAULT_PIPE_SIZE, 0),
-		CFG_INT("poll_spin", SRV_DEFAULT_POLL_SPIN, 0),
-		CFG_STR("loopback_congestion", "reno", 0),
-		CFG_BOOL("allow_open", cfg_false, 0),
-		CFG_INT("debug", 1, 0),
-		CFG_STR("log", "stderr", 0),
-		CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
-		CFG_STR("gssapi_service", "rcmd", 0),
-		CFG_SEC("rule", rule_opts, CFGF_MULTI),
-		CFG_END()};
 	static const char *const nonneg[] = {
 		"handshake_timeout", "connect_timeout", "idle_timeout",
 		"udp_timeout",	     "bind_timeout",	"max_pipes"};
-	cfg_t *cfg = cfg_init(opts, 0);
 	size_t i;
 
-	if (!cfg)
-		return NULL;
-	cfg_set_error_function(cfg, errfn);
-	cfg_set_validate_func(cfg, "listen", v_listen);
-	cfg_set_validate_func(cfg, "external", v_external);
-	cfg_set_validate_func(cfg, "auth", v_auth);
-	cfg_set_validate_func(cfg, "user", v_user);
-	cfg_set_validate_func(cfg, "user|hash", v_hash);
+	(void)p;
+	cfg_set_validate_func(cfg, "auth", srvconf_v_auth);
+	cfg_set_validate_func(cfg, "user", srvconf_v_user);
+	cfg_set_validate_func(cfg, "user|hash", srvconf_v_hash);
 	for (i = 0; i < sizeof(nonneg) / sizeof(nonneg[0]); i++)
-		cfg_set_validate_func(cfg, nonneg[i], v_nonneg);
-	cfg_set_validate_func(cfg, "max_clients", v_positive);
-	cfg_set_validate_func(cfg, "pipe_size", v_positive);
-	cfg_set_validate_func(cfg, "workers", v_workers);
-	cfg_set_validate_func(cfg, "poll_spin", v_spin);
-	cfg_set_validate_func(cfg, "loopback_congestion", v_cc);
-	cfg_set_validate_func(cfg, "rule", v_rule);
-	cfg_set_validate_func(cfg, "rule|action", v_action);
-	cfg_set_validate_func(cfg, "rule|from", v_from);
-	cfg_set_validate_func(cfg, "rule|to", v_to);
-	cfg_set_validate_func(cfg, "rule|ports", v_ports);
-	cfg_set_validate_func(cfg, "rule|command", v_command);
-	cfg_set_validate_func(cfg, "rule|version", v_version);
-	cfg_set_validate_func(cfg, "rule|time", v_time);
-	return cfg;
+		cfg_set_validate_func(cfg, nonneg[i], srvconf_v_nonneg);
+	cfg_set_validate_func(cfg, "max_clients", srvconf_v_positive);
+	cfg_set_validate_func(cfg, "pipe_size", srvconf_v_positive);
+	cfg_set_validate_func(cfg, "workers", srvconf_v_workers);
+	cfg_set_validate_func(cfg, "poll_spin", srvconf_v_spin);
+	cfg_set_validate_func(cfg, "loopback_congestion", srvconf_v_cc);
+	cfg_set_validate_func(cfg, "rule", srvconf_v_rule);
+	cfg_set_validate_func(cfg, "rule|action", srvconf_v_action);
+	for (i = 0; i < sizeof(srvconf_values) / sizeof(srvconf_values[0]); i++)
+		cfg_set_validate_func(cfg, srvconf_values[i].path,
+				      srvconf_v_value);
+	return 0;
 }
 
 /* Build one rule from a parsed (and validated) section. */
-static int compile_rule(cfg_t *sec, int line, struct acl_rule *r)
+static int srvconf_rule_compile(cfg_t *sec, int line, struct acl_rule *r)
 {
 	unsigned i, n;
 
@@ -572,24 +462,26 @@ static int compile_rule(cfg_t *sec, int line, struct acl_rule *r)
 		if (!r->to)
 			return -ENOMEM;
 		for (i = 0; i < n; i++) {
-			const char *t = cfg_getnstr(sec, "to", i);
+			bool is_glob;
 
-			if (net_cidr_parse(t, &r->to[i].cidr) == 0) {
-				r->to[i].kind = ACL_TARGET_CIDR;
-			} else {
-				r->to[i].kind = ACL_TARGET_GLOB;
-				snprintf(r->to[i].glob, sizeof(r->to[i].glob),
-					 "%s", t);
-			}
+			cfgval_target(cfg_getnstr(sec, "to", i), &is_glob,
+				      &r->to[i].cidr, r->to[i].glob);
+			r->to[i].kind =
+				is_glob ? ACL_TARGET_GLOB : ACL_TARGET_CIDR;
 		}
 		r->nto = n;
 	}
 	if (cfg_size(sec, "ports"))
-		net_ports_parse(cfg_getstr(sec, "ports"), &r->ports);
-	for (i = 0; i < cfg_size(sec, "command"); i++)
-		r->commands |= cmd_bit(cfg_getnstr(sec, "command", i));
+		cfgval_ports_add(&r->ports, cfg_getstr(sec, "ports"));
+	for (i = 0; i < cfg_size(sec, "command"); i++) {
+		unsigned bit = 0;
+
+		cfgval_command(cfg_getnstr(sec, "command", i), SRVCONF_CMDS,
+			       &bit);
+		r->commands |= bit;
+	}
 	for (i = 0; i < cfg_size(sec, "version"); i++)
-		r->versions |= ver_bit(cfg_getnstr(sec, "version", i));
+		r->versions |= srvconf_ver_bit(cfg_getnstr(sec, "version", i));
 	n = cfg_size(sec, "users");
 	if (n) {
 		r->users = calloc(n, sizeof(*r->users));
@@ -608,14 +500,14 @@ static int compile_rule(cfg_t *sec, int line, struct acl_rule *r)
 		if (!r->times)
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
-			acl_time_parse(cfg_getnstr(sec, "time", i),
-				       &r->times[i]);
+			timewin_parse(cfg_getnstr(sec, "time", i),
+				      &r->times[i]);
 		r->ntimes = n;
 	}
 	return 0;
 }
 
-static void conf_destroy(struct srvconf *c)
+static void srvconf_destroy(struct srvconf *c)
 {
 	size_t i;
 
@@ -637,10 +529,10 @@ struct srvconf *srvconf_ref(struct srvconf *c)
 void srvconf_unref(struct srvconf *c)
 {
 	if (c && --c->refs == 0)
-		conf_destroy(c);
+		srvconf_destroy(c);
 }
 
-static bool sa_is_loopback(const struct sockaddr_storage *ss)
+static bool srvconf_sa_is_loopback(const struct sockaddr_storage *ss)
 {
 	struct net_ip ip;
 	uint16_t port;
@@ -651,10 +543,16 @@ static bool sa_is_loopback(const struct sockaddr_storage *ss)
 	return net_ip_is_loopback(&ip);
 }
 
-/* Everything after a clean parse: values, users, rules, CLI, checks. */
-static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
-		   char *err, size_t errlen)
+/*
+ * The compile step: everything after a clean parse into @out (a struct
+ * srvconf): values, users, rules, the command line, the safe-default
+ * check.  0 or -1 (reported).
+ */
+static int srvconf_compile(struct cfgload *p, cfg_t *cfg, void *out)
 {
+	struct srvconf_parse *sp = p->user;
+	const struct srv_cli *cli = sp->cli;
+	struct srvconf *c = out;
 	char why[SRV_ERR_MAX];
 	const char *ufile;
 	bool public_listener = false, client_rule = false;
@@ -665,25 +563,24 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	/* Listeners: -l replaces the file's list. */
 	if (cli && cli->nlisten) {
 		for (i = 0; i < cli->nlisten; i++)
-			if (parse_listen(c, cli->listen[i], why, sizeof(why))) {
-				snprintf(err, errlen, "-l %s", why);
-				return -1;
+			if (srvconf_listen_add(c, cli->listen[i], why,
+					       sizeof(why))) {
+				return cfgload_say(p, "-l %s", why);
 			}
 	} else if (cfg_size(cfg, "listen")) {
 		for (i = 0; i < cfg_size(cfg, "listen"); i++)
-			if (parse_listen(c, cfg_getnstr(cfg, "listen", i), why,
-					 sizeof(why))) {
-				snprintf(err, errlen, "%s: %s", ctx->name, why);
-				return -1;
+			if (srvconf_listen_add(c, cfg_getnstr(cfg, "listen", i),
+					       why, sizeof(why))) {
+				return cfgload_err(p, 0, "%s", why);
 			}
 	} else {
-		parse_listen(c, SRV_DEFAULT_LISTEN, why, sizeof(why));
+		srvconf_listen_add(c, SRV_DEFAULT_LISTEN, why, sizeof(why));
 	}
 	if (cfg_size(cfg, "external")) {
 		struct net_ip ip;
 
 		net_ip_parse(cfg_getstr(cfg, "external"), &ip);
-		ip_to_sa(&ip, 0, &c->external, &c->external_len);
+		c->external_len = net_ip_to_sockaddr(&ip, 0, &c->external);
 		c->has_external = true;
 	}
 	c->handshake_timeout = (int)cfg_getint(cfg, "handshake_timeout");
@@ -714,30 +611,32 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 				 cfg_getstr(u, hashed ? "hash" : "password"),
 				 hashed);
 		if (rc < 0) {
-			snprintf(err, errlen, "%s: user \"%.64s\": %s",
-				 ctx->name, cfg_title(u), strerror(-rc));
-			return -1;
+			return cfgload_err(p, 0, "user \"%.64s\": %s",
+					   cfg_title(u), strerror(-rc));
 		}
 	}
 	ufile = cli && cli->users_file	      ? cli->users_file
 		: cfg_size(cfg, "users_file") ? cfg_getstr(cfg, "users_file")
 					      : NULL;
-	if (ufile && auth_db_load_file(&c->users, ufile, err, errlen) < 0)
+	if (ufile &&
+	    auth_db_load_file(&c->users, ufile, p->err, p->errlen) < 0) {
+		p->failed = true;
 		return -1;
+	}
 	for (i = 0; cli && i < cli->nusers; i++)
 		if (auth_db_add_userpass(&c->users, cli->users[i]) < 0) {
-			snprintf(err, errlen, "-u: expected USER:PASS");
-			return -1;
+			return cfgload_say(p, "-u: expected USER:PASS");
 		}
 
 	/* Methods: the file's list, else username when users exist. */
 	n = cfg_size(cfg, "auth");
 	for (i = 0; i < n; i++) {
-		const char *m = cfg_getnstr(cfg, "auth", i);
-		uint8_t code = strcmp(m, "none") == 0 ? SOCKS5_METHOD_NONE
-						      : SOCKS5_METHOD_USERNAME;
-		bool *seen =
-			code == SOCKS5_METHOD_NONE ? &want_none : &want_user;
+		uint8_t code = SOCKS5_METHOD_USERNAME;
+		bool *seen;
+
+		/* checked while parsing: none or username */
+		cfgval_method(cfg_getnstr(cfg, "auth", i), &code);
+		seen = code == SOCKS5_METHOD_NONE ? &want_none : &want_user;
 
 		if (*seen)
 			continue;
@@ -753,11 +652,9 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 			want_user ? SOCKS5_METHOD_USERNAME : SOCKS5_METHOD_NONE;
 	}
 	if (want_user && !c->users.n) {
-		snprintf(err, errlen,
-			 "%s: auth \"username\" needs users "
-			 "(-u, -U, users_file or user sections)",
-			 ctx->name);
-		return -1;
+		return cfgload_err(p, 0,
+				   "auth \"username\" needs users "
+				   "(-u, -U, users_file or user sections)");
 	}
 
 	/* Rules, in file order. */
@@ -765,18 +662,15 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	if (n) {
 		c->rules = calloc(n, sizeof(*c->rules));
 		if (!c->rules) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return cfgload_say(p, "out of memory");
 		}
 		for (i = 0; i < n; i++) {
-			int line =
-				i < ctx->nrule_lines ? ctx->rule_lines[i] : 0;
+			int line = i < sp->nrule_lines ? sp->rule_lines[i] : 0;
 
 			c->nrules = i + 1;
-			if (compile_rule(cfg_getnsec(cfg, "rule", i), line,
-					 &c->rules[i]) < 0) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
+			if (srvconf_rule_compile(cfg_getnsec(cfg, "rule", i),
+						 line, &c->rules[i]) < 0) {
+				return cfgload_say(p, "out of memory");
 			}
 			if (c->rules[i].nfrom)
 				client_rule = true;
@@ -784,7 +678,7 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 	}
 
 	for (i = 0; i < c->nlisten; i++)
-		if (!sa_is_loopback(&c->listen[i].ss))
+		if (!srvconf_sa_is_loopback(&c->listen[i].ss))
 			public_listener = true;
 	c->acl.rules = c->rules;
 	c->acl.nrules = c->nrules;
@@ -796,114 +690,74 @@ static int compile(cfg_t *cfg, const struct srv_cli *cli, struct srvconf *c,
 		char sa[64];
 
 		for (i = 0; i < c->nlisten; i++)
-			if (!sa_is_loopback(&c->listen[i].ss))
+			if (!srvconf_sa_is_loopback(&c->listen[i].ss))
 				break;
-		snprintf(err, errlen,
-			 "refusing to listen on %s without authentication or "
-			 "a client rule (open proxy): add users (-u USER:PASS, "
-			 "-U FILE), a rule with from = {...}, or set "
-			 "allow_open = true in the config file",
-			 srvconf_fmt_sa((struct sockaddr *)&c->listen[i].ss, sa,
-					sizeof(sa)));
-		return -1;
+		return cfgload_say(
+			p,
+			"refusing to listen on %s without authentication or "
+			"a client rule (open proxy): add users (-u USER:PASS, "
+			"-U FILE), a rule with from = {...}, or set "
+			"allow_open = true in the config file",
+			net_sa_format((struct sockaddr *)&c->listen[i].ss, sa,
+				      sizeof(sa)));
 	}
 	return 0;
 }
 
+static const struct cfgload_schema srvconf_schema = {
+	.opts = srvconf_opts,
+	.file_max = SRVCONF_FILE_MAX,
+	.setup = srvconf_setup,
+	.compile = srvconf_compile,
+};
+
 /*
- * Comments out and structure checked before libconfuse sees the text
- * (cfgtext.h says why).  0 or -1 (reported).
+ * @text (NULL: the file @name; both NULL: the defaults) into a new config
+ * holding one reference.  0 or -1 with the message in @err.
  */
-static int prescan(char *buf, char *err, size_t errlen)
+static int srvconf_load_any(const char *text, const char *name,
+			    const struct srv_cli *cli, struct srvconf **out,
+			    char *err, size_t errlen)
 {
-	const char *why;
-	int line;
-
-	if (cfgtext_prescan(buf, &line, &why) == 0)
-		return 0;
-	snprintf(err, errlen, "%s:%d: %s", ctx->name, line, why);
-	return -1;
-}
-
-static int load(const char *text, const char *name, const struct srv_cli *cli,
-		struct srvconf **out, char *err, size_t errlen)
-{
-	struct parse_ctx pc;
+	struct srvconf_parse sp = {.cli = cli};
 	struct srvconf *c;
-	char *copy = NULL;
-	cfg_t *cfg;
-	int rc = -1;
+	int rc;
 
-	memset(&pc, 0, sizeof(pc));
-	pc.name = name ? name : "(defaults)";
-	pc.err = err;
-	pc.errlen = errlen;
-	ctx = &pc;
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
-	cfg = make_cfg();
-	if (!c || !cfg) {
+	if (!c) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return -1;
 	}
 	if (name)
 		snprintf(c->path, sizeof(c->path), "%s", name);
-	if (text) {
-		copy = strdup(text);
-	} else if (name) {
-		copy = cfgtext_read_file(name, SRVCONF_FILE_MAX, NULL);
-		if (!copy) {
-			snprintf(err, errlen, "%s: %s", name, strerror(errno));
-			rc = -1;
-			goto out;
-		}
-	} else {
-		copy = strdup("");
+	if (text || !name)
+		rc = cfgload_text(&srvconf_schema, text ? text : "",
+				  name ? name : "(defaults)", &sp, c, err,
+				  errlen);
+	else
+		rc = cfgload_file(&srvconf_schema, name, &sp, c, err, errlen);
+	free(sp.rule_lines);
+	if (rc != 0) {
+		srvconf_destroy(c);
+		return -1;
 	}
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto out;
-	}
-	if (prescan(copy, err, errlen) < 0) {
-		rc = -1;
-		goto out;
-	}
-	rc = cfg_parse_buf(cfg, copy);
-	if (rc != CFG_SUCCESS) {
-		if (!pc.failed)
-			snprintf(err, errlen, "%s: cannot parse", pc.name);
-		rc = -1;
-		goto out;
-	}
-	rc = compile(cfg, cli, c, err, errlen);
-out:
-	if (copy) {
-		explicit_bzero(copy, strlen(copy)); /* may hold passwords */
-		free(copy);
-	}
-	if (cfg)
-		cfg_free(cfg);
-	free(pc.rule_lines);
-	ctx = NULL;
-	if (rc == 0) {
-		c->refs = 1;
-		*out = c;
-	} else {
-		conf_destroy(c);
-	}
-	return rc;
+	c->refs = 1;
+	*out = c;
+	return 0;
 }
 
 int srvconf_load(const struct srv_cli *cli, struct srvconf **out, char *err,
 		 size_t errlen)
 {
-	return load(NULL, cli ? cli->config : NULL, cli, out, err, errlen);
+	return srvconf_load_any(NULL, cli ? cli->config : NULL, cli, out, err,
+				errlen);
 }
 
 int srvconf_load_buf(const char *text, const char *name,
 		     const struct srv_cli *cli, struct srvconf **out, char *err,
 		     size_t errlen)
 {
-	return load(text, name ? name : "[buf]", cli, out, err, errlen);
+	return srvconf_load_any(text, name ? name : "[buf]", cli, out, err,
+				errlen);
 }

@@ -74,7 +74,7 @@ struct srvconf {
 	int workers; /* event-loop processes (SO_REUSEPORT) */
 	int max_pipes;
 	int pipe_size;
-	int poll_spin; /* microseconds, loop_set_spin */
+	int poll_spin;			   /* microseconds, loop_set_spin */
 	char loopback_cc[SRV_CC_NAME_MAX]; /* lo_cc.h; "" = the system's */
 	bool allow_open;
 	int debug;
@@ -100,15 +100,5 @@ int srvconf_load_buf(const char *text, const char *name,
 
 struct srvconf *srvconf_ref(struct srvconf *c);
 void srvconf_unref(struct srvconf *c);
-
-/* A v4-mapped IPv6 sockaddr becomes plain AF_INET (others unchanged). */
-void srv_sa_unmap(struct sockaddr_storage *ss);
-/* Set the port (host order) of an AF_INET/AF_INET6 sockaddr. */
-void srv_sa_set_port(struct sockaddr_storage *ss, uint16_t port);
-/* sizeof the family's sockaddr. */
-socklen_t srv_sa_len(const struct sockaddr_storage *ss);
-
-/* "127.0.0.1:1080" / "[::1]:1080" for a sockaddr. */
-const char *srvconf_fmt_sa(const struct sockaddr *sa, char *buf, size_t cap);
 
 #endif

@@ -236,6 +236,21 @@ static void send_named(struct udp_assoc *u, const struct socks_addr *a,
 	resolver_submit(&uj->j);
 }
 
+/*
+ * One datagram from @fd into dbuf, its source into @src (*@sl in/out).
+ * Returns its length (0 is a datagram too), -EAGAIN when none is left, or
+ * another -errno for one to skip (e.g. an ICMP error queued on the socket).
+ */
+static ssize_t udp_recv(int fd, struct sockaddr_storage *src, socklen_t *sl)
+{
+	ssize_t n = recvfrom(fd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
+			     (struct sockaddr *)src, sl);
+
+	if (n >= 0)
+		return n;
+	return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+}
+
 /* Datagrams from the client: check the source, decapsulate, forward. */
 static void on_client(struct loop_handler *h, uint32_t ev)
 {
@@ -251,13 +266,11 @@ static void on_client(struct loop_handler *h, uint32_t ev)
 		uint16_t port;
 		ssize_t n, hl;
 
-		n = recvfrom(u->ufd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)&src, &sl);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			continue; /* e.g. ICMP errors queued on the socket */
-		}
+		n = udp_recv(u->ufd, &src, &sl);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0)
+			continue;
 		if (net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
 					 sl) < 0 ||
 		    !ip_eq(&ip, u->o.client))
@@ -325,22 +338,20 @@ static void on_remote(struct loop_handler *h, uint32_t ev)
 		uint16_t port;
 		ssize_t n, hl;
 
-		n = recvfrom(u->rfd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)&src, &sl);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
+		n = udp_recv(u->rfd, &src, &sl);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0)
 			continue;
-		}
 		if (!u->pinned ||
 		    net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
 					 sl) < 0 ||
 		    !known(u, &ip))
 			continue;
 		memset(&hd, 0, sizeof(hd));
-		srv_sa_unmap(&src);
+		net_sa_unmap(&src);
 		if (socks_addr_from_sockaddr(&hd.addr, (struct sockaddr *)&src,
-					     srv_sa_len(&src)) < 0)
+					     net_sa_len(&src)) < 0)
 			continue;
 		hl = socks5_udp_header_encode(hdr, sizeof(hdr), &hd);
 		if (hl < 0)
@@ -391,8 +402,8 @@ static int open_remote(struct udp_assoc *u)
 	}
 	if (u->rfd < 0)
 		return -errno;
-	srv_sa_set_port(&any, 0);
-	if (bind(u->rfd, (struct sockaddr *)&any, srv_sa_len(&any)) < 0)
+	net_sa_set_port(&any, 0);
+	if (bind(u->rfd, (struct sockaddr *)&any, net_sa_len(&any)) < 0)
 		return -errno;
 	return 0;
 }
@@ -411,12 +422,12 @@ int udp_assoc_open(struct udp_assoc **out, const struct udp_owner *owner,
 	u->o = *owner;
 	u->ufd = u->rfd = -1;
 	u->uh.fd = u->rh.fd = -1;
-	srv_sa_unmap(&l);
-	srv_sa_set_port(&l, 0);
+	net_sa_unmap(&l);
+	net_sa_set_port(&l, 0);
 	u->ufd = socket(l.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
 	if (u->ufd < 0 ||
-	    bind(u->ufd, (struct sockaddr *)&l, srv_sa_len(&l)) < 0 ||
+	    bind(u->ufd, (struct sockaddr *)&l, net_sa_len(&l)) < 0 ||
 	    getsockname(u->ufd, (struct sockaddr *)&b, &bl) < 0) {
 		rc = -errno;
 		goto fail;

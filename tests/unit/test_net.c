@@ -895,6 +895,68 @@ START_TEST(t_url_long)
 }
 END_TEST
 
+/* The sockaddr helpers the server and the library share: text form,
+ * v4-mapped unmapping, ports and lengths, one row per address. */
+static const struct {
+	const char *ip; /* net_ip_parse() input; "" = AF_UNIX */
+	bool map6;	/* through net_ip_to_sockaddr6() */
+	uint16_t port;
+	const char *text;    /* net_sa_format() */
+	int unmapped_family; /* after net_sa_unmap() */
+	socklen_t len;	     /* net_sa_len() before the unmap */
+} sa_rows[] = {
+	{"127.0.0.1", false, 1080, "127.0.0.1:1080", AF_INET,
+	 sizeof(struct sockaddr_in)},
+	{"198.51.100.7", true, 0, "198.51.100.7:0", AF_INET,
+	 sizeof(struct sockaddr_in6)},
+	{"::1", false, 65535, "[::1]:65535", AF_INET6,
+	 sizeof(struct sockaddr_in6)},
+	{"2001:db8::1", true, 9, "[2001:db8::1]:9", AF_INET6,
+	 sizeof(struct sockaddr_in6)},
+	{"", false, 0, "-", AF_UNIX, 0},
+};
+
+START_TEST(t_sa_helpers)
+{
+	struct sockaddr_storage ss;
+	struct net_ip ip;
+	char buf[64];
+
+	memset(&ss, 0, sizeof(ss));
+	if (sa_rows[_i].ip[0]) {
+		ck_assert_int_eq(net_ip_parse(sa_rows[_i].ip, &ip), 0);
+		if (sa_rows[_i].map6)
+			ck_assert_int_eq(
+				net_ip_to_sockaddr6(&ip, sa_rows[_i].port, &ss),
+				sizeof(struct sockaddr_in6));
+		else
+			ck_assert_int_gt(
+				net_ip_to_sockaddr(&ip, sa_rows[_i].port, &ss),
+				0);
+	} else {
+		ss.ss_family = AF_UNIX;
+	}
+	ck_assert_str_eq(
+		net_sa_format((struct sockaddr *)&ss, buf, sizeof(buf)),
+		sa_rows[_i].text);
+	ck_assert_uint_eq(net_sa_len(&ss), sa_rows[_i].len);
+	ck_assert_uint_eq(net_sa_port(&ss), sa_rows[_i].port);
+	net_sa_unmap(&ss);
+	ck_assert_int_eq(ss.ss_family, sa_rows[_i].unmapped_family);
+	ck_assert_uint_eq(net_sa_port(&ss), sa_rows[_i].port);
+	ck_assert_str_eq(
+		net_sa_format((struct sockaddr *)&ss, buf, sizeof(buf)),
+		sa_rows[_i].text);
+	/* too small a buffer: "?", never a cut address */
+	if (sa_rows[_i].ip[0])
+		ck_assert_str_eq(net_sa_format((struct sockaddr *)&ss, buf,
+					       strlen(sa_rows[_i].text)),
+				 "?");
+	net_sa_set_port(&ss, 4242);
+	ck_assert_uint_eq(net_sa_port(&ss), sa_rows[_i].ip[0] ? 4242 : 0);
+}
+END_TEST
+
 START_TEST(t_scheme_name)
 {
 	ck_assert_str_eq(net_scheme_name(NET_SCHEME_SOCKS4), "socks4");
@@ -933,6 +995,7 @@ static Suite *net_suite(void)
 	tcase_add_loop_test(tc, t_url_bad, 0, N(url_bad));
 	tcase_add_test(tc, t_url_long);
 	tcase_add_test(tc, t_scheme_name);
+	tcase_add_loop_test(tc, t_sa_helpers, 0, N(sa_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }

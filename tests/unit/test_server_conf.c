@@ -60,8 +60,8 @@ START_TEST(t_defaults)
 	char buf[64];
 
 	ck_assert_uint_eq(c->nlisten, 1);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[0].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[0].ss, buf,
+				       sizeof(buf)),
 			 "127.0.0.1:1080");
 	ck_assert_int_eq(c->methods.nmethods, 1);
 	ck_assert_int_eq(c->methods.methods[0], 0);
@@ -87,8 +87,8 @@ START_TEST(t_good_fixture)
 
 	ck_assert_msg(srvconf_load(&cli, &c, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(c->nlisten, 2);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[1].ss, buf,
+				       sizeof(buf)),
 			 "[::1]:0");
 	ck_assert(c->has_external);
 	ck_assert_int_eq(c->methods.nmethods, 2);
@@ -136,7 +136,8 @@ static const char *const bad_fixtures[] = {
 	"bad-external.conf", "bad-timeout.conf",    "bad-user.conf",
 	"bad-hash.conf",     "bad-nousers.conf",    "bad-open.conf",
 	"bad-int.conf",	     "bad-maxclients.conf", "bad-brace.conf",
-	"bad-string.conf",   "bad-workers.conf", "bad-spin.conf", "bad-cc.conf",
+	"bad-string.conf",   "bad-workers.conf",    "bad-spin.conf",
+	"bad-cc.conf",
 };
 
 START_TEST(t_bad_fixture)
@@ -215,8 +216,8 @@ START_TEST(t_cli_overrides)
 	cli.nusers = 1;
 	c = load_ok("listen = { \"127.0.0.1:9\" }\ndebug = 0\n", &cli);
 	ck_assert_uint_eq(c->nlisten, 2);
-	ck_assert_str_eq(srvconf_fmt_sa((struct sockaddr *)&c->listen[1].ss,
-					buf, sizeof(buf)),
+	ck_assert_str_eq(net_sa_format((struct sockaddr *)&c->listen[1].ss, buf,
+				       sizeof(buf)),
 			 "127.0.0.2:1081");
 	ck_assert_int_eq(c->debug, 3);
 	/* -u turns authentication on by default. */
@@ -264,6 +265,58 @@ START_TEST(t_safe_defaults)
 	load_bad("rule {\n action = \"pass\"\n to = { \"10.0.0.0/8\", \"*.x\", "
 		 "\"no:pe\" }\n}\n",
 		 "t.conf:3: bad destination 'no:pe'");
+}
+END_TEST
+
+/*
+ * Values socksifyd.conf shares with socks.conf mean the same in both
+ * (conf/cfgvalue.c): commands and methods in any case, no second spelling
+ * of udp, dotted numbers that are no address refused as a name glob.
+ * One row per rule body; want NULL: accepted.
+ */
+static const struct {
+	const char *rule;
+	const char *want;
+} shared_values[] = {
+	{"command = { \"CONNECT\", \"Bind\", \"udp\" }", NULL},
+	{"command = { \"udpassociate\" }", "t.conf:2: unknown command"},
+	{"command = { \"raw\" }", "t.conf:2: unknown command"},
+	{"to = { \"1234\" }", "t.conf:2: bad destination '1234'"},
+	{"to = { \"10.0.0.256\" }", "t.conf:2: bad destination"},
+	{"to = { \"*.Example.com\", \"host-1\" }", NULL},
+	{"ports = \"0\"", "t.conf:2: bad ports '0' (expected a port N"},
+	{"ports = \"80,443,8000-8999\"", NULL},
+};
+
+START_TEST(t_shared_values)
+{
+	char text[256];
+	struct srvconf *c;
+
+	snprintf(text, sizeof(text), "rule {\n%s\naction = \"pass\"\n}\n",
+		 shared_values[_i].rule);
+	if (!shared_values[_i].want) {
+		c = load_ok(text, NULL);
+		ck_assert_uint_eq(c->nrules, 1);
+		srvconf_unref(c);
+		return;
+	}
+	load_bad(text, shared_values[_i].want);
+}
+END_TEST
+
+/* auth methods: any case, as socks.conf's `method`. */
+START_TEST(t_auth_case)
+{
+	struct srvconf *c = load_ok("auth = { \"USERNAME\", \"None\" }\n"
+				    "user \"a\" { password = \"b\" }\n",
+				    NULL);
+
+	ck_assert_int_eq(c->methods.nmethods, 2);
+	ck_assert_int_eq(c->methods.methods[0], 2);
+	ck_assert_int_eq(c->methods.methods[1], 0);
+	srvconf_unref(c);
+	load_bad("auth = { \"GSSAPI\" }\n", "t.conf:1: auth method \"gssapi\"");
 }
 END_TEST
 
@@ -369,6 +422,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_defaults);
 	tcase_add_test(tc, t_good_fixture);
 	tcase_add_loop_test(tc, t_bad_fixture, 0, N(bad_fixtures));
+	tcase_add_loop_test(tc, t_shared_values, 0, N(shared_values));
+	tcase_add_test(tc, t_auth_case);
 	tcase_add_test(tc, t_sample);
 	tcase_add_test(tc, t_missing_file);
 	tcase_add_test(tc, t_cli_overrides);
