@@ -432,6 +432,7 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	char text[SOCKS_ADDR_STRLEN];
 	struct fdt_entry *e;
 	struct tcp_conn *c;
+	bool queued;
 	int fl, rc;
 
 	pxa_refresh(conf); /* proxies by name: here, never in the engine */
@@ -469,13 +470,16 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 			fdt_detach_if(fd, e);
 			goto out;
 		}
+		/* Once started, the payload is the engine's (read under the
+		 * entry lock): whether data was queued is decided now. */
+		queued = c->nearly != 0;
 		rc = engine_start(&c->job);
 		if (rc < 0) {
 			fdt_detach_if(fd, e);
 			goto out;
 		}
 		/* MSG_FASTOPEN data is queued: the send "succeeded". */
-		rc = c->nearly ? 0 : -EINPROGRESS;
+		rc = queued ? 0 : -EINPROGRESS;
 		goto out;
 	}
 	/* Blocking (or an fd beyond the table): the whole data goes. */
