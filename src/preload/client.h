@@ -56,7 +56,9 @@ enum client_want {
 	CLIENT_WANT_WRITE = 2
 };
 
-#define CLIENT_BUF 600 /* >= AUTH1929_REQUEST_MAX, SOCKS4_REQUEST_MAX */
+/* >= AUTH1929_REQUEST_MAX, SOCKS4_REQUEST_MAX; and a pipelined greeting,
+ * RFC 1929 request and SOCKS5 request together (3 + 513 + 262). */
+#define CLIENT_BUF 1024
 
 struct client {
 	enum client_state state;
@@ -88,6 +90,14 @@ struct client {
 	size_t in_len, in_need;
 	struct socks_addr bnd; /* BND.ADDR:PORT of the reply */
 	bool bind_second;      /* BIND: reading the second reply */
+	/* Round trips and routes (client_arrange): */
+	bool ordered;		     /* proxies[order[i]] is proxy i */
+	uint8_t order[CONF_VIA_MAX]; /* the pool's order for this one */
+	bool chain;		     /* proxies are hops, SOCKS in SOCKS */
+	bool tfo;		     /* TCP_FASTOPEN_CONNECT set on the fd */
+	bool hop_in;		     /* this proxy sent us a byte */
+	bool pipelined;		     /* this hop's negotiation in one flight */
+	uint8_t pipe_method;	     /* the one method offered then */
 };
 
 /*
@@ -100,6 +110,23 @@ int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
 		const char *env_user, const char *env_pass);
+
+/*
+ * Use the proxies the way route @r says (its `mode`): a pool starts at
+ * the proxy pool.c picks (round-robin or random; proxies that failed
+ * lately go last), a chain goes through all of them in order, each hop
+ * asked to CONNECT to the next (by the address or name in its URL) and
+ * the last one to the destination.  Call after client_init().  Returns
+ * 0, or -EAFNOSUPPORT when a hop of a chain cannot carry its target
+ * (SOCKS4 needs IPv4, SOCKS4A no IPv6).
+ */
+int client_arrange(struct client *c, const struct conf_route *r);
+
+/*
+ * The proxies that carry the connection, for logs: "name", or
+ * "a > b > c" for a chain.
+ */
+const char *client_via_text(const struct client *c, char *buf, size_t len);
 
 /*
  * The family (AF_INET or AF_INET6) of the address the handshake would

@@ -257,19 +257,20 @@ void tcp_recent_atfork_child(void)
 	fdt_mutex_unlock(&recent_lock);
 }
 
-/* Log the outcome of @c's handshake on @fd. */
+/* Log the outcome of @c's handshake on @fd (which proxy, or which chain,
+ * carried it: socksify -d 1). */
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
-	char text[SOCKS_ADDR_STRLEN];
+	char text[SOCKS_ADDR_STRLEN], via[8 * 68];
 
 	if (rc == 0)
-		LOG_INFO("fd %d: %s via %.64s: connected", fd,
+		LOG_INFO("fd %d: %s via %.300s: connected", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name);
+			 client_via_text(&c->cl, via, sizeof(via)));
 	else
-		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
+		LOG_INFO("fd %d: %s via %.300s: failed (errno %d)", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name, -rc);
+			 client_via_text(&c->cl, via, sizeof(via)), -rc);
 }
 
 /* The tunnel is up: send the MSG_FASTOPEN data.  Returns 0 or -errno. */
@@ -447,6 +448,8 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	rc = client_init(&c->cl, SOCKS5_CMD_CONNECT, r->proxies, r->nproxies,
 			 dst, sa->sa_family, conf ? conf->timeout * 1000 : 0,
 			 socksify_env_username(), socksify_env_password());
+	if (rc == 0)
+		rc = client_arrange(&c->cl, r->route);
 	if (rc < 0) {
 		LOG_ERR("%s: no proxy of the route can carry this address "
 			"(SOCKS4 needs IPv4, SOCKS4A no IPv6)",
