@@ -787,11 +787,14 @@ static int client_unreached(struct client *c, int fd, int err)
 /* A pipelined negotiation got no answer: say what to change. */
 static void client_pipe_blame(const struct client *c)
 {
-	if (c->pipelined && c->state == CL_METHOD && c->in_len == 0)
+	if (c->pipelined && c->in_len == 0 &&
+	    (c->state == CL_METHOD || c->state == CL_AUTH ||
+	     c->state == CL_REPLY))
 		LOG_ERR("proxy %.64s did not answer the pipelined negotiation "
-			"(greeting, credentials and request in one flight): "
-			"set pipeline = false for it",
-			client_proxy(c)->name);
+			"(greeting, credentials and request in one flight; "
+			"stuck in %s): if it works without, set pipeline = "
+			"false for it",
+			client_proxy(c)->name, client_state_name(c->state));
 }
 
 /* client_step() but for the restore of SO_SNDTIMEO. */
@@ -917,6 +920,7 @@ static int client_advance(struct client *c, int fd)
 				goto fail;
 			}
 			if (n == 0) {
+				client_pipe_blame(c);
 				LOG_INFO("proxy %.64s closed the connection "
 					 "during the handshake (%s)",
 					 client_proxy(c)->name,
