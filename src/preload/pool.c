@@ -57,6 +57,20 @@ static unsigned pool_random(void)
 	return (unsigned)((n * 0x2545f4914f6cdd1dULL) >> 32);
 }
 
+/* A random number drawn once per process (a fork child keeps it). */
+static unsigned pool_seed(void)
+{
+	static _Atomic unsigned seed; /* 0: not drawn yet */
+	unsigned v = atomic_load_explicit(&seed, memory_order_relaxed), z = 0;
+
+	if (v)
+		return v;
+	v = pool_random() | 1;
+	if (!atomic_compare_exchange_strong(&seed, &z, v))
+		v = z;
+	return v;
+}
+
 /* Did proxy @p fail within the last @retry seconds? */
 static bool pool_resting(const struct conf *c, const struct conf_proxy *p,
 			 int64_t now, int retry)
@@ -82,8 +96,11 @@ void pool_order(const struct conf_route *r, uint8_t order[CONF_VIA_MAX])
 				       ? r - c->routes
 				       : POOL_SLOTS - 1;
 
-		start = atomic_fetch_add_explicit(&pool_rr[pool_slot(ri)], 1,
-						  memory_order_relaxed) %
+		/* From a per-process random start, so that short-lived
+		 * programs (one connection each) spread too. */
+		start = (atomic_fetch_add_explicit(&pool_rr[pool_slot(ri)], 1,
+						   memory_order_relaxed) +
+			 pool_seed()) %
 			n;
 	} else if (n && r->mode == CONF_MODE_RANDOM) {
 		start = pool_random() % n;

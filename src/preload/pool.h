@@ -18,7 +18,7 @@
  * The order in which to try route @r's proxies: @order[i] is an index
  * into r->proxies.  FAILOVER and CHAIN keep the written order;
  * ROUND_ROBIN starts one further than the previous connection of this
- * route, RANDOM at a random one (both then go round the list).  Except
+ * route in this process (the first at a random one), RANDOM at a random one (both then go round the list).  Except
  * for CHAIN, proxies that failed within the last proxy_retry seconds
  * move to the end (still tried when all others fail).  No I/O.
  */

@@ -53,8 +53,14 @@ user.privileged: root
 user.unprivileged: nobody
 client pass { from: 198.51.100.0/24 to: 0/0 }
 client pass { from: 203.0.113.0/24 to: 0/0 }
-socks pass { from: 198.51.100.0/24 to: 0/0 command: connect }
-socks pass { from: 203.0.113.0/24 to: 0/0 command: connect }
+socks pass {
+	from: 198.51.100.0/24 to: 0/0 command: connect
+	log: connect
+}
+socks pass {
+	from: 203.0.113.0/24 to: 0/0 command: connect
+	log: connect
+}
 EOC
 	ip netns exec "$NS_P" "$sockd" -V -f "$conf" >"$TMP/more$n.check" 2>&1 ||
 		fail "sockd refuses its config: $(cat "$TMP/more$n.check")"
