@@ -61,6 +61,24 @@ const struct conf_proxy *client_proxy(const struct client *c)
 	return c->nproxies ? cpx(c, c->nproxies - 1) : NULL;
 }
 
+/* Is optimistic data on for this connection and the proxy in use? */
+static bool client_optimistic(const struct client *c)
+{
+	const struct conf_proxy *p = client_proxy(c);
+
+	return c->opt_allowed && !c->opt_used && !client_mid_hop(c) &&
+	       (c->optimistic || (p && p->optimistic));
+}
+
+/* c->out holds the whole rest of the negotiation (pipelined SOCKS5 or
+ * a SOCKS4 request at the last hop): nothing needs an answer first. */
+static bool client_one_flight(const struct client *c)
+{
+	return c->state == CL_SEND && !client_mid_hop(c) &&
+	       (c->after_send == CL_REPLY4 || c->after_send == CL_REPLY ||
+		(c->pipelined && c->after_send == CL_METHOD));
+}
+
 /* The one place where the state changes. */
 static void client_set_state(struct client *c, enum client_state s)
 {
@@ -541,7 +559,16 @@ static int client_connect_next(struct client *c, int fd)
 		rc = client_tcp_connect(c, fd);
 		if (rc == 0) {
 			rc = client_start_socks(c);
-			return rc < 0 ? rc : CLIENT_WANT_WRITE;
+			if (rc < 0)
+				return rc;
+			if (c->tfo && client_one_flight(c) &&
+			    client_optimistic(c)) {
+				/* Deferred (Fast Open): the program's first
+				 * write takes c->out along, in the SYN. */
+				c->opt_used = true;
+				return CLIENT_DONE;
+			}
+			return CLIENT_WANT_WRITE;
 		}
 		if (errno == EINTR)
 			c->interrupted = true;
@@ -774,6 +801,16 @@ static int client_got(struct client *c, int fd)
  */
 static int client_unreached(struct client *c, int fd, int err)
 {
+	bool unreached = err == ECONNREFUSED || err == EHOSTUNREACH ||
+			 err == ENETUNREACH || err == ETIMEDOUT;
+
+	if (c->opt_used && unreached && !c->hop_in) {
+		/* The program holds a "connected" socket: no failover. */
+		LOG_INFO("proxy %.64s unreachable: errno %d",
+			 client_proxy(c)->name, err);
+		pool_failed(client_proxy(c));
+		return err == ETIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED;
+	}
 	if (c->hop_in || (c->chain && c->idx > 0) ||
 	    (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH &&
 	     err != ETIMEDOUT))
@@ -797,6 +834,33 @@ static void client_pipe_blame(const struct client *c)
 			client_proxy(c)->name, client_state_name(c->state));
 }
 
+/*
+ * All of c->out is sent: expect the answer.  Returns true when the
+ * handshake now counts as done for the program (optimistic data: the
+ * request is on its way; the replies are read later, client.h).
+ */
+static bool client_sent_all(struct client *c)
+{
+	bool request_out = client_one_flight(c);
+
+	switch (c->after_send) {
+	case CL_METHOD:
+	case CL_AUTH:
+		client_expect(c, 2, c->after_send);
+		break;
+	case CL_REPLY:
+		client_expect(c, 4, CL_REPLY);
+		break;
+	default:
+		client_expect(c, SOCKS4_REPLY_LEN, CL_REPLY4);
+		break;
+	}
+	if (!request_out || !client_optimistic(c))
+		return false;
+	c->opt_used = true;
+	return true;
+}
+
 /* client_step() but for the restore of SO_SNDTIMEO. */
 static int client_advance(struct client *c, int fd)
 {
@@ -808,7 +872,7 @@ static int client_advance(struct client *c, int fd)
 			rc = client_connect_next(c, fd);
 			if (rc < 0)
 				goto fail;
-			if (c->state == CL_CONNECTING)
+			if (c->state == CL_CONNECTING || rc == CLIENT_DONE)
 				return rc;
 			continue;
 		case CL_CONNECTING: {
@@ -843,7 +907,7 @@ static int client_advance(struct client *c, int fd)
 			rc = client_failover(c, fd, -ECONNREFUSED);
 			if (rc < 0)
 				goto fail;
-			if (c->state == CL_CONNECTING)
+			if (c->state == CL_CONNECTING || rc == CLIENT_DONE)
 				return rc;
 			continue;
 		}
@@ -856,34 +920,26 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_WRITE;
-				rc = client_unreached(c, fd, errno);
+				int err = errno;
+
+				rc = client_unreached(c, fd, err);
 				if (rc >= 0) {
-					if (c->state == CL_CONNECTING)
+					if (c->state == CL_CONNECTING ||
+					    rc == CLIENT_DONE)
 						return rc;
 					continue;
 				}
 				if (rc != -ECONNRESET)
 					goto fail;
-				rc = -ECONNRESET;
 				LOG_INFO("proxy %.64s: send failed (errno %d)",
-					 client_proxy(c)->name, errno);
+					 client_proxy(c)->name, err);
 				goto fail;
 			}
 			c->out_off += (size_t)n;
 			if (c->out_off < c->out_len)
 				continue;
-			switch (c->after_send) {
-			case CL_METHOD:
-			case CL_AUTH:
-				client_expect(c, 2, c->after_send);
-				break;
-			case CL_REPLY:
-				client_expect(c, 4, CL_REPLY);
-				break;
-			default:
-				client_expect(c, SOCKS4_REPLY_LEN, CL_REPLY4);
-				break;
-			}
+			if (client_sent_all(c))
+				return CLIENT_DONE; /* optimistic */
 			/*
 			 * Wait before reading: the answer needs a round trip
 			 * through the proxy, so a recv() now nearly always
@@ -905,9 +961,12 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_READ;
-				rc = client_unreached(c, fd, errno);
+				int err = errno;
+
+				rc = client_unreached(c, fd, err);
 				if (rc >= 0) {
-					if (c->state == CL_CONNECTING)
+					if (c->state == CL_CONNECTING ||
+					    rc == CLIENT_DONE)
 						return rc;
 					continue;
 				}
@@ -915,7 +974,7 @@ static int client_advance(struct client *c, int fd)
 					goto fail;
 				LOG_INFO("proxy %.64s: receive failed "
 					 "(errno %d)",
-					 client_proxy(c)->name, errno);
+					 client_proxy(c)->name, err);
 				rc = -ECONNRESET;
 				goto fail;
 			}
@@ -948,6 +1007,25 @@ static int client_advance(struct client *c, int fd)
 fail:
 	client_set_state(c, CL_FAILED);
 	return rc;
+}
+
+/* Contract: client.h. */
+size_t client_pending_out(const struct client *c, const uint8_t **buf)
+{
+	if (c->state != CL_SEND || c->out_off >= c->out_len)
+		return 0;
+	*buf = c->out + c->out_off;
+	return c->out_len - c->out_off;
+}
+
+/* Contract: client.h. */
+void client_account_out(struct client *c, size_t n)
+{
+	if (c->state != CL_SEND)
+		return;
+	c->out_off += n < c->out_len - c->out_off ? n : c->out_len - c->out_off;
+	if (c->out_off == c->out_len)
+		(void)client_sent_all(c); /* opt_used: never early again */
 }
 
 /* Contract: client.h. */

@@ -98,6 +98,10 @@ struct client {
 	bool hop_in;		     /* this proxy sent us a byte */
 	bool pipelined;		     /* this hop's negotiation in one flight */
 	uint8_t pipe_method;	     /* the one method offered then */
+	/* Optimistic data (client_allow_optimistic): */
+	bool opt_allowed; /* the caller can take an early CLIENT_DONE */
+	bool optimistic;  /* the route asks for it (else the proxy's key) */
+	bool opt_used;	  /* the early CLIENT_DONE was given */
 };
 
 /*
@@ -121,6 +125,34 @@ int client_init(struct client *c, uint8_t cmd,
  * (SOCKS4 needs IPv4, SOCKS4A no IPv6).
  */
 int client_arrange(struct client *c, const struct conf_route *r);
+
+/*
+ * Optimistic data (route or proxy key `optimistic`; CONNECT only): the
+ * caller (kind_tcp.c) can take a CLIENT_DONE as soon as the request is
+ * on its way, or, after a deferred Fast Open connect with the whole
+ * negotiation in one message (pipelined SOCKS5, or SOCKS4), before
+ * anything is sent (client_pending_out: the program's first write takes
+ * it along).  Later client_step() calls send what is pending and read
+ * the replies; CLIENT_DONE again (client_settled) or the -errno of the
+ * refusal.  @route_says: the route's `optimistic`.
+ */
+static inline void client_allow_optimistic(struct client *c, bool route_says)
+{
+	c->opt_allowed = true;
+	c->optimistic = route_says;
+}
+
+/* The negotiation bytes not yet sent (*@buf: where), or 0. */
+size_t client_pending_out(const struct client *c, const uint8_t **buf);
+
+/* @n bytes of client_pending_out() went out (in the caller's sendmsg). */
+void client_account_out(struct client *c, size_t n);
+
+/* Every reply is in and granted (CL_DONE). */
+static inline bool client_settled(const struct client *c)
+{
+	return c->state == CL_DONE;
+}
 
 /*
  * The proxies that carry the connection, for logs: "name", or
