@@ -77,6 +77,9 @@ struct srvconf {
 	int poll_spin;			   /* microseconds, loop_set_spin */
 	char loopback_cc[SRV_CC_NAME_MAX]; /* lo_cc.h; "" = the system's */
 	bool allow_open;
+	/* fastopen: TCP Fast Open on the listeners (default true); the
+	 * kernel also needs the server bit (2) of net.ipv4.tcp_fastopen. */
+	bool fastopen;
 	int debug;
 	char log[256];
 	struct acl_rule *rules;
