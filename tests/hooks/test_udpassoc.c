@@ -30,25 +30,11 @@
 #include "conf/conf.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 static const uint8_t V5_GREET[] = {5, 1, 0};
 static const uint8_t V5_METHOD_NONE[] = {5, 0};
-
-static struct conf *test_conf;
-
-static void use_conf(const char *fmt, ...)
-{
-	char text[2048], err[CONF_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-}
 
 /* The proxy (responder) and the relay (a UDP socket of the test). */
 struct relay {
