@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errtext.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "preload/init.h"
@@ -257,19 +258,42 @@ void tcp_recent_atfork_child(void)
 	fdt_mutex_unlock(&recent_lock);
 }
 
-/* Log the outcome of @c's handshake on @fd. */
+/*
+ * Log the outcome of @c's handshake on @fd: success at level 1, a failure
+ * at the default level in words a user reads (STYLE.md, Logging): the
+ * destination, the proxy (address, and its name when the config gave one)
+ * and what happened, e.g. "example.com:443 via 198.51.100.1:1080 (corp):
+ * proxy unreachable: connection refused".
+ */
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
-	char text[SOCKS_ADDR_STRLEN];
+	const struct conf_proxy *p = client_proxy(&c->cl);
+	char text[SOCKS_ADDR_STRLEN], pa[SOCKS_ADDR_STRLEN + 8];
+	const char *what = errtext(-rc);
+	char num[24];
+	bool named = strcmp(p->name, "proxy") != 0;
 
-	if (rc == 0)
+	if (rc == 0) {
 		LOG_INFO("fd %d: %s via %.64s: connected", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name);
-	else
-		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
-			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name, -rc);
+			 p->name);
+		return;
+	}
+	if (c->cl.proxy_salen == 0 ||
+	    !net_sa_format((const struct sockaddr *)&c->cl.proxy_sa, pa,
+			   sizeof(pa)))
+		snprintf(pa, sizeof(pa), "%.200s", p->url.hp.host);
+	if (what == NULL) {
+		snprintf(num, sizeof(num), "error %d", -rc);
+		what = num;
+	}
+	LOG_USER("%s via %s%s%.64s%s: %s%s",
+		 socks_addr_format(&c->cl.dst, text, sizeof(text)), pa,
+		 named ? " (" : "", named ? p->name : "", named ? ")" : "",
+		 c->cl.first_err && c->cl.idx >= c->cl.nproxies
+			 ? "proxy unreachable: "
+			 : "the proxy answered: ",
+		 what);
 }
 
 /* The tunnel is up: send the MSG_FASTOPEN data.  Returns 0 or -errno. */
