@@ -213,8 +213,7 @@ int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
 		}
 	}
 	if (rc < 0) {
-		*why = "unknown scheme (expected socks4, socks4a, socks5 or "
-		       "socks5h)";
+		*why = "unknown scheme";
 		goto bad;
 	}
 	auth = sep + 3;

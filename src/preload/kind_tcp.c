@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errtext.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "preload/init.h"
@@ -467,20 +468,45 @@ void tcp_recent_atfork_child(void)
 	fdt_mutex_unlock(&recent_lock);
 }
 
-/* Log the outcome of @c's handshake on @fd (which proxy, or which chain,
- * carried it: socksify -d 1). */
+/*
+ * Log the outcome of @c's handshake on @fd: success at level 1 (which
+ * proxy, or which chain, carried it: socksify -d 1), a failure at the
+ * default level in words a user reads (STYLE.md, Logging): the
+ * destination, the proxy (address, and its name or the chain when the
+ * config gave one) and what happened, e.g. "example.com:443 via
+ * 198.51.100.1:1080 (corp): proxy unreachable: connection refused".
+ */
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
-	char text[SOCKS_ADDR_STRLEN], via[8 * 68];
+	const struct conf_proxy *p = client_proxy(&c->cl);
+	char text[SOCKS_ADDR_STRLEN], pa[SOCKS_ADDR_STRLEN + 8], buf[8 * 68];
+	const char *what = errtext(-rc);
+	const char *via = client_via_text(&c->cl, buf, sizeof(buf));
+	char num[24];
+	bool named;
 
-	if (rc == 0)
+	if (rc == 0) {
 		LOG_INFO("fd %d: %s via %.300s: connected", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_via_text(&c->cl, via, sizeof(via)));
-	else
-		LOG_INFO("fd %d: %s via %.300s: failed (errno %d)", fd,
-			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_via_text(&c->cl, via, sizeof(via)), -rc);
+			 via);
+		return;
+	}
+	named = via[0] && strcmp(via, "proxy") != 0;
+	if (c->cl.proxy_salen == 0 ||
+	    !net_sa_format((const struct sockaddr *)&c->cl.proxy_sa, pa,
+			   sizeof(pa)))
+		snprintf(pa, sizeof(pa), "%.200s", p->url.hp.host);
+	if (what == NULL) {
+		snprintf(num, sizeof(num), "error %d", -rc);
+		what = num;
+	}
+	LOG_USER("%s via %s%s%.300s%s: %s%s",
+		 socks_addr_format(&c->cl.dst, text, sizeof(text)), pa,
+		 named ? " (" : "", named ? via : "", named ? ")" : "",
+		 c->cl.first_err && c->cl.idx >= c->cl.nproxies
+			 ? "proxy unreachable: "
+			 : "the proxy answered: ",
+		 what);
 }
 
 /* The tunnel is up: send the MSG_FASTOPEN data.  Returns 0 or -errno. */

@@ -209,14 +209,21 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 		return -1;
 	}
 	reserve();
-	/*
-	 * Tests and users read the ports from these lines: logged as INFO
-	 * but at level 0, so that -d 0 still shows them.
-	 */
+	return 0;
+}
+
+/*
+ * Tests, users and service managers read the ports from these lines:
+ * logged as INFO but at level 0, so that -d 0 still shows them.  Called
+ * once the process that serves them is the one logging (after daemon(3)).
+ */
+void listener_announce(void)
+{
+	size_t i;
+
 	for (i = 0; i < nlisteners; i++)
 		log_msg(LOG_LVL_ERR * 16 + 2, "main", "listening on %s",
 			listeners[i].text);
-	return 0;
 }
 
 void listener_pick_worker(int k)

@@ -25,6 +25,8 @@
 
 /* Defaults (documented in socksifyd(8)). */
 #define SRV_DEFAULT_LISTEN "127.0.0.1:1080"
+/* Read when no -f is given and it exists. */
+#define SRV_DEFAULT_CONFIG SYSCONFDIR "/socksifyd.conf"
 #define SRV_DEFAULT_HANDSHAKE_TIMEOUT 10
 #define SRV_DEFAULT_CONNECT_TIMEOUT 10
 #define SRV_DEFAULT_IDLE_TIMEOUT 3600
