@@ -14,6 +14,9 @@
  *                                      echo on 127.0.0.1:EPORT; prints the
  *                                      datagrams the relay carried
  *                                      (two per echo)
+ *   udp_bench rrs PPORT EPORT SECS     as rr, but speaks UDP ASSOCIATE
+ *                                      itself to 127.0.0.1:PPORT (no
+ *                                      client library): the path's floor
  *   udp_bench floor PORTFILE           the floor: a minimal SOCKS5 UDP
  *                                      relay (one association, no
  *                                      checks, a blocking poll loop)
@@ -144,18 +147,21 @@ static void read_n(int fd, uint8_t *b, size_t n)
 	}
 }
 
-static int relay(int pport, int eport, double secs, int window)
+/*
+ * UDP ASSOCIATE to the proxy on 127.0.0.1:@pport, done by hand: the UDP
+ * socket (bound, connected to the relay) in *@u, the control connection
+ * returned; the datagram header for the echo on 127.0.0.1:@eport and 64
+ * bytes of data in @b (74 bytes).
+ */
+static int associate(int pport, int eport, uint8_t *b, int *u)
 {
-	uint8_t b[600];
 	struct sockaddr_in px, rl;
-	int c = socket(AF_INET, SOCK_STREAM, 0), u, uport;
-	long got = 0;
-	double t0;
+	int c = socket(AF_INET, SOCK_STREAM, 0), uport;
 
 	sa_lo(&px, "127.0.0.1", pport);
 	if (connect(c, (struct sockaddr *)&px, sizeof(px)) < 0) {
 		perror("connect proxy");
-		return 1;
+		exit(1);
 	}
 	memcpy(b, "\5\1\0", 3);
 	(void)!write(c, b, 3);
@@ -165,16 +171,26 @@ static int relay(int pport, int eport, double secs, int window)
 	read_n(c, b, 10);
 	if (b[1] != 0 || b[3] != 1) {
 		fprintf(stderr, "UDP ASSOCIATE refused (%u)\n", b[1]);
-		return 1;
+		exit(1);
 	}
 	sa_lo(&rl, "127.0.0.1", b[8] << 8 | b[9]);
-	u = udp_bound(&uport);
-	connect(u, (struct sockaddr *)&rl, sizeof(rl));
+	*u = udp_bound(&uport);
+	connect(*u, (struct sockaddr *)&rl, sizeof(rl));
 	/* header: RSV RSV FRAG ATYP 127.0.0.1 EPORT, 64 bytes of data */
 	memset(b, 'x', 74);
 	memcpy(b, "\0\0\0\1\177\0\0\1", 8);
 	b[8] = (uint8_t)(eport >> 8);
 	b[9] = (uint8_t)eport;
+	return c;
+}
+
+static int relay(int pport, int eport, double secs, int window)
+{
+	uint8_t b[600];
+	int u, c = associate(pport, eport, b, &u);
+	long got = 0;
+	double t0;
+
 	for (int i = 0; i < window; i++)
 		(void)!send(u, b, 74, 0);
 	t0 = now();
@@ -192,6 +208,34 @@ static int relay(int pport, int eport, double secs, int window)
 		}
 	}
 	printf("%ld\n", 2 * got);
+	close(c);
+	return 0;
+}
+
+/* Request/response as rr, but through the proxy on 127.0.0.1:@pport
+ * with the SOCKS5 encapsulation done here (no client library): the
+ * path's cost without a client library's. */
+static int rrs(int pport, int eport, double secs)
+{
+	uint8_t b[600], in[256];
+	struct timeval tv = {.tv_sec = 2};
+	int u, c = associate(pport, eport, b, &u);
+	long n = 0;
+	double t0, t;
+
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t0 = now();
+	do {
+		if (send(u, b, 74, 0) != 74 ||
+		    recv(u, in, sizeof(in), 0) != 74) {
+			fprintf(stderr, "rrs: %s after %ld\n", strerror(errno),
+				n);
+			return 1;
+		}
+		n++;
+		t = now();
+	} while (t - t0 < secs);
+	printf("%.0f\n", (double)n / (t - t0));
 	close(c);
 	return 0;
 }
@@ -282,6 +326,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "relay") == 0)
 		return relay(atoi(argv[2]), atoi(argv[3]), atof(argv[4]),
 			     atoi(argv[5]));
+	if (argc == 5 && strcmp(argv[1], "rrs") == 0)
+		return rrs(atoi(argv[2]), atoi(argv[3]), atof(argv[4]));
 	if (argc == 3 && strcmp(argv[1], "floor") == 0)
 		return floor_relay(argv[2]);
 	fprintf(stderr, "usage: see the comment in udp_bench.c\n");
