@@ -11,7 +11,14 @@
 #    plain sendto/recvfrom to a UDP echo; direct, through libsocksify.so +
 #    socksifyd, and through Dante's client library (libdsocksd, what
 #    Dante's socksify preloads) + Dante's sockd.  Target: ours >= 1.5x
-#    Dante's;
+#    Dante's.  On loopback Dante's client sends direct (it puts direct
+#    routes for 127.0.0.0/8 and the host's own networks before the
+#    configured ones), so the comparison runs, as root, in the namespace
+#    topology of tests/helpers/netns_lib.sh (client in C, the servers in
+#    P, the echo in T, which only a relay in P reaches).  Beside them the
+#    floor: udp_bench rrs (the SOCKS5 encapsulation done by hand, no client
+#    library) through each server and through the floor relay, and the
+#    library through the floor relay;
 #  - relay cost: udp_bench speaks UDP ASSOCIATE itself (no client library)
 #    and keeps 32 datagrams in flight through the relay to the echo; the
 #    datagrams relayed (both ways) over the server's CPU seconds
@@ -76,6 +83,7 @@ proxy "p" { url = "socks5://127.0.0.1:$SOCKSIFYD_PORT" }
 route { to = "127.0.0.1/32" ports = "$ECHO" via = "p" }
 route { to = { "0.0.0.0/0", "::/0" } via = "direct" }
 EOC
+sed "s/127.0.0.1:$SOCKSIFYD_PORT/127.0.0.1:$FLOOR/" "$TMP/ours.conf" >"$TMP/floor.conf"
 # (Dante's client parser wants the route's keywords on lines of their own)
 cat >"$TMP/dante-client.conf" <<EOC
 route {
@@ -97,7 +105,10 @@ best() {
 }
 
 echo
-echo "## UDP request/response, 1 socket, 1 x 64 B in flight (round trips/s, best of $REPS x ${SECS}s)"
+echo "## UDP request/response on loopback, 1 socket, 1 x 64 B in flight (round trips/s, best of $REPS x ${SECS}s)"
+echo "(Dante's client adds direct routes for loopback and the host's own networks ahead of"
+echo " the configured one: its datagrams to 127.0.0.1 go direct, not through sockd; the"
+echo " comparison through both proxies is the namespace part below, run as root)"
 DIRECT=$(best "$UB" rr 127.0.0.1 "$ECHO" "$SECS")
 OURS=$(best env SOCKS_CONF="$TMP/ours.conf" LD_PRELOAD="$LIBSOCKSIFY" "$UB" rr 127.0.0.1 "$ECHO" "$SECS")
 if [ -n "$DSOCKS" ]; then
@@ -106,10 +117,15 @@ else
 	DANTE=0
 	echo "note: Dante's client library (libdsocksd, dante-client) not installed"
 fi
+LIBFLOOR=$(best env SOCKS_CONF="$TMP/floor.conf" LD_PRELOAD="$LIBSOCKSIFY" "$UB" rr 127.0.0.1 "$ECHO" "$SECS")
+RRS_OURS=$(best "$UB" rrs "$SOCKSIFYD_PORT" "$ECHO" "$SECS")
+RRS_FLOOR=$(best "$UB" rrs "$FLOOR" "$ECHO" "$SECS")
 printf '%-40s %10s\n' "direct (no proxy)" "$DIRECT" \
-	"libsocksify + socksifyd" "$OURS" "Dante libdsocksd + sockd" "$DANTE"
-RR_RATIO=$(python3 -c "print('%.2f' % ($OURS / $DANTE) if $DANTE else 'n/a')")
-echo "ratio ours/Dante: $RR_RATIO (target >= 1.5)"
+	"libsocksify + socksifyd" "$OURS" "Dante libdsocksd (direct: no sockd)" "$DANTE" \
+	"libsocksify + floor relay" "$LIBFLOOR" \
+	"no client library (rrs) + socksifyd" "$RRS_OURS" \
+	"no client library (rrs) + floor relay" "$RRS_FLOOR"
+echo "ratio ours/Dante's direct path: $(python3 -c "print('%.2f' % ($OURS / $DANTE) if $DANTE else 'n/a')")"
 
 echo
 echo "## UDP relay cost: datagrams relayed per server CPU-second (32 in flight, best of $REPS x ${SECS}s)"
@@ -132,6 +148,69 @@ printf '%-40s %12s\n' "socksifyd" "$R_OURS" "Dante sockd" "$R_DANTE" \
 	"floor (udp_bench floor, not a product)" "$R_FLOOR"
 RELAY_RATIO=$(python3 -c "print('%.2f' % ($R_OURS / $R_DANTE) if $R_DANTE else 'n/a')")
 echo "ratio socksifyd/sockd: $RELAY_RATIO (target >= 2); socksifyd/floor: $(python3 -c "print('%.2f' % ($R_OURS / $R_FLOOR) if $R_FLOOR else 'n/a')")"
+
+# The request/response target through both proxies: the leak topology of
+# tests/helpers/netns_lib.sh (root), client in C, socksifyd, sockd and the
+# floor relay in P, the echo in T.  P does not forward: a round trip that
+# completes went through a relay in P.
+netns_rr() {
+	PY3=${PY3:-$(command -v python3)}
+	. tests/helpers/netns_lib.sh
+	netns_setup
+	ip netns exec "$NS_T" env UDP_BENCH_ADDR=$T4 "$UB" echo "$TMP/techo.port" &
+	PIDS+=($!)
+	ip netns exec "$NS_P" env UDP_BENCH_ADDR=$P4 "$UB" floor "$TMP/pfloor.port" &
+	PIDS+=($!)
+	wait_for 50 test -s "$TMP/techo.port" || fail "udp echo in T did not start"
+	wait_for 50 test -s "$TMP/pfloor.port" || fail "floor relay in P did not start"
+	local techo pfloor sd dp
+	techo=$(cat "$TMP/techo.port") pfloor=$(cat "$TMP/pfloor.port")
+	netns_proxy
+	sd=$PROXY_PORT4
+	netns_dante
+	dp=$PROXY_PORT4
+	cat >"$TMP/ns-ours.conf" <<EOC
+proxy "p" { url = "socks5://$P4:$sd" }
+route { to = "$T4/32" via = "p" }
+route { to = { "0.0.0.0/0", "::/0" } via = "direct" }
+EOC
+	sed "s/$P4:$sd/$P4:$pfloor/" "$TMP/ns-ours.conf" >"$TMP/ns-floor.conf"
+	cat >"$TMP/ns-dante.conf" <<EOC
+route {
+	from: 0.0.0.0/0 to: $T4/32 port = $techo via: $P4 port = $dp
+	protocol: tcp udp
+	proxyprotocol: socks_v5
+	method: none
+}
+EOC
+	local c=(ip netns exec "$NS_C" env) raw=(UDP_BENCH_ADDR=$C4 UDP_BENCH_PROXY=$P4 UDP_BENCH_ECHO=$T4)
+	local one ours dante libfloor rrs_ours rrs_dante rrs_floor
+	one=$(best ip netns exec "$NS_P" "$UB" rr "$T4" "$techo" "$SECS")
+	ours=$(best "${c[@]}" SOCKS_CONF="$TMP/ns-ours.conf" LD_PRELOAD="$LIBSOCKSIFY" "$UB" rr "$T4" "$techo" "$SECS")
+	dante=0
+	[ -n "$DSOCKS" ] &&
+		dante=$(best "${c[@]}" SOCKS_CONF="$TMP/ns-dante.conf" LD_PRELOAD="$DSOCKS" "$UB" rr "$T4" "$techo" "$SECS")
+	libfloor=$(best "${c[@]}" SOCKS_CONF="$TMP/ns-floor.conf" LD_PRELOAD="$LIBSOCKSIFY" "$UB" rr "$T4" "$techo" "$SECS")
+	rrs_ours=$(best "${c[@]}" "${raw[@]}" "$UB" rrs "$sd" "$techo" "$SECS")
+	rrs_dante=$(best "${c[@]}" "${raw[@]}" "$UB" rrs "$dp" "$techo" "$SECS")
+	rrs_floor=$(best "${c[@]}" "${raw[@]}" "$UB" rrs "$pfloor" "$techo" "$SECS")
+	echo
+	echo "## UDP request/response through the proxy in a namespace topology (client C -> P -> echo in T; round trips/s, best of $REPS x ${SECS}s)"
+	printf '%-40s %10s\n' "one hop, no proxy (client in P)" "$one" \
+		"libsocksify + socksifyd" "$ours" "Dante libdsocksd + sockd" "$dante" \
+		"libsocksify + floor relay" "$libfloor" \
+		"no client library (rrs) + socksifyd" "$rrs_ours" \
+		"no client library (rrs) + sockd" "$rrs_dante" \
+		"no client library (rrs) + floor relay" "$rrs_floor"
+	echo "ratio ours/Dante: $(python3 -c "print('%.2f' % ($ours / $dante) if $dante else 'n/a')") (target >= 1.5)"
+}
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v nft >/dev/null; then
+	netns_rr
+else
+	echo
+	echo "(not root: the request/response target through both proxies needs the namespace part)"
+fi
+
 if [ -s "$TMP/bench.err" ]; then
 	echo "(errors of some runs:)"
 	sort -u "$TMP/bench.err" | head -n 5
