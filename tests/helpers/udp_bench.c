@@ -7,7 +7,8 @@
  *                                      64-byte datagram in flight, plain
  *                                      sendto/recvfrom (run it under a
  *                                      SOCKS client library); prints the
- *                                      round trips per second
+ *                                      round trips per second and its CPU
+ *                                      microseconds per round trip
  *   udp_bench relay PPORT EPORT SECS W speaks SOCKS5 UDP ASSOCIATE itself
  *                                      to the proxy on PPORT and keeps W
  *                                      64-byte datagrams in flight to the
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +111,19 @@ static __attribute__((noreturn)) int echo(const char *pf)
 	}
 }
 
+/* The result of a request/response run: round trips per second and this
+ * process's CPU microseconds (user + system) per round trip. */
+static void report_rr(long n, double secs)
+{
+	struct rusage ru;
+	double cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	printf("%.0f %.1f\n", (double)n / secs, n ? cpu / (double)n * 1e6 : 0);
+}
+
 static int rr(const char *host, int port, double secs)
 {
 	char out[64], in[256];
@@ -134,7 +149,7 @@ static int rr(const char *host, int port, double secs)
 		n++;
 		t = now();
 	} while (t - t0 < secs);
-	printf("%.0f\n", (double)n / (t - t0));
+	report_rr(n, t - t0);
 	return 0;
 }
 
@@ -246,7 +261,7 @@ static int rrs(int pport, int eport, double secs)
 		n++;
 		t = now();
 	} while (t - t0 < secs);
-	printf("%.0f\n", (double)n / (t - t0));
+	report_rr(n, t - t0);
 	close(c);
 	return 0;
 }
