@@ -633,6 +633,7 @@ static int engine_begin(struct eng_job *j, int want)
 {
 	struct engine_held held;
 	uint64_t one = 1;
+	bool own_fd;
 	int rc, fd;
 
 	/* The fd as the entry knows it (the program may close it meanwhile:
@@ -641,9 +642,10 @@ static int engine_begin(struct eng_job *j, int want)
 	 * registration of the program's. */
 	fdt_lock(j->e);
 	fd = j->fd;
+	own_fd = !j->internal_fd && j->sock == fd;
 	fdt_unlock(j->e);
 	held.n = 0;
-	if (!j->internal_fd && j->sock == fd)
+	if (own_fd)
 		engine_hold_regs(&held, fd);
 	fdt_mutex_lock(&engine_lock);
 	rc = engine_launch();

@@ -685,6 +685,7 @@ int main(int argc, char **argv)
 		rc = mode == WRAP_CHECK ? diag_check(c)
 					: diag_explain(c, dest, cmd, program);
 		conf_free(c);
+		free(conf_path);
 		return rc;
 	}
 	if (!quiet)

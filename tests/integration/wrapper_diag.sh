@@ -40,10 +40,15 @@ pass "-h, -V, environment in --help, one 'expected' in a bad URL message"
 run 0 "$SOCKSIFY" --check "$TMP/empty.conf"
 has out 'config OK'
 has out 'warning: .*no route'
-run 0 "$SOCKSIFY" -c "$TMP/empty.conf" true
-has err 'warning: .*no route'
-run 0 "$SOCKSIFY" -q -c "$TMP/empty.conf" true
-[ ! -s "$TMP/err" ] || fail "-q still warns: $(cat "$TMP/err")"
+if [ -n "${SOCKSIFY_SANITIZED:-}" ]; then
+	# running a program preloads the (ASan) library into it
+	echo "# the warning when running a program: not under ASan"
+else
+	run 0 "$SOCKSIFY" -c "$TMP/empty.conf" true
+	has err 'warning: .*no route'
+	run 0 "$SOCKSIFY" -q -c "$TMP/empty.conf" true
+	[ ! -s "$TMP/err" ] || fail "-q still warns: $(cat "$TMP/err")"
+fi
 printf 'no_such_key = 1\n' >"$TMP/bad.conf"
 run 2 "$SOCKSIFY" --check "$TMP/bad.conf"
 has err 'bad.conf:1'
@@ -70,12 +75,14 @@ has out "SOCKS_PROXY: config OK"
 # the library itself takes the same file when nothing else is given: the
 # user's file routes via a closed loopback port, so a -d 1 run logs that
 # proxy (nothing leaves the machine)
-env -u SOCKS_CONF -u SOCKS_PROXY -u XDG_CONFIG_HOME \
-	HOME="$TMP/home" SOCKS_DEBUG=1 LD_PRELOAD="$LIBSOCKSIFY" \
-	"$top_builddir/socksify-probe" tcp 203.0.113.1 9 >"$TMP/out" 2>"$TMP/err" ||
-	true
-grep -q 'homeproxy' "$TMP/err" "$TMP/out" ||
-	fail "the library did not use the user's config: $(cat "$TMP/err" "$TMP/out")"
+if [ -z "${SOCKSIFY_SANITIZED:-}" ]; then
+	env -u SOCKS_CONF -u SOCKS_PROXY -u XDG_CONFIG_HOME \
+		HOME="$TMP/home" SOCKS_DEBUG=1 LD_PRELOAD="$LIBSOCKSIFY" \
+		"$top_builddir/socksify-probe" tcp 203.0.113.1 9 >"$TMP/out" \
+		2>"$TMP/err" || true
+	grep -q 'homeproxy' "$TMP/err" "$TMP/out" ||
+		fail "the library did not use the user's config: $(cat "$TMP/err" "$TMP/out")"
+fi
 pass "config search: SOCKS_PROXY, XDG_CONFIG_HOME, ~/.config, in the library too"
 
 # ---- --explain -------------------------------------------------------------
