@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "server/conn.h"
+#include "common/jsonw.h"
 #include "server/conn_priv.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -83,6 +84,33 @@ static void conn_clean_name(const char *in, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* The session line as JSON: the fields of the text line, user unfiltered
+ * (escaped instead), numbers as numbers. */
+static void conn_log_session_json(struct conn *c, const char *client,
+				  const char *dst, const char *addr,
+				  const char *res, uint64_t up, uint64_t down,
+				  int64_t ms)
+{
+	char buf[1024];
+	struct jsonw w;
+
+	log_json_begin(&w, buf, sizeof(buf), "session");
+	jsonw_str(&w, "client", client);
+	jsonw_strn(&w, "user", c->user, 255);
+	if (c->ver)
+		jsonw_i64(&w, "ver", c->ver);
+	else
+		jsonw_str(&w, "ver", NULL);
+	jsonw_str(&w, "cmd", sess_cmd_name(c->cmd));
+	jsonw_str(&w, "dst", c->dst.type ? dst : NULL);
+	jsonw_str(&w, "addr", c->has_taddr ? addr : NULL);
+	jsonw_str(&w, "result", res);
+	jsonw_u64(&w, "up", up);
+	jsonw_u64(&w, "down", down);
+	jsonw_secs(&w, "duration", ms);
+	log_json_emit(LOG_LVL_INFO * 16 + 2, &w);
+}
+
 static void conn_log_session(struct conn *c)
 {
 	char client[64], addr[64], dst[SOCKS_ADDR_STRLEN], user[80], res[40];
@@ -101,6 +129,13 @@ static void conn_log_session(struct conn *c)
 		socks_addr_format(&c->dst, dst, sizeof(dst));
 	else
 		snprintf(dst, sizeof(dst), "-");
+	if (log_is_json()) {
+		conn_log_session_json(
+			c, client, dst, addr,
+			sess_result_name(c->result, res, sizeof(res)), up, down,
+			ms);
+		return;
+	}
 	if (c->user)
 		conn_clean_name(c->user, user, sizeof(user));
 	else

@@ -115,6 +115,7 @@ static void apply_log(const struct srvconf *c, bool bg)
 
 	if (bg && strcmp(target, "stderr") == 0)
 		target = "syslog";
+	log_set_json(c->log_json);
 	if (log_open("socksifyd", c->debug, target) < 0)
 		LOG_ERR("cannot open log %.200s: %s", target, strerror(errno));
 }

@@ -217,6 +217,20 @@ static int srvconf_v_cc(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int srvconf_v_log_format(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcmp(v, "text") && strcmp(v, "json")) {
+		cfg_error(cfg,
+			  "log_format must be \"text\" or \"json\", not "
+			  "'%.64s'",
+			  v);
+		return -1;
+	}
+	return 0;
+}
+
 static int srvconf_v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -444,6 +458,7 @@ static cfg_opt_t srvconf_opts[] = {
 	CFG_BOOL("fastopen", cfg_true, 0),
 	CFG_INT("debug", 1, 0),
 	CFG_STR("log", "stderr", 0),
+	CFG_STR("log_format", "text", 0),
 	CFG_STR("metrics", NULL, CFGF_NODEFAULT),
 	CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
 	CFG_STR("gssapi_service", "rcmd", 0),
@@ -468,6 +483,7 @@ static int srvconf_setup(struct cfgload *p, cfg_t *cfg)
 	cfg_set_validate_func(cfg, "workers", srvconf_v_workers);
 	cfg_set_validate_func(cfg, "poll_spin", srvconf_v_spin);
 	cfg_set_validate_func(cfg, "loopback_congestion", srvconf_v_cc);
+	cfg_set_validate_func(cfg, "log_format", srvconf_v_log_format);
 	cfg_set_validate_func(cfg, "rule", srvconf_v_rule);
 	cfg_set_validate_func(cfg, "rule|action", srvconf_v_action);
 	for (i = 0; i < sizeof(srvconf_values) / sizeof(srvconf_values[0]); i++)
@@ -639,6 +655,7 @@ static int srvconf_compile(struct cfgload *p, cfg_t *cfg, void *out)
 	if (cli && cli->debug >= 0)
 		c->debug = cli->debug;
 	snprintf(c->log, sizeof(c->log), "%s", cfg_getstr(cfg, "log"));
+	c->log_json = strcmp(cfg_getstr(cfg, "log_format"), "json") == 0;
 	if (cli && cli->metrics) {
 		const char *mwhy =
 			srvconf_metrics_parse(cli->metrics, &c->metrics);

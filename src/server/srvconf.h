@@ -85,6 +85,7 @@ struct srvconf {
 	bool fastopen;
 	int debug;
 	char log[256];
+	bool log_json; /* log_format = "json" */
 	/* metrics endpoint (metrics_ep.h): AF_UNIX or a loopback address;
 	 * len 0 = off.  Opened at start, kept across reloads. */
 	struct srv_listen metrics;

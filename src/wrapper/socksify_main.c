@@ -107,6 +107,8 @@ static void wrap_usage(void)
 	       " given\n"
 	       "  SOCKS_DEBUG     log level (-d; -1 is -q)\n"
 	       "  SOCKS_LOG       log target (-l)\n"
+	       "  SOCKS_LOG_FORMAT  \"json\": JSON lines, one per routed"
+	       " connection\n"
 	       "  SOCKS_USERNAME, SOCKS_PASSWORD  credentials for proxies that"
 	       " have none\n"
 	       "  SOCKSIFY_LIBRARY  the libsocksify.so to preload\n\n"
