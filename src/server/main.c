@@ -77,7 +77,7 @@ static void usage(FILE *f)
 		"(GET /metrics)\n"
 		"  -h, --help   this text;  -V, --version  the version\n"
 		"Signals: SIGHUP reloads the config, SIGTERM exits.\n"
-		"Report bugs to <%s>.\n",
+		"Report bugs: see %s.\n",
 		SRV_DEFAULT_CONFIG, SRV_DEFAULT_LISTEN, PACKAGE_BUGREPORT);
 }
 

@@ -115,7 +115,7 @@ static void wrap_usage(void)
 	       "Exit status: the program's; 127 not found; 126 not executable"
 	       " or cannot be\nsocksified (static or setuid program);"
 	       " 2 bad options or invalid config.\n"
-	       "Report bugs to <%s>.\n",
+	       "Report bugs: see %s.\n",
 	       SYSCONFDIR, PACKAGE_BUGREPORT);
 }
 
