@@ -117,13 +117,27 @@ for _ in range(50):
 sys.exit(1)
 PY
 
-# A Unix socket from the config file; a stale socket file is replaced.
+# A Unix socket from the config file; a stale socket file is replaced;
+# with two workers a scrape sums both (sessions land on either).
 sock=$TMP/metrics.sock
 "$PYTHON" -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
-start_socksifyd_conf "metrics = \"$sock\""
+start_socksifyd_conf "metrics = \"$sock\"
+workers = 2"
 grep -q "metrics on $sock" "$SOCKSIFYD_LOG" || fail "no metrics line for the Unix socket"
 M=$(curl -sS --max-time 5 --unix-socket "$sock" http://localhost/metrics) || fail "Unix socket scrape"
 [ "$(metric socksifyd_connections_accepted_total)" = 0 ] || fail "Unix socket scrape: $M"
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null --max-time 5 --noproxy '' \
+		--proxy "socks5h://127.0.0.1:$SOCKSIFYD_PORT" "$url" || fail "GET $i (workers)"
+done
+for ((i = 0; i < 50; i++)); do # session ends are counted after the reply
+	M=$(curl -sS --max-time 5 --unix-socket "$sock" http://localhost/metrics)
+	[ "$(metric 'socksifyd_sessions_total{result="succeeded"}')" = 6 ] && break
+	sleep 0.1
+done
+[ "$(metric 'socksifyd_sessions_total{result="succeeded"}')" = 6 ] || fail "workers not summed: $M"
+[ "$(session_lines | sed -n 's/^[0-9]*:socksifyd\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)" = 2 ] ||
+	echo "note: all six sessions landed on one worker"
 stop_all_socksifyd
 [ -e "$sock" ] && fail "Unix socket left behind at exit"
 pass "metrics endpoint"
