@@ -9,12 +9,15 @@
 
 #include "common/log.h"
 
+#include "common/jsonw.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 /* One line, header included; longer lines end in "...\n". */
@@ -31,10 +34,13 @@ static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_file_fd = -1;
 static int (*log_placer)(int fd);
 static log_write_fn log_writer = write;
+static bool log_json; /* JSON lines (log_set_json) */
 
 /* tag 5 (LOG_USER) has no name: the line is written for the user. */
 static const char *const log_tag_names[] = {"ERROR", "WARN",  "INFO",
 					    "DEBUG", "TRACE", ""};
+static const char *const log_json_levels[] = {"error", "warn",	"info",
+					      "debug", "trace", "notice"};
 static const int log_tag_prio[] = {LOG_ERR,   LOG_WARNING, LOG_INFO,
 				   LOG_DEBUG, LOG_DEBUG,   LOG_ERR};
 
@@ -154,10 +160,87 @@ static size_t log_format_body(char *buf, size_t off, size_t cap,
 }
 
 /*
+ * Hand one finished line (@len bytes, room for a newline after them) to
+ * the target: one syslog(3) call, or one write(2) retried on EINTR only.
+ */
+static void log_emit(int tag, char *buf, size_t len)
+{
+	ssize_t w;
+	int fd;
+
+	if (log_target == LOG_TARGET_SYSLOG) {
+		buf[len] = '\0';
+		syslog(log_tag_prio[tag], "%s", buf);
+		return;
+	}
+	buf[len++] = '\n';
+	fd = log_target == LOG_TARGET_FILE ? log_file_fd : STDERR_FILENO;
+	do
+		w = log_writer(fd, buf, len);
+	while (w < 0 && errno == EINTR);
+}
+
+void log_set_json(bool on)
+{
+	log_json = on;
+}
+
+bool log_is_json(void)
+{
+	return log_json;
+}
+
+/* Contract: log.h. */
+void log_json_begin(struct jsonw *w, char *buf, size_t cap, const char *event)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	jsonw_init(w, buf, cap - 1); /* room for the newline */
+	jsonw_secs(w, "time", (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	jsonw_str(w, "ident", log_ident);
+	jsonw_i64(w, "pid", (int64_t)(pinned_pid ? pinned_pid : getpid()));
+	jsonw_str(w, "event", event);
+}
+
+/* Contract: log.h. */
+void log_json_emit(int code, struct jsonw *w)
+{
+	int saved = errno;
+	int level = code / 16, tag = code % 16;
+	size_t len;
+
+	if (log_level == LOG_LVL_QUIET || level > log_level || tag < 0 ||
+	    tag > 5)
+		goto out;
+	len = jsonw_finish(w);
+	log_emit(tag, w->buf, len);
+out:
+	errno = saved;
+}
+
+/* The message of a log_msg() call as a JSON line ("event":"log"). */
+static void log_msg_json(int tag, const char *func, char *body, size_t len)
+{
+	char buf[LOG_LINE_MAX + 256];
+	struct jsonw w;
+
+	body[len] = '\0';
+	log_json_begin(&w, buf, sizeof(buf), "log");
+	jsonw_str(&w, "level", log_json_levels[tag]);
+	if (tag != 5)
+		jsonw_strn(&w, "func", func, 64);
+	jsonw_str(&w, "msg", body);
+	log_emit(tag, buf, jsonw_finish(&w));
+}
+
+/*
  * Log one line.  @code is level * 16 + tag (see LOG_AT).  The level is
  * checked again so a direct call obeys log_level too.  Exactly one
  * write(2) (retried on EINTR only) or one syslog(3) call per line; errno
  * is preserved, and is the caller's errno while formatting, so "%m" works.
+ * In JSON mode the message (control characters kept, then escaped) is the
+ * "msg" of an "event":"log" object.
  */
 void log_msg(int code, const char *func, const char *fmt, ...)
 {
@@ -165,8 +248,7 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 	int level = code / 16, tag = code % 16;
 	char buf[LOG_LINE_MAX];
 	size_t off = 0, len;
-	int n, fd;
-	ssize_t w;
+	int n;
 	va_list ap;
 
 	if (log_level == LOG_LVL_QUIET || level > log_level || tag < 0 ||
@@ -174,6 +256,17 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 		goto out;
 	if (!func)
 		func = "?";
+	if (log_json) {
+		errno = saved;
+		va_start(ap, fmt);
+		n = vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		len = n < 0			 ? 0
+		      : (size_t)n >= sizeof(buf) ? sizeof(buf) - 1
+						 : (size_t)n;
+		log_msg_json(tag, func, buf, len);
+		goto out;
+	}
 	if (log_target != LOG_TARGET_SYSLOG) {
 		n = snprintf(buf, sizeof(buf), "%s[%ld]: ", log_ident,
 			     (long)(pinned_pid ? pinned_pid : getpid()));
@@ -190,16 +283,7 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	len = log_format_body(buf, off, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (log_target == LOG_TARGET_SYSLOG) {
-		buf[len] = '\0';
-		syslog(log_tag_prio[tag], "%s", buf);
-		goto out;
-	}
-	buf[len++] = '\n';
-	fd = log_target == LOG_TARGET_FILE ? log_file_fd : STDERR_FILENO;
-	do
-		w = log_writer(fd, buf, len);
-	while (w < 0 && errno == EINTR);
+	log_emit(tag, buf, len);
 out:
 	errno = saved;
 }

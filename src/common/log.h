@@ -9,8 +9,11 @@
 #ifndef SOCKSIFY_COMMON_LOG_H
 #define SOCKSIFY_COMMON_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+struct jsonw;
 
 enum log_level {
 	LOG_LVL_QUIET = -1, /* nothing at all, not even errors */
@@ -50,6 +53,20 @@ void log_set_writer(log_write_fn fn);
 void log_set_placer(int (*fn)(int fd));
 /* The fd the file target uses (-1 for stderr/syslog), for fd guards. */
 int log_fd(void);
+
+/*
+ * JSON lines: every line becomes one JSON object, {"time":SECONDS,
+ * "ident":..., "pid":..., "event":...}; log_msg() lines have "event":
+ * "log" with "level", "func" and "msg"; structured events (a session, a
+ * routed connection) are built with log_json_begin() + jsonw_*() and
+ * written by log_json_emit().  Not thread-safe to switch: call at init.
+ */
+void log_set_json(bool on);
+bool log_is_json(void);
+/* Start the object of event @event in @buf (@cap bytes). */
+void log_json_begin(struct jsonw *w, char *buf, size_t cap, const char *event);
+/* Write it as one line if @code (level * 16 + tag) passes the level. */
+void log_json_emit(int code, struct jsonw *w);
 
 void log_msg(int level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

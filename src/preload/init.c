@@ -53,6 +53,7 @@ static struct {
 	char *conf;
 	char *proxy;
 	char *log;
+	char *log_format; /* SOCKS_LOG_FORMAT: "json" or text */
 	char *user;
 	char *pass;
 	char *xdg_config;
@@ -147,6 +148,7 @@ static void init_once_fn(void)
 	env.conf = env_dup("SOCKS_CONF");
 	env.proxy = env_dup("SOCKS_PROXY");
 	env.log = env_dup("SOCKS_LOG");
+	env.log_format = env_dup("SOCKS_LOG_FORMAT");
 	env.user = env_dup("SOCKS_USERNAME");
 	env.pass = env_dup("SOCKS_PASSWORD");
 	env.xdg_config = env_dup("XDG_CONFIG_HOME");
@@ -165,6 +167,7 @@ static void init_once_fn(void)
 	log_set_writer(real.write);
 	log_set_placer(init_place_log); /* the log file is an internal fd */
 	level = env.has_debug ? env.debug : LOG_LVL_ERR;
+	log_set_json(env.log_format && strcmp(env.log_format, "json") == 0);
 	if (log_open("socksify", level, env.log ? env.log : "stderr") < 0)
 		(void)log_open("socksify", level, "stderr");
 	if (log_fd() >= 0)
@@ -264,6 +267,11 @@ const struct conf *socksify_conf(void)
 		confuse_preload();
 	pthread_once(&conf_once, conf_once_fn);
 	return the_conf;
+}
+
+const char *socksify_program(void)
+{
+	return prog_name;
 }
 
 const char *socksify_env_username(void)

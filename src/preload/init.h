@@ -35,6 +35,9 @@ enum rule_action socksify_route(struct rule_query *q, struct rule_result *r);
  */
 void socksify_conf_set(const struct conf *c);
 
+/* The program's name for routes and logs ("" before the first query). */
+const char *socksify_program(void);
+
 /* Credentials from SOCKS_USERNAME / SOCKS_PASSWORD, read at init (or NULL). */
 const char *socksify_env_username(void);
 const char *socksify_env_password(void);

@@ -35,6 +35,7 @@
 #include "preload/init.h"
 #include "preload/kind_internal.h"
 #include "preload/kind_tcp.h"
+#include "preload/log_route.h"
 #include "preload/preload.h"
 #include "preload/proxy_addr.h"
 #include "preload/real.h"
@@ -58,6 +59,8 @@ struct tcp_conn {
 	struct eng_job job;
 	uint8_t *early; /* MSG_FASTOPEN data sent after the reply */
 	size_t nearly;
+	int64_t start_ms; /* connect(2), io_now_ms(), for the JSON log */
+	int route_line;	  /* the route's "route {" line, 0: none */
 };
 
 static struct tcp_conn *tcp_of(struct fdt_entry *e)
@@ -476,6 +479,26 @@ void tcp_recent_atfork_child(void)
  * config gave one) and what happened, e.g. "example.com:443 via
  * 198.51.100.1:1080 (corp): proxy unreachable: connection refused".
  */
+/* The JSON-lines record of tcp_log() (SOCKS_LOG_FORMAT=json). */
+static void tcp_log_json(const struct tcp_conn *c, int rc, const char *via,
+			 const char *proxy, const char *what)
+{
+	const struct conf *conf = socksify_conf();
+	char text[SOCKS_ADDR_STRLEN];
+	struct log_route r = {
+		.dst = socks_addr_format(&c->cl.dst, text, sizeof(text)),
+		.route_file = conf ? conf->path : NULL,
+		.route_line = c->route_line,
+		.via = via,
+		.proxy = proxy,
+		.result = what,
+		.err = -rc,
+		.ms = io_now_ms() - c->start_ms,
+	};
+
+	log_route_json(&r);
+}
+
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
 	const struct conf_proxy *p = client_proxy(&c->cl);
@@ -485,6 +508,14 @@ static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 	char num[24];
 	bool named;
 
+	if (rc == 0 && log_is_json()) {
+		if (c->cl.proxy_salen == 0 ||
+		    !net_sa_format((const struct sockaddr *)&c->cl.proxy_sa, pa,
+				   sizeof(pa)))
+			snprintf(pa, sizeof(pa), "%.200s", p->url.hp.host);
+		tcp_log_json(c, 0, via, pa, "connected");
+		return;
+	}
 	if (rc == 0) {
 		LOG_INFO("fd %d: %s via %.300s: connected", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
@@ -499,6 +530,10 @@ static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 	if (what == NULL) {
 		snprintf(num, sizeof(num), "error %d", -rc);
 		what = num;
+	}
+	if (log_is_json()) {
+		tcp_log_json(c, rc, via, pa, what);
+		return;
 	}
 	LOG_USER("%s via %s%s%.300s%s: %s%s",
 		 socks_addr_format(&c->cl.dst, text, sizeof(text)), pa,
@@ -701,6 +736,8 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	c = tcp_of(e);
 	e->cookie = fdt_socket_cookie(fd);
 	c->state = TCP_HANDSHAKE;
+	c->start_ms = io_now_ms();
+	c->route_line = r->route ? r->route->line : 0;
 	engine_job_init(&c->job, e, fd, &c->cl, tcp_done);
 	c->dstlen = len < sizeof(c->dst) ? len : sizeof(c->dst);
 	memcpy(&c->dst, sa, c->dstlen);

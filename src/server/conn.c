@@ -21,7 +21,9 @@
 
 #include "common/log.h"
 #include "server/conn.h"
+#include "common/jsonw.h"
 #include "server/conn_priv.h"
+#include "server/metrics.h"
 #include "server/server.h"
 
 struct server server;
@@ -37,8 +39,21 @@ static bool conn_in_setup(enum conn_phase ph)
 	       ph == PH_CONNECT;
 }
 
+/* Microseconds on the monotonic clock (handshake latency). */
+static int64_t conn_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void conn_set_phase(struct conn *c, enum conn_phase ph)
 {
+	/* The request's success reply ends the handshake. */
+	if (conn_in_setup(c->phase) &&
+	    (ph == PH_RELAY || ph == PH_UDP || ph == PH_BIND_WAIT))
+		metrics_handshake(conn_us() - c->start_us);
 	server.nsetup += (int)conn_in_setup(ph) - (int)conn_in_setup(c->phase);
 	c->phase = ph;
 }
@@ -69,6 +84,33 @@ static void conn_clean_name(const char *in, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* The session line as JSON: the fields of the text line, user unfiltered
+ * (escaped instead), numbers as numbers. */
+static void conn_log_session_json(struct conn *c, const char *client,
+				  const char *dst, const char *addr,
+				  const char *res, uint64_t up, uint64_t down,
+				  int64_t ms)
+{
+	char buf[1024];
+	struct jsonw w;
+
+	log_json_begin(&w, buf, sizeof(buf), "session");
+	jsonw_str(&w, "client", client);
+	jsonw_strn(&w, "user", c->user, 255);
+	if (c->ver)
+		jsonw_i64(&w, "ver", c->ver);
+	else
+		jsonw_str(&w, "ver", NULL);
+	jsonw_str(&w, "cmd", sess_cmd_name(c->cmd));
+	jsonw_str(&w, "dst", c->dst.type ? dst : NULL);
+	jsonw_str(&w, "addr", c->has_taddr ? addr : NULL);
+	jsonw_str(&w, "result", res);
+	jsonw_u64(&w, "up", up);
+	jsonw_u64(&w, "down", down);
+	jsonw_secs(&w, "duration", ms);
+	log_json_emit(LOG_LVL_INFO * 16 + 2, &w);
+}
+
 static void conn_log_session(struct conn *c)
 {
 	char client[64], addr[64], dst[SOCKS_ADDR_STRLEN], user[80], res[40];
@@ -87,6 +129,13 @@ static void conn_log_session(struct conn *c)
 		socks_addr_format(&c->dst, dst, sizeof(dst));
 	else
 		snprintf(dst, sizeof(dst), "-");
+	if (log_is_json()) {
+		conn_log_session_json(
+			c, client, dst, addr,
+			sess_result_name(c->result, res, sizeof(res)), up, down,
+			ms);
+		return;
+	}
 	if (c->user)
 		conn_clean_name(c->user, user, sizeof(user));
 	else
@@ -130,6 +179,9 @@ void conn_finish(struct conn *c)
 	if (c->sess && !c->cmd)
 		c->cmd = c->sess->cmd;
 	conn_log_session(c);
+	metrics_session_end(c->result);
+	metrics_add(&metrics_self()->bytes_up, c->udp_up);
+	metrics_add(&metrics_self()->bytes_down, c->udp_down);
 	conn_set_phase(c, PH_DEAD);
 	if (c->job)
 		c->job->cancelled = true;
@@ -164,6 +216,7 @@ void conn_finish(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	server.nclients--;
+	metrics_set(&metrics_self()->current, (uint64_t)server.nclients);
 	c->dead_next = graveyard;
 	graveyard = c;
 }
@@ -332,6 +385,7 @@ static void conn_relay_start(struct conn *c)
 	if (relay_dir_queue(&c->up, p, len) < 0)
 		goto oom;
 	c->up.bytes += len;
+	metrics_add(&metrics_self()->bytes_up, len);
 	c->result = c->sess->result;
 	explicit_bzero(c->sess, sizeof(*c->sess));
 	free(c->sess);
@@ -363,7 +417,7 @@ oom:
 static void conn_relay_event(struct conn *c, struct loop_handler *h,
 			     uint32_t ev)
 {
-	uint64_t before = c->up.bytes + c->down.bytes;
+	uint64_t up0 = c->up.bytes, down0 = c->down.bytes;
 	int rc;
 
 	if (ev & EPOLLERR) {
@@ -393,12 +447,15 @@ static void conn_relay_event(struct conn *c, struct loop_handler *h,
 		rc = relay_pump(&c->up);
 	if (rc == 0 && (is_client ? out : in))
 		rc = relay_pump(&c->down);
+	if (c->up.bytes != up0 || c->down.bytes != down0) {
+		metrics_add(&metrics_self()->bytes_up, c->up.bytes - up0);
+		metrics_add(&metrics_self()->bytes_down, c->down.bytes - down0);
+		c->last_io = loop_now();
+	}
 	if (rc < 0) {
 		conn_finish(c);
 		return;
 	}
-	if (c->up.bytes + c->down.bytes != before)
-		c->last_io = loop_now();
 	if ((c->up.done && c->down.done && !relay_dir_wants_write(&c->up) &&
 	     !relay_dir_wants_write(&c->down)) ||
 	    (c->ch.fd < 0 && c->th.fd < 0)) {
@@ -600,6 +657,7 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 			     (struct sockaddr *)&c->client, sizeof(c->client));
 	c->result = SESS_RES_NONE;
 	c->start = loop_now();
+	c->start_us = conn_us();
 	conn_set_deadline(c, c->cfg->handshake_timeout);
 	sess_init(c->sess, &c->cfg->methods);
 	/* TCP_NODELAY is inherited from the listening socket (listener.c). */
@@ -617,6 +675,8 @@ int conn_accept(int fd, const struct sockaddr_storage *peer)
 	conns = c;
 	server.nclients++;
 	server.nsetup++; /* calloc: PH_HANDSHAKE */
+	metrics_add(&metrics_self()->accepted, 1);
+	metrics_set(&metrics_self()->current, (uint64_t)server.nclients);
 	/* The greeting is often queued already: read it without a wake-up. */
 	negotiate_event(c, EPOLLIN);
 	return 0;

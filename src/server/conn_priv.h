@@ -71,6 +71,7 @@ struct conn {
 	struct relay_dir up, down;
 	struct udp_assoc *udp;
 	int64_t start, deadline, last_io;
+	int64_t start_us; /* accept, monotonic microseconds (metrics) */
 	struct sockaddr_storage client;
 	struct net_ip client_ip;
 	struct sockaddr_storage taddr; /* connected / bound address (log) */

@@ -3,7 +3,7 @@
  * socksifyd: command line, signals, start-up and the main loop.
  *
  *   socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u USER:PASS]... [-U USERFILE]
- *             [-d LEVEL] [-D] [-P PIDFILE]
+ *             [-d LEVEL] [-D] [-P PIDFILE] [-m ENDPOINT]
  *
  * Signals arrive through a signalfd watched by the loop: SIGHUP reloads
  * (the old config stays if the new one is broken), SIGTERM/SIGINT end
@@ -29,6 +29,8 @@
 #include "server/listener.h"
 #include "server/lo_cc.h"
 #include "server/loop.h"
+#include "server/metrics.h"
+#include "server/metrics_ep.h"
 #include "server/notify.h"
 #include "server/relay.h"
 #include "server/resolver.h"
@@ -49,6 +51,7 @@ static void usage(FILE *f)
 		"Usage: socksifyd [-f CONFIG] [-l ADDR:PORT]... [-u "
 		"USER:PASS]...\n"
 		"                 [-U USERFILE] [-d LEVEL] [-D] [-P PIDFILE]\n"
+		"                 [-m ENDPOINT]\n"
 		"       socksifyd -h | --help | -V | --version\n"
 		"\n"
 		"SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE).\n"
@@ -68,9 +71,13 @@ static void usage(FILE *f)
 		"the\n"
 		"               config sets a log file)\n"
 		"  -P PIDFILE   write the process id to PIDFILE\n"
+		"  -m ENDPOINT  serve counters in the Prometheus text format "
+		"on a\n"
+		"               loopback ADDR:PORT or a Unix socket /PATH "
+		"(GET /metrics)\n"
 		"  -h, --help   this text;  -V, --version  the version\n"
 		"Signals: SIGHUP reloads the config, SIGTERM exits.\n"
-		"Report bugs to <%s>.\n",
+		"Report bugs: see %s.\n",
 		SRV_DEFAULT_CONFIG, SRV_DEFAULT_LISTEN, PACKAGE_BUGREPORT);
 }
 
@@ -108,6 +115,7 @@ static void apply_log(const struct srvconf *c, bool bg)
 
 	if (bg && strcmp(target, "stderr") == 0)
 		target = "syslog";
+	log_set_json(c->log_json);
 	if (log_open("socksifyd", c->debug, target) < 0)
 		LOG_ERR("cannot open log %.200s: %s", target, strerror(errno));
 }
@@ -160,6 +168,7 @@ static void tick(int64_t now)
 {
 	conn_tick(now);
 	listener_tick(now);
+	metrics_ep_tick(now);
 }
 
 /*
@@ -192,6 +201,7 @@ static int spawn_workers(int n)
 			sigdelset(&set, SIGINT);
 			sigprocmask(SIG_UNBLOCK, &set, NULL); /* SIGCHLD */
 			listener_pick_worker(i);
+			metrics_pick_worker(i);
 			pidfile = NULL; /* the supervisor's */
 			return -1;
 		}
@@ -241,6 +251,7 @@ static int spawn_workers(int n)
 	}
 	if (pidfile)
 		unlink(pidfile);
+	metrics_ep_close(true);
 	return rc;
 }
 
@@ -294,7 +305,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 	int opt;
 
 	cli.debug = -1;
-	while ((opt = getopt_long(argc, argv, "f:l:u:U:d:DP:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "f:l:u:U:d:DP:m:hV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'f':
@@ -339,6 +350,9 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			break;
 		case 'P':
 			pidfile = absolute(optarg);
+			break;
+		case 'm':
+			cli.metrics = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -403,6 +417,13 @@ int main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		return 1;
 	}
+	rc = metrics_init(server.cfg->workers);
+	if (rc < 0)
+		LOG_WARN("metrics: %s: counting per process", strerror(-rc));
+	if (metrics_ep_open(server.cfg, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		return 1;
+	}
 	if (daemonize) {
 		/* Before epoll, signalfd and threads: none survives fork. */
 		if (daemon(0, 0) < 0) {
@@ -431,7 +452,7 @@ int main(int argc, char **argv)
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0 || loop_init() < 0 ||
 	    loop_add(&sigh, sigfd, on_signal, EPOLLIN) < 0 ||
-	    listener_watch() < 0) {
+	    listener_watch() < 0 || metrics_ep_watch() < 0) {
 		LOG_ERR("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
@@ -454,6 +475,7 @@ int main(int argc, char **argv)
 		LOG_ERR("event loop: %s", strerror(-rc));
 	conn_close_all();
 	listener_close_all();
+	metrics_ep_close(server.cfg->workers <= 1);
 	resolver_stop();
 	if (pidfile)
 		unlink(pidfile);

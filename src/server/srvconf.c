@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "common/net.h"
 #include "conf/cfgload.h"
@@ -99,6 +100,36 @@ static int srvconf_listen_add(struct srvconf *c, const char *s, char *why,
 	}
 	freeaddrinfo(res);
 	return 0;
+}
+
+/*
+ * The metrics endpoint @v: an absolute path (a Unix socket) or a numeric
+ * loopback "ADDR:PORT" (port 0 picks one).  NULL with @out filled, or what
+ * was expected.
+ */
+static const char *srvconf_metrics_parse(const char *v, struct srv_listen *out)
+{
+	struct net_hostport hp;
+	struct sockaddr_un *un = (struct sockaddr_un *)&out->ss;
+
+	memset(out, 0, sizeof(*out));
+	if (v[0] == '/') {
+		if (strlen(v) >= sizeof(un->sun_path))
+			return "socket path too long";
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, v, strlen(v) + 1);
+		out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				       strlen(v) + 1);
+		return NULL;
+	}
+	if (net_hostport_parse(v, -1, true, &hp) < 0 || !hp.is_ip)
+		return "expected a loopback ADDR:PORT or an absolute "
+		       "socket path";
+	if (!net_ip_is_loopback(&hp.ip))
+		return "not a loopback address: use a Unix socket or a "
+		       "loopback address";
+	out->len = net_ip_to_sockaddr(&hp.ip, hp.port, &out->ss);
+	return NULL;
 }
 
 /* ---- validators: called by libconfuse as each value is parsed ---- */
@@ -186,6 +217,20 @@ static int srvconf_v_cc(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int srvconf_v_log_format(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcmp(v, "text") && strcmp(v, "json")) {
+		cfg_error(cfg,
+			  "log_format must be \"text\" or \"json\", not "
+			  "'%.64s'",
+			  v);
+		return -1;
+	}
+	return 0;
+}
+
 static int srvconf_v_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -251,6 +296,7 @@ enum srvconf_value {
 	SRVCONF_V_COMMAND,
 	SRVCONF_V_VERSION,
 	SRVCONF_V_TIME,
+	SRVCONF_V_METRICS,
 };
 
 /*
@@ -277,6 +323,7 @@ static const struct {
 	 " (expected \"4\" or \"5\")"},
 	{"rule|time", SRVCONF_V_TIME, "bad time window ",
 	 " (expected e.g. \"Mon-Fri 08:00-18:00\")"},
+	{"metrics", SRVCONF_V_METRICS, "bad metrics endpoint ", NULL},
 };
 
 /* NULL when @v is a good value of @kind, else what was expected. */
@@ -288,6 +335,7 @@ static const char *srvconf_value_why(enum srvconf_value kind, const char *v)
 		struct net_cidr cidr;
 		struct net_ports ports;
 		struct timewin time;
+		struct srv_listen sl;
 		unsigned int bit;
 	} tmp;
 	char glob[NET_HOST_MAX + 1];
@@ -312,6 +360,8 @@ static const char *srvconf_value_why(enum srvconf_value kind, const char *v)
 		return srvconf_ver_bit(v) ? NULL : "";
 	case SRVCONF_V_TIME:
 		return timewin_parse(v, &tmp.time);
+	case SRVCONF_V_METRICS:
+		return srvconf_metrics_parse(v, &tmp.sl);
 	}
 	return NULL;
 }
@@ -408,6 +458,8 @@ static cfg_opt_t srvconf_opts[] = {
 	CFG_BOOL("fastopen", cfg_true, 0),
 	CFG_INT("debug", 1, 0),
 	CFG_STR("log", "stderr", 0),
+	CFG_STR("log_format", "text", 0),
+	CFG_STR("metrics", NULL, CFGF_NODEFAULT),
 	CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
 	CFG_STR("gssapi_service", "rcmd", 0),
 	CFG_SEC("rule", srvconf_rule_opts, CFGF_MULTI),
@@ -431,6 +483,7 @@ static int srvconf_setup(struct cfgload *p, cfg_t *cfg)
 	cfg_set_validate_func(cfg, "workers", srvconf_v_workers);
 	cfg_set_validate_func(cfg, "poll_spin", srvconf_v_spin);
 	cfg_set_validate_func(cfg, "loopback_congestion", srvconf_v_cc);
+	cfg_set_validate_func(cfg, "log_format", srvconf_v_log_format);
 	cfg_set_validate_func(cfg, "rule", srvconf_v_rule);
 	cfg_set_validate_func(cfg, "rule|action", srvconf_v_action);
 	for (i = 0; i < sizeof(srvconf_values) / sizeof(srvconf_values[0]); i++)
@@ -602,6 +655,17 @@ static int srvconf_compile(struct cfgload *p, cfg_t *cfg, void *out)
 	if (cli && cli->debug >= 0)
 		c->debug = cli->debug;
 	snprintf(c->log, sizeof(c->log), "%s", cfg_getstr(cfg, "log"));
+	c->log_json = strcmp(cfg_getstr(cfg, "log_format"), "json") == 0;
+	if (cli && cli->metrics) {
+		const char *mwhy =
+			srvconf_metrics_parse(cli->metrics, &c->metrics);
+
+		if (mwhy)
+			return cfgload_say(p, "-m '%.64s': %s", cli->metrics,
+					   mwhy);
+	} else if (cfg_size(cfg, "metrics")) {
+		srvconf_metrics_parse(cfg_getstr(cfg, "metrics"), &c->metrics);
+	}
 
 	/* Users: config sections, then the users file, then -u. */
 	n = cfg_size(cfg, "user");

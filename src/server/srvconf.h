@@ -55,6 +55,7 @@ struct srv_cli {
 	size_t nusers;
 	const char *users_file; /* -U, replaces the file's */
 	int debug;		/* -d, -1 = not given */
+	const char *metrics;	/* -m, replaces the file's */
 };
 
 struct srvconf {
@@ -84,6 +85,10 @@ struct srvconf {
 	bool fastopen;
 	int debug;
 	char log[256];
+	bool log_json; /* log_format = "json" */
+	/* metrics endpoint (metrics_ep.h): AF_UNIX or a loopback address;
+	 * len 0 = off.  Opened at start, kept across reloads. */
+	struct srv_listen metrics;
 	struct acl_rule *rules;
 	size_t nrules;
 	struct acl_policy acl; /* rules + derived flags */

@@ -107,13 +107,15 @@ static void wrap_usage(void)
 	       " given\n"
 	       "  SOCKS_DEBUG     log level (-d; -1 is -q)\n"
 	       "  SOCKS_LOG       log target (-l)\n"
+	       "  SOCKS_LOG_FORMAT  \"json\": JSON lines, one per routed"
+	       " connection\n"
 	       "  SOCKS_USERNAME, SOCKS_PASSWORD  credentials for proxies that"
 	       " have none\n"
 	       "  SOCKSIFY_LIBRARY  the libsocksify.so to preload\n\n"
 	       "Exit status: the program's; 127 not found; 126 not executable"
 	       " or cannot be\nsocksified (static or setuid program);"
 	       " 2 bad options or invalid config.\n"
-	       "Report bugs to <%s>.\n",
+	       "Report bugs: see %s.\n",
 	       SYSCONFDIR, PACKAGE_BUGREPORT);
 }
 

@@ -70,7 +70,8 @@ start_socksifyd() {
 	PIDS+=("$SOCKSIFYD_PID")
 	wait_for 50 grep -q 'listening on' "$SOCKSIFYD_LOG" ||
 		fail "socksifyd did not start: $(cat "$SOCKSIFYD_LOG")"
-	SOCKSIFYD_PORT=$(sed -n 's/.*listening on .*:\([0-9]\+\)$/\1/p' "$SOCKSIFYD_LOG" | head -n 1)
+	# (text line, or the "msg" of a JSON line: log_format = "json")
+	SOCKSIFYD_PORT=$(sed -n 's/.*listening on .*:\([0-9]\+\)\("}\)\?$/\1/p' "$SOCKSIFYD_LOG" | head -n 1)
 	[ -n "$SOCKSIFYD_PORT" ] || fail "no port in socksifyd log"
 }
 
@@ -258,7 +259,8 @@ stop_all_socksifyd() {
 	local log pid i rc
 	for log in "$TMP"/socksifyd.*.log; do
 		[ -f "$log" ] || continue
-		pid=$(sed -n 's/^socksifyd\[\([0-9]\+\)\].*/\1/p' "$log" | head -n 1)
+		pid=$(sed -n -e 's/^socksifyd\[\([0-9]\+\)\].*/\1/p' \
+			-e 's/^{.*"ident":"socksifyd","pid":\([0-9]\+\),.*/\1/p' "$log" | head -n 1)
 		[ -n "$pid" ] || continue
 		if kill -TERM "$pid" 2>/dev/null; then
 			for ((i = 0; i < 50 * SOCKSIFY_SLOW; i++)); do
