@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "wrapper/elf_go.h"
 
 #define WRAP_EXIT_USAGE 2
 #define WRAP_EXIT_NOEXEC 126
@@ -62,11 +63,13 @@ typedef Elf32_Phdr wrap_phdr;
 #endif
 
 static const char *wrap_prog = "socksify";
+static bool wrap_force; /* --force: run what the library cannot hold */
 
 static void wrap_usage(void)
 {
 	printf("Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
-	       " [--] program [args...]\n"
+	       " [--force | --isolate]\n"
+	       "                [--] program [args...]\n"
 	       "       socksify --help | --version\n"
 	       "Run a dynamically linked program with its connections sent"
 	       " through SOCKS proxies.\n\n"
@@ -81,10 +84,23 @@ static void wrap_usage(void)
 	       " 2 protocol, 3 trace\n"
 	       "  -l TARGET  stderr (default), syslog, or a file\n"
 	       "  -q         quiet: log nothing, not even errors\n"
+	       "  --isolate  run the program in its own network namespace"
+	       " whose only route\n"
+	       "             is a TUN device served by socksify: for Go,"
+	       " static, setuid and\n"
+	       "             raw-syscall programs the library cannot hold."
+	       " Needs root (or\n"
+	       "             CAP_SYS_ADMIN); unprivileged user namespaces"
+	       " are used when\n"
+	       "             the system allows them\n"
+	       "  --force    run a Go, static or setuid program with the"
+	       " library anyway\n"
+	       "             (warning: its connections may bypass the proxy)\n"
 	       "  --help     this text\n"
 	       "  --version  print the version\n\n"
 	       "Exit status: the program's; 127 not found; 126 not executable"
-	       " or cannot be\nsocksified (static or setuid program);"
+	       " or cannot be\nsocksified (Go, static or setuid program: use "
+	       "--isolate);"
 	       " 2 bad options or invalid config.\n",
 	       SYSCONFDIR);
 }
@@ -406,10 +422,36 @@ static const char *wrap_secure_exec(const char *path, const struct stat *st)
 }
 
 /*
+ * @path (open on @fd) is a program the library cannot hold: @what it is,
+ * @why the library cannot enter it.  Without --force: one line naming the
+ * isolation mode as the way, close @fd, exit 126.  With --force: a warning
+ * line and return (@fd stays open); the program runs unprotected.
+ */
+static void wrap_refuse(int fd, const char *path, const char *what,
+			const char *why)
+{
+	if (wrap_force) {
+		fprintf(stderr,
+			"%s: warning: %s is %s (%s): its connections may "
+			"bypass the proxy; running it anyway (--force)\n",
+			wrap_prog, path, what, why);
+		return;
+	}
+	close(fd);
+	wrap_die(WRAP_EXIT_NOEXEC,
+		 "%s is %s (%s), so its connections would bypass the proxy:"
+		 " run it with 'socksify --isolate' (or --force to run it "
+		 "unprotected); not running it",
+		 path, what, why);
+}
+
+/*
  * Can libsocksify enter @path?  Refuses (exit 126, with the reason) a
  * statically linked ELF (no PT_INTERP: nothing loads the library), an ELF
  * of another class or machine (ld.so would skip the library and run the
- * program unsocksified), and secure-mode programs.  Scripts are checked
+ * program unsocksified), a Go program (static or dynamic: it makes its
+ * own system calls), and secure-mode programs; with --force it warns
+ * instead (wrap_refuse).  Scripts are checked
  * through their interpreter (one level).  Other files are left to exec.
  */
 static void wrap_check_program(const char *path, int depth)
@@ -432,14 +474,9 @@ static void wrap_check_program(const char *path, int depth)
 		return; /* exec will tell */
 	}
 	why = wrap_secure_exec(path, &st);
-	if (why != NULL) {
-		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is %s: the dynamic loader ignores "
-			 "LD_PRELOAD for it, so it cannot be socksified "
-			 "(not running it)",
-			 path, why);
-	}
+	if (why != NULL)
+		wrap_refuse(fd, path, why,
+			    "the dynamic loader ignores LD_PRELOAD for it");
 	n = pread(fd, head, sizeof(head) - 1, 0);
 	if (n >= 4 && head[0] == '#' && head[1] == '!' && depth == 0) {
 		char *s = (char *)head + 2, *e;
@@ -461,12 +498,14 @@ static void wrap_check_program(const char *path, int depth)
 	memcpy(&eh, head, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != WRAP_ELFCLASS ||
 	    (WRAP_MACHINE != EM_NONE && eh.e_machine != WRAP_MACHINE)) {
-		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is built for another ELF class "
-			 "or machine than %s: it cannot be socksified (not "
-			 "running it)",
-			 path, WRAP_LIBNAME);
+		wrap_refuse(fd, path, "built for another ELF class or machine",
+			    "the dynamic loader would skip " WRAP_LIBNAME);
+		return;
+	}
+	if (elf_is_go(fd, head, (size_t)n)) {
+		wrap_refuse(fd, path, "a Go program",
+			    "Go makes its own system calls and DNS queries");
+		return;
 	}
 	for (i = 0; i < eh.e_phnum && !interp; i++) {
 		off_t off = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
@@ -478,13 +517,10 @@ static void wrap_check_program(const char *path, int depth)
 		if (ph.p_type == PT_INTERP)
 			interp = true;
 	}
-	close(fd);
 	if (!interp)
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is statically linked: %s cannot "
-			 "be preloaded into it and its connections would "
-			 "bypass the proxy (not running it)",
-			 path, WRAP_LIBNAME);
+		wrap_refuse(fd, path, "statically linked",
+			    WRAP_LIBNAME " cannot be preloaded into it");
+	close(fd);
 }
 
 /* exec @path; a file without a #! line runs under /bin/sh, as execvp()
@@ -516,16 +552,65 @@ static int wrap_exec(const char *path, char **argv)
 	return err == ENOENT ? WRAP_EXIT_NOTFOUND : WRAP_EXIT_NOEXEC;
 }
 
+/*
+ * --isolate: exec the isolation helper (src/isolate, socksify-isolate(1)
+ * in socksify(1)) as "socksify-isolate PATH ARGV...", with the environment
+ * the wrapper prepared and no LD_PRELOAD added.  The helper is
+ * $SOCKSIFY_ISOLATE, else socksify-isolate next to our own executable (a
+ * build tree), else $(pkglibexecdir)/socksify-isolate.  Returns only on
+ * failure, with the exit status.
+ */
+static int wrap_isolate(const char *path, char **argv)
+{
+	const char *env = getenv("SOCKSIFY_ISOLATE");
+	char self[PATH_MAX + 64], *slash;
+	const char *helper = PKGLIBEXECDIR "/socksify-isolate";
+	char **args;
+	int argc = 0, i;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0') {
+		helper = env;
+	} else {
+		n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			slash = strrchr(self, '/');
+			if (slash != NULL &&
+			    wrap_path(self, sizeof(self), self,
+				      (size_t)(slash - self),
+				      "socksify-isolate") &&
+			    access(self, X_OK) == 0)
+				helper = self;
+		}
+	}
+	while (argv[argc])
+		argc++;
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (args == NULL)
+		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	args[0] = (char *)"socksify-isolate";
+	args[1] = (char *)path;
+	for (i = 0; i < argc; i++)
+		args[i + 2] = argv[i];
+	execv(helper, args);
+	fprintf(stderr, "%s: %s: cannot run the isolation helper: %s\n",
+		wrap_prog, helper, strerror(errno));
+	return WRAP_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"force", no_argument, NULL, 'F'},
+		{"isolate", no_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *url = NULL, *level = NULL, *log = NULL;
 	char *conf_path = NULL, *path;
-	bool quiet = false, from_option;
+	bool quiet = false, isolate = false, from_option;
 	int opt;
 
 	opterr = 0;
@@ -553,6 +638,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("socksify %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'F':
+			wrap_force = true;
+			break;
+		case 'I':
+			isolate = true;
+			break;
 		case ':':
 		case '?':
 		default:
@@ -606,6 +697,8 @@ int main(int argc, char **argv)
 	path = wrap_find(argv[optind]);
 	if (path == NULL)
 		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	if (isolate)
+		return wrap_isolate(path, argv + optind);
 	wrap_check_program(path, 0);
 	wrap_preload(wrap_library());
 	return wrap_exec(path, argv + optind);
