@@ -41,16 +41,48 @@ struct iso_ctx iso = {.tun = -1};
 
 static char tag_tun, tag_pid; /* epoll data for the two fixed fds */
 
+/*
+ * rules_match() for a DNS question (name only, port and command unknown),
+ * route by route as the library's resolver policy does: a deny route
+ * limited to some ports or commands does not deny the name (the
+ * connection is checked when it is made).
+ */
+static enum rule_action iso_route_name(struct rule_query *q,
+				       struct rule_result *r)
+{
+	struct conf one;
+	enum rule_action a;
+	size_t i;
+
+	for (i = 0; i < iso.conf->nroutes; i++) {
+		const struct conf_route *rt = &iso.conf->routes[i];
+
+		one = *iso.conf;
+		one.routes = &iso.conf->routes[i];
+		one.nroutes = 1;
+		a = rules_match(&one, q, r);
+		if (r->route == NULL)
+			continue;
+		if (a == RULE_DENY &&
+		    (rt->ports.n != 0 ||
+		     (rt->commands & CONF_CMD_ALL) != CONF_CMD_ALL))
+			continue;
+		return a;
+	}
+	memset(r, 0, sizeof(*r));
+	return RULE_DENY;
+}
+
 /* Contract: iso.h. */
 enum rule_action iso_route(const struct net_ip *ip, const char *name,
 			   uint16_t port, struct rule_result *r)
 {
 	struct rule_query q;
 	enum rule_action a;
-	char buf[80];
+	char dest[300], buf[64];
 
 	memset(&q, 0, sizeof(q));
-	q.command = CONF_CMD_CONNECT;
+	q.command = ip == NULL && port == 0 ? 0 : CONF_CMD_CONNECT;
 	q.port = port;
 	q.program = iso.program;
 	q.uid = iso.uid;
@@ -61,12 +93,20 @@ enum rule_action iso_route(const struct net_ip *ip, const char *name,
 	}
 	q.hostname = name;
 	memset(r, 0, sizeof(*r));
-	a = rules_match(iso.conf, &q, r);
-	if (a == RULE_DENY)
-		LOG_ERR("%s%s%u denied %s",
-			name ? name : net_ip_format(ip, buf, sizeof(buf)),
-			port ? ":" : "", port,
-			r->route ? "by a route" : ": no route matches");
+	a = q.command == 0 ? iso_route_name(&q, r)
+			   : rules_match(iso.conf, &q, r);
+	if (a == RULE_PROXY && r->nproxies == 0)
+		a = RULE_DENY;
+	if (a != RULE_DENY)
+		return a;
+	snprintf(dest, sizeof(dest), "%.253s%s%.0u",
+		 name ? name : net_ip_format(ip, buf, sizeof(buf)),
+		 port ? ":" : "", port);
+	if (r->route)
+		LOG_ERR("%s denied by the route at line %d of %.200s", dest,
+			r->route->line, iso.conf->path);
+	else
+		LOG_ERR("%s denied: no route matches", dest);
 	return a;
 }
 
@@ -81,6 +121,9 @@ static void iso_packet(const uint8_t *buf, size_t len)
 		iso.dropped++;
 		return;
 	}
+	LOG_TRACE("from the program: %zu bytes, protocol %u, port %u, flags "
+		  "%#x",
+		  len, p.proto, p.dport, p.tcp_flags);
 	if (p.proto == IPPROTO_TCP) {
 		iso_flow_tcp(&p, buf, len);
 		return;

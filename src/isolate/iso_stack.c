@@ -51,6 +51,14 @@ static err_t stack_out(struct pbuf *p)
 	struct iovec iov[16];
 	int n = 0;
 
+	if (p->len >= 48) {
+		const uint8_t *b = p->payload;
+
+		LOG_TRACE("to the program: %u bytes, next %u: %02x %02x %02x "
+			  "%02x %02x %02x %02x %02x",
+			  (unsigned)p->tot_len, b[6], b[40], b[41], b[42],
+			  b[43], b[44], b[45], b[46], b[47]);
+	}
 	for (; p != NULL && n < 16; p = p->next)
 		iov[n++] = (struct iovec){p->payload, p->len};
 	if (writev(iso.tun, iov, n) < 0)
