@@ -32,10 +32,11 @@ static int log_file_fd = -1;
 static int (*log_placer)(int fd);
 static log_write_fn log_writer = write;
 
-static const char *const log_tag_names[] = {"ERROR", "WARN", "INFO", "DEBUG",
-					    "TRACE"};
-static const int log_tag_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
-				   LOG_DEBUG};
+/* tag 5 (LOG_USER) has no name: the line is written for the user. */
+static const char *const log_tag_names[] = {"ERROR", "WARN",  "INFO",
+					    "DEBUG", "TRACE", ""};
+static const int log_tag_prio[] = {LOG_ERR,   LOG_WARNING, LOG_INFO,
+				   LOG_DEBUG, LOG_DEBUG,   LOG_ERR};
 
 /* Drop the current target's resources; errno is the caller's to save. */
 static void log_release(void)
@@ -169,7 +170,7 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 	va_list ap;
 
 	if (log_level == LOG_LVL_QUIET || level > log_level || tag < 0 ||
-	    tag > 4)
+	    tag > 5)
 		goto out;
 	if (!func)
 		func = "?";
@@ -178,9 +179,11 @@ void log_msg(int code, const char *func, const char *fmt, ...)
 			     (long)(pinned_pid ? pinned_pid : getpid()));
 		off = n > 0 ? (size_t)n : 0;
 	}
-	n = snprintf(buf + off, sizeof(buf) - off,
-		     "%s %.64s: ", log_tag_names[tag], func);
-	off += n > 0 ? (size_t)n : 0;
+	if (tag != 5) {
+		n = snprintf(buf + off, sizeof(buf) - off,
+			     "%s %.64s: ", log_tag_names[tag], func);
+		off += n > 0 ? (size_t)n : 0;
+	}
 	if (off >= sizeof(buf) / 2)
 		off = sizeof(buf) / 2;
 	errno = saved;

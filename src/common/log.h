@@ -15,9 +15,9 @@
 enum log_level {
 	LOG_LVL_QUIET = -1, /* nothing at all, not even errors */
 	LOG_LVL_ERR = 0,
-	LOG_LVL_WARN = 0,   /* warnings show with errors (debug level 0) */
-	LOG_LVL_INFO = 1,   /* one line per proxied connection / session */
-	LOG_LVL_DBG = 2,    /* protocol steps */
+	LOG_LVL_WARN = 0, /* warnings show with errors (debug level 0) */
+	LOG_LVL_INFO = 1, /* one line per proxied connection / session */
+	LOG_LVL_DBG = 2,  /* protocol steps */
 	LOG_LVL_TRACE = 3
 };
 
@@ -54,16 +54,23 @@ int log_fd(void);
 void log_msg(int level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define LOG_AT(lvl, tag, ...)                                                 \
-	do {                                                                  \
-		if (log_level >= (lvl))                                       \
-			log_msg((lvl) * 16 + (tag), __func__, __VA_ARGS__);   \
+#define LOG_AT(lvl, tag, ...)                                             \
+	do {                                                              \
+		if (log_level >= (lvl))                                   \
+			log_msg((lvl)*16 + (tag), __func__, __VA_ARGS__); \
 	} while (0)
-/* tag: 0 ERROR, 1 WARN, 2 INFO, 3 DEBUG, 4 TRACE (encoded with the level) */
+/* tag: 0 ERROR, 1 WARN, 2 INFO, 3 DEBUG, 4 TRACE, 5 none (encoded with the
+ * level) */
 #define LOG_ERR(...) LOG_AT(LOG_LVL_ERR, 0, __VA_ARGS__)
 #define LOG_WARN(...) LOG_AT(LOG_LVL_WARN, 1, __VA_ARGS__)
 #define LOG_INFO(...) LOG_AT(LOG_LVL_INFO, 2, __VA_ARGS__)
 #define LOG_DBG(...) LOG_AT(LOG_LVL_DBG, 3, __VA_ARGS__)
 #define LOG_TRACE(...) LOG_AT(LOG_LVL_TRACE, 4, __VA_ARGS__)
+/*
+ * A line for the user at the default level (STYLE.md, Logging): no level
+ * tag, no function name: "socksify[PID]: example.com:443 via
+ * 198.51.100.1:1080 (corp): connection refused".  -q silences it.
+ */
+#define LOG_USER(...) LOG_AT(LOG_LVL_ERR, 5, __VA_ARGS__)
 
 #endif

@@ -89,6 +89,72 @@ static const struct {
 	{"socks5h", NET_SCHEME_SOCKS5H},
 };
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} url_opts[] = {
+	{"fastopen", NET_URL_FASTOPEN},
+	{"pipeline", NET_URL_PIPELINE},
+	{"optimistic", NET_URL_OPTIMISTIC},
+};
+
+/* A boolean word: 1, 0, or -1 when it is none. */
+static int url_bool(const char *s, size_t len)
+{
+	static const char *const on[] = {"1", "on", "yes", "true"};
+	static const char *const off[] = {"0", "off", "no", "false"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strlen(on[i]) == len && strncmp(s, on[i], len) == 0)
+			return 1;
+		if (strlen(off[i]) == len && strncmp(s, off[i], len) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * The options after '?': @len characters at @s, "name=value" pairs
+ * separated by '&' (url_opts, url_bool).  Returns 0 or -EINVAL with *@why.
+ */
+static int url_parse_opts(const char *s, size_t len, struct net_proxy_url *u,
+			  const char **why)
+{
+	const char *end = s + len;
+
+	while (s < end) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(s, '=', (size_t)(pe - s));
+		size_t i;
+		int v = eq ? url_bool(eq + 1, (size_t)(pe - eq - 1)) : -1;
+
+		for (i = 0; eq && i < sizeof(url_opts) / sizeof(url_opts[0]);
+		     i++)
+			if (strlen(url_opts[i].name) == (size_t)(eq - s) &&
+			    strncmp(s, url_opts[i].name, (size_t)(eq - s)) == 0)
+				break;
+		if (!eq || i == sizeof(url_opts) / sizeof(url_opts[0]) ||
+		    (amp && amp + 1 == end)) {
+			*why = "unknown URL option (expected fastopen=, "
+			       "pipeline= or optimistic=)";
+			return -EINVAL;
+		}
+		if (v < 0) {
+			*why = "URL option value must be 0 or 1 (or off/on)";
+			return -EINVAL;
+		}
+		u->opts_set |= url_opts[i].bit;
+		if (v)
+			u->opts_on |= url_opts[i].bit;
+		else
+			u->opts_on &= ~url_opts[i].bit;
+		s = amp ? amp + 1 : end;
+	}
+	return 0;
+}
+
 /* Longest URL we look at: scheme, 3 x 255 escaped credentials, host, port. */
 #define URL_MAX 4096
 
@@ -98,14 +164,14 @@ static const struct {
  * case-insensitive.  IPv6 hosts in brackets; user and pass percent-decoded
  * (strict %XX, no decoded NUL, at most 255 bytes each); SOCKS4/4a take a
  * user (sent as USERID) but no password.  Port defaults to 1080; port 0,
- * an empty host and anything after the port other than one '/' are
- * errors.  Returns 0, or -EINVAL with *@why (if @why is not NULL) set to a
+ * an empty host and anything after the port other than one '/' and the
+ * options (?fastopen=1&pipeline=1&optimistic=0, proxy_url.h) are errors.  Returns 0, or -EINVAL with *@why (if @why is not NULL) set to a
  * static explanation; on error *@u is cleared.
  */
 int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
 			const char **why)
 {
-	const char *dummy, *sep, *auth, *at, *colon, *end;
+	const char *dummy, *sep, *auth, *at, *colon, *end, *opts;
 	size_t len, i, slen;
 	int rc;
 
@@ -147,12 +213,18 @@ int net_proxy_url_parse(const char *s, struct net_proxy_url *u,
 		}
 	}
 	if (rc < 0) {
-		*why = "unknown scheme (expected socks4, socks4a, socks5 or "
-		       "socks5h)";
+		*why = "unknown scheme";
 		goto bad;
 	}
 	auth = sep + 3;
 	end = s + len;
+	opts = memchr(auth, '?', (size_t)(end - auth));
+	if (opts) {
+		rc = url_parse_opts(opts + 1, (size_t)(end - opts - 1), u, why);
+		if (rc < 0)
+			goto bad;
+		end = opts;
+	}
 	if (end > auth && end[-1] == '/')
 		end--;
 	for (i = 0; auth + i < end; i++) {

@@ -28,6 +28,22 @@ struct cfgload_line {
 static pthread_mutex_t cfgload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cfgload *cfgload_cur;
 
+/* Contract: cfgload.h. */
+void cfgload_atfork_prepare(void)
+{
+	pthread_mutex_lock(&cfgload_lock);
+}
+
+void cfgload_atfork_parent(void)
+{
+	pthread_mutex_unlock(&cfgload_lock);
+}
+
+void cfgload_atfork_child(void)
+{
+	pthread_mutex_unlock(&cfgload_lock);
+}
+
 /* ---- errors ----------------------------------------------------------- */
 
 void cfgload_init(struct cfgload *p, const char *name, char *err, size_t errlen)

@@ -101,4 +101,14 @@ int cfgload_text(const struct cfgload_schema *schema, const char *text,
 int cfgload_file(const struct cfgload_schema *schema, const char *path,
 		 void *user, void *out, char *err, size_t errlen);
 
+/*
+ * fork: a program that forks while another of its threads parses a
+ * config (the preload library) must not leave the child with the parse
+ * lock held by a thread that does not exist there.  The prepare handler
+ * waits for a parse in progress; parent and child release.
+ */
+void cfgload_atfork_prepare(void);
+void cfgload_atfork_parent(void);
+void cfgload_atfork_child(void);
+
 #endif

@@ -392,6 +392,42 @@ static int conf_check_via(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum conf_mode mode;
+} conf_modes[] = {
+	{"failover", CONF_MODE_FAILOVER},
+	{"round-robin", CONF_MODE_ROUND_ROBIN},
+	{"random", CONF_MODE_RANDOM},
+	{"chain", CONF_MODE_CHAIN},
+};
+
+/* A route's mode by name: 0 or -1. */
+static int conf_mode_parse(const char *v, enum conf_mode *m)
+{
+	size_t i;
+
+	for (i = 0; v && i < sizeof(conf_modes) / sizeof(conf_modes[0]); i++)
+		if (strcasecmp(v, conf_modes[i].name) == 0) {
+			*m = conf_modes[i].mode;
+			return 0;
+		}
+	return -1;
+}
+
+static int conf_check_mode(struct cfgload *p, cfg_t *sec, cfg_opt_t *opt,
+			   unsigned int idx, const char *v)
+{
+	enum conf_mode m;
+
+	(void)idx;
+	if (conf_mode_parse(v, &m) < 0)
+		return conf_bad(p, sec, opt, v,
+				"expected \"failover\", \"round-robin\", "
+				"\"random\" or \"chain\"");
+	return 0;
+}
+
 /* What is checked where a value is written: a kind of value, or a
  * function for keys that look at more than the value. */
 struct conf_key {
@@ -419,6 +455,7 @@ static const struct conf_key conf_key_checks[] = {
 	{"route", "user", CONF_V_USER, NULL},
 	{"route", "time", CONF_V_TIME, NULL},
 	{"route", "via", CONF_V_NONE, conf_check_via},
+	{"route", "mode", CONF_V_NONE, conf_check_mode},
 };
 
 /* Records the value's line (and its section's), then checks the value. */
@@ -467,6 +504,8 @@ static const struct {
 	 "expected a number of seconds from 1 to 3600"},
 	{"fake_ttl", 1, CONF_FAKE_TTL_MAX,
 	 "expected a number of seconds from 1 to 31536000"},
+	{"proxy_retry", 0, CONF_TIMEOUT_MAX,
+	 "expected a number of seconds from 0 to 3600"},
 };
 
 /* Integer keys: our own parsing, for our own messages.  A key missing
@@ -628,6 +667,9 @@ static cfg_opt_t conf_proxy_opts[] = {
 	CFG_STR_LIST_CB("method", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_CB("gssapi_service", CONF_DEFAULT_GSSAPI_SERVICE, CFGF_NONE,
 		   conf_cb_str),
+	CFG_BOOL("fastopen", cfg_true, CFGF_NODEFAULT),
+	CFG_BOOL("pipeline", cfg_false, CFGF_NODEFAULT),
+	CFG_BOOL("optimistic", cfg_false, CFGF_NODEFAULT),
 	CFG_END()};
 
 static cfg_opt_t conf_route_opts[] = {
@@ -638,6 +680,8 @@ static cfg_opt_t conf_route_opts[] = {
 	CFG_STR_LIST_CB("user", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_LIST_CB("time", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_STR_LIST_CB("via", NULL, CFGF_NODEFAULT, conf_cb_str),
+	CFG_STR_CB("mode", "failover", CFGF_NONE, conf_cb_str),
+	CFG_BOOL("optimistic", cfg_false, CFGF_NONE),
 	CFG_END()};
 
 static cfg_opt_t conf_root_opts[] = {
@@ -653,6 +697,8 @@ static cfg_opt_t conf_root_opts[] = {
 	CFG_INT_CB("timeout", CONF_DEFAULT_TIMEOUT, CFGF_NONE, conf_cb_int),
 	CFG_STR_CB("bind_peer", "auto", CFGF_NONE, conf_cb_str),
 	CFG_INT_CB("bind_timeout", CONF_DEFAULT_BIND_TIMEOUT, CFGF_NONE,
+		   conf_cb_int),
+	CFG_INT_CB("proxy_retry", CONF_DEFAULT_PROXY_RETRY, CFGF_NONE,
 		   conf_cb_int),
 	CFG_SEC("proxy", conf_proxy_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -682,6 +728,18 @@ static void conf_proxy_creds(struct conf_proxy *px)
 		px->has_pass = true;
 		chr_copy(px->password, sizeof(px->password), px->url.pass);
 	}
+}
+
+/* The round-trip settings from the URL's options, else the defaults
+ * (fastopen on, pipeline and optimistic off). */
+static void conf_proxy_flags(struct conf_proxy *px)
+{
+	const struct net_proxy_url *u = &px->url;
+
+	px->fastopen = !(u->opts_set & NET_URL_FASTOPEN) ||
+		       (u->opts_on & NET_URL_FASTOPEN);
+	px->pipeline = (u->opts_on & NET_URL_PIPELINE) != 0;
+	px->optimistic = (u->opts_on & NET_URL_OPTIMISTIC) != 0;
 }
 
 /* One checked proxy section into @px: URL, effective credentials (URL,
@@ -726,6 +784,13 @@ static int conf_proxy_compile(struct cfgload *p, cfg_t *sec,
 	}
 	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
 		 cfg_getstr(sec, "gssapi_service"));
+	conf_proxy_flags(px);
+	if (cfg_size(sec, "fastopen"))
+		px->fastopen = cfg_getbool(sec, "fastopen");
+	if (cfg_size(sec, "pipeline"))
+		px->pipeline = cfg_getbool(sec, "pipeline");
+	if (cfg_size(sec, "optimistic"))
+		px->optimistic = cfg_getbool(sec, "optimistic");
 	return 0;
 }
 
@@ -859,6 +924,10 @@ static int conf_route_compile(struct cfgload *p, cfg_t *sec,
 					   "bad time: %s", why);
 	}
 
+	if (conf_mode_parse(cfg_getstr(sec, "mode"), &r->mode) < 0)
+		return cfgload_err(p, cfgload_line_of(p, sec, "mode", 0),
+				   "bad mode");
+	r->optimistic = cfg_getbool(sec, "optimistic");
 	return conf_route_via(p, sec, c, r);
 }
 
@@ -872,6 +941,7 @@ static int conf_compile(struct cfgload *p, cfg_t *root, struct conf *c)
 	c->debug = (int)cfg_getint(root, "debug");
 	c->timeout = (int)cfg_getint(root, "timeout");
 	c->bind_timeout = (int)cfg_getint(root, "bind_timeout");
+	c->proxy_retry = (int)cfg_getint(root, "proxy_retry");
 	c->fake_ttl = (int)cfg_getint(root, "fake_ttl");
 	chr_copy(c->log, sizeof(c->log), cfg_getstr(root, "log"));
 	why = conf_resolve_parse(cfg_getstr(root, "resolve"), &c->resolve);
@@ -1032,6 +1102,7 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	chr_copy(px->name, sizeof(px->name), "proxy");
 	conf_proxy_creds(px);
 	conf_default_methods(px);
+	conf_proxy_flags(px);
 	chr_copy(px->gssapi_service, sizeof(px->gssapi_service),
 		 CONF_DEFAULT_GSSAPI_SERVICE);
 
@@ -1039,6 +1110,7 @@ int conf_from_url(const char *url, struct conf **out, char *err, size_t errlen)
 	chr_copy(c->log, sizeof(c->log), "stderr");
 	c->timeout = CONF_DEFAULT_TIMEOUT;
 	c->bind_timeout = CONF_DEFAULT_BIND_TIMEOUT;
+	c->proxy_retry = CONF_DEFAULT_PROXY_RETRY;
 	c->fake_ttl = CONF_DEFAULT_FAKE_TTL;
 	c->resolve = (px->url.scheme == NET_SCHEME_SOCKS4A ||
 		      px->url.scheme == NET_SCHEME_SOCKS5H)

@@ -72,6 +72,11 @@ struct conf_proxy {
 	/* GSS-API: service part of the proxy's principal (service/host);
 	 * default "rcmd" (as Dante and curl). */
 	char gssapi_service[CONF_NAME_MAX + 1];
+	/* Round trips (socks.conf(5)); the section's keys override the
+	 * URL's ?fastopen= ?pipeline= ?optimistic= options. */
+	bool fastopen;	 /* TCP Fast Open to the proxy (default on) */
+	bool pipeline;	 /* greeting, credentials and request in one flight */
+	bool optimistic; /* connect() returns once the request is queued */
 };
 
 /* A `to` entry: a CIDR (or single address) if it parses as one, else a
@@ -95,6 +100,17 @@ struct conf_user {
 
 enum conf_via { CONF_VIA_DIRECT, CONF_VIA_DENY, CONF_VIA_PROXY };
 
+/* How a route uses its proxy list (`mode`): FAILOVER tries them in order
+ * (the first reachable one carries the connection), ROUND_ROBIN and
+ * RANDOM start at another one each time (then fail over), CHAIN goes
+ * through all of them in order, SOCKS inside SOCKS. */
+enum conf_mode {
+	CONF_MODE_FAILOVER = 0,
+	CONF_MODE_ROUND_ROBIN,
+	CONF_MODE_RANDOM,
+	CONF_MODE_CHAIN
+};
+
 /*
  * One `route { }` block.  Lists the file leaves out mean "any": no `to` is
  * any destination, no `ports` any port, no `command` all three commands,
@@ -115,6 +131,8 @@ struct conf_route {
 	enum conf_via via;
 	const struct conf_proxy *proxies[CONF_VIA_MAX];
 	size_t nproxies;
+	enum conf_mode mode;
+	bool optimistic; /* `optimistic = true`: as the proxies' key */
 };
 
 struct conf {
@@ -135,13 +153,16 @@ struct conf {
 	bool has_nameserver;
 	struct net_ip nameserver;
 	uint16_t nameserver_port; /* host order, default 53 */
-	int timeout; /* seconds */
+	int timeout;		  /* seconds */
 	/* bind_peer: the peer a listener behind a SOCKS BIND expects (its
 	 * DST.ADDR); AUTO: the destination of the latest connection through
 	 * the same proxy; ANY: 0.0.0.0 or ::, any peer; ADDR: bind_peer_ip. */
 	enum conf_bind_peer bind_peer;
 	struct net_ip bind_peer_ip;
 	int bind_timeout; /* seconds to wait for the peer */
+	/* proxy_retry: seconds a proxy that could not be reached is skipped
+	 * by this process's routes (tried last); 0 never skips. */
+	int proxy_retry;
 	struct conf_proxy *proxies;
 	size_t nproxies;
 	struct conf_route *routes;
@@ -165,11 +186,12 @@ struct conf {
 #define CONF_DEFAULT_FAKE_NETWORK6 "fd53:6f63:6b73::/64" /* "Socks" ULA */
 #define CONF_DEFAULT_TIMEOUT 10
 #define CONF_DEFAULT_BIND_TIMEOUT 120 /* SOCKS4's two minutes */
-#define CONF_DEFAULT_FAKE_TTL 86400 /* one day */
-#define CONF_FAKE_TTL_MAX 31536000  /* one year */
+#define CONF_DEFAULT_FAKE_TTL 86400   /* one day */
+#define CONF_FAKE_TTL_MAX 31536000    /* one year */
 #define CONF_DEFAULT_GSSAPI_SERVICE "rcmd"
 #define CONF_TIMEOUT_MAX 3600
 #define CONF_DEBUG_MAX 3
+#define CONF_DEFAULT_PROXY_RETRY 30
 
 /*
  * Parse @path.  On success returns 0 and *@out is a new immutable config;

@@ -12,13 +12,17 @@
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include "common/io.h"
 #include "common/log.h"
 #include "preload/client.h"
+#include "preload/pool.h"
 #include "preload/preload.h"
 #include "preload/proxy_addr.h"
 #include "preload/real.h"
@@ -38,11 +42,41 @@ const char *client_state_name(enum client_state s)
 	return "?";
 }
 
+/* Proxy @i of the list in this connection's order (client_arrange). */
+static const struct conf_proxy *cpx(const struct client *c, size_t i)
+{
+	return c->proxies[c->ordered ? c->order[i] : i];
+}
+
+/* Is c->idx a hop before the last of a chain? */
+static bool client_mid_hop(const struct client *c)
+{
+	return c->chain && c->idx + 1 < c->nproxies;
+}
+
 const struct conf_proxy *client_proxy(const struct client *c)
 {
 	if (c->idx < c->nproxies)
-		return c->proxies[c->idx];
-	return c->nproxies ? c->proxies[c->nproxies - 1] : NULL;
+		return cpx(c, c->idx);
+	return c->nproxies ? cpx(c, c->nproxies - 1) : NULL;
+}
+
+/* Is optimistic data on for this connection and the proxy in use? */
+static bool client_optimistic(const struct client *c)
+{
+	const struct conf_proxy *p = client_proxy(c);
+
+	return c->opt_allowed && !c->opt_used && !client_mid_hop(c) &&
+	       (c->optimistic || (p && p->optimistic));
+}
+
+/* c->out holds the whole rest of the negotiation (pipelined SOCKS5 or
+ * a SOCKS4 request at the last hop): nothing needs an answer first. */
+static bool client_one_flight(const struct client *c)
+{
+	return c->state == CL_SEND && !client_mid_hop(c) &&
+	       (c->after_send == CL_REPLY4 || c->after_send == CL_REPLY ||
+		(c->pipelined && c->after_send == CL_METHOD));
 }
 
 /* The one place where the state changes. */
@@ -72,6 +106,29 @@ static bool client_proxy_fits(const struct conf_proxy *p,
 	default:
 		return true;
 	}
+}
+
+/*
+ * What hop c->idx is asked for: the next proxy of a chain (its address
+ * as written in its URL: a name there is resolved by this hop, never
+ * here), else the destination.
+ */
+static void client_hop_dst(const struct client *c, struct socks_addr *a)
+{
+	const struct net_hostport *hp;
+
+	if (!c->chain || c->idx + 1 >= c->nproxies) {
+		*a = c->dst;
+		return;
+	}
+	hp = &cpx(c, c->idx + 1)->url.hp;
+	if (hp->is_ip && hp->ip.family == AF_INET)
+		socks_addr_set_ip4(a, hp->ip.b, hp->port);
+	else if (hp->is_ip)
+		socks_addr_set_ip6(a, hp->ip.b, hp->port);
+	else
+		(void)socks_addr_set_name(a, hp->host, strlen(hp->host),
+					  hp->port);
 }
 
 /* Contract: client.h. */
@@ -133,13 +190,71 @@ static int client_proxy_addr(const struct conf_proxy *p, int family,
 }
 
 /* Contract: client.h. */
+int client_arrange(struct client *c, const struct conf_route *r)
+{
+	size_t n = c->nproxies < CONF_VIA_MAX ? c->nproxies : CONF_VIA_MAX;
+
+	if (!r || r->nproxies != c->nproxies || r->proxies != c->proxies ||
+	    n < 2)
+		return 0;
+	pool_order(r, c->order);
+	c->ordered = true;
+	c->nproxies = n;
+	c->chain = r->mode == CONF_MODE_CHAIN;
+	for (c->idx = 0; c->idx < n; c->idx++) {
+		struct socks_addr a;
+
+		client_hop_dst(c, &a);
+		if (client_proxy_fits(cpx(c, c->idx), &a)) {
+			if (!c->chain)
+				break;
+		} else if (c->chain) {
+			LOG_ERR("chain: proxy %.64s (%s) cannot carry the "
+				"next hop's address",
+				cpx(c, c->idx)->name,
+				net_scheme_name(cpx(c, c->idx)->url.scheme));
+			return -EAFNOSUPPORT;
+		}
+	}
+	if (!c->chain && c->idx == n)
+		return -EAFNOSUPPORT;
+	if (c->chain)
+		c->idx = 0;
+	return 0;
+}
+
+/* Contract: client.h. */
+const char *client_via_text(const struct client *c, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	if (!len)
+		return "";
+	buf[0] = '\0';
+	if (!c->chain) {
+		const struct conf_proxy *p = client_proxy(c);
+
+		return p ? p->name : "?";
+	}
+	for (i = 0; i < c->nproxies && o + 1 < len; i++) {
+		int k = snprintf(buf + o, len - o, "%s%.64s", i ? " > " : "",
+				 cpx(c, i)->name);
+
+		if (k < 0)
+			break;
+		o += (size_t)k < len - o ? (size_t)k : len - o - 1;
+	}
+	return buf;
+}
+
+/* Contract: client.h. */
 int client_first_proxy_family(const struct client *c)
 {
 	for (size_t i = c->idx; i < c->nproxies; i++) {
 		struct net_ip ip;
 
-		if (client_proxy_fits(c->proxies[i], &c->dst) &&
-		    pxa_lookup(c->proxies[i], c->sock_family, &ip) == 0)
+		if (client_proxy_fits(cpx(c, i), &c->dst) &&
+		    pxa_lookup(cpx(c, i), c->sock_family, &ip) == 0)
 			return ip.family;
 	}
 	return 0;
@@ -177,6 +292,9 @@ static void client_creds(const struct client *c, const struct conf_proxy *p,
 	}
 }
 
+static int client_pipeline(struct client *c, const struct socks5_greeting *g,
+			   const char *user, const char *pass);
+
 /*
  * Encode the first message for the proxy just reached: the SOCKS5 greeting
  * (methods offered in the configured order, username only with
@@ -185,7 +303,7 @@ static void client_creds(const struct client *c, const struct conf_proxy *p,
  */
 static int client_start_socks(struct client *c)
 {
-	const struct conf_proxy *p = c->proxies[c->idx];
+	const struct conf_proxy *p = cpx(c, c->idx);
 	const char *user, *pass;
 	ssize_t n;
 
@@ -194,9 +312,10 @@ static int client_start_socks(struct client *c)
 		struct socks4_request r;
 
 		memset(&r, 0, sizeof(r));
-		r.cmd = c->cmd == SOCKS5_CMD_BIND ? SOCKS4_CMD_BIND
-						  : SOCKS4_CMD_CONNECT;
-		r.dst = c->dst;
+		r.cmd = c->cmd == SOCKS5_CMD_BIND && !client_mid_hop(c)
+				? SOCKS4_CMD_BIND
+				: SOCKS4_CMD_CONNECT;
+		client_hop_dst(c, &r.dst);
 		if (user) {
 			size_t l = strlen(user);
 
@@ -241,6 +360,9 @@ static int client_start_socks(struct client *c)
 			p->name);
 		return -EACCES;
 	}
+	c->pipelined = false;
+	if (p->pipeline)
+		return client_pipeline(c, &g, user, pass);
 	n = socks5_greeting_encode(c->out, sizeof(c->out), &g);
 	if (n < 0)
 		return -EINVAL;
@@ -248,19 +370,106 @@ static int client_start_socks(struct client *c)
 	return 0;
 }
 
-/* Encode the SOCKS5 request for c->dst. */
-static int client_v5_request(struct client *c)
+/* Encode the SOCKS5 request for this hop at c->out + @at; returns its
+ * length or -EINVAL. */
+static ssize_t client_v5_request_at(struct client *c, size_t at)
 {
 	struct socks5_request r;
 	ssize_t n;
 
-	r.cmd = c->cmd;
-	r.dst = c->dst;
-	n = socks5_request_encode(c->out, sizeof(c->out), &r);
+	r.cmd = client_mid_hop(c) ? SOCKS5_CMD_CONNECT : c->cmd;
+	client_hop_dst(c, &r.dst);
+	n = socks5_request_encode(c->out + at, sizeof(c->out) - at, &r);
+	return n < 0 ? -EINVAL : n;
+}
+
+/* Encode the SOCKS5 request for this hop and queue it. */
+static int client_v5_request(struct client *c)
+{
+	ssize_t n = client_v5_request_at(c, 0);
+
 	if (n < 0)
 		return -EINVAL;
 	client_send(c, (size_t)n, CL_REPLY);
 	return 0;
+}
+
+/*
+ * RFC 1929 request for @user/@pass at c->out + @at (wiped from the stack
+ * copy).  Returns its length or -EACCES.
+ */
+static ssize_t client_auth_at(struct client *c, size_t at, const char *user,
+			      const char *pass)
+{
+	struct auth1929_request r;
+	ssize_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.ulen = (uint8_t)strlen(user);
+	r.plen = (uint8_t)strlen(pass);
+	memcpy(r.uname, user, r.ulen);
+	memcpy(r.passwd, pass, r.plen);
+	n = auth1929_request_encode(c->out + at, sizeof(c->out) - at, &r);
+	explicit_bzero(&r, sizeof(r));
+	return n < 0 ? -EACCES : n;
+}
+
+/*
+ * Pipelined negotiation (proxy key `pipeline`): one method offered (the
+ * one the proxy must choose: username with credentials, else none), and
+ * the RFC 1929 request and the SOCKS request queued right behind the
+ * greeting in c->out, all in one flight; the replies are then read in
+ * order (client_got).  Returns 0 or -errno.
+ */
+static int client_pipeline(struct client *c, const struct socks5_greeting *g,
+			   const char *user, const char *pass)
+{
+	struct socks5_greeting one;
+	ssize_t n, m;
+
+	memset(&one, 0, sizeof(one));
+	one.nmethods = 1;
+	one.methods[0] = SOCKS5_METHOD_NONE;
+	for (size_t i = 0; i < g->nmethods; i++)
+		if (g->methods[i] == SOCKS5_METHOD_USERNAME)
+			one.methods[0] = SOCKS5_METHOD_USERNAME;
+	n = socks5_greeting_encode(c->out, sizeof(c->out), &one);
+	if (n < 0)
+		return -EINVAL;
+	if (one.methods[0] == SOCKS5_METHOD_USERNAME) {
+		m = client_auth_at(c, (size_t)n, user, pass);
+		if (m < 0)
+			return (int)m;
+		n += m;
+	}
+	m = client_v5_request_at(c, (size_t)n);
+	if (m < 0)
+		return (int)m;
+	c->pipelined = true;
+	c->pipe_method = one.methods[0];
+	client_send(c, (size_t)(n + m), CL_METHOD);
+	return 0;
+}
+
+/*
+ * TCP Fast Open to the proxy (its key `fastopen`, on by default):
+ * TCP_FASTOPEN_CONNECT makes connect(2) return at once when the kernel
+ * holds a cookie for the proxy, and the first send (the greeting, or the
+ * whole pipelined negotiation) then rides in the SYN; without a cookie
+ * the connect is the usual one and asks for a cookie.  A kernel without
+ * it (ENOPROTOOPT) or net.ipv4.tcp_fastopen without the client bit
+ * simply connects as before.  A failover to a proxy without it turns it
+ * off again.
+ */
+static void client_fastopen(struct client *c, int fd)
+{
+	int on = client_proxy(c)->fastopen;
+
+	if (!on && !c->tfo)
+		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &on,
+		       sizeof(on)) == 0)
+		c->tfo = on;
 }
 
 /*
@@ -305,6 +514,7 @@ static int client_tcp_connect(struct client *c, int fd)
 		    0)
 			c->sndtimeo_set = true;
 	}
+	client_fastopen(c, fd);
 	return real.connect(fd, (struct sockaddr *)&c->proxy_sa,
 			    c->proxy_salen);
 }
@@ -327,9 +537,11 @@ static void client_sndtimeo_restore(struct client *c, int fd)
 static int client_connect_next(struct client *c, int fd)
 {
 	for (; c->idx < c->nproxies; c->idx++) {
-		const struct conf_proxy *p = c->proxies[c->idx];
+		const struct conf_proxy *p = cpx(c, c->idx);
 		int rc;
 
+		if (c->chain && c->idx > 0)
+			break; /* a chain starts at its first hop only */
 		if (!client_proxy_fits(p, &c->dst))
 			continue;
 		rc = client_proxy_addr(p, c->sock_family, c->v6only,
@@ -342,11 +554,21 @@ static int client_connect_next(struct client *c, int fd)
 			continue;
 		}
 		c->deadline = io_now_ms() + c->timeout_ms;
+		c->hop_in = false;
 		LOG_DBG("connecting to proxy %.64s", p->name);
 		rc = client_tcp_connect(c, fd);
 		if (rc == 0) {
 			rc = client_start_socks(c);
-			return rc < 0 ? rc : CLIENT_WANT_WRITE;
+			if (rc < 0)
+				return rc;
+			if (c->tfo && client_one_flight(c) &&
+			    client_optimistic(c)) {
+				/* Deferred (Fast Open): the program's first
+				 * write takes c->out along, in the SYN. */
+				c->opt_used = true;
+				return CLIENT_DONE;
+			}
+			return CLIENT_WANT_WRITE;
 		}
 		if (errno == EINTR)
 			c->interrupted = true;
@@ -357,6 +579,7 @@ static int client_connect_next(struct client *c, int fd)
 		}
 		LOG_INFO("proxy %.64s unreachable: errno %d", p->name, errno);
 		pxa_failed(p);
+		pool_failed(p);
 		if (!c->first_err)
 			c->first_err = -ECONNREFUSED;
 		/* A TCP socket whose connect failed may connect again. */
@@ -385,7 +608,8 @@ void client_disconnect(int fd)
 
 static int client_failover(struct client *c, int fd, int err)
 {
-	pxa_failed(c->proxies[c->idx]); /* its name is looked up again */
+	pxa_failed(cpx(c, c->idx)); /* its name is looked up again */
+	pool_failed(cpx(c, c->idx));
 	client_disconnect(fd);
 	if (!c->first_err || c->first_err == -EAFNOSUPPORT)
 		c->first_err = err;
@@ -394,10 +618,51 @@ static int client_failover(struct client *c, int fd, int err)
 	return client_connect_next(c, fd);
 }
 
+/*
+ * Pipelined negotiation: the proxy chose @m; it must be the one method
+ * offered, whose answer (RFC 1929 status) or the request's reply follows.
+ */
+static int client_pipe_method(struct client *c, const struct conf_proxy *p,
+			      uint8_t m)
+{
+	if (m != c->pipe_method) {
+		LOG_ERR("proxy %.64s answered the pipelined negotiation with "
+			"method %u instead of %u: set pipeline = false for "
+			"it",
+			p->name, m, c->pipe_method);
+		return -EACCES;
+	}
+	if (m == SOCKS5_METHOD_USERNAME)
+		client_expect(c, 2, CL_AUTH);
+	else
+		client_expect(c, 4, CL_REPLY);
+	return CLIENT_WANT_READ;
+}
+
+/*
+ * A hop granted its request: the next hop of a chain is now at the other
+ * end of the tunnel (negotiate with it), or the handshake is done.
+ */
+static int client_hop_done(struct client *c)
+{
+	int rc;
+
+	if (!client_mid_hop(c)) {
+		client_set_state(c, CL_DONE);
+		return CLIENT_DONE;
+	}
+	c->idx++;
+	LOG_DBG("chain: through to hop %zu, proxy %.64s", c->idx + 1,
+		cpx(c, c->idx)->name);
+	c->deadline = io_now_ms() + c->timeout_ms;
+	rc = client_start_socks(c);
+	return rc < 0 ? rc : CLIENT_WANT_WRITE;
+}
+
 /* Decode what c->in holds for the current state.  Returns a want/-errno. */
 static int client_got(struct client *c, int fd)
 {
-	const struct conf_proxy *p = c->proxies[c->idx];
+	const struct conf_proxy *p = cpx(c, c->idx);
 	ssize_t n;
 
 	switch (c->state) {
@@ -409,11 +674,12 @@ static int client_got(struct client *c, int fd)
 			LOG_ERR("proxy %.64s: bad method selection", p->name);
 			return -ECONNREFUSED;
 		}
+		if (c->pipelined)
+			return client_pipe_method(c, p, m);
 		if (m == SOCKS5_METHOD_NONE)
 			return client_v5_request(c) < 0 ? -EINVAL
 							: CLIENT_WANT_WRITE;
 		if (m == SOCKS5_METHOD_USERNAME) {
-			struct auth1929_request r;
 			const char *user, *pass;
 
 			client_creds(c, p, &user, &pass);
@@ -423,13 +689,7 @@ static int client_got(struct client *c, int fd)
 					p->name);
 				return -EACCES;
 			}
-			memset(&r, 0, sizeof(r));
-			r.ulen = (uint8_t)strlen(user);
-			r.plen = (uint8_t)strlen(pass);
-			memcpy(r.uname, user, r.ulen);
-			memcpy(r.passwd, pass, r.plen);
-			n = auth1929_request_encode(c->out, sizeof(c->out), &r);
-			memset(&r, 0, sizeof(r));
+			n = client_auth_at(c, 0, user, pass);
 			if (n < 0)
 				return -EACCES;
 			client_send(c, (size_t)n, CL_AUTH);
@@ -459,6 +719,10 @@ static int client_got(struct client *c, int fd)
 				"authentication",
 				p->name);
 			return -EACCES;
+		}
+		if (c->pipelined) { /* the request is out already */
+			client_expect(c, 4, CL_REPLY);
+			return CLIENT_WANT_READ;
 		}
 		return client_v5_request(c) < 0 ? -EINVAL : CLIENT_WANT_WRITE;
 	}
@@ -502,8 +766,7 @@ static int client_got(struct client *c, int fd)
 			return -socks5_rep_to_errno(r.rep);
 		}
 		c->bnd = r.bnd;
-		client_set_state(c, CL_DONE);
-		return CLIENT_DONE;
+		return client_hop_done(c);
 	}
 	case CL_REPLY4: {
 		struct socks4_reply r;
@@ -520,13 +783,82 @@ static int client_got(struct client *c, int fd)
 			return -socks4_cd_to_errno(r.cd);
 		}
 		socks_addr_set_ip4(&c->bnd, r.ip, r.port);
-		client_set_state(c, CL_DONE);
-		return CLIENT_DONE;
+		return client_hop_done(c);
 	}
 	default:
 		return -EINVAL;
 	}
 	(void)fd;
+}
+
+/*
+ * A send or receive of the handshake failed with @err.  Before the first
+ * hop answered anything, a refused, unreachable or timed out TCP connect
+ * shows up here when the connect was deferred (TCP Fast Open with a
+ * cookie: connect(2) returned at once): the proxy was not reachable, so
+ * go on to the next one (a client_want, or -errno when none is left).
+ * Otherwise -ECONNRESET (the proxy hung up mid-handshake).
+ */
+static int client_unreached(struct client *c, int fd, int err)
+{
+	bool unreached = err == ECONNREFUSED || err == EHOSTUNREACH ||
+			 err == ENETUNREACH || err == ETIMEDOUT;
+
+	if (c->opt_used && unreached && !c->hop_in) {
+		/* The program holds a "connected" socket: no failover. */
+		LOG_INFO("proxy %.64s unreachable: errno %d",
+			 client_proxy(c)->name, err);
+		pool_failed(client_proxy(c));
+		return err == ETIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED;
+	}
+	if (c->hop_in || (c->chain && c->idx > 0) ||
+	    (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH &&
+	     err != ETIMEDOUT))
+		return -ECONNRESET;
+	LOG_INFO("proxy %.64s unreachable: errno %d", client_proxy(c)->name,
+		 err);
+	return client_failover(c, fd,
+			       err == ETIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED);
+}
+
+/* A pipelined negotiation got no answer: say what to change. */
+static void client_pipe_blame(const struct client *c)
+{
+	if (c->pipelined && c->in_len == 0 &&
+	    (c->state == CL_METHOD || c->state == CL_AUTH ||
+	     c->state == CL_REPLY))
+		LOG_ERR("proxy %.64s did not answer the pipelined negotiation "
+			"(greeting, credentials and request in one flight; "
+			"stuck in %s): if it works without, set pipeline = "
+			"false for it",
+			client_proxy(c)->name, client_state_name(c->state));
+}
+
+/*
+ * All of c->out is sent: expect the answer.  Returns true when the
+ * handshake now counts as done for the program (optimistic data: the
+ * request is on its way; the replies are read later, client.h).
+ */
+static bool client_sent_all(struct client *c)
+{
+	bool request_out = client_one_flight(c);
+
+	switch (c->after_send) {
+	case CL_METHOD:
+	case CL_AUTH:
+		client_expect(c, 2, c->after_send);
+		break;
+	case CL_REPLY:
+		client_expect(c, 4, CL_REPLY);
+		break;
+	default:
+		client_expect(c, SOCKS4_REPLY_LEN, CL_REPLY4);
+		break;
+	}
+	if (!request_out || !client_optimistic(c))
+		return false;
+	c->opt_used = true;
+	return true;
 }
 
 /* client_step() but for the restore of SO_SNDTIMEO. */
@@ -540,7 +872,7 @@ static int client_advance(struct client *c, int fd)
 			rc = client_connect_next(c, fd);
 			if (rc < 0)
 				goto fail;
-			if (c->state == CL_CONNECTING)
+			if (c->state == CL_CONNECTING || rc == CLIENT_DONE)
 				return rc;
 			continue;
 		case CL_CONNECTING: {
@@ -575,7 +907,7 @@ static int client_advance(struct client *c, int fd)
 			rc = client_failover(c, fd, -ECONNREFUSED);
 			if (rc < 0)
 				goto fail;
-			if (c->state == CL_CONNECTING)
+			if (c->state == CL_CONNECTING || rc == CLIENT_DONE)
 				return rc;
 			continue;
 		}
@@ -588,26 +920,26 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_WRITE;
-				rc = -ECONNRESET;
+				int err = errno;
+
+				rc = client_unreached(c, fd, err);
+				if (rc >= 0) {
+					if (c->state == CL_CONNECTING ||
+					    rc == CLIENT_DONE)
+						return rc;
+					continue;
+				}
+				if (rc != -ECONNRESET)
+					goto fail;
 				LOG_INFO("proxy %.64s: send failed (errno %d)",
-					 client_proxy(c)->name, errno);
+					 client_proxy(c)->name, err);
 				goto fail;
 			}
 			c->out_off += (size_t)n;
 			if (c->out_off < c->out_len)
 				continue;
-			switch (c->after_send) {
-			case CL_METHOD:
-			case CL_AUTH:
-				client_expect(c, 2, c->after_send);
-				break;
-			case CL_REPLY:
-				client_expect(c, 4, CL_REPLY);
-				break;
-			default:
-				client_expect(c, SOCKS4_REPLY_LEN, CL_REPLY4);
-				break;
-			}
+			if (client_sent_all(c))
+				return CLIENT_DONE; /* optimistic */
 			/*
 			 * Wait before reading: the answer needs a round trip
 			 * through the proxy, so a recv() now nearly always
@@ -629,13 +961,25 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_READ;
+				int err = errno;
+
+				rc = client_unreached(c, fd, err);
+				if (rc >= 0) {
+					if (c->state == CL_CONNECTING ||
+					    rc == CLIENT_DONE)
+						return rc;
+					continue;
+				}
+				if (rc != -ECONNRESET)
+					goto fail;
 				LOG_INFO("proxy %.64s: receive failed "
 					 "(errno %d)",
-					 client_proxy(c)->name, errno);
+					 client_proxy(c)->name, err);
 				rc = -ECONNRESET;
 				goto fail;
 			}
 			if (n == 0) {
+				client_pipe_blame(c);
 				LOG_INFO("proxy %.64s closed the connection "
 					 "during the handshake (%s)",
 					 client_proxy(c)->name,
@@ -644,6 +988,7 @@ static int client_advance(struct client *c, int fd)
 				goto fail;
 			}
 			c->in_len += (size_t)n;
+			c->hop_in = true;
 			if (c->in_len < c->in_need)
 				continue;
 			rc = client_got(c, fd);
@@ -662,6 +1007,25 @@ static int client_advance(struct client *c, int fd)
 fail:
 	client_set_state(c, CL_FAILED);
 	return rc;
+}
+
+/* Contract: client.h. */
+size_t client_pending_out(const struct client *c, const uint8_t **buf)
+{
+	if (c->state != CL_SEND || c->out_off >= c->out_len)
+		return 0;
+	*buf = c->out + c->out_off;
+	return c->out_len - c->out_off;
+}
+
+/* Contract: client.h. */
+void client_account_out(struct client *c, size_t n)
+{
+	if (c->state != CL_SEND)
+		return;
+	c->out_off += n < c->out_len - c->out_off ? n : c->out_len - c->out_off;
+	if (c->out_off == c->out_len)
+		(void)client_sent_all(c); /* opt_used: never early again */
 }
 
 /* Contract: client.h. */
@@ -693,12 +1057,25 @@ int client_step(struct client *c, int fd)
 	return client_step_ready(c, fd, 0);
 }
 
+/* A deferred (Fast Open) connect to the first hop still unanswered? */
+static bool client_syn_sent(const struct client *c, int fd)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	if (!c->tfo || c->hop_in || (c->chain && c->idx > 0))
+		return false;
+	memset(&ti, 0, sizeof(ti));
+	return real.getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0 &&
+	       ti.tcpi_state == TCP_SYN_SENT;
+}
+
 /* client_timeout() but for the restore of SO_SNDTIMEO. */
 static int client_expire(struct client *c, int fd)
 {
 	int rc;
 
-	if (c->state == CL_CONNECTING) {
+	if (c->state == CL_CONNECTING || client_syn_sent(c, fd)) {
 		LOG_INFO("proxy %.64s: no answer to connect within %d ms",
 			 client_proxy(c)->name, c->timeout_ms);
 		rc = client_failover(c, fd, -ETIMEDOUT);
@@ -713,9 +1090,11 @@ static int client_expire(struct client *c, int fd)
 	if (c->bind_second) /* the kind says it for the user */
 		LOG_DBG("proxy %.64s: no BIND peer before the deadline",
 			client_proxy(c)->name);
-	else
+	else {
+		client_pipe_blame(c);
 		LOG_INFO("proxy %.64s: handshake timed out in %s",
 			 client_proxy(c)->name, client_state_name(c->state));
+	}
 	client_set_state(c, CL_FAILED);
 	return -ETIMEDOUT;
 }

@@ -56,7 +56,9 @@ enum client_want {
 	CLIENT_WANT_WRITE = 2
 };
 
-#define CLIENT_BUF 600 /* >= AUTH1929_REQUEST_MAX, SOCKS4_REQUEST_MAX */
+/* >= AUTH1929_REQUEST_MAX, SOCKS4_REQUEST_MAX; and a pipelined greeting,
+ * RFC 1929 request and SOCKS5 request together (3 + 513 + 262). */
+#define CLIENT_BUF 1024
 
 struct client {
 	enum client_state state;
@@ -88,6 +90,18 @@ struct client {
 	size_t in_len, in_need;
 	struct socks_addr bnd; /* BND.ADDR:PORT of the reply */
 	bool bind_second;      /* BIND: reading the second reply */
+	/* Round trips and routes (client_arrange): */
+	bool ordered;		     /* proxies[order[i]] is proxy i */
+	uint8_t order[CONF_VIA_MAX]; /* the pool's order for this one */
+	bool chain;		     /* proxies are hops, SOCKS in SOCKS */
+	bool tfo;		     /* TCP_FASTOPEN_CONNECT set on the fd */
+	bool hop_in;		     /* this proxy sent us a byte */
+	bool pipelined;		     /* this hop's negotiation in one flight */
+	uint8_t pipe_method;	     /* the one method offered then */
+	/* Optimistic data (client_allow_optimistic): */
+	bool opt_allowed; /* the caller can take an early CLIENT_DONE */
+	bool optimistic;  /* the route asks for it (else the proxy's key) */
+	bool opt_used;	  /* the early CLIENT_DONE was given */
 };
 
 /*
@@ -100,6 +114,51 @@ int client_init(struct client *c, uint8_t cmd,
 		const struct conf_proxy *const *proxies, size_t nproxies,
 		const struct socks_addr *dst, int sock_family, int timeout_ms,
 		const char *env_user, const char *env_pass);
+
+/*
+ * Use the proxies the way route @r says (its `mode`): a pool starts at
+ * the proxy pool.c picks (round-robin or random; proxies that failed
+ * lately go last), a chain goes through all of them in order, each hop
+ * asked to CONNECT to the next (by the address or name in its URL) and
+ * the last one to the destination.  Call after client_init().  Returns
+ * 0, or -EAFNOSUPPORT when a hop of a chain cannot carry its target
+ * (SOCKS4 needs IPv4, SOCKS4A no IPv6).
+ */
+int client_arrange(struct client *c, const struct conf_route *r);
+
+/*
+ * Optimistic data (route or proxy key `optimistic`; CONNECT only): the
+ * caller (kind_tcp.c) can take a CLIENT_DONE as soon as the request is
+ * on its way, or, after a deferred Fast Open connect with the whole
+ * negotiation in one message (pipelined SOCKS5, or SOCKS4), before
+ * anything is sent (client_pending_out: the program's first write takes
+ * it along).  Later client_step() calls send what is pending and read
+ * the replies; CLIENT_DONE again (client_settled) or the -errno of the
+ * refusal.  @route_says: the route's `optimistic`.
+ */
+static inline void client_allow_optimistic(struct client *c, bool route_says)
+{
+	c->opt_allowed = true;
+	c->optimistic = route_says;
+}
+
+/* The negotiation bytes not yet sent (*@buf: where), or 0. */
+size_t client_pending_out(const struct client *c, const uint8_t **buf);
+
+/* @n bytes of client_pending_out() went out (in the caller's sendmsg). */
+void client_account_out(struct client *c, size_t n);
+
+/* Every reply is in and granted (CL_DONE). */
+static inline bool client_settled(const struct client *c)
+{
+	return c->state == CL_DONE;
+}
+
+/*
+ * The proxies that carry the connection, for logs: "name", or
+ * "a > b > c" for a chain.
+ */
+const char *client_via_text(const struct client *c, char *buf, size_t len);
 
 /*
  * The family (AF_INET or AF_INET6) of the address the handshake would

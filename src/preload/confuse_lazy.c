@@ -82,7 +82,9 @@
 	X(unsigned int, cfg_opt_size, (cfg_opt_t * opt), (opt), 0)            \
 	X(const char *, cfg_title, (cfg_t * cfg), (cfg), NULL)                \
 	X(cfg_opt_t *, cfg_getopt, (cfg_t * cfg, const char *name),           \
-	  (cfg, name), NULL)
+	  (cfg, name), NULL)                                                  \
+	X(cfg_bool_t, cfg_getbool, (cfg_t * cfg, const char *name),           \
+	  (cfg, name), cfg_false)
 
 static struct {
 #define CONFUSE_FIELD(ret, name, params, args, fail) ret(*_Atomic name) params;

@@ -329,7 +329,7 @@ static bool fakedns_touch_confirm(struct fakedns_entry *e, uint32_t s1,
 {
 	if (FDNS_LD(e->used) < now)
 		FDNS_ST(e->used, now);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	FDNS_FENCE(e);
 	return FDNS_LD(e->seq) == s1;
 }
 
@@ -445,7 +445,7 @@ static uint32_t fakedns_wbegin(struct fakedns_entry *e)
 	uint32_t s = FDNS_LD(e->seq) & ~1u;
 
 	FDNS_ST(e->seq, s + 1);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	FDNS_FENCE(e);
 	return s;
 }
 

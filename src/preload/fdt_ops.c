@@ -142,6 +142,19 @@ ssize_t fdt_op_recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 /* Contract: fdt_ops.h. */
+void fdt_op_settings(int fd, int level, int name)
+{
+	struct fdt_entry *e;
+
+	/* In a signal handler that interrupted library code no lock may be
+	 * waited for: the kind's periodic refresh catches up then. */
+	if (fdt_locks_held || !FDT_OP_ACQUIRE(e, fd, settings))
+		return;
+	e->ops->settings(e, fd, level, name);
+	fdt_release(e);
+}
+
+/* Contract: fdt_ops.h. */
 uint8_t fdt_op_dup(int fd, int newfd, uint8_t byte)
 {
 	struct fdt_entry *e;

@@ -40,6 +40,13 @@ int fdt_op_epoll_ctl(int fd, int epfd, int op, const struct epoll_event *ev);
  */
 ssize_t fdt_op_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t fdt_op_recvmsg(int fd, struct msghdr *msg, int flags);
+/*
+ * The program changed @fd's file status flags (@level -1) or the socket
+ * option @level/@name, successfully: the kind refreshes what it keeps of
+ * them.  Call it only for an fd with FDT_F_INTERCEPT.  Does nothing in a
+ * signal handler that interrupted the library (fdt_locks_held).
+ */
+void fdt_op_settings(int fd, int level, int name);
 /* @newfd became a duplicate of managed @fd: the byte it gets. */
 uint8_t fdt_op_dup(int fd, int newfd, uint8_t byte);
 /*

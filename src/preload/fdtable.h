@@ -103,6 +103,10 @@ struct fdt_ops {
 	/* dup/dup2/dup3/F_DUPFD made @newfd a duplicate of @fd (byte
 	 * @byte): the byte @newfd gets (without: the kind alone, no flag). */
 	uint8_t (*dup)(struct fdt_entry *e, int fd, int newfd, uint8_t byte);
+	/* The program changed @fd's file status flags (F_SETFL, FIONBIO)
+	 * or a socket option (setsockopt @level/@name): for a kind that
+	 * keeps a copy of them.  @level -1: the file status flags. */
+	void (*settings)(struct fdt_entry *e, int fd, int level, int name);
 	/*
 	 * The data calls of an fd with FDT_F_INTERCEPT, as one message
 	 * (read/recv/recvfrom/readv are recvmsg; write/send/sendto/writev

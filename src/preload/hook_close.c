@@ -218,7 +218,8 @@ SOCKSIFY_EXPORT int dup3(int oldfd, int newfd, int flags)
 }
 
 /*
- * fcntl: only F_DUPFD and F_DUPFD_CLOEXEC concern us.  Every command's
+ * fcntl: F_DUPFD and F_DUPFD_CLOEXEC concern us, and F_SETFL on an fd
+ * whose kind keeps its O_NONBLOCK (hook_settings).  Every command's
  * third argument, if any, is an int, a pointer or absent; it is passed on
  * as a pointer-sized value (the x86-64 and aarch64 ABIs pass both in the
  * same register).
@@ -229,6 +230,8 @@ static int fcntl_done(int fd, int cmd, int rc)
 	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
 	    fdt_peek(fd) && !hook_passthrough() && !fdt_in_vfork_child())
 		hook_dup_state(fd, rc);
+	else if (rc >= 0 && cmd == F_SETFL)
+		hook_settings(fd, -1, 0); /* O_NONBLOCK: a kind may keep it */
 	return rc;
 }
 

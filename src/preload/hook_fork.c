@@ -4,9 +4,12 @@
  *
  * No fork() hook is needed: pthread_atfork handlers run for fork() and for
  * the fork inside posix_spawn/system implementations that use it.  Before
- * the fork every library lock is taken (engine, every entry, the fd table,
- * the record of recent tunnels, the proxy address cache: the order the code nests them) so that the child never inherits one held by a
- * thread that does not exist there; the parent releases them, the child
+ * the fork every library lock is taken in the order the code nests them
+ * (a libconfuse load and a config parse in progress are waited for, then
+ * the engine, every entry, the placement and table locks, the record of
+ * recent tunnels, the proxy address cache) so that the child never
+ * inherits one held by a thread that does not exist there; the parent
+ * releases them, the child
  * re-initialises them.  The child keeps the fd table (proxied connections
  * keep their state, internal fds stay protected) and starts its own engine
  * thread on first need; handshakes in flight at fork time stay the
@@ -16,6 +19,7 @@
 
 #include <pthread.h>
 
+#include "conf/cfgload.h"
 #include "preload/confuse_lazy.h"
 #include "preload/engine.h"
 #include "preload/fdtable.h"
@@ -27,6 +31,7 @@ static void hook_fork_prepare(void)
 {
 	if (confuse_atfork_prepare) /* first: it waits for a dlopen() */
 		confuse_atfork_prepare();
+	cfgload_atfork_prepare(); /* a config parse in progress */
 	engine_atfork_prepare();
 	fdt_atfork_prepare();
 	tcp_recent_atfork_prepare();
@@ -39,6 +44,7 @@ static void hook_fork_parent(void)
 	tcp_recent_atfork_parent();
 	fdt_atfork_parent();
 	engine_atfork_parent();
+	cfgload_atfork_parent();
 	if (confuse_atfork_parent)
 		confuse_atfork_parent();
 }
@@ -49,6 +55,7 @@ static void hook_fork_child(void)
 	tcp_recent_atfork_child();
 	fdt_atfork_child();
 	engine_atfork_child();
+	cfgload_atfork_child();
 	if (confuse_atfork_child)
 		confuse_atfork_child();
 }

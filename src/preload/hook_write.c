@@ -55,10 +55,14 @@ static ssize_t hook_send_kind(int fd, const struct msghdr *m, int flags,
 	return hook_ret_saved_l(r, saved);
 }
 
-/* An fd whose datagrams all go through the UDP kind. */
+/* An fd whose datagrams all go through the UDP kind, or a TCP connection
+ * whose data calls go through its kind (optimistic data, kind_tcp.c). */
 static inline bool hook_udp_intercepted(int fd)
 {
-	return fdt_peek(fd) == (FDT_UDP | FDT_F_INTERCEPT);
+	uint8_t b = fdt_peek(fd);
+
+	return b == (FDT_UDP | FDT_F_INTERCEPT) ||
+	       b == (FDT_TCP | FDT_F_INTERCEPT);
 }
 
 /* A message over one buffer to @sa. */

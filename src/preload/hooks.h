@@ -7,6 +7,7 @@
 #ifndef SOCKSIFY_PRELOAD_HOOKS_H
 #define SOCKSIFY_PRELOAD_HOOKS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,23 @@ int hook_connect_route(int fd, const struct sockaddr *sa, socklen_t len,
 	(__builtin_expect(real.sym == NULL, 0) ? socksify_init() : (void)0)
 #define HOOK_FAST(sym, fd) \
 	(HOOK_INIT_EXPR(sym), HOOK_PLAIN_FD(fd) || hook_passthrough())
+
+/*
+ * The program changed @fd's file status flags (@level -1) or the socket
+ * option @level/@name, and the call succeeded: a kind that keeps a copy
+ * of them (an fd with FDT_F_INTERCEPT) refreshes it.  errno is kept.
+ */
+static inline void hook_settings(int fd, int level, int name)
+{
+	int saved;
+
+	if (__builtin_expect(!(fdt_peek(fd) & FDT_F_INTERCEPT), 1) ||
+	    hook_passthrough() || fdt_in_vfork_child())
+		return;
+	saved = errno;
+	fdt_op_settings(fd, level, name);
+	errno = saved;
+}
 
 /* Register the fork handlers (hook_fork.c), once, from socksify_init. */
 void hook_fork_register(void);

@@ -28,6 +28,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
+#include "conf/conf_path.h"
 #include "preload/confuse_lazy.h"
 #include "preload/hooks.h"
 #include "preload/fdtable.h"
@@ -54,6 +55,8 @@ static struct {
 	char *log;
 	char *user;
 	char *pass;
+	char *xdg_config;
+	char *home;
 	bool has_debug;
 	int debug;
 } env;
@@ -146,6 +149,8 @@ static void init_once_fn(void)
 	env.log = env_dup("SOCKS_LOG");
 	env.user = env_dup("SOCKS_USERNAME");
 	env.pass = env_dup("SOCKS_PASSWORD");
+	env.xdg_config = env_dup("XDG_CONFIG_HOME");
+	env.home = env_dup("HOME");
 	dbg = getenv("SOCKS_DEBUG");
 	if (dbg && *dbg) {
 		env.has_debug = true;
@@ -183,8 +188,9 @@ static void conf_once_fn(void)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = NULL;
+	char dflt_path[PATH_MAX];
 	const char *path;
-	bool dflt = false;
+	bool dflt = false, is_user = false;
 
 	socksify_guard++;
 	init_process_facts();
@@ -198,8 +204,11 @@ static void conf_once_fn(void)
 		}
 		goto out;
 	} else {
-		path = SYSCONFDIR "/socks.conf";
-		dflt = true;
+		(void)conf_default_path(env.xdg_config, env.home,
+					SYSCONFDIR "/socks.conf", dflt_path,
+					sizeof(dflt_path), &is_user);
+		path = dflt_path;
+		dflt = !is_user;
 	}
 	if (dflt && access(path, F_OK) != 0) {
 		LOG_ERR("no config: %s does not exist and SOCKS_PROXY is not "

@@ -4,6 +4,10 @@
  * what the hooks answer for it.
  *
  *   HANDSHAKE --ok--> OK (byte FDT_TCP: no flag, the program owns the fd)
+ *       |     \--request on its way (optimistic data)--> OPTIMISTIC
+ *       |         (FDT_TCP | FDT_F_INTERCEPT: tcp_optimistic.c reads the
+ *       |          replies before the program's data) --granted--> OK,
+ *       |                                              --refused--> FAILED
  *       |
  *       +--fail--> FAILED (byte FDT_TCP | FDT_F_INTERCEPT) --reported once
  *                  by SO_ERROR, connect or a data call--> REPORTED
@@ -17,12 +21,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errtext.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "preload/init.h"
@@ -34,11 +41,12 @@
 #include "preload/sock_replace.h"
 
 enum tcp_state {
-	TCP_HANDSHAKE, /* the driver owns the socket */
-	TCP_OK,	       /* tunnel up: the program owns it */
-	TCP_FAILED,    /* err not yet reported */
-	TCP_REPORTED,  /* failure reported once (SO_ERROR, I/O or connect) */
-	TCP_CLOSED     /* the program closed its fd */
+	TCP_HANDSHAKE,	/* the driver owns the socket */
+	TCP_OPTIMISTIC, /* connected for the program; replies still due */
+	TCP_OK,		/* tunnel up: the program owns it */
+	TCP_FAILED,	/* err not yet reported */
+	TCP_REPORTED,	/* failure reported once (SO_ERROR, I/O or connect) */
+	TCP_CLOSED	/* the program closed its fd */
 };
 
 struct tcp_conn {
@@ -56,6 +64,9 @@ static struct tcp_conn *tcp_of(struct fdt_entry *e)
 {
 	return fdt_payload(e);
 }
+
+static void tcp_log(const struct tcp_conn *c, int fd, int rc);
+static void tcp_recent_note(const struct tcp_conn *c);
 
 /* Last reference: the eventfd and the early data go. */
 static void tcp_destroy(struct fdt_entry *e)
@@ -76,7 +87,7 @@ static void tcp_forget(struct fdt_entry *e, int fd)
 
 	if (c->job.fd != fd)
 		return; /* a duplicate went; the original stays */
-	if (c->state == TCP_OK) {
+	if (c->state == TCP_OK || c->state == TCP_OPTIMISTIC) {
 		c->job.fd = -1; /* duplicates may still use the tunnel */
 		return;
 	}
@@ -140,6 +151,7 @@ static int tcp_peername(struct fdt_entry *e, int fd, struct sockaddr *sa,
 	(void)fd;
 	switch (c->state) {
 	case TCP_OK:
+	case TCP_OPTIMISTIC:
 		if (!len)
 			return -EFAULT;
 		/* Truncate like the kernel; *len gets the full size. */
@@ -166,6 +178,7 @@ static int tcp_reconnect(struct fdt_entry *e, int fd)
 	case TCP_HANDSHAKE:
 		return -EALREADY;
 	case TCP_OK:
+	case TCP_OPTIMISTIC:
 		return -EISCONN;
 	case TCP_FAILED:
 		return tcp_report(c, fd);
@@ -184,6 +197,201 @@ static int tcp_epoll_ctl(struct fdt_entry *e, int fd, int epfd, int op,
 	return engine_record_ctl(&c->job, epfd, op, ev);
 }
 
+/*
+ * Optimistic data (TCP_OPTIMISTIC): the program's connect() returned once
+ * the request was on its way, or before anything was sent when a Fast
+ * Open connect was deferred (the negotiation then leaves with the
+ * program's first write, in the SYN).  Until the replies are in, the
+ * data calls come here: a write sends what is pending of the negotiation
+ * and the program's bytes in one sendmsg; a read first reads and checks
+ * the replies.  A refusal is the errno of that read or write (reported
+ * once, as a failed handshake).  The waits of a blocking socket run
+ * without e->lock.
+ */
+
+/* This call may not wait: MSG_DONTWAIT or a non-blocking socket. */
+static bool tcp_opt_nowait(int fd, int flags)
+{
+	int fl;
+
+	if (flags & MSG_DONTWAIT)
+		return true;
+	fl = real.fcntl(fd, F_GETFL);
+	return fl < 0 || (fl & O_NONBLOCK);
+}
+
+/* client_step()'s @rc for an optimistic connection (e->lock held):
+ * FDT_OP_PASS once granted, -errno once refused (reported now), 1 while
+ * replies are still due. */
+static ssize_t tcp_opt_settle(struct tcp_conn *c, int fd, int rc)
+{
+	if (rc == CLIENT_DONE) {
+		tcp_log(c, fd, 0);
+		tcp_recent_note(c);
+		c->state = TCP_OK;
+		fdt_set_byte(fd, FDT_TCP);
+		return FDT_OP_PASS;
+	}
+	if (rc < 0) {
+		tcp_log(c, fd, rc);
+		client_disconnect(fd);
+		c->state = TCP_FAILED;
+		c->err = -rc;
+		return tcp_report(c, fd);
+	}
+	return 1;
+}
+
+/* Wait (no lock held) for @want on @fd until the handshake's deadline;
+ * false when it passed. */
+static bool tcp_opt_wait(struct tcp_conn *c, struct fdt_entry *e, int fd,
+			 int want)
+{
+	int64_t left = c->cl.deadline - io_now_ms();
+	struct pollfd pfd = {.fd = fd};
+
+	if (left <= 0)
+		return false;
+	pfd.events = want == CLIENT_WANT_READ ? POLLIN : POLLOUT;
+	fdt_unlock(e);
+	(void)real.poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+	fdt_lock(e);
+	return true;
+}
+
+/* The state check every optimistic data call starts with (e->lock
+ * held): FDT_OP_PASS, a reported failure, or 1 to go on. */
+static ssize_t tcp_opt_check(struct fdt_entry *e, int fd)
+{
+	struct tcp_conn *c = tcp_of(e);
+
+	if (c->state == TCP_FAILED)
+		return tcp_report(c, fd);
+	if (c->state != TCP_OPTIMISTIC || !fdt_still_ours(e, fd))
+		return FDT_OP_PASS;
+	return 1;
+}
+
+/* Receive: the replies first (waiting for them on a blocking socket),
+ * then the kernel does the program's call. */
+static ssize_t tcp_opt_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
+			       int flags)
+{
+	struct tcp_conn *c = tcp_of(e);
+	ssize_t r;
+
+	(void)msg;
+	fdt_lock(e);
+	while ((r = tcp_opt_check(e, fd)) == 1) {
+		int rc = client_step(&c->cl, fd);
+
+		r = tcp_opt_settle(c, fd, rc);
+		if (r != 1)
+			break;
+		if (tcp_opt_nowait(fd, flags)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (!tcp_opt_wait(c, e, fd, rc)) {
+			r = tcp_opt_settle(c, fd, client_timeout(&c->cl, fd));
+			break;
+		}
+	}
+	fdt_unlock(e);
+	return r;
+}
+
+#define TCP_OPT_IOV 16
+
+/* One sendmsg of the pending negotiation bytes (@n at @buf) and the
+ * program's @msg (if its iovecs fit and it has no control data). */
+static ssize_t tcp_opt_send_with(int fd, const uint8_t *buf, size_t n,
+				 const struct msghdr *msg, size_t *prog)
+{
+	struct iovec iov[TCP_OPT_IOV];
+	struct msghdr m;
+	size_t k = 1;
+
+	memset(&m, 0, sizeof(m));
+	iov[0].iov_base = (void *)buf;
+	iov[0].iov_len = n;
+	*prog = 0;
+	if (msg && !msg->msg_controllen && msg->msg_iovlen < TCP_OPT_IOV) {
+		for (size_t i = 0; i < msg->msg_iovlen; i++, k++) {
+			iov[k] = msg->msg_iov[i];
+			*prog += msg->msg_iov[i].iov_len;
+		}
+	}
+	m.msg_iov = iov;
+	m.msg_iovlen = k;
+	return real.sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Send: negotiation bytes still pending go first, with the program's in
+ * the same call; afterwards the replies already in are taken (no wait)
+ * and the kernel does the program's call. */
+static ssize_t tcp_opt_sendmsg(struct fdt_entry *e, int fd,
+			       const struct msghdr *msg, int flags)
+{
+	struct tcp_conn *c = tcp_of(e);
+	ssize_t r;
+
+	fdt_lock(e);
+	while ((r = tcp_opt_check(e, fd)) == 1) {
+		const uint8_t *buf;
+		size_t n = client_pending_out(&c->cl, &buf), prog;
+		ssize_t sent;
+
+		if (n == 0) {
+			r = tcp_opt_settle(c, fd, client_step(&c->cl, fd));
+			if (r == 1)
+				r = FDT_OP_PASS;
+			break;
+		}
+		sent = tcp_opt_send_with(fd, buf, n, msg, &prog);
+		if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			int err = errno;
+
+			r = tcp_opt_settle(
+				c, fd,
+				err == ECONNREFUSED || err == ETIMEDOUT ||
+						err == EHOSTUNREACH ||
+						err == ENETUNREACH
+					? -ECONNREFUSED
+					: -ECONNRESET);
+			break;
+		}
+		if (sent > (ssize_t)n) {
+			client_account_out(&c->cl, n);
+			r = sent - (ssize_t)n;
+			break;
+		}
+		if (sent > 0)
+			client_account_out(&c->cl, (size_t)sent);
+		if (sent > 0 && (size_t)sent == n && prog == 0)
+			continue; /* nothing of the program's to take */
+		if (tcp_opt_nowait(fd, flags)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (sent <= 0 && !tcp_opt_wait(c, e, fd, CLIENT_WANT_WRITE)) {
+			r = tcp_opt_settle(c, fd, client_timeout(&c->cl, fd));
+			break;
+		}
+	}
+	fdt_unlock(e);
+	return r;
+}
+
+/* A duplicate of an fd whose replies are still due reads them too. */
+static uint8_t tcp_dup(struct fdt_entry *e, int fd, int newfd, uint8_t byte)
+{
+	(void)fd;
+	(void)newfd;
+	return tcp_of(e)->state == TCP_OPTIMISTIC ? byte : FDT_TCP;
+}
+
 static const struct fdt_ops tcp_ops = {
 	.name = "tcp",
 	.destroy = tcp_destroy,
@@ -194,6 +402,9 @@ static const struct fdt_ops tcp_ops = {
 	.peername = tcp_peername,
 	.reconnect = tcp_reconnect,
 	.epoll_ctl = tcp_epoll_ctl,
+	.dup = tcp_dup,
+	.sendmsg = tcp_opt_sendmsg,
+	.recvmsg = tcp_opt_recvmsg,
 };
 
 /* The record of recent tunnels (kind_tcp.h): a ring, newest at
@@ -257,19 +468,45 @@ void tcp_recent_atfork_child(void)
 	fdt_mutex_unlock(&recent_lock);
 }
 
-/* Log the outcome of @c's handshake on @fd. */
+/*
+ * Log the outcome of @c's handshake on @fd: success at level 1 (which
+ * proxy, or which chain, carried it: socksify -d 1), a failure at the
+ * default level in words a user reads (STYLE.md, Logging): the
+ * destination, the proxy (address, and its name or the chain when the
+ * config gave one) and what happened, e.g. "example.com:443 via
+ * 198.51.100.1:1080 (corp): proxy unreachable: connection refused".
+ */
 static void tcp_log(const struct tcp_conn *c, int fd, int rc)
 {
-	char text[SOCKS_ADDR_STRLEN];
+	const struct conf_proxy *p = client_proxy(&c->cl);
+	char text[SOCKS_ADDR_STRLEN], pa[SOCKS_ADDR_STRLEN + 8], buf[8 * 68];
+	const char *what = errtext(-rc);
+	const char *via = client_via_text(&c->cl, buf, sizeof(buf));
+	char num[24];
+	bool named;
 
-	if (rc == 0)
-		LOG_INFO("fd %d: %s via %.64s: connected", fd,
+	if (rc == 0) {
+		LOG_INFO("fd %d: %s via %.300s: connected", fd,
 			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name);
-	else
-		LOG_INFO("fd %d: %s via %.64s: failed (errno %d)", fd,
-			 socks_addr_format(&c->cl.dst, text, sizeof(text)),
-			 client_proxy(&c->cl)->name, -rc);
+			 via);
+		return;
+	}
+	named = via[0] && strcmp(via, "proxy") != 0;
+	if (c->cl.proxy_salen == 0 ||
+	    !net_sa_format((const struct sockaddr *)&c->cl.proxy_sa, pa,
+			   sizeof(pa)))
+		snprintf(pa, sizeof(pa), "%.200s", p->url.hp.host);
+	if (what == NULL) {
+		snprintf(num, sizeof(num), "error %d", -rc);
+		what = num;
+	}
+	LOG_USER("%s via %s%s%.300s%s: %s%s",
+		 socks_addr_format(&c->cl.dst, text, sizeof(text)), pa,
+		 named ? " (" : "", named ? via : "", named ? ")" : "",
+		 c->cl.first_err && c->cl.idx >= c->cl.nproxies
+			 ? "proxy unreachable: "
+			 : "the proxy answered: ",
+		 what);
 }
 
 /* The tunnel is up: send the MSG_FASTOPEN data.  Returns 0 or -errno. */
@@ -289,6 +526,18 @@ static int tcp_send_early(struct tcp_conn *c, int fd)
 	return rc;
 }
 
+/* The request is on its way (or rides with the program's first write):
+ * the program has its connection, the replies are read later. */
+static void tcp_go_optimistic(struct tcp_conn *c, int fd)
+{
+	char text[SOCKS_ADDR_STRLEN];
+
+	LOG_DBG("fd %d: %s: connected early (optimistic data), the proxy's "
+		"replies are read before the program's data",
+		fd, socks_addr_format(&c->cl.dst, text, sizeof(text)));
+	c->state = TCP_OPTIMISTIC;
+}
+
 /* The engine's completion callback (e->lock held). */
 static int tcp_done(struct eng_job *j, int rc)
 {
@@ -299,6 +548,11 @@ static int tcp_done(struct eng_job *j, int rc)
 		c->state = TCP_FAILED;
 		c->err = -rc;
 		return rc;
+	}
+	if (rc == 0 && !client_settled(&c->cl)) {
+		tcp_go_optimistic(c, j->fd);
+		fdt_set_byte(j->fd, FDT_TCP | FDT_F_INTERCEPT);
+		return 0;
 	}
 	if (rc == 0)
 		rc = tcp_send_early(c, j->fd);
@@ -339,6 +593,11 @@ static int tcp_run_blocking(struct fdt_entry *e, int fd)
 		LOG_DBG("fd %d: cannot hand the handshake over; going on", fd);
 		c->cl.no_handoff = true;
 		rc = client_run(&c->cl, fd, &want);
+	}
+	if (rc == 0 && !client_settled(&c->cl)) {
+		tcp_go_optimistic(c, fd);
+		(void)fdt_attach(fd, e, FDT_TCP | FDT_F_INTERCEPT);
+		return 0;
 	}
 	if (rc == 0)
 		rc = tcp_send_early(c, fd);
@@ -432,6 +691,7 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	char text[SOCKS_ADDR_STRLEN];
 	struct fdt_entry *e;
 	struct tcp_conn *c;
+	bool queued;
 	int fl, rc;
 
 	pxa_refresh(conf); /* proxies by name: here, never in the engine */
@@ -447,6 +707,11 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	rc = client_init(&c->cl, SOCKS5_CMD_CONNECT, r->proxies, r->nproxies,
 			 dst, sa->sa_family, conf ? conf->timeout * 1000 : 0,
 			 socksify_env_username(), socksify_env_password());
+	if (rc == 0)
+		rc = client_arrange(&c->cl, r->route);
+	if (nearly == 0) /* MSG_FASTOPEN data: it goes after the reply */
+		client_allow_optimistic(&c->cl,
+					r->route && r->route->optimistic);
 	if (rc < 0) {
 		LOG_ERR("%s: no proxy of the route can carry this address "
 			"(SOCKS4 needs IPv4, SOCKS4A no IPv6)",
@@ -469,13 +734,19 @@ int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len,
 			fdt_detach_if(fd, e);
 			goto out;
 		}
+		/* Once started, the payload is the engine's (read under the
+		 * entry lock): whether data was queued is decided now. */
+		queued = c->nearly != 0;
 		rc = engine_start(&c->job);
 		if (rc < 0) {
 			fdt_detach_if(fd, e);
 			goto out;
 		}
-		/* MSG_FASTOPEN data is queued: the send "succeeded". */
-		rc = c->nearly ? 0 : -EINPROGRESS;
+		/* MSG_FASTOPEN data is queued: the send "succeeded"; an
+		 * optimistic connection may be up for the program already. */
+		fdt_lock(e);
+		rc = queued || c->state == TCP_OPTIMISTIC ? 0 : -EINPROGRESS;
+		fdt_unlock(e);
 		goto out;
 	}
 	/* Blocking (or an fd beyond the table): the whole data goes. */

@@ -237,12 +237,21 @@ static int udp_peername(struct fdt_entry *e, int fd, struct sockaddr *sa,
 	return u->kconnected ? -ENOTCONN : 1;
 }
 
+/* The program changed O_NONBLOCK or SO_RCVTIMEO (hook_settings). */
+static void udp_settings(struct fdt_entry *e, int fd, int level, int name)
+{
+	(void)level;
+	(void)name;
+	udp_settings_read(udp_of(e), fd);
+}
+
 static const struct fdt_ops udp_ops = {
 	.name = "udp",
 	.destroy = udp_destroy,
 	.forget = udp_forget,
 	.dup = udp_dup,
 	.peername = udp_peername,
+	.settings = udp_settings,
 	.sendmsg = udp_io_sendmsg,
 	.recvmsg = udp_io_recvmsg,
 };

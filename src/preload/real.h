@@ -49,6 +49,8 @@
 	X(1, ssize_t, readv, (int, const struct iovec *, int))                \
 	X(1, ssize_t, writev, (int, const struct iovec *, int))               \
 	X(1, int, getsockopt, (int, int, int, void *, socklen_t *))           \
+	X(1, int, setsockopt, (int, int, int, const void *, socklen_t))       \
+	X(1, int, ioctl, (int, unsigned long, ...))                           \
 	X(1, int, close, (int))                                               \
 	X(1, int, dup, (int))                                                 \
 	X(0, int, close_range, (unsigned int, unsigned int, int))             \

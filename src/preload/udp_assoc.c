@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "common/io.h"
 #include "common/log.h"
@@ -303,7 +304,10 @@ static int udp_assoc_begin(struct fdt_entry *e, int fd,
 	u->job.evfd = s;
 	u->job.sock = u->ctl;
 	u->st = UA_SETUP;
+	/* The byte first: a change of the settings from now on is heard of
+	 * (hook_settings), one made before is read here. */
 	fdt_set_byte(fd, FDT_UDP | FDT_F_INTERCEPT);
+	udp_settings_read(u, fd);
 	return 0;
 }
 
@@ -402,10 +406,27 @@ int udp_assoc_check(struct fdt_entry *e, int fd)
 		if (!fdt_still_ours(e, fd))
 			return -EBADF;
 		u->checked_ms = now;
+		udp_settings_read(u, fd);
 		if (u->st == UA_READY && !udp_assoc_alive(u))
 			return udp_assoc_report(u);
 	}
 	return 0;
+}
+
+/* Contract: udp_assoc.h. */
+void udp_settings_read(struct udp_sock *u, int fd)
+{
+	struct timeval tv;
+	socklen_t l = sizeof(tv);
+	int saved = errno, fl = real.fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		u->nonblock = fl & O_NONBLOCK;
+	if (real.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0)
+		/* rounded up: a timeout under 1 ms still waits */
+		u->rcvtimeo_ms =
+			(int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+	errno = saved;
 }
 
 /* Contract: udp_assoc.h. */

@@ -91,6 +91,11 @@ struct udp_sock {
 	int64_t checked_ms; /* io_now_ms() of the last udp_assoc_check */
 	int64_t alive_ms;   /* ... of the last control connection peek */
 
+	/* What a receive must know of the program's settings, kept so that
+	 * it asks no system call for them (udp_settings_read). */
+	bool nonblock;	     /* O_NONBLOCK */
+	int64_t rcvtimeo_ms; /* SO_RCVTIMEO, 0: none */
+
 	/* The program's connect() to a destination via the proxy. */
 	bool has_peer;
 	struct sockaddr_storage peer;
@@ -171,12 +176,24 @@ bool udp_assoc_alive(struct udp_sock *u);
  * The data operations' checks, at most every UDP_CHECK_MS (the send
  * path's cost is one system call otherwise): is @e still the socket
  * behind @fd (fdt_still_ours), is the control connection up
- * (udp_assoc_alive)?  e->lock held.  Returns 0, -EBADF (the number now
+ * (udp_assoc_alive)?  The program's settings are read again too
+ * (udp_settings_read).  e->lock held.  Returns 0, -EBADF (the number now
  * names another socket: the caller lets the kernel have the call), or
  * the reported error of a dead association.
  */
 #define UDP_CHECK_MS 50
 int udp_assoc_check(struct fdt_entry *e, int fd);
+
+/*
+ * Read @fd's O_NONBLOCK and SO_RCVTIMEO into u->nonblock and
+ * u->rcvtimeo_ms (e->lock held): when the association starts, when the
+ * program changes them (fcntl F_SETFL, ioctl FIONBIO, setsockopt: the
+ * kind's settings operation, hook_settings), and with every
+ * udp_assoc_check, which bounds to UDP_CHECK_MS how long a change made
+ * where no hook sees it (another process sharing the socket, a raw
+ * system call) goes unnoticed.  udp_assoc.c.
+ */
+void udp_settings_read(struct udp_sock *u, int fd);
 
 /*
  * Wait (e->lock held, released meanwhile) while the association is being

@@ -24,7 +24,9 @@
  * with the next one, or reports EAGAIN / waits as the kernel would.
  * Waiting (a blocking socket, SO_RCVTIMEO) polls the socket and the
  * control connection together: a dead association is an error
- * (ECONNRESET), never a hang.
+ * (ECONNRESET), never a hang.  O_NONBLOCK and SO_RCVTIMEO come from the
+ * copy the kind keeps (udp_settings_read), so a blocking receive in
+ * request/response costs two system calls: the poll and the recvmsg.
  */
 #include "config.h"
 
@@ -79,7 +81,8 @@ static bool udp_io_has_gso(const struct msghdr *msg)
 	return false;
 }
 
-/* Is the call non-blocking (@flags, else the file's O_NONBLOCK)? */
+/* Is the call non-blocking (@flags, else the file's O_NONBLOCK)?  Asks
+ * the kernel: for a socket whose association is not set up yet. */
 static bool udp_io_nonblock(int fd, int flags)
 {
 	int fl;
@@ -344,23 +347,23 @@ static ssize_t udp_io_deliver(struct msghdr *msg, int flags,
 
 /* A receive call's waiting state (udp_io_wait). */
 struct udp_wait {
-	int64_t deadline; /* -2: not read yet, -1: none (no SO_RCVTIMEO) */
+	int64_t deadline; /* io_now_ms() when SO_RCVTIMEO ends, -1: none */
+	bool nonblock;	  /* MSG_DONTWAIT or O_NONBLOCK */
 	bool peek_ctl;	  /* the control connection said something */
 };
 
 /*
  * Nothing to read: wait for @fd or the control connection (a blocking
- * call, up to SO_RCVTIMEO from the first wait), or say EAGAIN.  A
+ * call, up to SO_RCVTIMEO from the call's start), or say EAGAIN.  A
  * non-blocking call peeks the control connection (udp_assoc_alive); a
  * blocking one only when the poll saw it stir.  Returns 0 (read again),
  * -EAGAIN, -EINTR, or the error of a dead association.
  */
-static int udp_io_wait(struct fdt_entry *e, int fd, int flags,
-		       struct udp_wait *w)
+static int udp_io_wait(struct fdt_entry *e, int fd, struct udp_wait *w)
 {
 	struct udp_sock *u = udp_of(e);
 	struct pollfd p[2];
-	bool nonblock = udp_io_nonblock(fd, flags);
+	bool nonblock = w->nonblock;
 	int ctl, n, ms = -1;
 
 	fdt_lock(e);
@@ -375,17 +378,6 @@ static int udp_io_wait(struct fdt_entry *e, int fd, int flags,
 	w->peek_ctl = false;
 	if (nonblock)
 		return -EAGAIN;
-	if (w->deadline == -2) {
-		struct timeval tv;
-		socklen_t l = sizeof(tv);
-
-		w->deadline = -1;
-		if (real.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) ==
-			    0 &&
-		    (tv.tv_sec || tv.tv_usec))
-			w->deadline = io_now_ms() + (int64_t)tv.tv_sec * 1000 +
-				      tv.tv_usec / 1000;
-	}
 	if (w->deadline >= 0) {
 		int64_t left = w->deadline - io_now_ms();
 
@@ -423,7 +415,7 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 	struct sockaddr_storage relay;
 	socklen_t rl;
 	size_t total = 0, cap;
-	struct udp_wait w = {.deadline = -2, .peek_ctl = false};
+	struct udp_wait w = {.deadline = -1};
 	bool kconn, direct, first = true;
 	ssize_t rc;
 
@@ -445,14 +437,17 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 			fdt_unlock(e);
 			return FDT_OP_PASS; /* nothing goes via a proxy */
 		}
+		w.nonblock = (flags & MSG_DONTWAIT) || u->nonblock;
 		if (u->st == UA_READY)
 			break;
-		if (udp_io_nonblock(fd, flags)) {
+		if (w.nonblock) {
 			fdt_unlock(e);
 			return -EAGAIN; /* nothing can have come yet */
 		}
 		udp_assoc_wait(e);
 	}
+	if (!w.nonblock && u->rcvtimeo_ms > 0)
+		w.deadline = io_now_ms() + u->rcvtimeo_ms;
 	kconn = u->kconnected;
 	direct = u->direct_used;
 	rl = u->relaylen;
@@ -478,9 +473,8 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 
 		/* A blocking call waits first: in request/response the
 		 * answer is seldom there yet, and the poll says when. */
-		if (first && !(flags & (MSG_DONTWAIT | MSG_PEEK)) &&
-		    !udp_io_nonblock(fd, flags)) {
-			rc = udp_io_wait(e, fd, flags, &w);
+		if (first && !(flags & MSG_PEEK) && !w.nonblock) {
+			rc = udp_io_wait(e, fd, &w);
 			if (rc < 0)
 				break;
 		}
@@ -498,7 +492,7 @@ ssize_t udp_io_recvmsg(struct fdt_entry *e, int fd, struct msghdr *msg,
 				rc = -errno;
 				break;
 			}
-			rc = udp_io_wait(e, fd, flags, &w);
+			rc = udp_io_wait(e, fd, &w);
 			if (rc < 0)
 				break;
 			continue;

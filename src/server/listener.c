@@ -115,9 +115,21 @@ void listener_tick(int64_t now)
 		}
 }
 
+/*
+ * TCP Fast Open: a client holding our cookie sends its first bytes (the
+ * greeting, or a whole pipelined negotiation) in the SYN, and they are
+ * read at once.  The queue bounds pending Fast Open requests; the kernel
+ * honours it only with the server bit of net.ipv4.tcp_fastopen (2, or 3
+ * for client and server); without it, or on an old kernel, clients just
+ * use the normal handshake.
+ */
+#define LISTEN_TFO_QLEN 256
+
 /* One listening socket on @sa.  Returns the fd or -1 (errno set). */
-static int open_one(const struct sockaddr *sa, socklen_t len, bool reuseport)
+static int open_one(const struct sockaddr *sa, socklen_t len, bool reuseport,
+		    bool fastopen)
 {
+	int qlen = LISTEN_TFO_QLEN;
 	int one = 1, fd, err;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -133,6 +145,9 @@ static int open_one(const struct sockaddr *sa, socklen_t len, bool reuseport)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (lo_cc_wanted(sa))
 		lo_cc_apply(fd); /* inherited too */
+	if (fastopen)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen,
+				 sizeof(qlen));
 	if (bind(fd, sa, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		err = errno;
 		close(fd);
@@ -163,7 +178,7 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 		net_sa_format((const struct sockaddr *)&sl->ss, want,
 			      sizeof(want));
 		fd = open_one((const struct sockaddr *)&sl->ss, sl->len,
-			      workers > 1);
+			      workers > 1, cfg->fastopen);
 		if (fd < 0)
 			goto fail;
 		if (getsockname(fd, (struct sockaddr *)&bound, &blen) < 0) {
@@ -178,7 +193,8 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 		nlisteners++;
 		/* Workers share the port actually bound (also for port 0). */
 		for (k = 1; k < workers; k++) {
-			fd = open_one((struct sockaddr *)&bound, blen, true);
+			fd = open_one((struct sockaddr *)&bound, blen, true,
+				      cfg->fastopen);
 			if (fd < 0)
 				goto fail;
 			l->fds[l->nfds++] = fd;
@@ -193,14 +209,21 @@ int listener_open_all(const struct srvconf *cfg, int workers, char *err,
 		return -1;
 	}
 	reserve();
-	/*
-	 * Tests and users read the ports from these lines: logged as INFO
-	 * but at level 0, so that -d 0 still shows them.
-	 */
+	return 0;
+}
+
+/*
+ * Tests, users and service managers read the ports from these lines:
+ * logged as INFO but at level 0, so that -d 0 still shows them.  Called
+ * once the process that serves them is the one logging (after daemon(3)).
+ */
+void listener_announce(void)
+{
+	size_t i;
+
 	for (i = 0; i < nlisteners; i++)
 		log_msg(LOG_LVL_ERR * 16 + 2, "main", "listening on %s",
 			listeners[i].text);
-	return 0;
 }
 
 void listener_pick_worker(int k)

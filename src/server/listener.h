@@ -33,4 +33,7 @@ void listener_close_all(void);
 /* Bound addresses as "HOST:PORT" strings (for reloads); count returned. */
 size_t listener_addrs(char out[][64], size_t max);
 
+/* Log "listening on ADDR:PORT" for each listener (after daemon(3)). */
+void listener_announce(void);
+
 #endif

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "server/listener.h"
 #include "server/lo_cc.h"
 #include "server/loop.h"
+#include "server/notify.h"
 #include "server/relay.h"
 #include "server/resolver.h"
 #include "server/server.h"
@@ -51,9 +53,12 @@ static void usage(FILE *f)
 		"\n"
 		"SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE).\n"
 		"  -f CONFIG    config file (libconfuse syntax, see "
-		"socksifyd(8))\n"
+		"socksifyd(8));\n"
+		"               default %s if it exists\n"
 		"  -l ADDR:PORT listen address, repeatable (default %s;\n"
-		"               port 0 picks a free port; IPv6 as [::1]:1080)\n"
+		"               ADDR alone means port 1080; port 0 picks a "
+		"free port;\n"
+		"               IPv6 as [::1]:1080)\n"
 		"  -u USER:PASS add a user (enables RFC 1929 authentication)\n"
 		"  -U USERFILE  users file, lines \"user:hash\" (openssl "
 		"passwd -6)\n"
@@ -64,8 +69,9 @@ static void usage(FILE *f)
 		"               config sets a log file)\n"
 		"  -P PIDFILE   write the process id to PIDFILE\n"
 		"  -h, --help   this text;  -V, --version  the version\n"
-		"Signals: SIGHUP reloads the config, SIGTERM exits.\n",
-		SRV_DEFAULT_LISTEN);
+		"Signals: SIGHUP reloads the config, SIGTERM exits.\n"
+		"Report bugs to <%s>.\n",
+		SRV_DEFAULT_CONFIG, SRV_DEFAULT_LISTEN, PACKAGE_BUGREPORT);
 }
 
 static void raise_nofile(void)
@@ -250,6 +256,33 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
+/*
+ * @path made absolute against the current directory, so that -f, -U and
+ * -P keep naming the same files after daemon(3) changed to "/" (every
+ * SIGHUP reload reads the config again).  Lexical; exits 2 on failure.
+ */
+static const char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fprintf(stderr,
+			"socksifyd: cannot get the current directory: "
+			"%s\n",
+			strerror(errno));
+		exit(2);
+	}
+	out = malloc(strlen(cwd) + strlen(path) + 2);
+	if (out == NULL) {
+		fprintf(stderr, "socksifyd: out of memory\n");
+		exit(2);
+	}
+	sprintf(out, "%s/%s", cwd, path);
+	return out;
+}
+
 static int parse_args(int argc, char **argv, bool *daemonize)
 {
 	static const struct option longopts[] = {
@@ -265,7 +298,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			cli.config = optarg;
+			cli.config = absolute(optarg);
 			break;
 		case 'l':
 			if (cli.nlisten >= SRV_LISTEN_MAX) {
@@ -290,7 +323,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			cli.nusers++;
 			break;
 		case 'U':
-			cli.users_file = optarg;
+			cli.users_file = absolute(optarg);
 			break;
 		case 'd':
 			v = strtol(optarg, &end, 10);
@@ -305,7 +338,7 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 			*daemonize = true;
 			break;
 		case 'P':
-			pidfile = optarg;
+			pidfile = absolute(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -324,6 +357,9 @@ static int parse_args(int argc, char **argv, bool *daemonize)
 		usage(stderr);
 		return 2;
 	}
+	/* No -f: the system's file when there is one. */
+	if (cli.config == NULL && access(SRV_DEFAULT_CONFIG, F_OK) == 0)
+		cli.config = SRV_DEFAULT_CONFIG;
 	return 0;
 }
 
@@ -380,6 +416,7 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot write %.200s: %s", pidfile, strerror(-rc));
 		return 1;
 	}
+	listener_announce(); /* with the pid that serves them */
 	/* Block before any thread starts, so workers inherit the mask. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -411,6 +448,7 @@ int main(int argc, char **argv)
 	loop_set_tick(tick);
 	loop_set_after(conn_reap);
 	log_pin_pid(); /* no fork from here on */
+	(void)notify_send("READY=1");
 	rc = loop_run();
 	if (rc < 0)
 		LOG_ERR("event loop: %s", strerror(-rc));

@@ -405,6 +405,7 @@ static cfg_opt_t srvconf_opts[] = {
 	CFG_INT("poll_spin", SRV_DEFAULT_POLL_SPIN, 0),
 	CFG_STR("loopback_congestion", "reno", 0),
 	CFG_BOOL("allow_open", cfg_false, 0),
+	CFG_BOOL("fastopen", cfg_true, 0),
 	CFG_INT("debug", 1, 0),
 	CFG_STR("log", "stderr", 0),
 	CFG_STR("gssapi_keytab", NULL, CFGF_NODEFAULT),
@@ -596,6 +597,7 @@ static int srvconf_compile(struct cfgload *p, cfg_t *cfg, void *out)
 	snprintf(c->loopback_cc, sizeof(c->loopback_cc), "%s",
 		 cfg_getstr(cfg, "loopback_congestion"));
 	c->allow_open = cfg_getbool(cfg, "allow_open");
+	c->fastopen = cfg_getbool(cfg, "fastopen");
 	c->debug = (int)cfg_getint(cfg, "debug");
 	if (cli && cli->debug >= 0)
 		c->debug = cli->debug;

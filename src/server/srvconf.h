@@ -25,6 +25,8 @@
 
 /* Defaults (documented in socksifyd(8)). */
 #define SRV_DEFAULT_LISTEN "127.0.0.1:1080"
+/* Read when no -f is given and it exists. */
+#define SRV_DEFAULT_CONFIG SYSCONFDIR "/socksifyd.conf"
 #define SRV_DEFAULT_HANDSHAKE_TIMEOUT 10
 #define SRV_DEFAULT_CONNECT_TIMEOUT 10
 #define SRV_DEFAULT_IDLE_TIMEOUT 3600
@@ -77,6 +79,9 @@ struct srvconf {
 	int poll_spin;			   /* microseconds, loop_set_spin */
 	char loopback_cc[SRV_CC_NAME_MAX]; /* lo_cc.h; "" = the system's */
 	bool allow_open;
+	/* fastopen: TCP Fast Open on the listeners (default true); the
+	 * kernel also needs the server bit (2) of net.ipv4.tcp_fastopen. */
+	bool fastopen;
 	int debug;
 	char log[256];
 	struct acl_rule *rules;

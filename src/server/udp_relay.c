@@ -19,6 +19,7 @@
 #include "server/udp_relay.h"
 
 #define UDP_BATCH 64   /* datagrams per wake-up */
+#define UDP_MMSG 16    /* datagrams per recvmmsg (UDP_BATCH a multiple) */
 #define UDP_RECENT 16  /* remote addresses replies may come from */
 #define UDP_JOBS_MAX 4 /* name look-ups in flight per association */
 #define UDP_CACHE 4    /* resolved names kept */
@@ -51,7 +52,8 @@ struct udp_assoc {
 	bool pinned;
 	struct sockaddr_storage client_sa;
 	socklen_t client_len;
-	uint16_t fixed_port; /* 0 = pin on the first datagram */
+	uint16_t client_port; /* client_sa's, once pinned */
+	uint16_t fixed_port;  /* 0 = pin on the first datagram */
 	struct net_ip recent[UDP_RECENT];
 	unsigned nrecent, rnext;
 	struct udp_job *jobs[UDP_JOBS_MAX];
@@ -62,7 +64,8 @@ struct udp_assoc {
 };
 
 static struct udp_assoc *graveyard;
-static uint8_t dbuf[UDP_DGRAM_MAX + 1];
+/* Receive buffers (the loop thread's): untouched pages cost no memory. */
+static uint8_t dbuf[UDP_MMSG][UDP_DGRAM_MAX + 1];
 
 static bool ip_eq(const struct net_ip *a, const struct net_ip *b)
 {
@@ -237,139 +240,168 @@ static void send_named(struct udp_assoc *u, const struct socks_addr *a,
 }
 
 /*
- * One datagram from @fd into dbuf, its source into @src (*@sl in/out).
- * Returns its length (0 is a datagram too), -EAGAIN when none is left, or
- * another -errno for one to skip (e.g. an ICMP error queued on the socket).
+ * Datagrams are read UDP_MMSG at a time (recvmmsg), each into a buffer of
+ * its own that holds the largest one.  A batch that comes back short
+ * emptied the queue: the handler returns without the read that would
+ * only say EAGAIN (the loop is level-triggered and calls again when more
+ * come).  Request/response then costs epoll_wait, recvmmsg and the send
+ * per datagram.
  */
-static ssize_t udp_recv(int fd, struct sockaddr_storage *src, socklen_t *sl)
-{
-	ssize_t n = recvfrom(fd, dbuf, UDP_DGRAM_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)src, sl);
+struct udp_rx {
+	struct mmsghdr mm[UDP_MMSG];
+	struct iovec iov[UDP_MMSG];
+	struct sockaddr_storage src[UDP_MMSG];
+};
 
+static struct udp_rx rx;
+
+/*
+ * Up to UDP_MMSG datagrams from @fd into rx (dbuf[i], rx.src[i]).
+ * Returns how many (0: none left), or -errno for an error to skip (an
+ * ICMP error queued on the socket).
+ */
+static int udp_recv_batch(int fd)
+{
+	int n;
+
+	for (int i = 0; i < UDP_MMSG; i++) {
+		rx.iov[i].iov_base = dbuf[i];
+		rx.iov[i].iov_len = UDP_DGRAM_MAX;
+		memset(&rx.mm[i].msg_hdr, 0, sizeof(rx.mm[i].msg_hdr));
+		rx.mm[i].msg_hdr.msg_name = &rx.src[i];
+		rx.mm[i].msg_hdr.msg_namelen = sizeof(rx.src[i]);
+		rx.mm[i].msg_hdr.msg_iov = &rx.iov[i];
+		rx.mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, rx.mm, UDP_MMSG, MSG_DONTWAIT, NULL);
 	if (n >= 0)
 		return n;
-	return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+	return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 }
 
-/* Datagrams from the client: check the source, decapsulate, forward. */
+/*
+ * Read @fd's datagrams in batches, up to UDP_BATCH, and hand each to
+ * @one (its bytes, length, source).
+ */
+static void udp_drain(struct udp_assoc *u, int fd,
+		      void (*one)(struct udp_assoc *u, uint8_t *data, size_t n,
+				  struct sockaddr_storage *src, socklen_t sl))
+{
+	for (int round = 0; round < UDP_BATCH / UDP_MMSG; round++) {
+		int n = udp_recv_batch(fd);
+
+		if (n == 0)
+			return;
+		for (int i = 0; i < n; i++)
+			one(u, dbuf[i], rx.mm[i].msg_len, &rx.src[i],
+			    rx.mm[i].msg_hdr.msg_namelen);
+		if (n > 0 && n < UDP_MMSG)
+			return; /* the queue is empty */
+	}
+}
+
+/* A datagram from the client: check the source, decapsulate, forward. */
+static void from_client(struct udp_assoc *u, uint8_t *data, size_t n,
+			struct sockaddr_storage *src, socklen_t sl)
+{
+	struct socks5_udp_header hd;
+	struct net_ip ip;
+	uint16_t port;
+	ssize_t hl;
+
+	if (net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)src, sl) < 0 ||
+	    !ip_eq(&ip, u->o.client))
+		return; /* not the client (RFC 1928 section 7) */
+	if (u->pinned) {
+		if (port != u->client_port)
+			return;
+	} else if (u->fixed_port && port != u->fixed_port) {
+		return;
+	}
+	hl = socks5_udp_header_decode(data, n, &hd);
+	if (hl < 0)
+		return;
+	if (hd.frag != 0) {
+		u->frag_dropped++;
+		server.udp_frag_dropped++;
+		LOG_DBG("dropped a fragment (FRAG %u)", hd.frag);
+		return;
+	}
+	if (!u->pinned) {
+		u->client_sa = *src;
+		u->client_len = sl;
+		u->client_port = port;
+		u->pinned = true;
+	}
+	if (hd.addr.type == SOCKS5_ATYP_DOMAINNAME) {
+		send_named(u, &hd.addr, data + hl, n - (size_t)hl);
+	} else {
+		struct sockaddr_storage ds;
+		struct net_ip dip;
+		uint16_t dport;
+		socklen_t dl;
+
+		if (socks_addr_to_sockaddr(&hd.addr, &ds, &dl) < 0 ||
+		    net_ip_from_sockaddr(&dip, &dport, (struct sockaddr *)&ds,
+					 dl) < 0)
+			return;
+		send_out(u, &dip, dport, NULL, data + hl, n - (size_t)hl);
+	}
+}
+
 static void on_client(struct loop_handler *h, uint32_t ev)
 {
 	struct udp_assoc *u = container_of(h, struct udp_assoc, uh);
-	int i;
 
 	(void)ev;
-	for (i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_storage src;
-		socklen_t sl = sizeof(src);
-		struct socks5_udp_header hd;
-		struct net_ip ip;
-		uint16_t port;
-		ssize_t n, hl;
-
-		n = udp_recv(u->ufd, &src, &sl);
-		if (n == -EAGAIN)
-			return;
-		if (n < 0)
-			continue;
-		if (net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
-					 sl) < 0 ||
-		    !ip_eq(&ip, u->o.client))
-			continue; /* not the client (RFC 1928 section 7) */
-		if (u->pinned) {
-			uint16_t pp;
-			struct net_ip pip;
-
-			net_ip_from_sockaddr(&pip, &pp,
-					     (struct sockaddr *)&u->client_sa,
-					     u->client_len);
-			if (pp != port)
-				continue;
-		} else if (u->fixed_port && port != u->fixed_port) {
-			continue;
-		}
-		hl = socks5_udp_header_decode(dbuf, (size_t)n, &hd);
-		if (hl < 0)
-			continue;
-		if (hd.frag != 0) {
-			u->frag_dropped++;
-			server.udp_frag_dropped++;
-			LOG_DBG("dropped a fragment (FRAG %u)", hd.frag);
-			continue;
-		}
-		if (!u->pinned) {
-			u->client_sa = src;
-			u->client_len = sl;
-			u->pinned = true;
-		}
-		if (hd.addr.type == SOCKS5_ATYP_DOMAINNAME) {
-			send_named(u, &hd.addr, dbuf + hl, (size_t)(n - hl));
-		} else {
-			struct sockaddr_storage ds;
-			struct net_ip dip;
-			uint16_t dport;
-			socklen_t dl;
-
-			if (socks_addr_to_sockaddr(&hd.addr, &ds, &dl) < 0 ||
-			    net_ip_from_sockaddr(&dip, &dport,
-						 (struct sockaddr *)&ds,
-						 dl) < 0)
-				continue;
-			send_out(u, &dip, dport, NULL, dbuf + hl,
-				 (size_t)(n - hl));
-		}
-	}
+	udp_drain(u, u->ufd, from_client);
 }
 
-/* Datagrams from remote hosts: encapsulate with their source. */
+/* A datagram from a remote host: encapsulate with its source. */
+static void from_remote(struct udp_assoc *u, uint8_t *data, size_t n,
+			struct sockaddr_storage *src, socklen_t sl)
+{
+	struct socks5_udp_header hd;
+	uint8_t hdr[SOCKS5_UDP_HEADER_MAX];
+	struct iovec iov[2];
+	struct msghdr mh;
+	struct net_ip ip;
+	uint16_t port;
+	ssize_t hl;
+
+	if (!u->pinned ||
+	    net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)src, sl) < 0 ||
+	    !known(u, &ip))
+		return;
+	memset(&hd, 0, sizeof(hd));
+	net_sa_unmap(src);
+	if (socks_addr_from_sockaddr(&hd.addr, (struct sockaddr *)src,
+				     net_sa_len(src)) < 0)
+		return;
+	hl = socks5_udp_header_encode(hdr, sizeof(hdr), &hd);
+	if (hl < 0)
+		return;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = (size_t)hl;
+	iov[1].iov_base = data;
+	iov[1].iov_len = n;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &u->client_sa;
+	mh.msg_namelen = u->client_len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (sendmsg(u->ufd, &mh, MSG_DONTWAIT) < 0)
+		return;
+	*u->o.down += (uint64_t)n;
+	*u->o.last_io = loop_now();
+}
+
 static void on_remote(struct loop_handler *h, uint32_t ev)
 {
 	struct udp_assoc *u = container_of(h, struct udp_assoc, rh);
-	int i;
 
 	(void)ev;
-	for (i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_storage src;
-		socklen_t sl = sizeof(src);
-		struct socks5_udp_header hd;
-		uint8_t hdr[SOCKS5_UDP_HEADER_MAX];
-		struct iovec iov[2];
-		struct msghdr mh;
-		struct net_ip ip;
-		uint16_t port;
-		ssize_t n, hl;
-
-		n = udp_recv(u->rfd, &src, &sl);
-		if (n == -EAGAIN)
-			return;
-		if (n < 0)
-			continue;
-		if (!u->pinned ||
-		    net_ip_from_sockaddr(&ip, &port, (struct sockaddr *)&src,
-					 sl) < 0 ||
-		    !known(u, &ip))
-			continue;
-		memset(&hd, 0, sizeof(hd));
-		net_sa_unmap(&src);
-		if (socks_addr_from_sockaddr(&hd.addr, (struct sockaddr *)&src,
-					     net_sa_len(&src)) < 0)
-			continue;
-		hl = socks5_udp_header_encode(hdr, sizeof(hdr), &hd);
-		if (hl < 0)
-			continue;
-		iov[0].iov_base = hdr;
-		iov[0].iov_len = (size_t)hl;
-		iov[1].iov_base = dbuf;
-		iov[1].iov_len = (size_t)n;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_name = &u->client_sa;
-		mh.msg_namelen = u->client_len;
-		mh.msg_iov = iov;
-		mh.msg_iovlen = 2;
-		if (sendmsg(u->ufd, &mh, MSG_DONTWAIT) < 0)
-			continue;
-		*u->o.down += (uint64_t)n;
-		*u->o.last_io = loop_now();
-	}
+	udp_drain(u, u->rfd, from_remote);
 }
 
 static int open_remote(struct udp_assoc *u)

@@ -32,7 +32,10 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/conf_path.h"
 #include "wrapper/elf_go.h"
+#include "wrapper/selftest.h"
+#include "wrapper/wrap_diag.h"
 
 #define WRAP_EXIT_USAGE 2
 #define WRAP_EXIT_NOEXEC 126
@@ -70,11 +73,16 @@ static void wrap_usage(void)
 	printf("Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
 	       " [--force | --isolate]\n"
 	       "                [--] program [args...]\n"
-	       "       socksify --help | --version\n"
+	       "       socksify [-c FILE | -p URL] --check [FILE]\n"
+	       "       socksify [-c FILE | -p URL] --explain HOST[:PORT]"
+	       " [--udp | --bind] [--program NAME]\n"
+	       "       socksify --selftest\n"
+	       "       socksify -h | --help | -V | --version\n"
 	       "Run a dynamically linked program with its connections sent"
 	       " through SOCKS proxies.\n\n"
 	       "  -c FILE    client config (socks.conf(5)); default "
-	       "%s/socks.conf\n"
+	       "~/.config/socksify/socks.conf\n"
+	       "             if it exists, else %s/socks.conf\n"
 	       "  -p URL     one proxy for everything but loopback, no config"
 	       " file:\n"
 	       "             socks4://host:port, socks4a://[user@]host:port,\n"
@@ -96,13 +104,33 @@ static void wrap_usage(void)
 	       "  --force    run a Go, static or setuid program with the"
 	       " library anyway\n"
 	       "             (warning: its connections may bypass the proxy)\n"
-	       "  --help     this text\n"
-	       "  --version  print the version\n\n"
+	       "  --check    check the config (FILE, or the one -c, -p or the"
+	       " default gives)\n"
+	       "  --explain  show the route, proxies and name resolution"
+	       " HOST[:PORT] would get\n"
+	       "  --udp, --bind  with --explain: a UDP or an inbound (BIND)"
+	       " destination\n"
+	       "  --program NAME  with --explain: as if program NAME asked\n"
+	       "  --selftest start socksifyd on loopback and check TCP, UDP"
+	       " and DNS through\n"
+	       "             the library\n"
+	       "  -h, --help     this text\n"
+	       "  -V, --version  print the version\n\n"
+	       "Environment (the options set these for the program):\n"
+	       "  SOCKS_CONF      config file (-c)\n"
+	       "  SOCKS_PROXY     one proxy URL (-p), used when no config is"
+	       " given\n"
+	       "  SOCKS_DEBUG     log level (-d; -1 is -q)\n"
+	       "  SOCKS_LOG       log target (-l)\n"
+	       "  SOCKS_USERNAME, SOCKS_PASSWORD  credentials for proxies that"
+	       " have none\n"
+	       "  SOCKSIFY_LIBRARY  the libsocksify.so to preload\n\n"
 	       "Exit status: the program's; 127 not found; 126 not executable"
 	       " or cannot be\nsocksified (Go, static or setuid program: use "
 	       "--isolate);"
-	       " 2 bad options or invalid config.\n",
-	       SYSCONFDIR);
+	       " 2 bad options or invalid config.\n"
+	       "Report bugs to <%s>.\n",
+	       SYSCONFDIR, PACKAGE_BUGREPORT);
 }
 
 static void wrap_hint(void)
@@ -267,12 +295,14 @@ static void wrap_preload(const char *lib)
 }
 
 /*
- * Check the configuration the library will use, so that a mistake stops
+ * Load the configuration the library will use, so that a mistake stops
  * here with file and line instead of failing inside the program:
  * @url (-p when @from_option, else $SOCKS_PROXY), else @file (-c or
- * $SOCKS_CONF or the default path).  Exits 2 on any error.
+ * $SOCKS_CONF or the default path).  Exits 2 on any error.  Returns the
+ * parsed config (the caller frees it).
  */
-static void wrap_check_conf(const char *url, bool from_option, const char *file)
+static struct conf *wrap_load_conf(const char *url, bool from_option,
+				   const char *file)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = NULL;
@@ -287,8 +317,7 @@ static void wrap_check_conf(const char *url, bool from_option, const char *file)
 			wrap_die(WRAP_EXIT_USAGE, "%s%s",
 				 from_option ? "-p: " : "", msg);
 		}
-		conf_free(c);
-		return;
+		return c;
 	}
 	if (access(file, F_OK) != 0)
 		wrap_die(WRAP_EXIT_USAGE,
@@ -297,7 +326,7 @@ static void wrap_check_conf(const char *url, bool from_option, const char *file)
 			 file, strerror(errno));
 	if (conf_load_file(file, &c, err, sizeof(err)) < 0)
 		wrap_die(WRAP_EXIT_USAGE, "invalid config: %s", err);
-	conf_free(c);
+	return c;
 }
 
 /* Parse -d LEVEL: 0..3. */
@@ -599,6 +628,36 @@ static int wrap_isolate(const char *path, char **argv)
 	return WRAP_EXIT_USAGE;
 }
 
+/* What the command line asks for besides running a program. */
+enum wrap_mode { WRAP_RUN, WRAP_CHECK, WRAP_EXPLAIN, WRAP_SELFTEST };
+
+enum {
+	WRAP_OPT_CHECK = 256,
+	WRAP_OPT_EXPLAIN,
+	WRAP_OPT_UDP,
+	WRAP_OPT_BIND,
+	WRAP_OPT_PROGRAM,
+	WRAP_OPT_SELFTEST
+};
+
+/* Report a bad option (getopt's @optopt, argv[optind - 1]) and exit 2. */
+static void wrap_bad_option(char **argv)
+{
+	if (optopt && strchr("cpdl", optopt))
+		fprintf(stderr, "%s: -%c needs an argument\n", wrap_prog,
+			optopt);
+	else if (optopt >= WRAP_OPT_EXPLAIN)
+		fprintf(stderr, "%s: %s needs an argument\n", wrap_prog,
+			argv[optind - 1]);
+	else if (optopt)
+		fprintf(stderr, "%s: unknown option -%c\n", wrap_prog, optopt);
+	else
+		fprintf(stderr, "%s: unknown option %s\n", wrap_prog,
+			argv[optind - 1]);
+	wrap_hint();
+	exit(WRAP_EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -606,16 +665,27 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{"force", no_argument, NULL, 'F'},
 		{"isolate", no_argument, NULL, 'I'},
+		{"check", no_argument, NULL, WRAP_OPT_CHECK},
+		{"explain", required_argument, NULL, WRAP_OPT_EXPLAIN},
+		{"udp", no_argument, NULL, WRAP_OPT_UDP},
+		{"bind", no_argument, NULL, WRAP_OPT_BIND},
+		{"program", required_argument, NULL, WRAP_OPT_PROGRAM},
+		{"selftest", no_argument, NULL, WRAP_OPT_SELFTEST},
 		{NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *url = NULL, *level = NULL, *log = NULL;
+	const char *dest = NULL, *program = NULL;
 	char *conf_path = NULL, *path;
-	bool quiet = false, isolate = false, from_option;
-	int opt;
+	char dflt[PATH_MAX];
+	enum wrap_mode mode = WRAP_RUN;
+	unsigned cmd = CONF_CMD_CONNECT;
+	bool quiet = false, isolate = false, from_option, is_user;
+	struct conf *c;
+	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+c:p:d:l:q", longopts, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "+c:p:d:l:qhV", longopts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			file = optarg;
@@ -644,23 +714,37 @@ int main(int argc, char **argv)
 		case 'I':
 			isolate = true;
 			break;
-		case ':':
-		case '?':
+		case WRAP_OPT_CHECK:
+			mode = WRAP_CHECK;
+			break;
+		case WRAP_OPT_EXPLAIN:
+			mode = WRAP_EXPLAIN;
+			dest = optarg;
+			break;
+		case WRAP_OPT_UDP:
+			cmd = CONF_CMD_UDP;
+			break;
+		case WRAP_OPT_BIND:
+			cmd = CONF_CMD_BIND;
+			break;
+		case WRAP_OPT_PROGRAM:
+			program = optarg;
+			break;
+		case WRAP_OPT_SELFTEST:
+			mode = WRAP_SELFTEST;
+			break;
 		default:
-			if (optopt && strchr("cpdl", optopt))
-				fprintf(stderr, "%s: -%c needs an argument\n",
-					wrap_prog, optopt);
-			else if (optopt)
-				fprintf(stderr, "%s: unknown option -%c\n",
-					wrap_prog, optopt);
-			else
-				fprintf(stderr, "%s: unknown option %s\n",
-					wrap_prog, argv[optind - 1]);
-			wrap_hint();
-			return WRAP_EXIT_USAGE;
+			wrap_bad_option(argv);
 		}
 	}
-	if (optind >= argc) {
+	if (mode == WRAP_SELFTEST)
+		return selftest_run(wrap_library(), quiet);
+	if (mode == WRAP_CHECK && optind < argc && file == NULL && url == NULL)
+		file = argv[optind++];
+	if (mode != WRAP_RUN && optind < argc)
+		wrap_die(WRAP_EXIT_USAGE, "unexpected argument '%s'",
+			 argv[optind]);
+	if (mode == WRAP_RUN && optind >= argc) {
 		fprintf(stderr, "%s: no program given\n", wrap_prog);
 		wrap_hint();
 		return WRAP_EXIT_USAGE;
@@ -668,21 +752,38 @@ int main(int argc, char **argv)
 	if (file != NULL && url != NULL)
 		wrap_die(WRAP_EXIT_USAGE, "-c and -p exclude each other");
 
-	/* The configuration, checked now rather than inside the program. */
+	/* The configuration, checked now rather than inside the program:
+	 * -p, -c, SOCKS_PROXY, SOCKS_CONF, the user's file, the system's. */
 	from_option = url != NULL;
+	if (url == NULL && file == NULL && getenv("SOCKS_CONF") != NULL &&
+	    getenv("SOCKS_CONF")[0] != '\0')
+		file = getenv("SOCKS_CONF");
 	if (url == NULL && file == NULL && getenv("SOCKS_PROXY") != NULL &&
 	    getenv("SOCKS_PROXY")[0] != '\0')
 		url = getenv("SOCKS_PROXY");
 	if (url == NULL) {
+		if (file == NULL &&
+		    conf_default_path(getenv("XDG_CONFIG_HOME"), getenv("HOME"),
+				      SYSCONFDIR "/socks.conf", dflt,
+				      sizeof(dflt), &is_user) == 0)
+			file = dflt;
 		if (file == NULL)
-			file = getenv("SOCKS_CONF");
-		if (file == NULL || file[0] == '\0')
-			file = SYSCONFDIR "/socks.conf";
+			wrap_die(WRAP_EXIT_USAGE, "config path too long");
 		conf_path = wrap_absolute(file);
 	}
-	wrap_check_conf(url, from_option, conf_path);
+	c = wrap_load_conf(url, from_option, conf_path);
+	if (mode == WRAP_CHECK || mode == WRAP_EXPLAIN) {
+		rc = mode == WRAP_CHECK ? diag_check(c)
+					: diag_explain(c, dest, cmd, program);
+		conf_free(c);
+		return rc;
+	}
+	if (!quiet)
+		diag_warn(c, stderr);
+	conf_free(c);
 	if (url != NULL) {
 		setenv("SOCKS_PROXY", url, 1);
+		unsetenv("SOCKS_CONF");
 	} else {
 		unsetenv("SOCKS_PROXY");
 		setenv("SOCKS_CONF", conf_path, 1);

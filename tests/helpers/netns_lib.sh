@@ -212,8 +212,15 @@ EOC
 		fail "no proxy ports ($PROXY_KIND)"
 }
 
-# netns_counters: (re)create the nftables counters in C.
+# netns_counters: (re)create the nftables counters in C.  Extra proxies on
+# P4 (tests/helpers/netns_more_lib.sh) count as "proxy" when their ports
+# are in NETNS_MORE_PORTS4 (space-separated).
 netns_counters() {
+	local more='' p
+	for p in ${NETNS_MORE_PORTS4:-}; do
+		more="$more
+		ip daddr $P4 tcp dport $p counter name proxy accept"
+	done
 	nsx "$NS_C" nft delete table inet sfyleak 2>/dev/null || true
 	nsx "$NS_C" nft -f - <<EON || fail "nft setup"
 table inet sfyleak {
@@ -226,7 +233,7 @@ table inet sfyleak {
 		oifname "lo" accept
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld-listener-report, mld2-listener-report } accept
 		ip daddr $P4 tcp dport $PROXY_PORT4 counter name proxy accept
-		ip6 daddr $P6 tcp dport $PROXY_PORT6 counter name proxy accept
+		ip6 daddr $P6 tcp dport $PROXY_PORT6 counter name proxy accept$more
 		ip daddr $P4 meta l4proto udp counter name relay accept
 		ip6 daddr $P6 meta l4proto udp counter name relay accept
 		udp dport 53 counter name dns accept

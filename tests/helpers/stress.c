@@ -600,6 +600,8 @@ static void fork_child(struct worker *w)
 	int fd, r;
 
 	alarm(CHILD_TIMEOUT_MS / 1000 + 5);
+	/* Alone here: no other thread can take a number from this one. */
+	opt.foreign = false;
 	if (w->nheld > 0)
 		close(w->held[0].fd);
 	if (w->nheld > 1)

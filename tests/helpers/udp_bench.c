@@ -2,22 +2,30 @@
 /*
  * udp_bench: the UDP parts of scripts/bench.d/udp.sh (not a test).
  *
- *   udp_bench echo PORTFILE            UDP echo on 127.0.0.1 (port 0)
+ *   udp_bench echo PORTFILE            UDP echo (port 0)
  *   udp_bench rr HOST PORT SECS        request/response, one socket, one
  *                                      64-byte datagram in flight, plain
  *                                      sendto/recvfrom (run it under a
  *                                      SOCKS client library); prints the
- *                                      round trips per second
+ *                                      round trips per second and its CPU
+ *                                      microseconds per round trip
  *   udp_bench relay PPORT EPORT SECS W speaks SOCKS5 UDP ASSOCIATE itself
- *                                      to 127.0.0.1:PPORT and keeps W
+ *                                      to the proxy on PPORT and keeps W
  *                                      64-byte datagrams in flight to the
- *                                      echo on 127.0.0.1:EPORT; prints the
+ *                                      echo on EPORT; prints the
  *                                      datagrams the relay carried
  *                                      (two per echo)
+ *   udp_bench rrs PPORT EPORT SECS     as rr, but speaks UDP ASSOCIATE
+ *                                      itself to the proxy on PPORT (no
+ *                                      client library): the path's floor
  *   udp_bench floor PORTFILE           the floor: a minimal SOCKS5 UDP
  *                                      relay (one association, no
  *                                      checks, a blocking poll loop)
- * Every wait is bounded (2 s without an answer ends a run).
+ * Every wait is bounded (2 s without an answer ends a run).  Addresses
+ * default to 127.0.0.1; in the namespace topology of udp.sh the
+ * environment names others: UDP_BENCH_ADDR (what echo, floor and the UDP
+ * socket of rrs and relay bind), UDP_BENCH_PROXY (the proxy of rrs and
+ * relay), UDP_BENCH_ECHO (the echo their datagrams go to).
  */
 #define _GNU_SOURCE 1 /* built by scripts/bench.d/udp.sh with plain cc too */
 
@@ -30,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,14 +59,17 @@ static void sa_lo(struct sockaddr_in *sin, const char *ip, int port)
 	inet_pton(AF_INET, ip, &sin->sin_addr);
 }
 
-/* A UDP socket bound to 127.0.0.1:0; its port in *port. */
+static const char *self_addr = "127.0.0.1", *proxy_host = "127.0.0.1",
+		  *echo_host = "127.0.0.1";
+
+/* A UDP socket bound to self_addr port 0; its port in *port. */
 static int udp_bound(int *port)
 {
 	struct sockaddr_in sin;
 	socklen_t l = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
-	sa_lo(&sin, "127.0.0.1", 0);
+	sa_lo(&sin, self_addr, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, l) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &l) < 0) {
 		perror("udp socket");
@@ -99,6 +111,19 @@ static __attribute__((noreturn)) int echo(const char *pf)
 	}
 }
 
+/* The result of a request/response run: round trips per second and this
+ * process's CPU microseconds (user + system) per round trip. */
+static void report_rr(long n, double secs)
+{
+	struct rusage ru;
+	double cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	printf("%.0f %.1f\n", (double)n / secs, n ? cpu / (double)n * 1e6 : 0);
+}
+
 static int rr(const char *host, int port, double secs)
 {
 	char out[64], in[256];
@@ -124,7 +149,7 @@ static int rr(const char *host, int port, double secs)
 		n++;
 		t = now();
 	} while (t - t0 < secs);
-	printf("%.0f\n", (double)n / (t - t0));
+	report_rr(n, t - t0);
 	return 0;
 }
 
@@ -144,18 +169,21 @@ static void read_n(int fd, uint8_t *b, size_t n)
 	}
 }
 
-static int relay(int pport, int eport, double secs, int window)
+/*
+ * UDP ASSOCIATE to the proxy on proxy_host:@pport, done by hand: the UDP
+ * socket (bound, connected to the relay) in *@u, the control connection
+ * returned; the datagram header for the echo on echo_host:@eport and 64
+ * bytes of data in @b (74 bytes).
+ */
+static int associate(int pport, int eport, uint8_t *b, int *u)
 {
-	uint8_t b[600];
 	struct sockaddr_in px, rl;
-	int c = socket(AF_INET, SOCK_STREAM, 0), u, uport;
-	long got = 0;
-	double t0;
+	int c = socket(AF_INET, SOCK_STREAM, 0), uport;
 
-	sa_lo(&px, "127.0.0.1", pport);
+	sa_lo(&px, proxy_host, pport);
 	if (connect(c, (struct sockaddr *)&px, sizeof(px)) < 0) {
 		perror("connect proxy");
-		return 1;
+		exit(1);
 	}
 	memcpy(b, "\5\1\0", 3);
 	(void)!write(c, b, 3);
@@ -165,16 +193,30 @@ static int relay(int pport, int eport, double secs, int window)
 	read_n(c, b, 10);
 	if (b[1] != 0 || b[3] != 1) {
 		fprintf(stderr, "UDP ASSOCIATE refused (%u)\n", b[1]);
-		return 1;
+		exit(1);
 	}
-	sa_lo(&rl, "127.0.0.1", b[8] << 8 | b[9]);
-	u = udp_bound(&uport);
-	connect(u, (struct sockaddr *)&rl, sizeof(rl));
-	/* header: RSV RSV FRAG ATYP 127.0.0.1 EPORT, 64 bytes of data */
+	/* the relay: BND, or the proxy's address when BND is 0.0.0.0 */
+	sa_lo(&rl, proxy_host, b[8] << 8 | b[9]);
+	if (memcmp(b + 4, "\0\0\0\0", 4) != 0)
+		memcpy(&rl.sin_addr, b + 4, 4);
+	*u = udp_bound(&uport);
+	connect(*u, (struct sockaddr *)&rl, sizeof(rl));
+	/* header: RSV RSV FRAG ATYP echo_host EPORT, 64 bytes of data */
 	memset(b, 'x', 74);
-	memcpy(b, "\0\0\0\1\177\0\0\1", 8);
+	memcpy(b, "\0\0\0\1", 4);
+	inet_pton(AF_INET, echo_host, b + 4);
 	b[8] = (uint8_t)(eport >> 8);
 	b[9] = (uint8_t)eport;
+	return c;
+}
+
+static int relay(int pport, int eport, double secs, int window)
+{
+	uint8_t b[600];
+	int u, c = associate(pport, eport, b, &u);
+	long got = 0;
+	double t0;
+
 	for (int i = 0; i < window; i++)
 		(void)!send(u, b, 74, 0);
 	t0 = now();
@@ -196,6 +238,34 @@ static int relay(int pport, int eport, double secs, int window)
 	return 0;
 }
 
+/* Request/response as rr, but through the proxy on proxy_host:@pport
+ * with the SOCKS5 encapsulation done here (no client library): the
+ * path's cost without a client library's. */
+static int rrs(int pport, int eport, double secs)
+{
+	uint8_t b[600], in[256];
+	struct timeval tv = {.tv_sec = 2};
+	int u, c = associate(pport, eport, b, &u);
+	long n = 0;
+	double t0, t;
+
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t0 = now();
+	do {
+		if (send(u, b, 74, 0) != 74 ||
+		    recv(u, in, sizeof(in), 0) != 74) {
+			fprintf(stderr, "rrs: %s after %ld\n", strerror(errno),
+				n);
+			return 1;
+		}
+		n++;
+		t = now();
+	} while (t - t0 < secs);
+	report_rr(n, t - t0);
+	close(c);
+	return 0;
+}
+
 /* The floor: accept one control connection, answer UDP ASSOCIATE, relay
  * until it closes.  Header handling: IPv4 only, FRAG ignored. */
 static __attribute__((noreturn)) int floor_relay(const char *pf)
@@ -207,7 +277,7 @@ static __attribute__((noreturn)) int floor_relay(const char *pf)
 	int u, r;
 
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa_lo(&sin, "127.0.0.1", 0);
+	sa_lo(&sin, self_addr, 0);
 	if (bind(lfd, (struct sockaddr *)&sin, l) < 0 || listen(lfd, 8) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&sin, &l) < 0) {
 		perror("floor listen");
@@ -226,7 +296,8 @@ static __attribute__((noreturn)) int floor_relay(const char *pf)
 		read_n(c, b, 3);
 		(void)!write(c, "\5\0", 2);
 		read_n(c, b, 10);
-		memcpy(b, "\5\0\0\1\177\0\0\1", 8);
+		memcpy(b, "\5\0\0\1", 4);
+		inet_pton(AF_INET, self_addr, b + 4);
 		b[8] = (uint8_t)(uport >> 8);
 		b[9] = (uint8_t)uport;
 		(void)!write(c, b, 10);
@@ -275,6 +346,12 @@ static __attribute__((noreturn)) int floor_relay(const char *pf)
 
 int main(int argc, char **argv)
 {
+	if (getenv("UDP_BENCH_ADDR"))
+		self_addr = getenv("UDP_BENCH_ADDR");
+	if (getenv("UDP_BENCH_PROXY"))
+		proxy_host = getenv("UDP_BENCH_PROXY");
+	if (getenv("UDP_BENCH_ECHO"))
+		echo_host = getenv("UDP_BENCH_ECHO");
 	if (argc == 3 && strcmp(argv[1], "echo") == 0)
 		return echo(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "rr") == 0)
@@ -282,6 +359,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "relay") == 0)
 		return relay(atoi(argv[2]), atoi(argv[3]), atof(argv[4]),
 			     atoi(argv[5]));
+	if (argc == 5 && strcmp(argv[1], "rrs") == 0)
+		return rrs(atoi(argv[2]), atoi(argv[3]), atof(argv[4]));
 	if (argc == 3 && strcmp(argv[1], "floor") == 0)
 		return floor_relay(argv[2]);
 	fprintf(stderr, "usage: see the comment in udp_bench.c\n");

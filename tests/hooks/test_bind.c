@@ -28,6 +28,7 @@
 
 #include "conf/conf.h"
 #include "preload/init.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 /* main() sets SOCKS_USERNAME: the default offer is no-auth + username. */
@@ -65,21 +66,6 @@ static const uint8_t HELLO[] = {'h', 'e', 'l', 'l', 'o'};
 #define V5_HEAD                                             \
 	STEP_READ(V5_GREET_LEN), STEP_SEND(V5_METHOD_NONE), \
 		STEP_READ(sizeof(V5_REQ_BIND))
-
-static struct conf *test_conf;
-
-static void use_conf(const char *fmt, ...)
-{
-	char text[2048], err[CONF_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-}
 
 /* One proxy for everything; BIND peer @peer ("auto", "any", an address). */
 static void use_bind_proxy(const char *scheme, uint16_t port, const char *peer,

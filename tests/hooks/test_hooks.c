@@ -38,6 +38,7 @@
 #include "preload/fdt_ops.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 #define DEST_IP "203.0.113.5"
@@ -71,25 +72,6 @@ static const uint8_t AUTH_FAIL[] = {1, 1};
 	{                          \
 		RESP_GATE, 0, NULL \
 	}
-
-static struct conf *test_conf;
-
-/* Install a config built from printf-style text. */
-static void use_conf(const char *fmt, ...)
-{
-	char text[2048], err[CONF_ERR_MAX];
-	struct conf *old = test_conf;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-	if (old)
-		conf_free(old); /* no handshake of the test still uses it */
-}
 
 /* One proxy of @scheme at 127.0.0.1:@port for everything. */
 static void use_proxy(const char *scheme, uint16_t port, int timeout)
@@ -1548,7 +1530,6 @@ START_TEST(t_fake_direct_resolves)
 }
 END_TEST
 
-
 /* The same on a non-blocking socket: connect() does not wait for the
  * lookup (EINPROGRESS at once; a thread resolves and connects), the fd
  * polls not writable until then, and the connection works. */
@@ -2392,7 +2373,6 @@ START_TEST(t_close_in_signal_handler)
 	resp_join(&r);
 }
 END_TEST
-
 
 /* A proxy given by name is resolved before the handshake, outside the
  * engine (proxy_addr.c).  (A name that does not resolve is not tried

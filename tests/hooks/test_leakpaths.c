@@ -21,6 +21,7 @@
 
 #include "conf/conf.h"
 #include "preload/init.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 #ifndef SOCK_DCCP
@@ -31,24 +32,6 @@ static const uint8_t V5_GREET[] = {5, 1, 0}; /* no credentials around */
 #define GL 3
 static const uint8_t V5_METHOD_NONE[] = {5, 0};
 static const uint8_t V5_REPLY_OK[] = {5, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-
-static struct conf *test_conf;
-
-static void use_conf(const char *fmt, ...)
-{
-	char text[2048], err[CONF_ERR_MAX];
-	struct conf *old = test_conf;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-	if (old)
-		conf_free(old); /* no handshake of the test still uses it */
-}
 
 /* Everything via the socks5 proxy on 127.0.0.1:@port; @extra first. */
 static void use_proxy(uint16_t port, const char *extra)

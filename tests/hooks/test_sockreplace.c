@@ -30,6 +30,7 @@
 #include "conf/conf.h"
 #include "preload/init.h"
 #include "preload/sock_replace.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 static const uint8_t V5_GREET[] = {5, 1, 0}; /* no credentials anywhere */
@@ -40,21 +41,6 @@ static const uint8_t V5_REQ_DEST6[] = {5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8,
 				       0, 0, 0, 7, 0x01, 0xbb};
 static const uint8_t V5_REPLY_OK[] = {5, 0, 0, 1, 0, 0, 0, 0, 0, 0};
 static const uint8_t HELLO[] = {'h', 'e', 'l', 'l', 'o'};
-
-static struct conf *test_conf;
-
-static void use_conf(const char *fmt, ...)
-{
-	char text[1024], err[CONF_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-}
 
 /* An option the test sets: where on AF_INET and on AF_INET6, the value,
  * and whether it keeps its value across a connection (TCP_MAXSEG then

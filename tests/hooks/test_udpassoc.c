@@ -23,32 +23,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "conf/conf.h"
 #include "preload/fdtable.h"
 #include "preload/init.h"
+#include "hook_fixture.h"
 #include "responder.h"
 
 static const uint8_t V5_GREET[] = {5, 1, 0};
 static const uint8_t V5_METHOD_NONE[] = {5, 0};
-
-static struct conf *test_conf;
-
-static void use_conf(const char *fmt, ...)
-{
-	char text[2048], err[CONF_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (conf_load_buf(text, "test.conf", &test_conf, err, sizeof(err)) < 0)
-		ck_abort_msg("config: %s\n%s", err, text);
-	socksify_conf_set(test_conf);
-}
 
 /* The proxy (responder) and the relay (a UDP socket of the test). */
 struct relay {
@@ -328,6 +317,67 @@ START_TEST(t_assoc_connected)
 }
 END_TEST
 
+/* Milliseconds a receive on @fd took to fail with EAGAIN. */
+static int64_t eagain_ms(int fd)
+{
+	char buf[16];
+	int64_t t0 = io_now_ms();
+
+	errno = 0;
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	return io_now_ms() - t0;
+}
+
+/*
+ * A receive knows O_NONBLOCK and SO_RCVTIMEO without asking the kernel
+ * each time (udp_settings_read): the program's fcntl(F_SETFL),
+ * ioctl(FIONBIO) and setsockopt(SO_RCVTIMEO) after the association is
+ * set up must count at once.  (A stale copy would wait the 3 s set
+ * before the association, or not wait at all.)
+ */
+START_TEST(t_assoc_settings)
+{
+	struct relay rl;
+	struct sockaddr_in to;
+	struct timeval tv = {.tv_sec = 3};
+	char buf[64];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), off = 0;
+	int64_t ms;
+
+	relay_start(&rl);
+	ck_assert_int_eq(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	sa4(&to, "203.0.113.7", 7);
+	ck_assert_int_eq(
+		sendto(fd, "set", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+	ck_assert_int_eq(fdt_peek(fd), FDT_UDP | FDT_F_INTERCEPT);
+	ck_assert_uint_eq(relay_recv(&rl, "203.0.113.7:7", buf, sizeof(buf)),
+			  3);
+
+	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	ms = eagain_ms(fd);
+	ck_assert_msg(ms < 1000, "O_NONBLOCK unseen: waited %lld ms",
+		      (long long)ms);
+
+	ck_assert_int_eq(ioctl(fd, FIONBIO, &off), 0);
+	tv = (struct timeval){.tv_usec = 200000};
+	ck_assert_int_eq(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ms = eagain_ms(fd);
+	ck_assert_msg(ms >= 150 && ms < 2500,
+		      "blocking with SO_RCVTIMEO 200 ms: waited %lld ms",
+		      (long long)ms);
+
+	/* Blocking again: the answer is waited for and delivered. */
+	relay_send(&rl, 0, "203.0.113.7", 7, "back");
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), 4);
+	ck_assert_int_eq(memcmp(buf, "back", 4), 0);
+	close(fd);
+	relay_stop(&rl);
+}
+END_TEST
+
 /* A non-blocking socket: sendto returns at once (the datagram waits for
  * the relay), epoll reports the answer, nothing was held back. */
 START_TEST(t_assoc_nonblocking_epoll)
@@ -426,6 +476,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, t_assoc_blocking_paths);
 	tcase_add_test(tc, t_assoc_connected);
 	tcase_add_test(tc, t_assoc_nonblocking_epoll);
+	tcase_add_test(tc, t_assoc_settings);
 	tcase_add_test(tc, t_assoc_ipv6_mmsg);
 	suite_add_tcase(s, tc);
 	return s;

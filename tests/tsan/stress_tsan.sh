@@ -30,7 +30,7 @@ stress_setup
 opts="die_after_fork=0 halt_on_error=0 exitcode=0 detect_deadlocks=0"
 opts="$opts suppressions=$top_srcdir/tests/tsan/suppressions"
 stress_run "$TMP/stress.out" env TSAN_OPTIONS="$opts ${TSAN_OPTIONS:-}" \
-	SOCKS_CONF="$STRESS_CONF" "$STRESS_INPROC"
+	SOCKS_CONF="$STRESS_CONF" "$STRESS_INPROC" -F
 sorted=$(awk -f "$top_srcdir/tests/tsan/reports.awk" "$TMP/stress.out")
 echo "--- ThreadSanitizer reports (program's own dup2 races set aside):"
 echo "$sorted"

@@ -564,6 +564,12 @@ static const struct buf_case bad_bufs[] = {
 	 "missing opening brace for section 'route'"},
 	{"proxy { url = \"socks5://198.51.100.1\" }\n", 1,
 	 "missing title for section 'proxy'"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1\" }\n"
+	 "route { via = \"p\"\n mode = \"roundrobin\" }\n",
+	 3, "\"round-robin\""},
+	{"proxy_retry = 3601\n", 1, "from 0 to 3600"},
+	{"proxy \"p\" { url = \"socks5://198.51.100.1?pipe=1\" }\n", 1,
+	 "unknown URL option"},
 };
 
 START_TEST(test_bad_buf)
@@ -582,6 +588,49 @@ START_TEST(test_bad_buf)
 		      errbuf);
 	ck_assert_msg(strstr(errbuf, bc->phrase) != NULL,
 		      "case %d: want \"%s\" in \"%s\"", _i, bc->phrase, errbuf);
+}
+END_TEST
+
+/* Round trips, pools and chains (issue 11): keys, URL options, defaults. */
+START_TEST(test_round_trip_keys)
+{
+	struct conf *c = load_text(
+		"proxy_retry = 0\n"
+		"proxy \"a\" { url = \"socks5://198.51.100.1?pipeline=1&"
+		"optimistic=1&fastopen=0\" }\n"
+		"proxy \"b\" { url = \"socks5://198.51.100.2?pipeline=1\"\n"
+		"  pipeline = false fastopen = true optimistic = yes }\n"
+		"proxy \"d\" { url = \"socks4a://198.51.100.3\" }\n"
+		"route { to = \"0.0.0.0/0\" ports = \"80\" via = { \"a\", "
+		"\"b\" }"
+		" mode = \"chain\" }\n"
+		"route { to = \"0.0.0.0/0\" via = { \"a\", \"b\", \"d\" }"
+		" mode = \"Round-Robin\" optimistic = true }\n"
+		"route { via = \"d\" }\n");
+
+	ck_assert_int_eq(c->proxy_retry, 0);
+	ck_assert(c->proxies[0].pipeline && c->proxies[0].optimistic &&
+		  !c->proxies[0].fastopen);
+	ck_assert(!c->proxies[1].pipeline && c->proxies[1].optimistic &&
+		  c->proxies[1].fastopen);
+	ck_assert(!c->proxies[2].pipeline && !c->proxies[2].optimistic &&
+		  c->proxies[2].fastopen);
+	ck_assert_int_eq(c->routes[0].mode, CONF_MODE_CHAIN);
+	ck_assert(!c->routes[0].optimistic);
+	ck_assert_int_eq(c->routes[1].mode, CONF_MODE_ROUND_ROBIN);
+	ck_assert(c->routes[1].optimistic);
+	ck_assert_int_eq(c->routes[2].mode, CONF_MODE_FAILOVER);
+	conf_free(c);
+
+	c = load_text("route { via = \"direct\" }\n");
+	ck_assert_int_eq(c->proxy_retry, CONF_DEFAULT_PROXY_RETRY);
+	conf_free(c);
+	ck_assert_int_eq(conf_from_url("socks5h://198.51.100.1:1?pipeline=on",
+				       &c, errbuf, sizeof(errbuf)),
+			 0);
+	ck_assert(c->proxies[0].pipeline && c->proxies[0].fastopen &&
+		  !c->proxies[0].optimistic);
+	conf_free(c);
 }
 END_TEST
 
@@ -1012,6 +1061,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_buf_values);
 	tcase_add_test(tc, test_proxies_after_routes);
 	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_round_trip_keys);
 	tcase_add_test(tc, test_env_substitution);
 	tcase_add_loop_test(tc, test_man_examples, 0,
 			    sizeof(man_examples) / sizeof(man_examples[0]));

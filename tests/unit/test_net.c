@@ -811,7 +811,10 @@ static const struct {
 	{"socks5://h:1080x", "port"},
 	{"socks5://h:1080/path", "garbage"},
 	{"socks5://h:1080//", "garbage"},
-	{"socks5://h:1080?x", "garbage"},
+	{"socks5://h:1080?x", "unknown URL option"},
+	{"socks5://h:1080?pipeline=2", "must be 0 or 1"},
+	{"socks5://h:1080?pipeline=1&", "unknown URL option"},
+	{"socks5://h:1080/x?pipeline=1", "garbage"},
 	{"socks5://h:1080#x", "garbage"},
 	{"socks5://h :1080", "space"},
 	{"socks5://h:1080\n", "control"},
@@ -853,6 +856,31 @@ START_TEST(t_url_bad)
 	/* nothing (no half-decoded secret) is left behind */
 	ck_assert(!u.has_user && !u.has_pass && u.user[0] == 0 &&
 		  u.pass[0] == 0);
+}
+END_TEST
+
+/* Options after '?': set and on bits, later ones win. */
+START_TEST(t_url_opts)
+{
+	struct net_proxy_url u;
+	const char *why = NULL;
+
+	ck_assert_int_eq(net_proxy_url_parse("socks5h://u:p@h:7?pipeline=1&"
+					     "fastopen=off&optimistic=yes",
+					     &u, &why),
+			 0);
+	ck_assert_str_eq(u.hp.host, "h");
+	ck_assert_int_eq(u.hp.port, 7);
+	ck_assert_str_eq(u.pass, "p");
+	ck_assert_uint_eq(u.opts_set, NET_URL_PIPELINE | NET_URL_FASTOPEN |
+					      NET_URL_OPTIMISTIC);
+	ck_assert_uint_eq(u.opts_on, NET_URL_PIPELINE | NET_URL_OPTIMISTIC);
+	ck_assert_int_eq(net_proxy_url_parse("socks5://h?pipeline=1&pipeline=0",
+					     &u, &why),
+			 0);
+	ck_assert_uint_eq(u.opts_set, NET_URL_PIPELINE);
+	ck_assert_uint_eq(u.opts_on, 0);
+	ck_assert_int_eq(u.hp.port, 1080);
 }
 END_TEST
 
@@ -993,6 +1021,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, t_glob_valid_long);
 	tcase_add_loop_test(tc, t_url_ok, 0, N(url_ok));
 	tcase_add_loop_test(tc, t_url_bad, 0, N(url_bad));
+	tcase_add_test(tc, t_url_opts);
 	tcase_add_test(tc, t_url_long);
 	tcase_add_test(tc, t_scheme_name);
 	tcase_add_loop_test(tc, t_sa_helpers, 0, N(sa_rows));
