@@ -121,9 +121,15 @@ static void iso_packet(const uint8_t *buf, size_t len)
 		iso.dropped++;
 		return;
 	}
-	LOG_TRACE("from the program: %zu bytes, protocol %u, port %u, flags "
-		  "%#x",
-		  len, p.proto, p.dport, p.tcp_flags);
+	if (log_level >= LOG_LVL_TRACE) {
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+		LOG_TRACE("from the program: %zu bytes, %s port %u -> %s port "
+			  "%u, protocol %u, flags %#x",
+			  len, net_ip_format(&p.src, a, sizeof(a)), p.sport,
+			  net_ip_format(&p.dst, b, sizeof(b)), p.dport, p.proto,
+			  p.tcp_flags);
+	}
 	if (p.proto == IPPROTO_TCP) {
 		iso_flow_tcp(&p, buf, len);
 		return;

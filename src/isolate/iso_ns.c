@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The isolated program's namespace (iso_ns.h).  Configured with ioctls,
- * not netlink or ip(8): a dozen calls, no dependency.  The child reports a
- * setup failure as an errno value on the socket pair instead of the TUN
- * descriptor, and exits 126.
+ * The isolated program's namespace (iso_ns.h).  Configured with ioctls
+ * and one netlink request (iso_nl.c), not ip(8): a dozen calls, no
+ * dependency.  The child reports a setup failure as an errno value on the
+ * socket pair instead of the TUN descriptor, and exits 126.
  */
 #include "config.h"
 
@@ -27,14 +27,8 @@
 
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_nl.h"
 #include "isolate/iso_ns.h"
-
-/* <linux/ipv6.h>'s in6_ifreq, which clashes with <netinet/in.h>. */
-struct ns_in6_ifreq {
-	struct in6_addr addr;
-	uint32_t prefixlen;
-	int ifindex;
-};
 
 /* Write @text to the file @path.  0 or -errno. */
 static int ns_write_file(const char *path, const char *text)
@@ -109,24 +103,24 @@ static int ns_ipv4(int s)
 	return ioctl(s, SIOCADDRT, &rt) < 0 ? -errno : 0;
 }
 
-/* The IPv6 address, /64 and default route of the device.  0 or -errno. */
+/*
+ * The IPv6 address, /64 and default route of the device.  The address is
+ * valid at once (iso_nl.h): the program may connect() as soon as it runs.
+ * 0 or -errno.
+ */
 static int ns_ipv6(int ifindex)
 {
-	struct ns_in6_ifreq ifr6;
 	struct in6_rtmsg rt;
-	int s, rc = 0;
+	struct in6_addr a;
+	int s, rc;
 
-	(void)ns_write_file("/proc/sys/net/ipv6/conf/" ISO_IFNAME "/accept_dad",
-			    "0");
+	inet_pton(AF_INET6, ISO_PROG_IP6, &a);
+	rc = iso_nl_addr6(ifindex, &a, 64);
+	if (rc < 0)
+		return rc;
 	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	memset(&ifr6, 0, sizeof(ifr6));
-	inet_pton(AF_INET6, ISO_PROG_IP6, &ifr6.addr);
-	ifr6.prefixlen = 64;
-	ifr6.ifindex = ifindex;
-	if (ioctl(s, SIOCSIFADDR, &ifr6) < 0)
-		rc = -errno;
 	memset(&rt, 0, sizeof(rt));
 	rt.rtmsg_flags = RTF_UP;
 	rt.rtmsg_metric = 1;
@@ -155,6 +149,10 @@ static int ns_network(void)
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	if (rc == 0 && ioctl(tun, TUNSETIFF, &ifr) < 0)
 		rc = -errno;
+	/* No link-local address: the program's only IPv6 source is
+	 * ISO_PROG_IP6, which lwIP answers (IPv6 may be off: no file). */
+	(void)ns_write_file(
+		"/proc/sys/net/ipv6/conf/" ISO_IFNAME "/addr_gen_mode", "1");
 	if (rc == 0)
 		rc = ns_link_up(s, ISO_IFNAME);
 	if (rc == 0)

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_pkt.h"
 #include "isolate/iso_stack.h"
 
 #define STACK_DST_MAX 240 /* lwIP numbers its interfaces in a byte */
@@ -45,20 +46,31 @@ void iso_stack_unlock(void)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* -d 3: one line for the packet @p lwIP sends to the program. */
+static void stack_trace(const struct pbuf *p)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct iso_pkt k;
+
+	if (p->next != NULL || iso_pkt_parse(p->payload, p->len, &k) < 0) {
+		LOG_TRACE("to the program: %u bytes", (unsigned)p->tot_len);
+		return;
+	}
+	LOG_TRACE("to the program: %u bytes, %s port %u -> %s port %u, "
+		  "protocol %u, flags %#x",
+		  (unsigned)p->tot_len, net_ip_format(&k.src, a, sizeof(a)),
+		  k.sport, net_ip_format(&k.dst, b, sizeof(b)), k.dport,
+		  k.proto, k.tcp_flags);
+}
+
 /* Write the packet @p to the TUN device (any thread, locked). */
 static err_t stack_out(struct pbuf *p)
 {
 	struct iovec iov[16];
 	int n = 0;
 
-	if (p->len >= 48) {
-		const uint8_t *b = p->payload;
-
-		LOG_TRACE("to the program: %u bytes, next %u: %02x %02x %02x "
-			  "%02x %02x %02x %02x %02x",
-			  (unsigned)p->tot_len, b[6], b[40], b[41], b[42],
-			  b[43], b[44], b[45], b[46], b[47]);
-	}
+	if (log_level >= LOG_LVL_TRACE)
+		stack_trace(p);
 	for (; p != NULL && n < 16; p = p->next)
 		iov[n++] = (struct iovec){p->payload, p->len};
 	if (writev(iso.tun, iov, n) < 0)

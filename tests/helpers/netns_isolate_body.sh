@@ -58,7 +58,16 @@ iso_run "Go CGO_ENABLED=0 by name" "hello from $T4" \
 iso_run "Go with cgo by name" "hello from $T6" \
 	"$GO_CGO" "http://target6.socksify.test:$HTTP_PORT6/"
 iso_run "syscall(SYS_connect) IPv4" "hello from $T4" "$RAW" "$T4" "$HTTP_PORT4"
-iso_run "syscall(SYS_connect) IPv6" "hello from $T6" "$RAW" "$T6" "$HTTP_PORT6"
+# A program that connects the moment it starts, to a real IPv6 address:
+# the namespace's IPv6 source address must be usable already (it once
+# was still tentative about one run in 5-15, the SYN left from a
+# link-local address lwIP never answered).  Repeated: it is a race.
+for i in $(seq 1 "${ISO_V6_RUNS:-12}"); do
+	n_bad=${#FAILED[@]}
+	iso_run "syscall(SYS_connect) IPv6 (run $i)" "hello from $T6" \
+		"$RAW" "$T6" "$HTTP_PORT6"
+	[ "${#FAILED[@]}" = "$n_bad" ] || break
+done
 if [ -x "$RAW_STATIC" ]; then
 	iso_run "static C program" "hello from $T4" "$RAW_STATIC" "$T4" "$HTTP_PORT4"
 else
