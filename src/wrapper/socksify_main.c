@@ -33,6 +33,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_path.h"
+#include "conf/rules.h"
 #include "wrapper/elf_go.h"
 #include "wrapper/selftest.h"
 #include "wrapper/wrap_diag.h"
@@ -66,7 +67,9 @@ typedef Elf32_Phdr wrap_phdr;
 #endif
 
 static const char *wrap_prog = "socksify";
-static bool wrap_force; /* --force: run what the library cannot hold */
+static bool wrap_force;	 /* --force: run what the library cannot hold */
+static bool wrap_auto;	 /* isolate = "auto": isolate what it cannot hold */
+static bool wrap_unheld; /* wrap_check_program found such a program */
 
 static void wrap_usage(void)
 {
@@ -103,7 +106,9 @@ static void wrap_usage(void)
 	       "             the system allows them\n"
 	       "  --force    run a Go, static or setuid program with the"
 	       " library anyway\n"
-	       "             (warning: its connections may bypass the proxy)\n"
+	       "             (warning: its connections may bypass the proxy);"
+	       " also over\n"
+	       "             socks.conf's isolate setting\n"
 	       "  --check    check the config (FILE, or the one -c, -p or the"
 	       " default gives)\n"
 	       "  --explain  show the route, proxies and name resolution"
@@ -452,9 +457,11 @@ static const char *wrap_secure_exec(const char *path, const struct stat *st)
 
 /*
  * @path (open on @fd) is a program the library cannot hold: @what it is,
- * @why the library cannot enter it.  Without --force: one line naming the
- * isolation mode as the way, close @fd, exit 126.  With --force: a warning
- * line and return (@fd stays open); the program runs unprotected.
+ * @why the library cannot enter it.  With --force: a warning line and
+ * return (@fd stays open); the program runs unprotected.  Else with
+ * isolate = "auto" in the config: note it (wrap_unheld) and return; the
+ * program runs isolated.  Else: one line naming the isolation mode as the
+ * way, close @fd, exit 126.
  */
 static void wrap_refuse(int fd, const char *path, const char *what,
 			const char *why)
@@ -464,6 +471,10 @@ static void wrap_refuse(int fd, const char *path, const char *what,
 			"%s: warning: %s is %s (%s): its connections may "
 			"bypass the proxy; running it anyway (--force)\n",
 			wrap_prog, path, what, why);
+		return;
+	}
+	if (wrap_auto) {
+		wrap_unheld = true;
 		return;
 	}
 	close(fd);
@@ -680,6 +691,7 @@ int main(int argc, char **argv)
 	enum wrap_mode mode = WRAP_RUN;
 	unsigned cmd = CONF_CMD_CONNECT;
 	bool quiet = false, isolate = false, from_option, is_user;
+	const char *base;
 	struct conf *c;
 	int opt, rc;
 
@@ -780,6 +792,13 @@ int main(int argc, char **argv)
 	}
 	if (!quiet)
 		diag_warn(c, stderr);
+	/* socks.conf's isolate: the program by name, or "auto"; --force
+	 * runs it under the library whatever the config says. */
+	base = strrchr(argv[optind], '/');
+	base = base ? base + 1 : argv[optind];
+	if (!wrap_force && rules_isolates(c, base))
+		isolate = true;
+	wrap_auto = c->isolate_auto;
 	conf_free(c);
 	if (url != NULL) {
 		setenv("SOCKS_PROXY", url, 1);
@@ -801,6 +820,8 @@ int main(int argc, char **argv)
 	if (isolate)
 		return wrap_isolate(path, argv + optind);
 	wrap_check_program(path, 0);
+	if (wrap_unheld)
+		return wrap_isolate(path, argv + optind);
 	wrap_preload(wrap_library());
 	return wrap_exec(path, argv + optind);
 }

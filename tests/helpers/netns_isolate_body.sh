@@ -73,6 +73,44 @@ if [ -x "$RAW_STATIC" ]; then
 else
 	echo "SKIP part: no static raw_get (libc.a)"
 fi
+# socks.conf's isolate selects the mode without --isolate: by the
+# program's name (raw_get would leak under the library: the control at
+# the end), and "auto" for what the library cannot hold (a Go program the
+# wrapper would refuse).
+iso_conf_run() {
+	local name=$1 conf=$2 want=$3 out rc=0
+	shift 3
+	netns_counters
+	out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$conf" -d 1 "$@" 2>"$TMP/iso.err") || rc=$?
+	if [ $rc != 0 ] || ! printf '%s' "$out" | grep -q -- "$want"; then
+		bad "$name: exit $rc, output '$out', stderr: $(tail -n 5 "$TMP/iso.err")"
+		return
+	fi
+	grep -q "via p: connected" "$TMP/iso.err" ||
+		bad "$name: not through isolation: $(tail -n 5 "$TMP/iso.err")"
+	expect_clean "$name" || true
+}
+write_conf "$TMP/named.conf" "socks5://$P4:$PROXY_PORT4" \
+	'isolate = { "cat", "raw_*" }'
+iso_conf_run "isolate = \"raw_*\" in socks.conf" "$TMP/named.conf" \
+	"hello from $T4" "$RAW" "$T4" "$HTTP_PORT4"
+write_conf "$TMP/auto.conf" "socks5://$P4:$PROXY_PORT4" 'isolate = "auto"'
+iso_conf_run "isolate = \"auto\": a Go program" "$TMP/auto.conf" \
+	"hello from $T4" "$GO_STATIC" "http://target4.socksify.test:$HTTP_PORT4/"
+# A program named there sees the namespace's TUN device; --force
+# overrides the config and runs it under the library, outside.
+out=$(nsx "$NS_C" timeout 10 "$SOCKSIFY" -c "$TMP/named.conf" cat /proc/net/dev 2>&1) || true
+case $out in
+*stun0*) echo "ok: isolate = \"cat\": cat runs isolated" ;;
+*) bad "isolate = \"cat\": cat not isolated: $out" ;;
+esac
+out=$(nsx "$NS_C" timeout 10 "$SOCKSIFY" -c "$TMP/named.conf" --force cat /proc/net/dev 2>&1) || true
+case $out in
+*stun0*) bad "--force with isolate = \"cat\": still isolated" ;;
+*lo:*) echo "ok: --force overrides isolate in socks.conf" ;;
+*) bad "--force with isolate = \"cat\": $out" ;;
+esac
+
 # dig asks the resolver itself: answered inside, from the fake table
 netns_counters
 out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" --isolate dig +short +tries=1 +time=3 target4.socksify.test A 2>&1) || true
