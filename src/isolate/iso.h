@@ -7,6 +7,7 @@
  *   iso_ns.c     the namespace: user namespace when unprivileged, network
  *                and mount namespaces, lo, the TUN device and its routes,
  *                the resolver file; the program is exec'd there
+ *   iso_nl.c     the one netlink request: the IPv6 address, valid at once
  *   iso_pkt.c    IPv4/IPv6 + TCP/UDP headers read and written (checksums,
  *                the RST and UDP answers the daemon makes itself)
  *   iso_dns.c    DNS queries to any address, port 53: answered from the
@@ -16,8 +17,8 @@
  *                and out of the TUN device
  *   iso_flow.c   one TCP flow = one SOCKS CONNECT (src/preload/client.c),
  *                then relayed both ways with lwIP's flow control
- *   iso_loop.c   the event loop: TUN, proxy sockets, the program's exit
- *   iso_main.c   options, config, log, exit status
+ *   iso_main.c   options, config, log, exit status; the event loop (TUN,
+ *                proxy sockets, the program's exit)
  *
  * Addresses inside the namespace (documented in socksify(1)): the program
  * side of the TUN device is 10.255.255.2/24 and fd00:736f:636b::2/64, the
