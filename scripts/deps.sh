@@ -11,6 +11,7 @@ PKGS=(
 	dante-client dante-server microsocks proxychains4 iputils-ping iperf3
 	iproute2 iptables nftables tcpdump procps psmisc
 	openssl dnsutils
+	golang-go liblwip-dev
 	chromium
 	debhelper dpkg-dev lintian fakeroot
 )

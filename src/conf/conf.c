@@ -73,6 +73,17 @@ static const char *conf_program_parse(const char *s)
 	return NULL;
 }
 
+/* An `isolate` entry: "auto" or a program glob. */
+static const char *conf_isolate_parse(const char *s)
+{
+	if (strcmp(s, CONF_ISOLATE_AUTO) == 0)
+		return NULL;
+	return conf_program_parse(s) ? "expected \"auto\" or a glob on the "
+				       "program's base name, such as "
+				       "\"kubectl\" or \"terraform*\""
+				     : NULL;
+}
+
 static const char *conf_user_parse(const char *s, struct conf_user *u)
 {
 	const char *why = "expected a user name or uid:N";
@@ -247,6 +258,7 @@ enum conf_value {
 	CONF_V_PROGRAM,
 	CONF_V_USER,
 	CONF_V_TIME,
+	CONF_V_ISOLATE,
 };
 
 /* NULL when @v is a good value of kind @kind, else what was expected. */
@@ -284,6 +296,8 @@ static const char *conf_value_why(enum conf_value kind, const char *v)
 		return conf_user_parse(v, &tmp.user);
 	case CONF_V_TIME:
 		return timewin_parse(v, &tmp.time);
+	case CONF_V_ISOLATE:
+		return conf_isolate_parse(v);
 	case CONF_V_NONE:
 		break;
 	}
@@ -443,6 +457,7 @@ static const struct conf_key conf_key_checks[] = {
 	{"root", "fake_network", CONF_V_FAKE4, NULL},
 	{"root", "fake_network6", CONF_V_FAKE6, NULL},
 	{"root", "nameserver", CONF_V_NAMESERVER, NULL},
+	{"root", "isolate", CONF_V_ISOLATE, NULL},
 	{"proxy", "url", CONF_V_NONE, conf_check_url},
 	{"proxy", "username", CONF_V_NONE, conf_check_username},
 	{"proxy", "password", CONF_V_NONE, conf_check_password},
@@ -700,6 +715,7 @@ static cfg_opt_t conf_root_opts[] = {
 		   conf_cb_int),
 	CFG_INT_CB("proxy_retry", CONF_DEFAULT_PROXY_RETRY, CFGF_NONE,
 		   conf_cb_int),
+	CFG_STR_LIST_CB("isolate", NULL, CFGF_NODEFAULT, conf_cb_str),
 	CFG_SEC("proxy", conf_proxy_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("route", conf_route_opts, CFGF_MULTI),
@@ -931,6 +947,29 @@ static int conf_route_compile(struct cfgload *p, cfg_t *sec,
 	return conf_route_via(p, sec, c, r);
 }
 
+/* `isolate` into @c: "auto" sets isolate_auto, the globs go to
+ * c->isolate.  0 or -1 (out of memory, reported). */
+static int conf_isolate_compile(struct cfgload *p, cfg_t *root, struct conf *c)
+{
+	unsigned int i, n = cfg_size(root, "isolate");
+	const char *v;
+
+	if (n) {
+		c->isolate = calloc(n, sizeof(*c->isolate));
+		if (!c->isolate)
+			return cfgload_err(p, 0, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		v = cfg_getnstr(root, "isolate", i);
+		if (strcmp(v, CONF_ISOLATE_AUTO) == 0)
+			c->isolate_auto = true;
+		else
+			chr_copy(c->isolate[c->nisolate++],
+				 sizeof(c->isolate[0]), v);
+	}
+	return 0;
+}
+
 /* Fills @c from the checked tree; 0 or -1 (error reported). */
 static int conf_compile(struct cfgload *p, cfg_t *root, struct conf *c)
 {
@@ -957,6 +996,8 @@ static int conf_compile(struct cfgload *p, cfg_t *root, struct conf *c)
 		why = conf_bind_peer_parse(cfg_getstr(root, "bind_peer"), c);
 	if (why) /* checked while parsing: cannot happen */
 		return cfgload_err(p, 0, "%s", why);
+	if (conf_isolate_compile(p, root, c) != 0)
+		return -1;
 
 	n = cfg_size(root, "proxy");
 	if (n) {
@@ -998,6 +1039,7 @@ void conf_free(struct conf *c)
 		free(c->routes[i].times);
 	}
 	free(c->routes);
+	free(c->isolate);
 	for (i = 0; i < c->nproxies; i++) {
 		explicit_bzero(c->proxies[i].password,
 			       sizeof(c->proxies[i].password));

@@ -163,6 +163,14 @@ struct conf {
 	/* proxy_retry: seconds a proxy that could not be reached is skipped
 	 * by this process's routes (tried last); 0 never skips. */
 	int proxy_retry;
+	/* isolate: programs the socksify wrapper runs in isolation mode
+	 * (socksify --isolate) rather than under the library: globs on the
+	 * base name (rules_isolates()); isolate_auto ("auto" in the list):
+	 * also every program the library cannot hold (Go, static,
+	 * set-user-ID), which the wrapper would otherwise refuse. */
+	char (*isolate)[NET_HOST_MAX + 1];
+	size_t nisolate;
+	bool isolate_auto;
 	struct conf_proxy *proxies;
 	size_t nproxies;
 	struct conf_route *routes;
@@ -192,6 +200,7 @@ struct conf {
 #define CONF_TIMEOUT_MAX 3600
 #define CONF_DEBUG_MAX 3
 #define CONF_DEFAULT_PROXY_RETRY 30
+#define CONF_ISOLATE_AUTO "auto" /* isolate: what the library cannot hold */
 
 /*
  * Parse @path.  On success returns 0 and *@out is a new immutable config;

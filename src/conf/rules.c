@@ -179,3 +179,14 @@ enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 	}
 	return r->action;
 }
+
+/* Contract: rules.h. */
+bool rules_isolates(const struct conf *c, const char *program)
+{
+	size_t i;
+
+	for (i = 0; i < c->nisolate; i++)
+		if (rules_glob(c->isolate[i], program))
+			return true;
+	return false;
+}

@@ -47,4 +47,11 @@ struct rule_result {
 enum rule_action rules_match(const struct conf *c, const struct rule_query *q,
 			     struct rule_result *r);
 
+/*
+ * Does @c's `isolate` list name @program (a base name) with one of its
+ * globs (the route's `program` syntax)?  "auto" is not a glob: the caller
+ * reads c->isolate_auto.  Pure.
+ */
+bool rules_isolates(const struct conf *c, const char *program);
+
 #endif

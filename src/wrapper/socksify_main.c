@@ -33,6 +33,8 @@
 
 #include "conf/conf.h"
 #include "conf/conf_path.h"
+#include "conf/rules.h"
+#include "wrapper/elf_go.h"
 #include "wrapper/selftest.h"
 #include "wrapper/wrap_diag.h"
 
@@ -65,11 +67,15 @@ typedef Elf32_Phdr wrap_phdr;
 #endif
 
 static const char *wrap_prog = "socksify";
+static bool wrap_force;	 /* --force: run what the library cannot hold */
+static bool wrap_auto;	 /* isolate = "auto": isolate what it cannot hold */
+static bool wrap_unheld; /* wrap_check_program found such a program */
 
 static void wrap_usage(void)
 {
 	printf("Usage: socksify [-c FILE] [-p URL] [-d LEVEL] [-l TARGET] [-q]"
-	       " [--] program [args...]\n"
+	       " [--force | --isolate]\n"
+	       "                [--] program [args...]\n"
 	       "       socksify [-c FILE | -p URL] --check [FILE]\n"
 	       "       socksify [-c FILE | -p URL] --explain HOST[:PORT]"
 	       " [--udp | --bind] [--program NAME]\n"
@@ -89,6 +95,20 @@ static void wrap_usage(void)
 	       " 2 protocol, 3 trace\n"
 	       "  -l TARGET  stderr (default), syslog, or a file\n"
 	       "  -q         quiet: log nothing, not even errors\n"
+	       "  --isolate  run the program in its own network namespace"
+	       " whose only route\n"
+	       "             is a TUN device served by socksify: for Go,"
+	       " static, setuid and\n"
+	       "             raw-syscall programs the library cannot hold."
+	       " Needs root (or\n"
+	       "             CAP_SYS_ADMIN); unprivileged user namespaces"
+	       " are used when\n"
+	       "             the system allows them\n"
+	       "  --force    run a Go, static or setuid program with the"
+	       " library anyway\n"
+	       "             (warning: its connections may bypass the proxy);"
+	       " also over\n"
+	       "             socks.conf's isolate setting\n"
 	       "  --check    check the config (FILE, or the one -c, -p or the"
 	       " default gives)\n"
 	       "  --explain  show the route, proxies and name resolution"
@@ -113,7 +133,8 @@ static void wrap_usage(void)
 	       " have none\n"
 	       "  SOCKSIFY_LIBRARY  the libsocksify.so to preload\n\n"
 	       "Exit status: the program's; 127 not found; 126 not executable"
-	       " or cannot be\nsocksified (static or setuid program);"
+	       " or cannot be\nsocksified (Go, static or setuid program: use "
+	       "--isolate);"
 	       " 2 bad options or invalid config.\n"
 	       "Report bugs: see %s.\n",
 	       SYSCONFDIR, PACKAGE_BUGREPORT);
@@ -437,10 +458,42 @@ static const char *wrap_secure_exec(const char *path, const struct stat *st)
 }
 
 /*
+ * @path (open on @fd) is a program the library cannot hold: @what it is,
+ * @why the library cannot enter it.  With --force: a warning line and
+ * return (@fd stays open); the program runs unprotected.  Else with
+ * isolate = "auto" in the config: note it (wrap_unheld) and return; the
+ * program runs isolated.  Else: one line naming the isolation mode as the
+ * way, close @fd, exit 126.
+ */
+static void wrap_refuse(int fd, const char *path, const char *what,
+			const char *why)
+{
+	if (wrap_force) {
+		fprintf(stderr,
+			"%s: warning: %s is %s (%s): its connections may "
+			"bypass the proxy; running it anyway (--force)\n",
+			wrap_prog, path, what, why);
+		return;
+	}
+	if (wrap_auto) {
+		wrap_unheld = true;
+		return;
+	}
+	close(fd);
+	wrap_die(WRAP_EXIT_NOEXEC,
+		 "%s is %s (%s), so its connections would bypass the proxy:"
+		 " run it with 'socksify --isolate' (or --force to run it "
+		 "unprotected); not running it",
+		 path, what, why);
+}
+
+/*
  * Can libsocksify enter @path?  Refuses (exit 126, with the reason) a
  * statically linked ELF (no PT_INTERP: nothing loads the library), an ELF
  * of another class or machine (ld.so would skip the library and run the
- * program unsocksified), and secure-mode programs.  Scripts are checked
+ * program unsocksified), a Go program (static or dynamic: it makes its
+ * own system calls), and secure-mode programs; with --force it warns
+ * instead (wrap_refuse).  Scripts are checked
  * through their interpreter (one level).  Other files are left to exec.
  */
 static void wrap_check_program(const char *path, int depth)
@@ -463,14 +516,9 @@ static void wrap_check_program(const char *path, int depth)
 		return; /* exec will tell */
 	}
 	why = wrap_secure_exec(path, &st);
-	if (why != NULL) {
-		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is %s: the dynamic loader ignores "
-			 "LD_PRELOAD for it, so it cannot be socksified "
-			 "(not running it)",
-			 path, why);
-	}
+	if (why != NULL)
+		wrap_refuse(fd, path, why,
+			    "the dynamic loader ignores LD_PRELOAD for it");
 	n = pread(fd, head, sizeof(head) - 1, 0);
 	if (n >= 4 && head[0] == '#' && head[1] == '!' && depth == 0) {
 		char *s = (char *)head + 2, *e;
@@ -492,12 +540,14 @@ static void wrap_check_program(const char *path, int depth)
 	memcpy(&eh, head, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != WRAP_ELFCLASS ||
 	    (WRAP_MACHINE != EM_NONE && eh.e_machine != WRAP_MACHINE)) {
-		close(fd);
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is built for another ELF class "
-			 "or machine than %s: it cannot be socksified (not "
-			 "running it)",
-			 path, WRAP_LIBNAME);
+		wrap_refuse(fd, path, "built for another ELF class or machine",
+			    "the dynamic loader would skip " WRAP_LIBNAME);
+		return;
+	}
+	if (elf_is_go(fd, head, (size_t)n)) {
+		wrap_refuse(fd, path, "a Go program",
+			    "Go makes its own system calls and DNS queries");
+		return;
 	}
 	for (i = 0; i < eh.e_phnum && !interp; i++) {
 		off_t off = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
@@ -509,13 +559,10 @@ static void wrap_check_program(const char *path, int depth)
 		if (ph.p_type == PT_INTERP)
 			interp = true;
 	}
-	close(fd);
 	if (!interp)
-		wrap_die(WRAP_EXIT_NOEXEC,
-			 "%s is statically linked: %s cannot "
-			 "be preloaded into it and its connections would "
-			 "bypass the proxy (not running it)",
-			 path, WRAP_LIBNAME);
+		wrap_refuse(fd, path, "statically linked",
+			    WRAP_LIBNAME " cannot be preloaded into it");
+	close(fd);
 }
 
 /* exec @path; a file without a #! line runs under /bin/sh, as execvp()
@@ -545,6 +592,53 @@ static int wrap_exec(const char *path, char **argv)
 	fprintf(stderr, "%s: %s: cannot execute: %s\n", wrap_prog, path,
 		strerror(err));
 	return err == ENOENT ? WRAP_EXIT_NOTFOUND : WRAP_EXIT_NOEXEC;
+}
+
+/*
+ * --isolate: exec the isolation helper (src/isolate, socksify-isolate(1)
+ * in socksify(1)) as "socksify-isolate PATH ARGV...", with the environment
+ * the wrapper prepared and no LD_PRELOAD added.  The helper is
+ * $SOCKSIFY_ISOLATE, else socksify-isolate next to our own executable (a
+ * build tree), else $(pkglibexecdir)/socksify-isolate.  Returns only on
+ * failure, with the exit status.
+ */
+static int wrap_isolate(const char *path, char **argv)
+{
+	const char *env = getenv("SOCKSIFY_ISOLATE");
+	char self[PATH_MAX + 64], *slash;
+	const char *helper = PKGLIBEXECDIR "/socksify-isolate";
+	char **args;
+	int argc = 0, i;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0') {
+		helper = env;
+	} else {
+		n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			slash = strrchr(self, '/');
+			if (slash != NULL &&
+			    wrap_path(self, sizeof(self), self,
+				      (size_t)(slash - self),
+				      "socksify-isolate") &&
+			    access(self, X_OK) == 0)
+				helper = self;
+		}
+	}
+	while (argv[argc])
+		argc++;
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (args == NULL)
+		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	args[0] = (char *)"socksify-isolate";
+	args[1] = (char *)path;
+	for (i = 0; i < argc; i++)
+		args[i + 2] = argv[i];
+	execv(helper, args);
+	fprintf(stderr, "%s: %s: cannot run the isolation helper: %s\n",
+		wrap_prog, helper, strerror(errno));
+	return WRAP_EXIT_USAGE;
 }
 
 /* What the command line asks for besides running a program. */
@@ -582,6 +676,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"force", no_argument, NULL, 'F'},
+		{"isolate", no_argument, NULL, 'I'},
 		{"check", no_argument, NULL, WRAP_OPT_CHECK},
 		{"explain", required_argument, NULL, WRAP_OPT_EXPLAIN},
 		{"udp", no_argument, NULL, WRAP_OPT_UDP},
@@ -596,7 +692,8 @@ int main(int argc, char **argv)
 	char dflt[PATH_MAX];
 	enum wrap_mode mode = WRAP_RUN;
 	unsigned cmd = CONF_CMD_CONNECT;
-	bool quiet = false, from_option, is_user;
+	bool quiet = false, isolate = false, from_option, is_user;
+	const char *base;
 	struct conf *c;
 	int opt, rc;
 
@@ -625,6 +722,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("socksify %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'F':
+			wrap_force = true;
+			break;
+		case 'I':
+			isolate = true;
+			break;
 		case WRAP_OPT_CHECK:
 			mode = WRAP_CHECK;
 			break;
@@ -692,6 +795,13 @@ int main(int argc, char **argv)
 	}
 	if (!quiet)
 		diag_warn(c, stderr);
+	/* socks.conf's isolate: the program by name, or "auto"; --force
+	 * runs it under the library whatever the config says. */
+	base = strrchr(argv[optind], '/');
+	base = base ? base + 1 : argv[optind];
+	if (!wrap_force && rules_isolates(c, base))
+		isolate = true;
+	wrap_auto = c->isolate_auto;
 	conf_free(c);
 	if (url != NULL) {
 		setenv("SOCKS_PROXY", url, 1);
@@ -710,7 +820,11 @@ int main(int argc, char **argv)
 	path = wrap_find(argv[optind]);
 	if (path == NULL)
 		wrap_die(WRAP_EXIT_USAGE, "out of memory");
+	if (isolate)
+		return wrap_isolate(path, argv + optind);
 	wrap_check_program(path, 0);
+	if (wrap_unheld)
+		return wrap_isolate(path, argv + optind);
 	wrap_preload(wrap_library());
 	return wrap_exec(path, argv + optind);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The socksify wrapper (SPEC section 2) and remote DNS through it:
-#  A. options, exit codes 127/126/2, config errors with file:line, static
-#     and setuid programs refused (and not run);
+#  A. options, exit codes 127/126/2, config errors with file:line, Go
+#     (static and cgo), static and setuid programs refused (and not run)
+#     naming --isolate, and run with a warning under --force;
 #  B. (preloads the library) environment and LD_PRELOAD appended, exit
 #     status passed through, getaddrinfo() with NULL hints answered with a
 #     fake address and no DNS packet (strace, inside a network namespace so
@@ -82,7 +83,7 @@ printf '#include <stdio.h>\nint main(int c, char **v)\n{ FILE *f = fopen(v[1], "
 if command -v "$CC" >/dev/null 2>&1 &&
 	"$CC" -static -o "$TMP/static-prog" "$TMP/st.c" 2>/dev/null; then
 	run 126 "$SOCKSIFY" "${P[@]}" "$TMP/static-prog" "$TMP/ran-static"
-	expect_err 'statically linked'
+	expect_err 'statically linked.*socksify --isolate'
 	[ ! -e "$TMP/ran-static" ] || fail "the static program ran"
 	# a script whose interpreter is static: same answer
 	printf '#!%s\n' "$TMP/static-prog" >"$TMP/static.sh"
@@ -94,14 +95,49 @@ else
 	echo "SKIP part: no $CC -static (libc.a) to build a static program"
 fi
 
+# --force runs a static program anyway, with a warning.
+if [ -x "$TMP/static-prog" ]; then
+	run 0 "$SOCKSIFY" "${P[@]}" --force "$TMP/static-prog" "$TMP/ran-forced"
+	expect_err 'warning: .*statically linked.*--force'
+	[ -e "$TMP/ran-forced" ] || fail "--force did not run the static program"
+	pass "--force runs a static program with a warning"
+fi
+
+# Go programs (static with CGO_ENABLED=0, dynamic with cgo) are refused
+# with the isolation mode named, and not run; --force runs them.
+. "$top_srcdir/tests/helpers/go_lib.sh"
+if command -v go >/dev/null 2>&1; then
+	for mode in static cgo; do
+		gobin=$(go_build "$top_srcdir/tests/helpers/go_hello.go" $mode)
+		if [ $mode = cgo ]; then
+			readelf -lW "$gobin" | grep -q INTERP ||
+				fail "the cgo Go program is not dynamically linked"
+		fi
+		run 126 "$SOCKSIFY" "${P[@]}" "$gobin" "$TMP/ran-go-$mode"
+		expect_err 'is a Go program.*socksify --isolate'
+		[ "$(wc -l <"$TMP/err")" = 1 ] || fail "more than one line: $ERR"
+		[ ! -e "$TMP/ran-go-$mode" ] || fail "the Go program ran ($mode)"
+		run 0 "$SOCKSIFY" "${P[@]}" --force "$gobin" "$TMP/ran-go-$mode"
+		expect_err 'warning: .*Go program'
+		[ -e "$TMP/ran-go-$mode" ] || fail "--force: Go program did not run"
+	done
+	pass "Go programs (static and cgo) refused (126), --force runs them"
+else
+	echo "SKIP part: go not installed (golang-go) to build a Go program"
+fi
+
 # A set-user-ID program (owned by someone else) is refused, and not run.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$(command -v touch)" "$TMP/suid-touch"
 	chown nobody "$TMP/suid-touch"
 	chmod 4755 "$TMP/suid-touch"
 	run 126 "$SOCKSIFY" "${P[@]}" "$TMP/suid-touch" "$TMP/ran-suid"
-	expect_err 'set-user-ID'
+	expect_err 'set-user-ID.*socksify --isolate'
 	[ ! -e "$TMP/ran-suid" ] || fail "the setuid program ran"
+	# (nobody cannot write to $TMP: the program shows it ran on stdout)
+	run 0 "$SOCKSIFY" "${P[@]}" --force "$TMP/suid-touch" --version
+	expect_err 'warning: .*set-user-ID'
+	grep -q touch "$TMP/out" || fail "--force did not run the setuid program"
 	chmod 0755 "$TMP/suid-touch"
 	chgrp "$(id -gn nobody)" "$TMP/suid-touch"
 	chmod 2755 "$TMP/suid-touch"

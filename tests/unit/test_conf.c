@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/rules.h"
 #include "proto/consts.h"
 
 #ifndef FIXTURES_DIR
@@ -570,6 +571,9 @@ static const struct buf_case bad_bufs[] = {
 	{"proxy_retry = 3601\n", 1, "from 0 to 3600"},
 	{"proxy \"p\" { url = \"socks5://198.51.100.1?pipe=1\" }\n", 1,
 	 "unknown URL option"},
+	{"debug = 1\nisolate = { \"go\", \"/usr/bin/gh\" }\n", 2,
+	 "bad isolate \"/usr/bin/gh\": expected \"auto\" or a glob"},
+	{"isolate = \"\"\n", 1, "bad isolate"},
 };
 
 START_TEST(test_bad_buf)
@@ -630,6 +634,34 @@ START_TEST(test_round_trip_keys)
 			 0);
 	ck_assert(c->proxies[0].pipeline && c->proxies[0].fastopen &&
 		  !c->proxies[0].optimistic);
+	conf_free(c);
+}
+END_TEST
+
+/* isolate (issue 14): globs for the wrapper, "auto" as a flag. */
+START_TEST(test_isolate_key)
+{
+	struct conf *c = load_text("isolate = { \"kubectl\", \"terraform*\","
+				   " \"auto\" }\n"
+				   "route { via = \"direct\" }\n");
+
+	ck_assert(c->isolate_auto);
+	ck_assert_uint_eq(c->nisolate, 2);
+	ck_assert(rules_isolates(c, "kubectl"));
+	ck_assert(rules_isolates(c, "terraform-1.5"));
+	ck_assert(!rules_isolates(c, "kubectl2"));
+	ck_assert(!rules_isolates(c, "curl"));
+	conf_free(c);
+
+	c = load_text("route { via = \"direct\" }\n");
+	ck_assert(!c->isolate_auto);
+	ck_assert_uint_eq(c->nisolate, 0);
+	ck_assert(!rules_isolates(c, "kubectl"));
+	conf_free(c);
+
+	c = load_text("isolate = \"go?\"\nroute { via = \"direct\" }\n");
+	ck_assert(!c->isolate_auto);
+	ck_assert(rules_isolates(c, "gox") && !rules_isolates(c, "go"));
 	conf_free(c);
 }
 END_TEST
@@ -1062,6 +1094,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_proxies_after_routes);
 	tcase_add_test(tc, test_comments);
 	tcase_add_test(tc, test_round_trip_keys);
+	tcase_add_test(tc, test_isolate_key);
 	tcase_add_test(tc, test_env_substitution);
 	tcase_add_loop_test(tc, test_man_examples, 0,
 			    sizeof(man_examples) / sizeof(man_examples[0]));

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * socksify --isolate: the program runs in its own network namespace whose
+ * only route is a TUN device; this daemon (outside the namespace) reads
+ * the device and turns what it reads into SOCKS sessions:
+ *
+ *   iso_ns.c     the namespace: user namespace when unprivileged, network
+ *                and mount namespaces, lo, the TUN device and its routes,
+ *                the resolver file; the program is exec'd there
+ *   iso_nl.c     the one netlink request: the IPv6 address, valid at once
+ *   iso_pkt.c    IPv4/IPv6 + TCP/UDP headers read and written (checksums,
+ *                the RST and UDP answers the daemon makes itself)
+ *   iso_dns.c    DNS queries to any address, port 53: answered from the
+ *                user's fake-name table (the name goes to the proxy later)
+ *   iso_stack.c  lwIP (Debian's liblwip): one netif per destination
+ *                address, one listener per destination port, packets in
+ *                and out of the TUN device
+ *   iso_flow.c   one TCP flow = one SOCKS CONNECT (src/preload/client.c),
+ *                then relayed both ways with lwIP's flow control
+ *   iso_main.c   options, config, log, exit status; the event loop (TUN,
+ *                proxy sockets, the program's exit)
+ *
+ * Addresses inside the namespace (documented in socksify(1)): the program
+ * side of the TUN device is 10.255.255.2/24 and fd00:736f:636b::2/64, the
+ * resolver 10.255.255.1 (fd00:736f:636b::1); routes 0.0.0.0/0 and ::/0
+ * lead to the device.
+ */
+#ifndef SOCKSIFY_ISOLATE_ISO_H
+#define SOCKSIFY_ISOLATE_ISO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/net.h"
+#include "conf/conf.h"
+#include "conf/rules.h"
+
+#define ISO_IFNAME "stun0"
+#define ISO_MTU 1500
+#define ISO_PROG_IP4 "10.255.255.2"
+#define ISO_GW_IP4 "10.255.255.1"
+#define ISO_PROG_IP6 "fd00:736f:636b::2"
+#define ISO_GW_IP6 "fd00:736f:636b::1"
+
+/* The daemon's facts, set once by iso_main.c. */
+struct iso_ctx {
+	const struct conf *conf;
+	const char *program; /* basename, for routes and logs */
+	uid_t uid;
+	const char *user; /* login name, or NULL */
+	const char *env_user, *env_pass;
+	int tun;	  /* the TUN device (non-blocking) */
+	uint64_t dropped; /* packets no route takes */
+};
+
+extern struct iso_ctx iso;
+
+/* Bind the borrowed library symbols (iso_shim.c) to @c and libc. */
+void iso_shim_init(const struct conf *c);
+
+/*
+ * The route for a TCP connection or a name: @ip (NULL for a name only),
+ * @name (NULL when not known), @port (0 for a DNS question).  Logs a
+ * denial as the library does.  Fills @r.
+ */
+enum rule_action iso_route(const struct net_ip *ip, const char *name,
+			   uint16_t port, struct rule_result *r);
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IP packet fields and the packets the daemon makes itself (iso_pkt.h).
+ * Explicit bytes, network order, no struct overlays.  Checksums: RFC 1071
+ * over the RFC 793 / RFC 8200 8.1 pseudo-header.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "isolate/iso_pkt.h"
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* RFC 1071 sum of @len bytes, added to @sum (not folded). */
+static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t sum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Contract: iso_pkt.h. */
+int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p)
+{
+	size_t hl;
+
+	memset(p, 0, sizeof(*p));
+	if (len < 20)
+		return -EINVAL;
+	if (buf[0] >> 4 == 4) {
+		hl = (size_t)(buf[0] & 0x0f) * 4;
+		if (hl < 20 || len < hl)
+			return -EINVAL;
+		p->src.family = p->dst.family = AF_INET;
+		memcpy(p->src.b, buf + 12, 4);
+		memcpy(p->dst.b, buf + 16, 4);
+		p->proto = buf[9];
+	} else if (buf[0] >> 4 == 6) {
+		hl = 40;
+		if (len < hl)
+			return -EINVAL;
+		p->src.family = p->dst.family = AF_INET6;
+		memcpy(p->src.b, buf + 8, 16);
+		memcpy(p->dst.b, buf + 24, 16);
+		p->proto = buf[6];
+	} else {
+		return -EINVAL;
+	}
+	p->l4_off = hl;
+	if (p->proto == IPPROTO_TCP && len >= hl + 20) {
+		p->sport = get16(buf + hl);
+		p->dport = get16(buf + hl + 2);
+		p->seq = (uint32_t)get16(buf + hl + 4) << 16 |
+			 get16(buf + hl + 6);
+		p->tcp_flags = buf[hl + 13];
+	} else if (p->proto == IPPROTO_UDP && len >= hl + 8) {
+		p->sport = get16(buf + hl);
+		p->dport = get16(buf + hl + 2);
+		p->payload = buf + hl + 8;
+		p->payload_len = len - hl - 8;
+	}
+	return 0;
+}
+
+/*
+ * The IP header of a packet from @q's destination to its source with
+ * @l4len transport bytes of protocol @proto, into @out.  Returns the
+ * header length; *@psum gets the pseudo-header sum.
+ */
+static size_t pkt_ip_reply(const struct iso_pkt *q, uint8_t proto, size_t l4len,
+			   uint8_t *out, uint32_t *psum)
+{
+	uint32_t sum;
+
+	if (q->src.family == AF_INET) {
+		memset(out, 0, 20);
+		out[0] = 0x45;
+		put16(out + 2, (uint16_t)(20 + l4len));
+		out[6] = 0x40; /* DF */
+		out[8] = 64;
+		out[9] = proto;
+		memcpy(out + 12, q->dst.b, 4);
+		memcpy(out + 16, q->src.b, 4);
+		put16(out + 10, sum_fold(sum_bytes(0, out, 20)));
+		sum = sum_bytes(0, out + 12, 8);
+		*psum = sum + proto + (uint32_t)l4len;
+		return 20;
+	}
+	memset(out, 0, 40);
+	out[0] = 0x60;
+	put16(out + 4, (uint16_t)l4len);
+	out[6] = proto;
+	out[7] = 64;
+	memcpy(out + 8, q->dst.b, 16);
+	memcpy(out + 24, q->src.b, 16);
+	sum = sum_bytes(0, out + 8, 32);
+	*psum = sum + proto + (uint32_t)l4len;
+	return 40;
+}
+
+/* Contract: iso_pkt.h. */
+int iso_pkt_rst(const struct iso_pkt *syn, uint8_t *out, size_t cap)
+{
+	uint32_t psum;
+	size_t hl;
+	uint8_t *t;
+
+	if (cap < 60)
+		return -ENOSPC;
+	hl = pkt_ip_reply(syn, IPPROTO_TCP, 20, out, &psum);
+	t = out + hl;
+	memset(t, 0, 20);
+	put16(t, syn->dport);
+	put16(t + 2, syn->sport);
+	put32(t + 8, syn->seq + 1); /* acknowledges the SYN */
+	t[12] = 5 << 4;
+	t[13] = ISO_TCP_RST | ISO_TCP_ACK;
+	put16(t + 16, sum_fold(sum_bytes(psum, t, 20)));
+	return (int)(hl + 20);
+}
+
+/* Contract: iso_pkt.h. */
+int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
+		      uint8_t *out, size_t cap)
+{
+	uint32_t psum;
+	uint16_t ck;
+	size_t hl;
+	uint8_t *u;
+
+	if (cap < 48 + dlen || dlen > 65000)
+		return -ENOSPC;
+	hl = pkt_ip_reply(q, IPPROTO_UDP, 8 + dlen, out, &psum);
+	u = out + hl;
+	put16(u, q->dport);
+	put16(u + 2, q->sport);
+	put16(u + 4, (uint16_t)(8 + dlen));
+	put16(u + 6, 0);
+	memcpy(u + 8, data, dlen);
+	ck = sum_fold(sum_bytes(psum, u, 8 + dlen));
+	put16(u + 6, ck ? ck : 0xffff);
+	return (int)(hl + 8 + dlen);
+}

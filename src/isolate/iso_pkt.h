@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IP packets as the TUN device carries them (IFF_NO_PI: the packet starts
+ * with the IP header): the few fields the daemon decides on, and the two
+ * kinds of packet it writes itself (a TCP RST for a refused connection,
+ * a UDP datagram answering a DNS query).  Pure: no I/O.
+ */
+#ifndef SOCKSIFY_ISOLATE_ISO_PKT_H
+#define SOCKSIFY_ISOLATE_ISO_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/net.h"
+
+#define ISO_TCP_FIN 0x01
+#define ISO_TCP_SYN 0x02
+#define ISO_TCP_RST 0x04
+#define ISO_TCP_ACK 0x10
+
+struct iso_pkt {
+	struct net_ip src, dst;
+	uint8_t proto;	       /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	uint16_t sport, dport; /* TCP/UDP, host order */
+	uint8_t tcp_flags;
+	uint32_t seq;		/* TCP */
+	size_t l4_off;		/* transport header */
+	const uint8_t *payload; /* UDP payload */
+	size_t payload_len;
+};
+
+/*
+ * Read the IP header of @buf (@len bytes) and, for TCP and UDP, the ports.
+ * IPv6 extension headers are not followed (proto is then the first
+ * next-header value).  Returns 0, or -EINVAL for a packet too short or of
+ * another version.
+ */
+int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p);
+
+/*
+ * A TCP RST|ACK answering the SYN @syn (the peer sees "connection
+ * refused"), into @out of @cap bytes.  Returns its length or -ENOSPC.
+ */
+int iso_pkt_rst(const struct iso_pkt *syn, uint8_t *out, size_t cap);
+
+/*
+ * A UDP datagram from @q's destination to its source carrying @data
+ * (@dlen bytes), into @out of @cap bytes.  Returns its length or -ENOSPC.
+ */
+int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
+		      uint8_t *out, size_t cap);
+
+#endif

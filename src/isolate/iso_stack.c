@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lwIP glue (iso_stack.h): interfaces, listeners, packets in and out.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <lwip/init.h>
+#include <lwip/ip.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/tcp.h>
+#include <lwip/tcpip.h>
+
+#include "common/log.h"
+#include "isolate/iso.h"
+#include "isolate/iso_pkt.h"
+#include "isolate/iso_stack.h"
+
+#define STACK_DST_MAX 240 /* lwIP numbers its interfaces in a byte */
+
+struct dst_if {
+	struct netif nif;
+	struct net_ip ip;
+	int refs;
+	struct dst_if *next;
+};
+
+static struct netif main_if;
+static struct dst_if *dst_ifs;
+static int dst_count;
+static struct tcp_pcb *listeners[65536];
+
+void iso_stack_lock(void)
+{
+	LOCK_TCPIP_CORE();
+}
+
+void iso_stack_unlock(void)
+{
+	UNLOCK_TCPIP_CORE();
+}
+
+/* -d 3: one line for the packet @p lwIP sends to the program. */
+static void stack_trace(const struct pbuf *p)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct iso_pkt k;
+
+	if (p->next != NULL || iso_pkt_parse(p->payload, p->len, &k) < 0) {
+		LOG_TRACE("to the program: %u bytes", (unsigned)p->tot_len);
+		return;
+	}
+	LOG_TRACE("to the program: %u bytes, %s port %u -> %s port %u, "
+		  "protocol %u, flags %#x",
+		  (unsigned)p->tot_len, net_ip_format(&k.src, a, sizeof(a)),
+		  k.sport, net_ip_format(&k.dst, b, sizeof(b)), k.dport,
+		  k.proto, k.tcp_flags);
+}
+
+/* Write the packet @p to the TUN device (any thread, locked). */
+static err_t stack_out(struct pbuf *p)
+{
+	struct iovec iov[16];
+	int n = 0;
+
+	if (log_level >= LOG_LVL_TRACE)
+		stack_trace(p);
+	for (; p != NULL && n < 16; p = p->next)
+		iov[n++] = (struct iovec){p->payload, p->len};
+	if (writev(iso.tun, iov, n) < 0)
+		LOG_DBG("write to the TUN device: %s", strerror(errno));
+	return ERR_OK;
+}
+
+static err_t stack_out4(struct netif *n, struct pbuf *p, const ip4_addr_t *a)
+{
+	(void)n;
+	(void)a;
+	return stack_out(p);
+}
+
+static err_t stack_out6(struct netif *n, struct pbuf *p, const ip6_addr_t *a)
+{
+	(void)n;
+	(void)a;
+	return stack_out(p);
+}
+
+static err_t stack_if_init(struct netif *n)
+{
+	n->output = stack_out4;
+	n->output_ip6 = stack_out6;
+	n->mtu = ISO_MTU;
+	n->mtu6 = ISO_MTU;
+	n->name[0] = 's';
+	n->name[1] = 'f';
+	return ERR_OK;
+}
+
+/* @ip as lwIP's address type. */
+static void stack_addr(const struct net_ip *ip, ip_addr_t *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ip->family == AF_INET) {
+		IP_SET_TYPE(a, IPADDR_TYPE_V4);
+		memcpy(&ip_2_ip4(a)->addr, ip->b, 4);
+	} else {
+		IP_SET_TYPE(a, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(a)->addr, ip->b, 16);
+	}
+}
+
+/* Bring @n up with the IPv6 address @a6 (or none). */
+static void stack_if_up(struct netif *n, const ip_addr_t *a6)
+{
+	if (a6 != NULL) {
+		netif_ip6_addr_set(n, 0, ip_2_ip6(a6));
+		netif_ip6_addr_set_state(n, 0, IP6_ADDR_PREFERRED);
+	}
+	netif_set_up(n);
+	netif_set_link_up(n);
+}
+
+/* Contract: iso_stack.h. */
+int iso_stack_init(void)
+{
+	ip_addr_t a4, m4, gw, a6;
+	struct net_ip ip;
+
+	tcpip_init(NULL, NULL);
+	LOCK_TCPIP_CORE();
+	net_ip_parse(ISO_GW_IP4, &ip);
+	stack_addr(&ip, &a4);
+	IP_ADDR4(&m4, 255, 255, 255, 0);
+	ip_addr_set_zero_ip4(&gw);
+	net_ip_parse(ISO_GW_IP6, &ip);
+	stack_addr(&ip, &a6);
+	if (netif_add(&main_if, ip_2_ip4(&a4), ip_2_ip4(&m4), ip_2_ip4(&gw),
+		      NULL, stack_if_init, ip_input) == NULL) {
+		UNLOCK_TCPIP_CORE();
+		return -ENOMEM;
+	}
+	stack_if_up(&main_if, &a6);
+	netif_set_default(&main_if);
+	UNLOCK_TCPIP_CORE();
+	return 0;
+}
+
+static err_t stack_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)arg;
+	if (err != ERR_OK || pcb == NULL)
+		return ERR_VAL;
+	return iso_flow_accept(pcb) == 0 ? ERR_OK : ERR_ABRT;
+}
+
+/* The listener on @port (any address, both families).  0 or -ENOMEM. */
+static int stack_listener(uint16_t port)
+{
+	struct tcp_pcb *pcb, *l;
+
+	if (listeners[port] != NULL)
+		return 0;
+	pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (pcb == NULL)
+		return -ENOMEM;
+	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+		tcp_abort(pcb);
+		return -ENOMEM;
+	}
+	l = tcp_listen_with_backlog(pcb, 255);
+	if (l == NULL) {
+		tcp_abort(pcb);
+		return -ENOMEM;
+	}
+	tcp_accept(l, stack_accept);
+	listeners[port] = l;
+	return 0;
+}
+
+/* Remove one interface no flow uses.  True if one went. */
+static bool stack_recycle(void)
+{
+	struct dst_if **pp, *d;
+
+	for (pp = &dst_ifs; (d = *pp) != NULL; pp = &d->next) {
+		if (d->refs > 0)
+			continue;
+		*pp = d->next;
+		netif_remove(&d->nif);
+		free(d);
+		dst_count--;
+		return true;
+	}
+	return false;
+}
+
+/* Contract: iso_stack.h. */
+int iso_stack_prepare(const struct net_ip *dst, uint16_t port)
+{
+	struct dst_if *d;
+	ip_addr_t a, m, gw;
+	int rc = stack_listener(port);
+
+	if (rc < 0)
+		return rc;
+	for (d = dst_ifs; d != NULL; d = d->next) {
+		if (d->ip.family == dst->family &&
+		    memcmp(d->ip.b, dst->b, 16) == 0) {
+			d->refs++;
+			return 0;
+		}
+	}
+	if (dst_count >= STACK_DST_MAX && !stack_recycle())
+		return -ENOSPC;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->ip = *dst;
+	stack_addr(dst, &a);
+	ip_addr_set_zero_ip4(&gw);
+	if (dst->family == AF_INET) {
+		IP_ADDR4(&m, 255, 255, 255, 255);
+		if (netif_add(&d->nif, ip_2_ip4(&a), ip_2_ip4(&m),
+			      ip_2_ip4(&gw), NULL, stack_if_init,
+			      ip_input) == NULL)
+			goto fail;
+		stack_if_up(&d->nif, NULL);
+	} else {
+		if (netif_add_noaddr(&d->nif, NULL, stack_if_init, ip_input) ==
+		    NULL)
+			goto fail;
+		stack_if_up(&d->nif, &a);
+	}
+	d->refs = 1;
+	d->next = dst_ifs;
+	dst_ifs = d;
+	dst_count++;
+	return 0;
+fail:
+	free(d);
+	return -ENOMEM;
+}
+
+/* Contract: iso_stack.h. */
+void iso_stack_release(const struct net_ip *dst)
+{
+	struct dst_if *d;
+
+	for (d = dst_ifs; d != NULL; d = d->next) {
+		if (d->ip.family == dst->family &&
+		    memcmp(d->ip.b, dst->b, 16) == 0) {
+			d->refs--;
+			return;
+		}
+	}
+}
+
+/* Contract: iso_stack.h. */
+void iso_stack_input(const uint8_t *buf, size_t len)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+
+	if (p == NULL)
+		return;
+	memcpy(p->payload, buf, len);
+	if (ip_input(p, &main_if) != ERR_OK)
+		pbuf_free(p);
+}
