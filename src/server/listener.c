@@ -239,7 +239,8 @@ void listener_pick_worker(int k)
 				close(l->fds[j]);
 				l->fds[j] = -1;
 			}
-		l->fd = k < l->nfds ? l->fds[k] : -1;
+		/* k < 0: the supervisor, which serves no listener. */
+		l->fd = k >= 0 && k < l->nfds ? l->fds[k] : -1;
 		l->fds[0] = l->fd;
 		l->nfds = 1;
 	}
