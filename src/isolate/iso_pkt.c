@@ -165,7 +165,7 @@ int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 	put16(u + 2, q->sport);
 	put16(u + 4, (uint16_t)(8 + dlen));
 	put16(u + 6, 0);
-	memcpy(u + 8, data, dlen);
+	memmove(u + 8, data, dlen); /* @data may lie inside @out */
 	ck = sum_fold(sum_bytes(psum, u, 8 + dlen));
 	put16(u + 6, ck ? ck : 0xffff);
 	return (int)(hl + 8 + dlen);

@@ -104,12 +104,17 @@ case $out in
 *stun0*) echo "ok: isolate = \"cat\": cat runs isolated" ;;
 *) bad "isolate = \"cat\": cat not isolated: $out" ;;
 esac
-out=$(nsx "$NS_C" timeout 10 "$SOCKSIFY" -c "$TMP/named.conf" --force cat /proc/net/dev 2>&1) || true
-case $out in
-*stun0*) bad "--force with isolate = \"cat\": still isolated" ;;
-*lo:*) echo "ok: --force overrides isolate in socks.conf" ;;
-*) bad "--force with isolate = \"cat\": $out" ;;
-esac
+if [ -n "${SOCKSIFY_SANITIZED:-}" ]; then
+	# --force runs cat with the library: not the ASan one
+	echo "# --force with isolate: not in the sanitizer build"
+else
+	out=$(nsx "$NS_C" timeout 10 "$SOCKSIFY" -c "$TMP/named.conf" --force cat /proc/net/dev 2>&1) || true
+	case $out in
+	*stun0*) bad "--force with isolate = \"cat\": still isolated" ;;
+	*lo:*) echo "ok: --force overrides isolate in socks.conf" ;;
+	*) bad "--force with isolate = \"cat\": $out" ;;
+	esac
+fi
 
 # dig asks the resolver itself: answered inside, from the fake table
 netns_counters
