@@ -440,26 +440,6 @@ static Suite *bind_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-	const char *u = getenv("SOCKS_USERNAME");
-
-	/* The library reads its environment in a constructor: set it and
-	 * start again (no config from it; fallback credentials). */
-	if (!u || strcmp(u, "envuser") != 0 || getenv("SOCKS_CONF") ||
-	    getenv("SOCKS_PROXY")) {
-		unsetenv("SOCKS_CONF");
-		unsetenv("SOCKS_PROXY");
-		setenv("SOCKS_USERNAME", "envuser", 1);
-		setenv("SOCKS_PASSWORD", "envp", 1);
-		execv("/proc/self/exe", argv);
-		perror("execv /proc/self/exe");
-		return EXIT_FAILURE;
-	}
 	(void)argc;
-	sr = srunner_create(bind_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hook_main(argv, bind_suite(), true);
 }

@@ -2500,31 +2500,6 @@ static Suite *hooks_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
-	/*
-	 * The library reads its environment once, in a constructor that ran
-	 * before main(): set it and start again.  No config from the
-	 * environment (each test installs one); fallback credentials.
-	 */
-	const char *u = getenv("SOCKS_USERNAME"),
-		   *pw = getenv("SOCKS_PASSWORD");
-
-	if (!u || strcmp(u, "envuser") != 0 || !pw || strcmp(pw, "envp") != 0 ||
-	    getenv("SOCKS_CONF") || getenv("SOCKS_PROXY")) {
-		unsetenv("SOCKS_CONF");
-		unsetenv("SOCKS_PROXY");
-		setenv("SOCKS_USERNAME", "envuser", 1);
-		setenv("SOCKS_PASSWORD", "envp", 1);
-		execv("/proc/self/exe", argv);
-		perror("execv /proc/self/exe");
-		return EXIT_FAILURE;
-	}
 	(void)argc;
-	sr = srunner_create(hooks_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hook_main(argv, hooks_suite(), true);
 }

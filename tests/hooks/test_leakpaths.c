@@ -337,25 +337,6 @@ static Suite *leak_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
-	/* The library read its environment before main(): without a
-	 * config or credentials of the caller's, start again. */
-	if (getenv("SOCKS_CONF") || getenv("SOCKS_PROXY") ||
-	    getenv("SOCKS_USERNAME") || getenv("SOCKS_PASSWORD")) {
-		unsetenv("SOCKS_CONF");
-		unsetenv("SOCKS_PROXY");
-		unsetenv("SOCKS_USERNAME");
-		unsetenv("SOCKS_PASSWORD");
-		execv("/proc/self/exe", argv);
-		perror("execv /proc/self/exe");
-		return EXIT_FAILURE;
-	}
 	(void)argc;
-	sr = srunner_create(leak_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hook_main(argv, leak_suite(), false);
 }

@@ -461,25 +461,6 @@ static Suite *sockreplace_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
-	/* The library read its environment in a constructor: without
-	 * credentials or a config from outside, start again. */
-	if (getenv("SOCKS_USERNAME") || getenv("SOCKS_CONF") ||
-	    getenv("SOCKS_PROXY")) {
-		unsetenv("SOCKS_USERNAME");
-		unsetenv("SOCKS_PASSWORD");
-		unsetenv("SOCKS_CONF");
-		unsetenv("SOCKS_PROXY");
-		execv("/proc/self/exe", argv);
-		perror("execv /proc/self/exe");
-		return EXIT_FAILURE;
-	}
 	(void)argc;
-	sr = srunner_create(sockreplace_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hook_main(argv, sockreplace_suite(), false);
 }
