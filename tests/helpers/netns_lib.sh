@@ -173,6 +173,29 @@ EOC
 	done
 }
 
+# netns_udp_echo: a UDP echo server in T on both families (port 0 + port
+# file): a datagram that got there comes back; sets UDP_PORT4, UDP_PORT6.
+netns_udp_echo() {
+	local fam host pf
+	for fam in 4 6; do
+		[ $fam = 4 ] && host=$T4 || host=$T6
+		pf=$TMP/udp$fam.port
+		ip netns exec "$NS_T" "$PY3" - "$host" "$pf" >"$TMP/udp$fam.log" 2>&1 <<'PY' &
+import socket, sys, os
+host, pf = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((host, 0))
+open(pf + '.tmp', 'w').write(str(s.getsockname()[1])); os.rename(pf + '.tmp', pf)
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(d, a)
+PY
+		PIDS+=($!)
+		wait_for 50 test -s "$pf" || fail "udp echo ($host) did not start"
+		eval "UDP_PORT$fam=\$(cat \"\$pf\")"
+	done
+}
+
 # netns_proxy: the SOCKS server in P listening on P4 and [P6]; socksifyd
 # when built (NETNS_PROXY=socksifyd, the default), Dante's sockd
 # (NETNS_PROXY=dante), else microsocks.  Sets PROXY_PORT4, PROXY_PORT6,

@@ -22,23 +22,7 @@ netns_setup
 netns_http
 # a UDP echo server in T on both families: a datagram that got there
 # comes back, so a UDP path that went around would show
-for fam in 4 6; do
-	[ $fam = 4 ] && host=$T4 || host=$T6
-	pf=$TMP/udp$fam.port
-	ip netns exec "$NS_T" "$PY3" - "$host" "$pf" >"$TMP/udp$fam.log" 2>&1 <<'PY' &
-import socket, sys, os
-host, pf = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((host, 0))
-open(pf + '.tmp', 'w').write(str(s.getsockname()[1])); os.rename(pf + '.tmp', pf)
-while True:
-    d, a = s.recvfrom(2048)
-    s.sendto(d, a)
-PY
-	PIDS+=($!)
-	wait_for 50 test -s "$pf" || fail "udp echo ($host) did not start"
-	eval "UDP_PORT$fam=\$(cat \"\$pf\")"
-done
+netns_udp_echo
 netns_proxy
 # the kernel would hand this user ICMP sockets: a refusal is the library's
 nsx "$NS_C" sysctl -qw net.ipv4.ping_group_range="0 2147483647"

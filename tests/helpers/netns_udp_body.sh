@@ -23,23 +23,7 @@ UPROBE=$top_builddir/tests/helpers/udp_probe
 netns_setup
 
 # UDP echo servers in T on both families
-for fam in 4 6; do
-	[ $fam = 4 ] && host=$T4 || host=$T6
-	pf=$TMP/udp$fam.port
-	ip netns exec "$NS_T" "$PY3" - "$host" "$pf" >"$TMP/udp$fam.log" 2>&1 <<'PY' &
-import socket, sys, os
-host, pf = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((host, 0))
-open(pf + '.tmp', 'w').write(str(s.getsockname()[1])); os.rename(pf + '.tmp', pf)
-while True:
-    d, a = s.recvfrom(65535)
-    s.sendto(d, a)
-PY
-	PIDS+=($!)
-	wait_for 50 test -s "$pf" || fail "udp echo ($host) did not start"
-	eval "UDP_PORT$fam=\$(cat \"\$pf\")"
-done
+netns_udp_echo
 # the DNS server C's resolv.conf names: in T, port 53
 NAME=svc.socksify.test
 DNSLOG=$TMP/dns.log
