@@ -821,6 +821,20 @@ static int client_unreached(struct client *c, int fd, int err)
 			       err == ETIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED);
 }
 
+/*
+ * The handshake's @what ("send", "receive") failed with @err: as
+ * client_unreached(), and a hang-up (-ECONNRESET) is logged.
+ */
+static int client_io_failed(struct client *c, int fd, int err, const char *what)
+{
+	int rc = client_unreached(c, fd, err);
+
+	if (rc == -ECONNRESET)
+		LOG_INFO("proxy %.64s: %s failed (errno %d)",
+			 client_proxy(c)->name, what, err);
+	return rc;
+}
+
 /* A pipelined negotiation got no answer: say what to change. */
 static void client_pipe_blame(const struct client *c)
 {
@@ -920,20 +934,13 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_WRITE;
-				int err = errno;
-
-				rc = client_unreached(c, fd, err);
-				if (rc >= 0) {
-					if (c->state == CL_CONNECTING ||
-					    rc == CLIENT_DONE)
-						return rc;
-					continue;
-				}
-				if (rc != -ECONNRESET)
+				rc = client_io_failed(c, fd, errno, "send");
+				if (rc < 0)
 					goto fail;
-				LOG_INFO("proxy %.64s: send failed (errno %d)",
-					 client_proxy(c)->name, err);
-				goto fail;
+				if (c->state == CL_CONNECTING ||
+				    rc == CLIENT_DONE)
+					return rc;
+				continue;
 			}
 			c->out_off += (size_t)n;
 			if (c->out_off < c->out_len)
@@ -961,22 +968,13 @@ static int client_advance(struct client *c, int fd)
 				if (errno == EAGAIN || errno == EWOULDBLOCK ||
 				    errno == EINTR)
 					return CLIENT_WANT_READ;
-				int err = errno;
-
-				rc = client_unreached(c, fd, err);
-				if (rc >= 0) {
-					if (c->state == CL_CONNECTING ||
-					    rc == CLIENT_DONE)
-						return rc;
-					continue;
-				}
-				if (rc != -ECONNRESET)
+				rc = client_io_failed(c, fd, errno, "receive");
+				if (rc < 0)
 					goto fail;
-				LOG_INFO("proxy %.64s: receive failed "
-					 "(errno %d)",
-					 client_proxy(c)->name, err);
-				rc = -ECONNRESET;
-				goto fail;
+				if (c->state == CL_CONNECTING ||
+				    rc == CLIENT_DONE)
+					return rc;
+				continue;
 			}
 			if (n == 0) {
 				client_pipe_blame(c);
