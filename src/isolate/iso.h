@@ -12,6 +12,8 @@
  *                the RST and UDP answers the daemon makes itself)
  *   iso_dns.c    DNS queries to any address, port 53: answered from the
  *                user's fake-name table (the name goes to the proxy later)
+ *   iso_tun.c    the device: packets in, packets out (iso_gso.c joins
+ *                lwIP's segments of a flow into one GSO packet)
  *   iso_stack.c  lwIP (Debian's liblwip): one netif per destination
  *                address, one listener per destination port, packets in
  *                and out of the TUN device
@@ -50,7 +52,6 @@ struct iso_ctx {
 	uid_t uid;
 	const char *user; /* login name, or NULL */
 	const char *env_user, *env_pass;
-	int tun;	  /* the TUN device (non-blocking) */
 	uint64_t dropped; /* packets no route takes */
 };
 

@@ -20,6 +20,7 @@
 #include "isolate/iso.h"
 #include "isolate/iso_flow.h"
 #include "isolate/iso_stack.h"
+#include "isolate/iso_tun.h"
 #include "preload/client.h"
 #include "preload/fakedns.h"
 #include "proto/proto.h"
@@ -74,8 +75,8 @@ static void flow_rst(const struct iso_pkt *p)
 	uint8_t out[64];
 	int n = iso_pkt_rst(p, out, sizeof(out));
 
-	if (n > 0 && write(iso.tun, out, (size_t)n) < 0)
-		LOG_DBG("write to the TUN device: %s", strerror(errno));
+	if (n > 0)
+		iso_tun_send(out, (size_t)n);
 }
 
 /* The same 4-tuple? */

@@ -33,11 +33,12 @@
 #include "isolate/iso_ns.h"
 #include "isolate/iso_pkt.h"
 #include "isolate/iso_stack.h"
+#include "isolate/iso_tun.h"
 #include "preload/proxy_addr.h"
 
 #define ISO_TICK_MS 100
 
-struct iso_ctx iso = {.tun = -1};
+struct iso_ctx iso;
 
 static char tag_tun, tag_pid; /* epoll data for the two fixed fds */
 
@@ -140,8 +141,8 @@ static void iso_packet(const uint8_t *buf, size_t len)
 		if (n > 0)
 			n = iso_pkt_udp_reply(&p, out + 64, (size_t)n, out,
 					      sizeof(out));
-		if (n > 0 && write(iso.tun, out, (size_t)n) < 0)
-			LOG_DBG("write to the TUN device: %s", strerror(errno));
+		if (n > 0)
+			iso_tun_send(out, (size_t)n);
 		return;
 	}
 	if (p.proto == IPPROTO_ICMPV6) {
@@ -155,14 +156,14 @@ static void iso_packet(const uint8_t *buf, size_t len)
 }
 
 /* Read every packet waiting on the device. */
-static void iso_tun_read(void)
+static void iso_tun_drain(void)
 {
 	static uint8_t buf[65536];
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < 256; i++) {
-		n = read(iso.tun, buf, sizeof(buf));
+		n = iso_tun_read(buf, sizeof(buf));
 		if (n <= 0)
 			return;
 		iso_packet(buf, (size_t)n);
@@ -180,19 +181,21 @@ static int iso_loop(pid_t pid, int pidfd)
 	iso_flow_set_epoll(ep);
 	e.events = EPOLLIN;
 	e.data.ptr = &tag_tun;
-	epoll_ctl(ep, EPOLL_CTL_ADD, iso.tun, &e);
+	epoll_ctl(ep, EPOLL_CTL_ADD, iso_tun_fd(), &e);
 	e.data.ptr = &tag_pid;
 	epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &e);
 	for (;;) {
 		n = epoll_wait(ep, ev, 64, ISO_TICK_MS);
 		iso_stack_lock();
+		iso_tun_batch_begin();
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &tag_tun)
-				iso_tun_read();
+				iso_tun_drain();
 			else if (ev[i].data.ptr != &tag_pid)
 				iso_flow_event(ev[i].data.ptr, ev[i].events);
 		}
 		iso_flow_tick();
+		iso_tun_batch_end();
 		iso_stack_unlock();
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &tag_pid &&
@@ -238,7 +241,7 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("SOCKS_DEBUG"), *slash;
 	struct passwd *pw;
 	struct sigaction sa;
-	int pidfd, status, rc, level;
+	int pidfd, status, rc, level, tun;
 	pid_t pid;
 
 	if (argc < 3) {
@@ -260,9 +263,10 @@ int main(int argc, char **argv)
 	iso.user = pw ? strdup(pw->pw_name) : NULL;
 	pxa_refresh(iso.conf);
 
-	rc = iso_ns_spawn(argv[1], argv + 2, &pid, &iso.tun);
+	rc = iso_ns_spawn(argv[1], argv + 2, &pid, &tun);
 	if (rc < 0)
 		return 126;
+	iso_tun_set(tun);
 	iso_child = pid;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = iso_forward;
@@ -272,7 +276,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN); /* the terminal sends it to the program too */
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	fcntl(iso.tun, F_SETFL, fcntl(iso.tun, F_GETFL) | O_NONBLOCK);
+	fcntl(tun, F_SETFL, fcntl(tun, F_GETFL) | O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0 || iso_stack_init() < 0) {
 		LOG_ERR("cannot serve the isolated program: %s",

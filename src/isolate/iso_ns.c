@@ -29,6 +29,7 @@
 #include "isolate/iso.h"
 #include "isolate/iso_nl.h"
 #include "isolate/iso_ns.h"
+#include "isolate/iso_tun.h"
 
 /* Write @text to the file @path.  0 or -errno. */
 static int ns_write_file(const char *path, const char *text)
@@ -146,7 +147,7 @@ static int ns_network(void)
 		rc = -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ISO_IFNAME);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = ISO_TUN_FLAGS;
 	if (rc == 0 && ioctl(tun, TUNSETIFF, &ifr) < 0)
 		rc = -errno;
 	/* No link-local address: the program's only IPv6 source is

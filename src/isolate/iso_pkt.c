@@ -29,8 +29,8 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* RFC 1071 sum of @len bytes, added to @sum (not folded). */
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
+/* Contract: iso_pkt.h. */
+uint32_t iso_pkt_sum(uint32_t sum, const uint8_t *p, size_t len)
 {
 	size_t i;
 
@@ -41,7 +41,8 @@ static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint16_t sum_fold(uint32_t sum)
+/* Contract: iso_pkt.h. */
+uint16_t iso_pkt_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -110,8 +111,8 @@ static size_t pkt_ip_reply(const struct iso_pkt *q, uint8_t proto, size_t l4len,
 		out[9] = proto;
 		memcpy(out + 12, q->dst.b, 4);
 		memcpy(out + 16, q->src.b, 4);
-		put16(out + 10, sum_fold(sum_bytes(0, out, 20)));
-		sum = sum_bytes(0, out + 12, 8);
+		put16(out + 10, iso_pkt_fold(iso_pkt_sum(0, out, 20)));
+		sum = iso_pkt_sum(0, out + 12, 8);
 		*psum = sum + proto + (uint32_t)l4len;
 		return 20;
 	}
@@ -122,7 +123,7 @@ static size_t pkt_ip_reply(const struct iso_pkt *q, uint8_t proto, size_t l4len,
 	out[7] = 64;
 	memcpy(out + 8, q->dst.b, 16);
 	memcpy(out + 24, q->src.b, 16);
-	sum = sum_bytes(0, out + 8, 32);
+	sum = iso_pkt_sum(0, out + 8, 32);
 	*psum = sum + proto + (uint32_t)l4len;
 	return 40;
 }
@@ -144,7 +145,7 @@ int iso_pkt_rst(const struct iso_pkt *syn, uint8_t *out, size_t cap)
 	put32(t + 8, syn->seq + 1); /* acknowledges the SYN */
 	t[12] = 5 << 4;
 	t[13] = ISO_TCP_RST | ISO_TCP_ACK;
-	put16(t + 16, sum_fold(sum_bytes(psum, t, 20)));
+	put16(t + 16, iso_pkt_fold(iso_pkt_sum(psum, t, 20)));
 	return (int)(hl + 20);
 }
 
@@ -166,7 +167,7 @@ int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 	put16(u + 4, (uint16_t)(8 + dlen));
 	put16(u + 6, 0);
 	memmove(u + 8, data, dlen); /* @data may lie inside @out */
-	ck = sum_fold(sum_bytes(psum, u, 8 + dlen));
+	ck = iso_pkt_fold(iso_pkt_sum(psum, u, 8 + dlen));
 	put16(u + 6, ck ? ck : 0xffff);
 	return (int)(hl + 8 + dlen);
 }

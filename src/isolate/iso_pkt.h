@@ -29,6 +29,11 @@ struct iso_pkt {
 	size_t payload_len;
 };
 
+/* RFC 1071: the sum of @len bytes at @p added to @sum, not folded; and a
+ * sum folded to 16 bits and complemented (the checksum field's value). */
+uint32_t iso_pkt_sum(uint32_t sum, const uint8_t *p, size_t len);
+uint16_t iso_pkt_fold(uint32_t sum);
+
 /*
  * Read the IP header of @buf (@len bytes) and, for TCP and UDP, the ports.
  * IPv6 extension headers are not followed (proto is then the first

@@ -21,6 +21,7 @@
 #include "isolate/iso.h"
 #include "isolate/iso_pkt.h"
 #include "isolate/iso_stack.h"
+#include "isolate/iso_tun.h"
 
 #define STACK_DST_MAX 240 /* lwIP numbers its interfaces in a byte */
 
@@ -73,8 +74,7 @@ static err_t stack_out(struct pbuf *p)
 		stack_trace(p);
 	for (; p != NULL && n < 16; p = p->next)
 		iov[n++] = (struct iovec){p->payload, p->len};
-	if (writev(iso.tun, iov, n) < 0)
-		LOG_DBG("write to the TUN device: %s", strerror(errno));
+	iso_tun_send_iov(iov, n);
 	return ERR_OK;
 }
 
