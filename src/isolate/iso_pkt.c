@@ -2,12 +2,14 @@
 /*
  * IP packet fields and the packets the daemon makes itself (iso_pkt.h).
  * Explicit bytes, network order, no struct overlays.  Checksums: RFC 1071
- * over the RFC 793 / RFC 8200 8.1 pseudo-header.
+ * over the RFC 793 / RFC 8200 8.1 pseudo-header (ICMPv4: over the ICMP
+ * message alone, RFC 792).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "isolate/iso_pkt.h"
@@ -170,4 +172,46 @@ int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 	ck = iso_pkt_fold(iso_pkt_sum(psum, u, 8 + dlen));
 	put16(u + 6, ck ? ck : 0xffff);
 	return (int)(hl + 8 + dlen);
+}
+
+/*
+ * RFC 792 (IPv4) and RFC 4443 3.1 (IPv6) destination unreachable:
+ *
+ *   +--------+--------+-----------------+
+ *   |  Type  |  Code  |    Checksum     |
+ *   +--------+--------+-----------------+
+ *   |             unused (0)            |
+ *   +-----------------------------------+
+ *   | as much of the invoking packet as |
+ *   | fits in the minimum MTU           |
+ *   +-----------------------------------+
+ *
+ * Contract: iso_pkt.h.
+ */
+int iso_pkt_unreach(const struct iso_pkt *q, const uint8_t *pkt, size_t len,
+		    uint8_t *out, size_t cap)
+{
+	bool v4 = q->src.family == AF_INET;
+	size_t quote = len,
+	       max = v4 ? ISO_ICMP4_QUOTE_MAX : ISO_ICMP6_QUOTE_MAX;
+	uint32_t psum;
+	size_t hl;
+	uint8_t *m;
+
+	if (len < q->l4_off + 8 || q->l4_off == 0)
+		return -EINVAL;
+	if (quote > max)
+		quote = max;
+	if (cap < (v4 ? 20u : 40u) + 8 + quote)
+		return -ENOSPC;
+	hl = pkt_ip_reply(q, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 8 + quote, out,
+			  &psum);
+	m = out + hl;
+	m[0] = v4 ? 3 : 1; /* destination unreachable */
+	m[1] = v4 ? 3 : 4; /* port unreachable */
+	put16(m + 2, 0);
+	put32(m + 4, 0);
+	memcpy(m + 8, pkt, quote);
+	put16(m + 2, iso_pkt_fold(iso_pkt_sum(v4 ? 0 : psum, m, 8 + quote)));
+	return (int)(hl + 8 + quote);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * IP packets as the TUN device carries them (IFF_NO_PI: the packet starts
- * with the IP header): the few fields the daemon decides on, and the two
+ * with the IP header): the few fields the daemon decides on, and the
  * kinds of packet it writes itself (a TCP RST for a refused connection,
- * a UDP datagram answering a DNS query).  Pure: no I/O.
+ * a UDP datagram answering a DNS query or carrying a relayed one, an
+ * ICMP port unreachable for a refused UDP datagram).  Pure: no I/O.
  */
 #ifndef SOCKSIFY_ISOLATE_ISO_PKT_H
 #define SOCKSIFY_ISOLATE_ISO_PKT_H
@@ -54,5 +55,25 @@ int iso_pkt_rst(const struct iso_pkt *syn, uint8_t *out, size_t cap);
  */
 int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 		      uint8_t *out, size_t cap);
+
+/*
+ * Room the ICMP errors quote at most: the offending packet as far as the
+ * error still fits in the minimum MTU (RFC 1812 4.3.2.3: 576 bytes for
+ * IPv4; RFC 4443 2.4 (c): 1280 for IPv6), minus the IP and ICMP headers.
+ */
+#define ISO_ICMP4_QUOTE_MAX (576 - 20 - 8)
+#define ISO_ICMP6_QUOTE_MAX (1280 - 40 - 8)
+
+/*
+ * An ICMP destination unreachable, code "port unreachable" (ICMPv4 type 3
+ * code 3, RFC 792; ICMPv6 type 1 code 4, RFC 4443 3.1), from @q's
+ * destination to its source, quoting the packet @q was parsed from
+ * (@pkt, @len bytes) as far as it fits.  A connected Linux UDP socket
+ * then fails its next call with ECONNREFUSED.  Into @out of @cap bytes
+ * (1280 is always enough).  Returns its length, -EINVAL for a packet
+ * too short to quote (less than its IP header and 8 bytes) or -ENOSPC.
+ */
+int iso_pkt_unreach(const struct iso_pkt *q, const uint8_t *pkt, size_t len,
+		    uint8_t *out, size_t cap);
 
 #endif
