@@ -19,6 +19,8 @@
  *                and out of the TUN device
  *   iso_flow.c   one TCP flow = one SOCKS CONNECT (src/preload/client.c),
  *                then relayed both ways with lwIP's flow control
+ *   iso_udp.c    one program UDP socket (source address and port) = one
+ *                SOCKS5 UDP ASSOCIATE; datagrams both ways through its relay
  *   iso_main.c   options, config, log, exit status; the event loop (TUN,
  *                proxy sockets, the program's exit)
  *
@@ -57,6 +59,23 @@ struct iso_ctx {
 
 extern struct iso_ctx iso;
 
+/*
+ * What an epoll event's data.ptr points to: every object registered with
+ * the loop's epoll instance starts with (or holds, for each of its fds)
+ * one of these, and the loop dispatches on the kind.
+ */
+enum iso_ev_kind {
+	ISO_EV_TUN,	  /* the device */
+	ISO_EV_PID,	  /* the program's pidfd */
+	ISO_EV_FLOW,	  /* a TCP flow's proxy socket (iso_flow.c) */
+	ISO_EV_UDP_CTL,	  /* a UDP association's control connection */
+	ISO_EV_UDP_RELAY, /* a UDP association's socket to the relay */
+};
+
+struct iso_ev {
+	enum iso_ev_kind kind;
+};
+
 /* Bind the borrowed library symbols (iso_shim.c) to @c and libc. */
 void iso_shim_init(const struct conf *c);
 
@@ -67,5 +86,10 @@ void iso_shim_init(const struct conf *c);
  */
 enum rule_action iso_route(const struct net_ip *ip, const char *name,
 			   uint16_t port, struct rule_result *r);
+
+/* iso_route() for the command @cmd (one CONF_CMD_* bit; 0: a name only). */
+enum rule_action iso_route_cmd(const struct net_ip *ip, const char *name,
+			       uint16_t port, unsigned cmd,
+			       struct rule_result *r);
 
 #endif

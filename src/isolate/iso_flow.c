@@ -30,6 +30,7 @@
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
 struct flow {
+	struct iso_ev tag; /* ISO_EV_FLOW: first, the loop dispatches on it */
 	enum flow_state st;
 	struct net_ip src, dst;
 	uint16_t sport, dport;
@@ -361,6 +362,7 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 		free(f);
 		return; /* the program retransmits */
 	}
+	f->tag.kind = ISO_EV_FLOW;
 	memcpy(f->syn, buf, len);
 	f->synlen = len;
 	f->synp = *p;

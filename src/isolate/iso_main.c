@@ -7,9 +7,11 @@
  * exits with the program's status (128 + signal when it was killed).
  *
  * The loop (one thread): epoll on the TUN device, the program's pidfd and
- * every proxy socket; lwIP's core lock is held while anything is handled.
- * Packets no route takes (UDP other than DNS, ICMP, other protocols) are
- * dropped and counted; the count is logged at the end.
+ * every proxy socket (each registered with a struct iso_ev that says
+ * what it is); lwIP's core lock is held while anything is handled.  DNS
+ * is answered here, other UDP goes to iso_udp.c, TCP to iso_flow.c.
+ * Packets no route takes (ICMP, other protocols) are dropped and
+ * counted; the count is logged at the end.
  */
 #include "config.h"
 
@@ -34,13 +36,15 @@
 #include "isolate/iso_pkt.h"
 #include "isolate/iso_stack.h"
 #include "isolate/iso_tun.h"
+#include "isolate/iso_udp.h"
 #include "preload/proxy_addr.h"
 
 #define ISO_TICK_MS 100
 
 struct iso_ctx iso;
 
-static char tag_tun, tag_pid; /* epoll data for the two fixed fds */
+/* epoll data for the two fixed fds */
+static struct iso_ev tag_tun = {ISO_EV_TUN}, tag_pid = {ISO_EV_PID};
 
 /*
  * rules_match() for a DNS question (name only, port and command unknown),
@@ -78,12 +82,21 @@ static enum rule_action iso_route_name(struct rule_query *q,
 enum rule_action iso_route(const struct net_ip *ip, const char *name,
 			   uint16_t port, struct rule_result *r)
 {
+	return iso_route_cmd(ip, name, port,
+			     ip == NULL && port == 0 ? 0 : CONF_CMD_CONNECT, r);
+}
+
+/* Contract: iso.h. */
+enum rule_action iso_route_cmd(const struct net_ip *ip, const char *name,
+			       uint16_t port, unsigned cmd,
+			       struct rule_result *r)
+{
 	struct rule_query q;
 	enum rule_action a;
 	char dest[300], buf[64];
 
 	memset(&q, 0, sizeof(q));
-	q.command = ip == NULL && port == 0 ? 0 : CONF_CMD_CONNECT;
+	q.command = cmd;
 	q.port = port;
 	q.program = iso.program;
 	q.uid = iso.uid;
@@ -145,14 +158,18 @@ static void iso_packet(const uint8_t *buf, size_t len)
 			iso_tun_send(out, (size_t)n);
 		return;
 	}
+	if (p.proto == IPPROTO_UDP && p.payload != NULL) {
+		iso_udp_packet(&p, buf, len);
+		return;
+	}
 	if (p.proto == IPPROTO_ICMPV6) {
 		iso_stack_input(buf, len); /* neighbour and router messages */
 		return;
 	}
 	if (iso.dropped++ == 0)
-		LOG_WARN("dropping packets no route can take (protocol %u%s); "
-			 "only TCP and DNS leave isolation",
-			 p.proto, p.proto == IPPROTO_UDP ? ", UDP" : "");
+		LOG_WARN("dropping packets no route can take (protocol %u); "
+			 "only TCP and UDP leave isolation",
+			 p.proto);
 }
 
 /* Read every packet waiting on the device. */
@@ -170,6 +187,25 @@ static void iso_tun_drain(void)
 	}
 }
 
+/* @events on the fd registered with @t. */
+static void iso_dispatch(struct iso_ev *t, uint32_t events)
+{
+	switch (t->kind) {
+	case ISO_EV_TUN:
+		iso_tun_drain();
+		break;
+	case ISO_EV_FLOW:
+		iso_flow_event((struct flow *)t, events);
+		break;
+	case ISO_EV_UDP_CTL:
+	case ISO_EV_UDP_RELAY:
+		iso_udp_event(t, events);
+		break;
+	case ISO_EV_PID:
+		break; /* after the batch: iso_loop */
+	}
+}
+
 /* The loop until the program exits.  Returns its wait status. */
 static int iso_loop(pid_t pid, int pidfd)
 {
@@ -179,6 +215,7 @@ static int iso_loop(pid_t pid, int pidfd)
 	if (ep < 0)
 		return -errno;
 	iso_flow_set_epoll(ep);
+	iso_udp_set_epoll(ep);
 	e.events = EPOLLIN;
 	e.data.ptr = &tag_tun;
 	epoll_ctl(ep, EPOLL_CTL_ADD, iso_tun_fd(), &e);
@@ -188,13 +225,10 @@ static int iso_loop(pid_t pid, int pidfd)
 		n = epoll_wait(ep, ev, 64, ISO_TICK_MS);
 		iso_stack_lock();
 		iso_tun_batch_begin();
-		for (i = 0; i < n; i++) {
-			if (ev[i].data.ptr == &tag_tun)
-				iso_tun_drain();
-			else if (ev[i].data.ptr != &tag_pid)
-				iso_flow_event(ev[i].data.ptr, ev[i].events);
-		}
+		for (i = 0; i < n; i++)
+			iso_dispatch(ev[i].data.ptr, ev[i].events);
 		iso_flow_tick();
+		iso_udp_tick();
 		iso_tun_batch_end();
 		iso_stack_unlock();
 		for (i = 0; i < n; i++) {
@@ -286,6 +320,9 @@ int main(int argc, char **argv)
 		return 126;
 	}
 	status = iso_loop(pid, pidfd);
+	iso_stack_lock();
+	iso_udp_end_all();
+	iso_stack_unlock();
 	if (iso.dropped)
 		LOG_INFO("%llu packets dropped (no route takes them)",
 			 (unsigned long long)iso.dropped);

@@ -6,8 +6,11 @@
 # resolves; a static C program; a program that connects with
 # syscall(SYS_connect) - and dig and curl must reach the target through
 # the proxy with zero packets around it and no DNS packet out (the nft
-# counters on C's output).  A denied port is refused at once; a UDP
-# datagram that is no DNS is dropped, not leaked.  Without --isolate the
+# counters on C's output).  A denied port is refused at once.  UDP other
+# than DNS goes through UDP ASSOCIATE (python3 by address, connected, by
+# a name only the proxy knows, IPv4 and IPv6; socat), and a UDP
+# destination that is denied, direct or behind a SOCKS4 proxy is refused
+# at once (ECONNREFUSED on a connected socket).  Without --isolate the
 # raw-syscall program shows the counters catch the leak.
 . "$(dirname "$0")/../helpers/lib.sh"
 . "$(dirname "$0")/../helpers/preload_lib.sh"
@@ -26,11 +29,13 @@ GO_STATIC=$(go_build "$top_srcdir/tests/helpers/go_fetch.go" static)
 GO_CGO=$(go_build "$top_srcdir/tests/helpers/go_fetch.go" cgo)
 netns_setup
 netns_http
+netns_udp_echo
 netns_proxy
 CONF=$TMP/c.conf
-DENY_PORT=9
+DENY_PORT=9 DIRECT_PORT=10
 write_conf "$CONF" "socks5://$P4:$PROXY_PORT4" \
-	"route { to = \"0.0.0.0/0\" ports = \"$DENY_PORT\" via = \"deny\" }"
+	"route { to = \"0.0.0.0/0\" ports = \"$DENY_PORT\" via = \"deny\" }" \
+	"route { to = \"$T6/128\" ports = \"$DIRECT_PORT\" via = \"direct\" }"
 
 # iso_run NAME WANT CMD...: CMD under socksify --isolate in C with fresh
 # counters; stdout must contain WANT; zero leak and DNS packets.
@@ -138,6 +143,89 @@ grep -q "refused" "$TMP/deny.err" || bad "deny: not refused: $(cat "$TMP/deny.er
 [ "$(count leak)" = 0 ] && [ "$(count proxy)" = 0 ] ||
 	bad "deny: leak=$(count leak) proxy=$(count proxy)"
 echo "ok: denied port refused at once"
+
+# UDP other than DNS: through UDP ASSOCIATE.  udp_probe MODE HOST PORT
+# FAMILY: "sendto" sends three datagrams (one of 1200 bytes) from an
+# unconnected socket before it reads, and wants each echoed from the
+# address it sent to (for a name: its fake address); "connected" one
+# through a connected socket; "refused" wants ECONNREFUSED at once.
+cat >"$TMP/udp_probe.py" <<'PY'
+import socket, sys, time
+mode, host, port, fam = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+af = socket.AF_INET6 if fam == "6" else socket.AF_INET
+to = socket.getaddrinfo(host, port, af, socket.SOCK_DGRAM)[0][4][:2]
+s = socket.socket(af, socket.SOCK_DGRAM)
+s.settimeout(10)
+t0 = time.monotonic()
+if mode == "sendto":
+    sent = {b"one %d" % port, b"two " + b"x" * 1196, b"three"}
+    for m in sorted(sent):
+        s.sendto(m, to)
+    got = set()
+    while got != sent:
+        d, a = s.recvfrom(65535)
+        if a[:2] != to or d not in sent:
+            sys.exit("from %r (sent to %r): %r" % (a, to, d[:20]))
+        got.add(d)
+    print("udp echo ok from %s port %d" % to)
+elif mode == "connected":
+    s.connect(to)
+    s.send(b"connected")
+    print("udp echo ok" if s.recv(65535) == b"connected" else "wrong data")
+else:
+    s.connect(to)
+    s.send(b"refused?")
+    try:
+        s.recv(65535)
+        print("answered")
+    except ConnectionRefusedError:
+        print("refused after %.1f s" % (time.monotonic() - t0))
+PY
+# udp_run NAME WANT CMD...: iso_run for UDP: the relay carried it too.
+udp_run() {
+	local n_bad=${#FAILED[@]}
+	iso_run "$@"
+	[ "${#FAILED[@]}" = "$n_bad" ] || return 0
+	[ "$(count relay)" -gt 0 ] || bad "$1: no datagram to the relay"
+}
+udp_run "UDP sendto by IPv4 address" "udp echo ok from $T4" \
+	"$PY3" "$TMP/udp_probe.py" sendto "$T4" "$UDP_PORT4" 4
+udp_run "UDP sendto by IPv6 address" "udp echo ok from $T6" \
+	"$PY3" "$TMP/udp_probe.py" sendto "$T6" "$UDP_PORT6" 6
+udp_run "UDP connected, IPv4" "udp echo ok" \
+	"$PY3" "$TMP/udp_probe.py" connected "$T4" "$UDP_PORT4" 4
+udp_run "UDP connected, IPv6" "udp echo ok" \
+	"$PY3" "$TMP/udp_probe.py" connected "$T6" "$UDP_PORT6" 6
+udp_run "UDP by name (IPv4 fake)" "udp echo ok from 198.1[89]\." \
+	"$PY3" "$TMP/udp_probe.py" sendto target4.socksify.test "$UDP_PORT4" 4
+udp_run "UDP by name (IPv6 fake)" "udp echo ok from fd53:6f63:6b73:" \
+	"$PY3" "$TMP/udp_probe.py" sendto target6.socksify.test "$UDP_PORT6" 6
+grep -q "^socksify.*UDP .* via p: associated" "$TMP/iso.err" &&
+	grep -q "UDP .* via p: the program exited ([0-9]* bytes up, [0-9]* down)" "$TMP/iso.err" ||
+	bad "-d 1: no lines for the UDP association: $(cat "$TMP/iso.err")"
+udp_run "socat UDP4" "socat-udp-hello" \
+	sh -c "echo socat-udp-hello | socat -t 3 - UDP4:$T4:$UDP_PORT4"
+# Refused UDP destinations: ECONNREFUSED at once, nothing sent anywhere.
+# udp_refused NAME CONF HOST PORT FAMILY
+udp_refused() {
+	local out n_bad=${#FAILED[@]}
+	netns_counters
+	out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$2" --isolate \
+		"$PY3" "$TMP/udp_probe.py" refused "$3" "$4" "$5" 2>"$TMP/udpr.err") || true
+	case $out in
+	"refused after "[0-2].*) ;;
+	*) bad "$1: want ECONNREFUSED at once, got '$out': $(tail -n 3 "$TMP/udpr.err")" ;;
+	esac
+	grep -q "refused\\|denied" "$TMP/udpr.err" || bad "$1: no log line"
+	[ "$(count leak)" = 0 ] && [ "$(count dns)" = 0 ] &&
+		[ "$(count relay)" = 0 ] ||
+		bad "$1: leak=$(count leak) dns=$(count dns) relay=$(count relay)"
+	[ "${#FAILED[@]}" != "$n_bad" ] || echo "ok: $1: $out"
+}
+udp_refused "UDP to a denied port" "$CONF" "$T4" $DENY_PORT 4
+udp_refused "UDP to a direct route" "$CONF" "$T6" $DIRECT_PORT 6
+write_conf "$TMP/socks4.conf" "socks4://$P4:$PROXY_PORT4"
+udp_refused "UDP via a SOCKS4 proxy" "$TMP/socks4.conf" "$T4" "$UDP_PORT4" 4
 
 # The counters catch the raw-syscall program without isolation.
 netns_counters
