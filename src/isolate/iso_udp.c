@@ -468,12 +468,21 @@ static void ua_datagram(struct assoc *a, const struct iso_pkt *p,
 		ua_send(a, d, p);
 }
 
+/* Multicast or the limited broadcast: nothing a relay can send on. */
+static bool ua_group(const struct net_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return (ip->b[0] & 0xf0) == 0xe0 ||
+		       memcmp(ip->b, "\xff\xff\xff\xff", 4) == 0;
+	return ip->b[0] == 0xff;
+}
+
 /* Contract: iso_udp.h. */
 void iso_udp_packet(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 {
 	struct assoc *a;
 
-	if (!ua_whole(p, buf, len)) {
+	if (!ua_whole(p, buf, len) || ua_group(&p->dst)) {
 		ua_dropped++;
 		return;
 	}
@@ -746,8 +755,8 @@ void iso_udp_end_all(void)
 		ua_end(a, "the program exited");
 	(void)iso_udp_tick();
 	if (ua_dropped)
-		LOG_INFO("%llu UDP datagrams dropped (malformed or "
-			 "fragmented, queue full, too many sockets, or "
-			 "refused by the relay's host)",
+		LOG_INFO("%llu UDP datagrams dropped (multicast, broadcast, "
+			 "fragmented or malformed, queue full, too many "
+			 "sockets, or refused by the relay's host)",
 			 (unsigned long long)ua_dropped);
 }

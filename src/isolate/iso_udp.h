@@ -22,7 +22,8 @@
  * replies are written to the program from the address and port it sent
  * to: for a name, the fake address, whatever address the relay reports.
  * At most 256 associations; datagrams that would need one more are
- * dropped and counted.  All state is touched by the loop thread with
+ * dropped and counted, as are datagrams to multicast or broadcast
+ * addresses and fragmented ones (larger than the device's MTU).  All state is touched by the loop thread with
  * lwIP's core lock held, like iso_flow.c's.
  */
 #ifndef SOCKSIFY_ISOLATE_ISO_UDP_H

@@ -31,6 +31,7 @@ netns_setup
 netns_http
 netns_udp_echo
 netns_proxy
+PROXY_PID=${PIDS[-1]}
 CONF=$TMP/c.conf
 DENY_PORT=9 DIRECT_PORT=10
 write_conf "$CONF" "socks5://$P4:$PROXY_PORT4" \
@@ -150,7 +151,7 @@ echo "ok: denied port refused at once"
 # address it sent to (for a name: its fake address); "connected" one
 # through a connected socket; "refused" wants ECONNREFUSED at once.
 cat >"$TMP/udp_probe.py" <<'PY'
-import socket, sys, time
+import os, socket, sys, time
 mode, host, port, fam = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 af = socket.AF_INET6 if fam == "6" else socket.AF_INET
 to = socket.getaddrinfo(host, port, af, socket.SOCK_DGRAM)[0][4][:2]
@@ -172,6 +173,25 @@ elif mode == "connected":
     s.connect(to)
     s.send(b"connected")
     print("udp echo ok" if s.recv(65535) == b"connected" else "wrong data")
+elif mode == "proxy-ends":
+    # echo, then (once the harness stopped the proxy) ECONNREFUSED: the
+    # association ended with its control connection, and the new one
+    # finds no proxy
+    s.connect(to)
+    s.send(b"first")
+    assert s.recv(65535) == b"first"
+    open(sys.argv[5] + ".tmp", "w").close()
+    os.rename(sys.argv[5] + ".tmp", sys.argv[5])
+    for i in range(200):
+        if os.path.exists(sys.argv[6]):
+            break
+        time.sleep(0.1)
+    s.send(b"second")
+    try:
+        s.recv(65535)
+        print("answered")
+    except ConnectionRefusedError:
+        print("refused once the proxy ended")
 else:
     s.connect(to)
     s.send(b"refused?")
@@ -226,6 +246,34 @@ udp_refused "UDP to a denied port" "$CONF" "$T4" $DENY_PORT 4
 udp_refused "UDP to a direct route" "$CONF" "$T6" $DIRECT_PORT 6
 write_conf "$TMP/socks4.conf" "socks4://$P4:$PROXY_PORT4"
 udp_refused "UDP via a SOCKS4 proxy" "$TMP/socks4.conf" "$T4" "$UDP_PORT4" 4
+
+# The proxy ends (socksifyd: one process to stop): the association ends
+# with its control connection (-d 1 says so), and the socket's next
+# datagram, finding no proxy, is refused.  Last: the proxy is gone.
+if [ "$PROXY_KIND" = socksifyd ]; then
+	n_bad=${#FAILED[@]}
+	netns_counters
+	ip netns exec "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" -d 1 --isolate \
+		"$PY3" "$TMP/udp_probe.py" proxy-ends "$T4" "$UDP_PORT4" 4 \
+		"$TMP/udp.ready" "$TMP/udp.go" >"$TMP/udpe.out" 2>"$TMP/udpe.err" &
+	UPID=$!
+	PIDS+=($UPID)
+	if wait_for 150 test -e "$TMP/udp.ready"; then
+		kill "$PROXY_PID"
+		wait_for 100 grep -q "via p: the proxy closed the control connection" "$TMP/udpe.err" ||
+			bad "UDP, proxy ended: the association did not end: $(tail -n 3 "$TMP/udpe.err")"
+	else
+		bad "UDP, proxy ended: no first echo: $(tail -n 3 "$TMP/udpe.err")"
+	fi
+	touch "$TMP/udp.go"
+	wait "$UPID" || true
+	grep -q "refused once the proxy ended" "$TMP/udpe.out" ||
+		bad "UDP, proxy ended: want ECONNREFUSED, got '$(cat "$TMP/udpe.out")': $(tail -n 3 "$TMP/udpe.err")"
+	[ "$(count leak)" = 0 ] && [ "$(count dns)" = 0 ] ||
+		bad "UDP, proxy ended: leak=$(count leak) dns=$(count dns)"
+	[ "${#FAILED[@]}" != "$n_bad" ] ||
+		echo "ok: UDP: the association ends with the proxy's control connection"
+fi
 
 # The counters catch the raw-syscall program without isolation.
 netns_counters
