@@ -25,7 +25,8 @@
 #include "preload/fakedns.h"
 #include "proto/proto.h"
 
-#define FLOW_CHUNK 16384
+#define FLOW_CHUNK 65536
+#define FLOW_SND_BUF (TCP_SND_QUEUELEN * TCP_MSS) /* per flow; ~256 KiB */
 
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
@@ -175,6 +176,21 @@ static err_t flow_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 	return ERR_OK;
 }
 
+/*
+ * At most @room bytes, as many as lwIP's segment queue still takes: a
+ * tcp_write that would pass TCP_SND_QUEUELEN fails as if memory ran out.
+ * Two segments of slack: a write may top up a partly filled one.
+ */
+static size_t flow_queue_room(const struct tcp_pcb *pcb, size_t room)
+{
+	size_t q = tcp_sndqueuelen(pcb), segs;
+
+	if (q + 2 >= TCP_SND_QUEUELEN)
+		return 0;
+	segs = TCP_SND_QUEUELEN - q - 2;
+	return room < segs * TCP_MSS ? room : segs * TCP_MSS;
+}
+
 /* Read from the proxy what lwIP can take, and pass it to the program. */
 static void flow_pull(struct flow *f)
 {
@@ -186,7 +202,8 @@ static void flow_pull(struct flow *f)
 
 		if (room > sizeof(buf))
 			room = sizeof(buf);
-		if (room == 0 || tcp_sndqueuelen(f->pcb) >= TCP_SND_QUEUELEN) {
+		room = flow_queue_room(f->pcb, room);
+		if (room == 0) {
 			flow_watch(f, f->ev & ~(uint32_t)EPOLLIN);
 			break;
 		}
@@ -240,6 +257,22 @@ static void flow_err_cb(void *arg, err_t err)
 	flow_end(f, false, err == ERR_RST ? "reset by the program" : "aborted");
 }
 
+/*
+ * Let @pcb keep FLOW_SND_BUF bytes in flight to the program instead of
+ * Debian's build-time TCP_SND_BUF (64 KiB).  The program's TCP stack
+ * acknowledges data only once the program has read it (it will not shrink
+ * its advertised window), so a 64 KiB window means one round through the
+ * program per 64 KiB.  The segment queue (TCP_SND_QUEUELEN, ~180 segments)
+ * stays the bound (flow_queue_room); so does ssthresh, which lwIP sets to
+ * TCP_SND_BUF and which would otherwise end slow start there.
+ */
+static void flow_widen(struct tcp_pcb *pcb)
+{
+	pcb->snd_buf += FLOW_SND_BUF - TCP_SND_BUF;
+	if (pcb->ssthresh < FLOW_SND_BUF)
+		pcb->ssthresh = FLOW_SND_BUF;
+}
+
 /* Contract: iso_stack.h. */
 int iso_flow_accept(struct tcp_pcb *pcb)
 {
@@ -273,6 +306,7 @@ int iso_flow_accept(struct tcp_pcb *pcb)
 	tcp_sent(pcb, flow_sent_cb);
 	tcp_err(pcb, flow_err_cb);
 	tcp_nagle_disable(pcb);
+	flow_widen(pcb);
 	LOG_INFO("%s via %.64s: connected", f->text,
 		 client_proxy(&f->cl)->name);
 	flow_pull(f);
