@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "isolate/iso.h"
 #include "isolate/iso_flow.h"
+#include "isolate/iso_nat.h"
 #include "isolate/iso_stack.h"
 #include "isolate/iso_tun.h"
 #include "preload/client.h"
@@ -43,7 +44,7 @@ struct flow {
 	struct tcp_pcb *pcb;
 	struct pbuf *outq; /* program -> proxy, not yet sent */
 	bool prog_fin, proxy_fin, shut_wr;
-	bool ref; /* holds an iso_stack_prepare reference */
+	int nport; /* lwIP's name for the connection (iso_nat.h), or 0 */
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
@@ -276,23 +277,13 @@ static void flow_widen(struct tcp_pcb *pcb)
 /* Contract: iso_stack.h. */
 int iso_flow_accept(struct tcp_pcb *pcb)
 {
-	struct net_ip src, dst;
 	struct flow *f;
 
-	memset(&src, 0, sizeof(src));
-	memset(&dst, 0, sizeof(dst));
-	if (IP_IS_V4(&pcb->remote_ip)) {
-		src.family = dst.family = AF_INET;
-		memcpy(src.b, &ip_2_ip4(&pcb->remote_ip)->addr, 4);
-		memcpy(dst.b, &ip_2_ip4(&pcb->local_ip)->addr, 4);
-	} else {
-		src.family = dst.family = AF_INET6;
-		memcpy(src.b, ip_2_ip6(&pcb->remote_ip)->addr, 16);
-		memcpy(dst.b, ip_2_ip6(&pcb->local_ip)->addr, 16);
-	}
+	/* The nport names the connection; the program's address is the
+	 * same on both sides of the translation. */
 	for (f = flows; f != NULL; f = f->next) {
-		if (f->st == FL_SYNWAIT &&
-		    flow_is(f, &src, pcb->remote_port, &dst, pcb->local_port))
+		if (f->st == FL_SYNWAIT && f->nport == pcb->remote_port &&
+		    f->dport == pcb->local_port)
 			break;
 	}
 	if (f == NULL) {
@@ -407,12 +398,17 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 	flows = f;
 	flow_count++;
 	f->st = FL_HANDSHAKE;
-	if (flow_plan(f, p) < 0 || iso_stack_prepare(&p->dst, p->dport) < 0) {
+	if (flow_plan(f, p) < 0 || iso_stack_prepare(p->dport) < 0 ||
+	    (f->nport = iso_nat_add(&p->src, p->sport, &p->dst, p->dport)) <
+		    0) {
+		if (f->nport == -ENOSPC)
+			LOG_ERR("%s: too many connections at once: refused",
+				f->text);
+		f->nport = 0;
 		flow_rst(p);
 		f->st = FL_DEAD;
 		return;
 	}
-	f->ref = true;
 	fam = client_first_proxy_family(&f->cl);
 	f->fd = socket(fam ? fam : AF_INET6,
 		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -483,13 +479,14 @@ size_t iso_flow_tick(void)
 			continue;
 		}
 		*pp = f->next;
-		if (f->ref)
-			iso_stack_release(&f->dst);
+		if (f->nport > 0)
+			iso_nat_release((uint16_t)f->nport, now);
 		if (f->outq)
 			pbuf_free(f->outq);
 		free(f->syn);
 		free(f);
 		flow_count--;
 	}
+	iso_nat_expire(now);
 	return flow_count;
 }

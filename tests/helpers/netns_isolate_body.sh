@@ -197,6 +197,31 @@ iso_run "16 MiB both ways, IPv4, byte for byte" "bulk get=True put=True" \
 iso_run "16 MiB both ways, IPv6, byte for byte" "bulk get=True put=True" \
 	"$PY3" "$TMP/bulk.py" "$T6" "$BULK6" 16777216
 
+# More destinations at once than lwIP has interface numbers (255): 300
+# names (300 fake addresses) the proxy resolves, all connected at once,
+# then each asked for its bytes.
+for i in $(seq 1 300); do echo "$T4 t$i.socksify.test"; done >>"/etc/netns/$NS_P/hosts"
+cat >"$TMP/many.py" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+conns = [socket.create_connection(("t%d.socksify.test" % i, port), timeout=20)
+         for i in range(1, n + 1)]
+addrs = {c.getpeername()[0] for c in conns}
+for c in conns:
+    c.sendall(b"get 100\n")
+good = 0
+for c in conns:
+    got = b""
+    while len(got) < 100:
+        b = c.recv(100)
+        if not b: break
+        got += b
+    good += len(got) == 100
+print("connections=%d addresses=%d answered=%d" % (n, len(addrs), good))
+PY
+iso_run "300 destinations at once" "connections=300 addresses=300 answered=300" \
+	"$PY3" "$TMP/many.py" "$BULK4" 300
+
 # The counters catch the raw-syscall program without isolation.
 netns_counters
 nsx "$NS_C" timeout 10 "$RAW" "$T4" "$HTTP_PORT4" >/dev/null 2>&1 || true
