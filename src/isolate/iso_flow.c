@@ -28,6 +28,7 @@
 
 #define FLOW_CHUNK 65536
 #define FLOW_SND_BUF (TCP_SND_QUEUELEN * TCP_MSS) /* per flow; ~256 KiB */
+#define FLOW_WIDE_MAX 64 /* flows given FLOW_SND_BUF: 16 MiB at most */
 
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
@@ -265,10 +266,14 @@ static void flow_err_cb(void *arg, err_t err)
  * its advertised window), so a 64 KiB window means one round through the
  * program per 64 KiB.  The segment queue (TCP_SND_QUEUELEN, ~180 segments)
  * stays the bound (flow_queue_room); so does ssthresh, which lwIP sets to
- * TCP_SND_BUF and which would otherwise end slow start there.
+ * TCP_SND_BUF and which would otherwise end slow start there.  Only while
+ * few flows are open: a flow's buffer fills when the program reads slower
+ * than the proxy sends.
  */
 static void flow_widen(struct tcp_pcb *pcb)
 {
+	if (flow_count > FLOW_WIDE_MAX)
+		return; /* the others keep 64 KiB: memory stays bounded */
 	pcb->snd_buf += FLOW_SND_BUF - TCP_SND_BUF;
 	if (pcb->ssthresh < FLOW_SND_BUF)
 		pcb->ssthresh = FLOW_SND_BUF;
@@ -375,6 +380,20 @@ static void flow_handshake(struct flow *f, int rc)
 	iso_stack_input(f->syn, f->synlen);
 }
 
+/* Say, at most every 10 s, that a connection was refused: too many. */
+static void flow_full(struct flow *f)
+{
+	static int64_t last = -1;
+	int64_t now = io_now_ms();
+
+	if (last >= 0 && now - last < 10000)
+		return;
+	last = now;
+	LOG_ERR("%s: more than %d connections at once: refused",
+		net_ip_format(&f->dst, f->text, sizeof(f->text)),
+		ISO_FLOWS_MAX);
+}
+
 /* A new SYN: plan, open the proxy socket, start the handshake. */
 static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 {
@@ -398,6 +417,12 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 	flows = f;
 	flow_count++;
 	f->st = FL_HANDSHAKE;
+	if (flow_count > ISO_FLOWS_MAX) {
+		flow_full(f);
+		flow_rst(p);
+		f->st = FL_DEAD;
+		return;
+	}
 	if (flow_plan(f, p) < 0 || iso_stack_prepare(p->dport) < 0 ||
 	    (f->nport = iso_nat_add(&p->src, p->sport, &p->dst, p->dport)) <
 		    0) {

@@ -25,6 +25,11 @@
 
 struct flow;
 
+/* TCP connections at once; a SYN beyond them is refused (RST).  Each
+ * holds a socket to the proxy and up to 256 KiB (the first 64 flows) or
+ * 64 KiB of data the program has not read yet. */
+#define ISO_FLOWS_MAX 4096
+
 /* The epoll instance flows register their proxy sockets with. */
 void iso_flow_set_epoll(int ep);
 
