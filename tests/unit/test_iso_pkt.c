@@ -805,7 +805,8 @@ static void run_join(bool v6, uint32_t seq, const uint8_t *opt, size_t optlen)
 
 	make_run(segs, 6, v6, seq, 1460, 777);
 	for (i = 0; i < 6; i++) {
-		memcpy(segs[i].opt, opt, optlen);
+		if (optlen)
+			memcpy(segs[i].opt, opt, optlen);
 		segs[i].optlen = optlen;
 		ck_assert(gso_offer(g, &segs[i]));
 		ck_assert_uint_eq(g->segs, i + 1);
