@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for src/isolate/iso_dns.c: DNS queries inside isolation
  * answered from the fake-name table (a private one per test, as in

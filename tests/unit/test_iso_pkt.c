@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the isolation daemon's packet code: src/isolate/iso_pkt.c
  * (header fields, the TCP RST and the UDP reply it makes) and
