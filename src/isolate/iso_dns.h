@@ -6,7 +6,8 @@
  * fake_network, AAAA from fake_network6), so that the connection that
  * follows carries the name to the proxy; "localhost" answers loopback; a
  * name routed direct or denied gets REFUSED (there is no direct path from
- * inside isolation); other query types get an empty answer.
+ * inside isolation); other query types get an empty answer, other
+ * opcodes than QUERY NOTIMP.
  */
 #ifndef SOCKSIFY_ISOLATE_ISO_DNS_H
 #define SOCKSIFY_ISOLATE_ISO_DNS_H

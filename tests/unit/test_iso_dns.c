@@ -298,6 +298,58 @@ START_TEST(table_full)
 	n = iso_dns_answer(q, qend, a, sizeof(a));
 	assert_header(a, n, q, qend, 2, 0);
 	ask("three.example", T_AAAA); /* the other family still works */
+	/* other types need no address: answered, and none is spent */
+	qend = query(q, "four.example", T_MX, C_IN);
+	n = iso_dns_answer(q, qend, a, sizeof(a));
+	assert_header(a, n, q, qend, 0, 0);
+}
+END_TEST
+
+/* Other types spend no fake address: the next A gets the next one. */
+START_TEST(other_types_spend_nothing)
+{
+	struct net_cidr v4;
+	uint8_t q[512], a[512];
+	struct net_ip ip;
+	size_t qend;
+	int n;
+
+	ck_assert_int_eq(net_cidr_parse("203.0.113.0/30", &v4), 0);
+	ck_assert_int_eq(fakedns_reset_for_tests(&v4, NULL), 0);
+	qend = query(q, "mx.example", T_MX, C_IN);
+	n = iso_dns_answer(q, qend, a, sizeof(a));
+	assert_header(a, n, q, qend, 0, 0);
+	qend = query(q, "txt.example", T_TXT, C_IN);
+	n = iso_dns_answer(q, qend, a, sizeof(a));
+	assert_header(a, n, q, qend, 0, 0);
+	qend = query(q, "a.example", T_A, C_IN);
+	n = iso_dns_answer(q, qend, a, sizeof(a));
+	assert_header(a, n, q, qend, 0, 1);
+	ip = assert_record(a, n, qend, T_A);
+	ck_assert_uint_eq(ip.b[3], 1); /* the first address of the /30 */
+}
+END_TEST
+
+/* An opcode other than QUERY (RFC 1035 4.1.1; NOTIFY 4, UPDATE 5):
+ * NOTIMP, no record, nothing routed. */
+START_TEST(opcode_notimp)
+{
+	static const unsigned ops[] = {1, 2, 4, 5, 15};
+	uint8_t q[512], a[512];
+	size_t qend, i;
+	int n;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		qend = query(q, "deny.example.com", T_A, C_IN);
+		q[2] = (uint8_t)(ops[i] << 3 | 1); /* RD */
+		routed_name[0] = '\0';
+		n = iso_dns_answer(q, qend, a, sizeof(a));
+		ck_assert_int_gt(n, 0);
+		ck_assert_uint_eq(a[2], 0x80 | (q[2] & 0x79));
+		ck_assert_uint_eq(a[3] & 0x0f, 4);
+		ck_assert_uint_eq(a[7], 0); /* ANCOUNT */
+		ck_assert_str_eq(routed_name, "");
+	}
 }
 END_TEST
 
@@ -486,6 +538,8 @@ static Suite *iso_dns_suite(void)
 	tcase_add_test(tc, other_types);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, table_full);
+	tcase_add_test(tc, other_types_spend_nothing);
+	tcase_add_test(tc, opcode_notimp);
 	tcase_add_test(tc, header_bits);
 	tcase_add_test(tc, edns_opt);
 	tcase_add_test(tc, two_questions);
