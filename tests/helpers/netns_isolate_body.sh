@@ -222,6 +222,40 @@ PY
 iso_run "300 destinations at once" "connections=300 addresses=300 answered=300" \
 	"$PY3" "$TMP/many.py" "$BULK4" 300
 
+# Loopback inside the namespace stays local: a server and a client on
+# 127.0.0.1 and ::1 inside isolation, nothing to the proxy.
+cat >"$TMP/lo.py" <<'PY'
+import socket, threading
+out = []
+for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    l = socket.socket(fam); l.bind((host, 0)); l.listen(1)
+    def serve():
+        c, _ = l.accept(); c.sendall(b"local"); c.close()
+    threading.Thread(target=serve).start()
+    s = socket.create_connection((host, l.getsockname()[1]), timeout=5)
+    out.append(s.recv(16).decode())
+print("loopback " + " ".join(out))
+PY
+netns_counters
+out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" --isolate "$PY3" "$TMP/lo.py" 2>"$TMP/lo.err") || true
+if [ "$out" != "loopback local local" ]; then
+	bad "loopback inside: '$out' $(tail -n 3 "$TMP/lo.err")"
+elif [ "$(count proxy)" != 0 ] || [ "$(count leak)" != 0 ]; then
+	bad "loopback inside: proxy=$(count proxy) leak=$(count leak), want 0"
+else
+	echo "ok: loopback inside stays local: proxy=0 leak=0"
+fi
+
+# ICMP has no route out: ping fails, nothing leaves, the drop is counted.
+netns_counters
+if nsx "$NS_C" timeout 20 "$SOCKSIFY" -c "$CONF" -d 1 --isolate ping -n -c 1 -W 2 "$T4" >/dev/null 2>"$TMP/ping.err"; then
+	bad "ping: answered inside isolation"
+fi
+grep -q "packets dropped" "$TMP/ping.err" || bad "ping: no drop counted: $(cat "$TMP/ping.err")"
+[ "$(count leak)" = 0 ] && [ "$(count proxy)" = 0 ] ||
+	bad "ping: leak=$(count leak) proxy=$(count proxy)"
+echo "ok: ping dropped and counted"
+
 # The counters catch the raw-syscall program without isolation.
 netns_counters
 nsx "$NS_C" timeout 10 "$RAW" "$T4" "$HTTP_PORT4" >/dev/null 2>&1 || true
