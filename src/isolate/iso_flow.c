@@ -18,6 +18,7 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_dns_tcp.h"
 #include "isolate/iso_flow.h"
 #include "isolate/iso_stack.h"
 #include "isolate/iso_tun.h"
@@ -42,7 +43,8 @@ struct flow {
 	struct tcp_pcb *pcb;
 	struct pbuf *outq; /* program -> proxy, not yet sent */
 	bool prog_fin, proxy_fin, shut_wr;
-	bool ref; /* holds an iso_stack_prepare reference */
+	bool ref;   /* holds an iso_stack_prepare reference */
+	bool local; /* DNS over TCP, answered here: no proxy */
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
@@ -266,6 +268,13 @@ int iso_flow_accept(struct tcp_pcb *pcb)
 		tcp_abort(pcb);
 		return -ENOENT;
 	}
+	if (f->local) {
+		f->st = FL_DEAD;
+		if (iso_dns_tcp_start(pcb, &f->dst) < 0)
+			return -ENOMEM;
+		f->ref = false; /* now iso_dns_tcp's */
+		return 0;
+	}
 	f->pcb = pcb;
 	f->st = FL_OPEN;
 	tcp_arg(pcb, f);
@@ -373,12 +382,19 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 	flows = f;
 	flow_count++;
 	f->st = FL_HANDSHAKE;
-	if (flow_plan(f, p) < 0 || iso_stack_prepare(&p->dst, p->dport) < 0) {
+	f->local = p->dport == ISO_DNS_PORT;
+	if ((!f->local && flow_plan(f, p) < 0) ||
+	    iso_stack_prepare(&p->dst, p->dport) < 0) {
 		flow_rst(p);
 		f->st = FL_DEAD;
 		return;
 	}
 	f->ref = true;
+	if (f->local) {
+		f->st = FL_SYNWAIT;
+		iso_stack_input(buf, len);
+		return;
+	}
 	fam = client_first_proxy_family(&f->cl);
 	f->fd = socket(fam ? fam : AF_INET6,
 		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
