@@ -89,9 +89,11 @@ else
 fi
 
 run_user id -u
-[ "$rc" = 0 ] && [ "$out" = "$USR_ID" ] ||
+if [ "$rc" = 0 ] && [ "$out" = "$USR_ID" ]; then
+	echo "ok: the program runs as uid $out"
+else
 	bad "id -u inside: '$out' (exit $rc), want $USR_ID"
-echo "ok: the program runs as uid $out"
+fi
 
 # The user's table: made by the daemon as the user, shared by its runs.
 netns_counters
@@ -106,8 +108,10 @@ esac
 	bad "the second run (over TCP) got '$out', the first '$first'"
 [ "$(count leak)" = 0 ] && [ "$(count dns)" = 0 ] ||
 	bad "dig as $USR: leak=$(count leak) dns=$(count dns)"
-[ "$(stat -c %u:%a "$TABLE" 2>/dev/null)" = "$USR_ID:600" ] ||
+if [ "$(stat -c %u:%a "$TABLE" 2>/dev/null)" = "$USR_ID:600" ]; then
+	echo "ok: dig over UDP then TCP: $first both times, table $TABLE"
+else
 	bad "$TABLE: $(ls -l "$TABLE" 2>&1)"
-echo "ok: dig over UDP then TCP: $first both times, table $TABLE"
+fi
 [ $had_table = 1 ] || rm -f "$TABLE"
 finish "socksify --isolate as an unprivileged user"
