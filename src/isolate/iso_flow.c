@@ -18,6 +18,7 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_dns_tcp.h"
 #include "isolate/iso_flow.h"
 #include "isolate/iso_nat.h"
 #include "isolate/iso_stack.h"
@@ -45,7 +46,8 @@ struct flow {
 	struct tcp_pcb *pcb;
 	struct pbuf *outq; /* program -> proxy, not yet sent */
 	bool prog_fin, proxy_fin, shut_wr;
-	int nport; /* lwIP's name for the connection (iso_nat.h), or 0 */
+	int nport;  /* lwIP's name for the connection (iso_nat.h), or 0 */
+	bool local; /* DNS over TCP, answered here: no proxy */
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
@@ -295,6 +297,13 @@ int iso_flow_accept(struct tcp_pcb *pcb)
 		tcp_abort(pcb);
 		return -ENOENT;
 	}
+	if (f->local) {
+		f->st = FL_DEAD;
+		if (iso_dns_tcp_start(pcb, &f->dst, (uint16_t)f->nport) < 0)
+			return -ENOMEM;
+		f->nport = 0; /* now iso_dns_tcp's */
+		return 0;
+	}
 	f->pcb = pcb;
 	f->st = FL_OPEN;
 	tcp_arg(pcb, f);
@@ -423,15 +432,22 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 		f->st = FL_DEAD;
 		return;
 	}
-	if (flow_plan(f, p) < 0 || iso_stack_prepare(p->dport) < 0 ||
+	f->local = p->dport == ISO_DNS_PORT;
+	if ((!f->local && flow_plan(f, p) < 0) ||
+	    iso_stack_prepare(p->dport) < 0 ||
 	    (f->nport = iso_nat_add(&p->src, p->sport, &p->dst, p->dport)) <
 		    0) {
 		if (f->nport == -ENOSPC)
-			LOG_ERR("%s: too many connections at once: refused",
-				f->text);
+			LOG_USER("%s: too many connections at once: refused",
+				 f->text);
 		f->nport = 0;
 		flow_rst(p);
 		f->st = FL_DEAD;
+		return;
+	}
+	if (f->local) {
+		f->st = FL_SYNWAIT;
+		iso_stack_input(buf, len);
 		return;
 	}
 	fam = client_first_proxy_family(&f->cl);

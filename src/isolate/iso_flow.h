@@ -2,7 +2,9 @@
 /*
  * TCP flows of the isolated program, each one SOCKS CONNECT:
  *
- *   SYN from the program -> route: deny / direct / no name -> RST at once
+ *   SYN from the program -> to port 53: SYNWAIT at once, and when lwIP
+ *                           accepts, the connection is iso_dns_tcp.c's
+ *                        -> route: deny / direct / no name -> RST at once
  *                        -> proxy: HANDSHAKE (client.c on a socket to the
  *                           proxy; SYN retransmissions dropped meanwhile)
  *   HANDSHAKE -> failed: RST (the program's connect() is refused)

@@ -30,7 +30,8 @@ netns_proxy
 CONF=$TMP/c.conf
 DENY_PORT=9
 write_conf "$CONF" "socks5://$P4:$PROXY_PORT4" \
-	"route { to = \"0.0.0.0/0\" ports = \"$DENY_PORT\" via = \"deny\" }"
+	"route { to = \"0.0.0.0/0\" ports = \"$DENY_PORT\" via = \"deny\" }" \
+	'route { to = "denied.socksify.test" via = "deny" }'
 
 # iso_run NAME WANT CMD...: CMD under socksify --isolate in C with fresh
 # counters; stdout must contain WANT; zero leak and DNS packets.
@@ -126,6 +127,34 @@ esac
 [ "$(count leak)" = 0 ] && [ "$(count dns)" = 0 ] ||
 	bad "dig: leak=$(count leak) dns=$(count dns)"
 echo "ok: dig: $out"
+
+# DNS over TCP: answered inside as well, never sent to the proxy; two
+# queries on one connection (+keepopen: one log line, 2 answers); the
+# framing cases (pipelined, split, denied name, too long, malformed, idle)
+# by dns_tcp_probe.py.  Idle waits 10 s: with socksifyd only.
+netns_counters
+out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" --isolate dig +tcp +short +tries=1 +time=3 target4.socksify.test A 2>&1) || true
+case $out in
+198.18.* | 198.19.*) echo "ok: dig +tcp: $out" ;;
+*) bad "dig +tcp: want a fake address, got '$out'" ;;
+esac
+out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" -d 1 --isolate dig +tcp +keepopen +short +tries=1 +time=3 @$T4 \
+	target4.socksify.test A target6.socksify.test AAAA 2>"$TMP/iso.err") || true
+if printf '%s\n' "$out" | grep -q '^198\.1[89]\.' && printf '%s\n' "$out" | grep -q '^fd' &&
+	grep -q "DNS over TCP to $T4: 2 answers, closed" "$TMP/iso.err"; then
+	echo "ok: dig +tcp +keepopen: two queries on one connection"
+else
+	bad "dig +tcp +keepopen: '$out', stderr: $(tail -n 5 "$TMP/iso.err")"
+fi
+idle=
+[ "$PROXY_KIND" = socksifyd ] && idle=idle
+nsx "$NS_C" timeout 60 "$SOCKSIFY" -c "$CONF" --isolate "$PY3" \
+	"$top_srcdir/tests/helpers/dns_tcp_probe.py" $T6 target4.socksify.test \
+	denied.socksify.test $idle >"$TMP/dnstcp.out" 2>&1 ||
+	bad "DNS over TCP framing: $(cat "$TMP/dnstcp.out")"
+grep '^ok' "$TMP/dnstcp.out" || true
+[ "$(count leak)" = 0 ] && [ "$(count dns)" = 0 ] && [ "$(count proxy)" = 0 ] ||
+	bad "DNS over TCP: leak=$(count leak) dns=$(count dns) proxy=$(count proxy)"
 
 # A denied port: refused at once, nothing sent.
 netns_counters
