@@ -29,7 +29,8 @@
 
 #define FLOW_CHUNK 65536
 #define FLOW_SND_BUF (TCP_SND_QUEUELEN * TCP_MSS) /* per flow; ~256 KiB */
-#define FLOW_WIDE_MAX 64 /* flows given FLOW_SND_BUF: 16 MiB at most */
+#define FLOW_SYNWAIT_MS 30000 /* lwIP retries its SYN-ACK for ~20 s */
+#define FLOW_WIDE_MAX 64      /* flows given FLOW_SND_BUF: 16 MiB at most */
 
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
@@ -48,6 +49,7 @@ struct flow {
 	bool prog_fin, proxy_fin, shut_wr;
 	int nport;  /* lwIP's name for the connection (iso_nat.h), or 0 */
 	bool local; /* DNS over TCP, answered here: no proxy */
+	int64_t synwait_end; /* FL_SYNWAIT: lwIP must accept by then */
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
@@ -368,6 +370,17 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 	return 0;
 }
 
+/*
+ * Wait for lwIP to accept @f.  Bounded: a program that went away after
+ * its SYN (or a SYN repeated for a connection lwIP already has) would
+ * otherwise keep the flow, its proxy connection and its mapping forever.
+ */
+static void flow_synwait(struct flow *f)
+{
+	f->st = FL_SYNWAIT;
+	f->synwait_end = io_now_ms() + FLOW_SYNWAIT_MS;
+}
+
 /* Advance @f's handshake with @rc from client_step*(). */
 static void flow_handshake(struct flow *f, int rc)
 {
@@ -384,7 +397,7 @@ static void flow_handshake(struct flow *f, int rc)
 		return;
 	}
 	/* CLIENT_DONE: let lwIP answer the SYN now. */
-	f->st = FL_SYNWAIT;
+	flow_synwait(f);
 	flow_watch(f, 0);
 	iso_stack_input(f->syn, f->synlen);
 }
@@ -446,7 +459,7 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (f->local) {
-		f->st = FL_SYNWAIT;
+		flow_synwait(f);
 		iso_stack_input(buf, len);
 		return;
 	}
@@ -515,6 +528,10 @@ size_t iso_flow_tick(void)
 		if (f->st == FL_HANDSHAKE && f->cl.deadline >= 0 &&
 		    now >= f->cl.deadline)
 			flow_handshake(f, client_timeout(&f->cl, f->fd));
+		if (f->st == FL_SYNWAIT && now >= f->synwait_end)
+			flow_end(f, true,
+				 "the program did not complete the "
+				 "connection");
 		if (f->st != FL_DEAD) {
 			pp = &f->next;
 			continue;
