@@ -335,10 +335,10 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 
 	if (fake) {
 		if (fakedns_lookup(&p->dst, name, sizeof(name)) < 0) {
-			LOG_ERR("%s: a fake address with no name behind it: "
-				"refused",
-				net_ip_format(&p->dst, f->text,
-					      sizeof(f->text)));
+			LOG_USER("%s: a fake address with no name behind it: "
+				 "refused",
+				 net_ip_format(&p->dst, f->text,
+					       sizeof(f->text)));
 			return -EACCES;
 		}
 		socks_addr_set_name(&dst, name, strlen(name), p->dport);
@@ -353,9 +353,9 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 	case RULE_PROXY:
 		break;
 	case RULE_DIRECT:
-		LOG_ERR("%s: the route says direct, and there is no direct "
-			"path inside isolation: refused",
-			f->text);
+		LOG_USER("%s: the route says direct, and there is no direct "
+			 "path inside isolation: refused",
+			 f->text);
 		return -EACCES;
 	default:
 		return -EACCES; /* logged by iso_route */
@@ -364,7 +364,7 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 			 &dst, AF_INET6, iso.conf->timeout * 1000, iso.env_user,
 			 iso.env_pass);
 	if (rc < 0) {
-		LOG_ERR("%s: no proxy of the route can carry it", f->text);
+		LOG_USER("%s: no proxy of the route can carry it", f->text);
 		return -EACCES;
 	}
 	return 0;
@@ -411,9 +411,9 @@ static void flow_full(struct flow *f)
 	if (last >= 0 && now - last < 10000)
 		return;
 	last = now;
-	LOG_ERR("%s: more than %d connections at once: refused",
-		net_ip_format(&f->dst, f->text, sizeof(f->text)),
-		ISO_FLOWS_MAX);
+	LOG_USER("%s: more than %d connections at once: refused",
+		 net_ip_format(&f->dst, f->text, sizeof(f->text)),
+		 ISO_FLOWS_MAX);
 }
 
 /* A new SYN: plan, open the proxy socket, start the handshake. */
