@@ -12,6 +12,7 @@
  *                the RST and UDP answers the daemon makes itself)
  *   iso_dns.c    DNS queries to any address, port 53: answered from the
  *                user's fake-name table (the name goes to the proxy later)
+ *   iso_dns_tcp.c  the same over TCP (RFC 7766 framing), on lwIP
  *   iso_tun.c    the device: packets in, packets out (iso_gso.c joins
  *                lwIP's segments of a flow into one GSO packet)
  *   iso_stack.c  lwIP (Debian's liblwip): one netif per destination

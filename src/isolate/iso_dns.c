@@ -19,6 +19,7 @@
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_AAAA 28
+#define DNS_RCODE_NOTIMP 4
 #define DNS_RCODE_REFUSED 5
 #define ISO_DNS_TTL 60
 
@@ -40,6 +41,24 @@ static size_t dns_put_rr(uint8_t *o, uint16_t type, const uint8_t *rdata,
 	return 12 + rlen;
 }
 
+/* May @name be answered (its route goes via a proxy, or localhost)?
+ * 0 or -EACCES (direct or denied: REFUSED). */
+static int dns_route(const char *name)
+{
+	struct rule_result r;
+
+	if (strcasecmp(name, "localhost") == 0)
+		return 0;
+	if (iso_route(NULL, name, 0, &r) != RULE_PROXY) {
+		if (r.action == RULE_DIRECT)
+			LOG_USER("%.253s: the route says direct, and there "
+				 "is no direct path inside isolation: refused",
+				 name);
+		return -EACCES;
+	}
+	return 0;
+}
+
 /*
  * The address to answer for @name in @family: loopback for localhost,
  * else the fake address when the name's route goes via a proxy.  Returns
@@ -47,20 +66,15 @@ static size_t dns_put_rr(uint8_t *o, uint16_t type, const uint8_t *rdata,
  */
 static int dns_address(const char *name, int family, struct net_ip *ip)
 {
-	struct rule_result r;
+	int rc = dns_route(name);
 
+	if (rc < 0)
+		return rc;
 	if (strcasecmp(name, "localhost") == 0) {
 		return net_ip_parse(family == AF_INET ? "127.0.0.1" : "::1",
 				    ip) < 0
 			       ? -EINVAL
 			       : 0;
-	}
-	if (iso_route(NULL, name, 0, &r) != RULE_PROXY) {
-		if (r.action == RULE_DIRECT)
-			LOG_ERR("%.253s: the route says direct, and there is "
-				"no direct path inside isolation: refused",
-				name);
-		return -EACCES;
 	}
 	return fakedns_assign(name, family, ip);
 }
@@ -84,9 +98,15 @@ int iso_dns_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap)
 		fam = AF_INET;
 	else if (dq.qclass == DNS_CLASS_IN && dq.qtype == DNS_TYPE_AAAA)
 		fam = AF_INET6;
-	rc = fam ? dns_address(dq.name, fam, &ip)
-		 : (dns_address(dq.name, AF_INET, &ip) < 0 ? -EACCES : 0);
-	if (rc == -EACCES)
+	/* Other types: no record, and no fake address spent on them.
+	 * An opcode other than QUERY (NOTIFY, UPDATE): not implemented. */
+	if ((q[2] >> 3 & 0x0f) != 0)
+		rc = -ENOSYS, fam = 0;
+	else
+		rc = fam ? dns_address(dq.name, fam, &ip) : dns_route(dq.name);
+	if (rc == -ENOSYS)
+		rcode = DNS_RCODE_NOTIMP;
+	else if (rc == -EACCES)
 		rcode = DNS_RCODE_REFUSED;
 	else if (rc < 0)
 		rcode = DNS_RCODE_SERVFAIL;

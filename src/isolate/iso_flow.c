@@ -18,14 +18,19 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_dns_tcp.h"
 #include "isolate/iso_flow.h"
+#include "isolate/iso_nat.h"
 #include "isolate/iso_stack.h"
 #include "isolate/iso_tun.h"
 #include "preload/client.h"
 #include "preload/fakedns.h"
 #include "proto/proto.h"
 
-#define FLOW_CHUNK 16384
+#define FLOW_CHUNK 65536
+#define FLOW_SND_BUF (TCP_SND_QUEUELEN * TCP_MSS) /* per flow; ~256 KiB */
+#define FLOW_SYNWAIT_MS 30000 /* lwIP retries its SYN-ACK for ~20 s */
+#define FLOW_WIDE_MAX 64      /* flows given FLOW_SND_BUF: 16 MiB at most */
 
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
@@ -43,7 +48,9 @@ struct flow {
 	struct tcp_pcb *pcb;
 	struct pbuf *outq; /* program -> proxy, not yet sent */
 	bool prog_fin, proxy_fin, shut_wr;
-	bool ref; /* holds an iso_stack_prepare reference */
+	int nport;  /* lwIP's name for the connection (iso_nat.h), or 0 */
+	bool local; /* DNS over TCP, answered here: no proxy */
+	int64_t synwait_end; /* FL_SYNWAIT: lwIP must accept by then */
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
@@ -176,6 +183,21 @@ static err_t flow_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 	return ERR_OK;
 }
 
+/*
+ * At most @room bytes, as many as lwIP's segment queue still takes: a
+ * tcp_write that would pass TCP_SND_QUEUELEN fails as if memory ran out.
+ * Two segments of slack: a write may top up a partly filled one.
+ */
+static size_t flow_queue_room(const struct tcp_pcb *pcb, size_t room)
+{
+	size_t q = tcp_sndqueuelen(pcb), segs;
+
+	if (q + 2 >= TCP_SND_QUEUELEN)
+		return 0;
+	segs = TCP_SND_QUEUELEN - q - 2;
+	return room < segs * TCP_MSS ? room : segs * TCP_MSS;
+}
+
 /* Read from the proxy what lwIP can take, and pass it to the program. */
 static void flow_pull(struct flow *f)
 {
@@ -187,7 +209,8 @@ static void flow_pull(struct flow *f)
 
 		if (room > sizeof(buf))
 			room = sizeof(buf);
-		if (room == 0 || tcp_sndqueuelen(f->pcb) >= TCP_SND_QUEUELEN) {
+		room = flow_queue_room(f->pcb, room);
+		if (room == 0) {
 			flow_watch(f, f->ev & ~(uint32_t)EPOLLIN);
 			break;
 		}
@@ -241,31 +264,48 @@ static void flow_err_cb(void *arg, err_t err)
 	flow_end(f, false, err == ERR_RST ? "reset by the program" : "aborted");
 }
 
+/*
+ * Let @pcb keep FLOW_SND_BUF bytes in flight to the program instead of
+ * Debian's build-time TCP_SND_BUF (64 KiB).  The program's TCP stack
+ * acknowledges data only once the program has read it (it will not shrink
+ * its advertised window), so a 64 KiB window means one round through the
+ * program per 64 KiB.  The segment queue (TCP_SND_QUEUELEN, ~180 segments)
+ * stays the bound (flow_queue_room); so does ssthresh, which lwIP sets to
+ * TCP_SND_BUF and which would otherwise end slow start there.  Only while
+ * few flows are open: a flow's buffer fills when the program reads slower
+ * than the proxy sends.
+ */
+static void flow_widen(struct tcp_pcb *pcb)
+{
+	if (flow_count > FLOW_WIDE_MAX)
+		return; /* the others keep 64 KiB: memory stays bounded */
+	pcb->snd_buf += FLOW_SND_BUF - TCP_SND_BUF;
+	if (pcb->ssthresh < FLOW_SND_BUF)
+		pcb->ssthresh = FLOW_SND_BUF;
+}
+
 /* Contract: iso_stack.h. */
 int iso_flow_accept(struct tcp_pcb *pcb)
 {
-	struct net_ip src, dst;
 	struct flow *f;
 
-	memset(&src, 0, sizeof(src));
-	memset(&dst, 0, sizeof(dst));
-	if (IP_IS_V4(&pcb->remote_ip)) {
-		src.family = dst.family = AF_INET;
-		memcpy(src.b, &ip_2_ip4(&pcb->remote_ip)->addr, 4);
-		memcpy(dst.b, &ip_2_ip4(&pcb->local_ip)->addr, 4);
-	} else {
-		src.family = dst.family = AF_INET6;
-		memcpy(src.b, ip_2_ip6(&pcb->remote_ip)->addr, 16);
-		memcpy(dst.b, ip_2_ip6(&pcb->local_ip)->addr, 16);
-	}
+	/* The nport names the connection; the program's address is the
+	 * same on both sides of the translation. */
 	for (f = flows; f != NULL; f = f->next) {
-		if (f->st == FL_SYNWAIT &&
-		    flow_is(f, &src, pcb->remote_port, &dst, pcb->local_port))
+		if (f->st == FL_SYNWAIT && f->nport == pcb->remote_port &&
+		    f->dport == pcb->local_port)
 			break;
 	}
 	if (f == NULL) {
 		tcp_abort(pcb);
 		return -ENOENT;
+	}
+	if (f->local) {
+		f->st = FL_DEAD;
+		if (iso_dns_tcp_start(pcb, &f->dst, (uint16_t)f->nport) < 0)
+			return -ENOMEM;
+		f->nport = 0; /* now iso_dns_tcp's */
+		return 0;
 	}
 	f->pcb = pcb;
 	f->st = FL_OPEN;
@@ -274,6 +314,7 @@ int iso_flow_accept(struct tcp_pcb *pcb)
 	tcp_sent(pcb, flow_sent_cb);
 	tcp_err(pcb, flow_err_cb);
 	tcp_nagle_disable(pcb);
+	flow_widen(pcb);
 	LOG_INFO("%s via %.64s: connected", f->text,
 		 client_proxy(&f->cl)->name);
 	flow_pull(f);
@@ -295,10 +336,10 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 
 	if (fake) {
 		if (fakedns_lookup(&p->dst, name, sizeof(name)) < 0) {
-			LOG_ERR("%s: a fake address with no name behind it: "
-				"refused",
-				net_ip_format(&p->dst, f->text,
-					      sizeof(f->text)));
+			LOG_USER("%s: a fake address with no name behind it: "
+				 "refused",
+				 net_ip_format(&p->dst, f->text,
+					       sizeof(f->text)));
 			return -EACCES;
 		}
 		socks_addr_set_name(&dst, name, strlen(name), p->dport);
@@ -313,9 +354,9 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 	case RULE_PROXY:
 		break;
 	case RULE_DIRECT:
-		LOG_ERR("%s: the route says direct, and there is no direct "
-			"path inside isolation: refused",
-			f->text);
+		LOG_USER("%s: the route says direct, and there is no direct "
+			 "path inside isolation: refused",
+			 f->text);
 		return -EACCES;
 	default:
 		return -EACCES; /* logged by iso_route */
@@ -324,10 +365,21 @@ static int flow_plan(struct flow *f, const struct iso_pkt *p)
 			 &dst, AF_INET6, iso.conf->timeout * 1000, iso.env_user,
 			 iso.env_pass);
 	if (rc < 0) {
-		LOG_ERR("%s: no proxy of the route can carry it", f->text);
+		LOG_USER("%s: no proxy of the route can carry it", f->text);
 		return -EACCES;
 	}
 	return 0;
+}
+
+/*
+ * Wait for lwIP to accept @f.  Bounded: a program that went away after
+ * its SYN (or a SYN repeated for a connection lwIP already has) would
+ * otherwise keep the flow, its proxy connection and its mapping forever.
+ */
+static void flow_synwait(struct flow *f)
+{
+	f->st = FL_SYNWAIT;
+	f->synwait_end = io_now_ms() + FLOW_SYNWAIT_MS;
 }
 
 /* Advance @f's handshake with @rc from client_step*(). */
@@ -346,9 +398,23 @@ static void flow_handshake(struct flow *f, int rc)
 		return;
 	}
 	/* CLIENT_DONE: let lwIP answer the SYN now. */
-	f->st = FL_SYNWAIT;
+	flow_synwait(f);
 	flow_watch(f, 0);
 	iso_stack_input(f->syn, f->synlen);
+}
+
+/* Say, at most every 10 s, that a connection was refused: too many. */
+static void flow_full(struct flow *f)
+{
+	static int64_t last = -1;
+	int64_t now = io_now_ms();
+
+	if (last >= 0 && now - last < 10000)
+		return;
+	last = now;
+	LOG_USER("%s: more than %d connections at once: refused",
+		 net_ip_format(&f->dst, f->text, sizeof(f->text)),
+		 ISO_FLOWS_MAX);
 }
 
 /* A new SYN: plan, open the proxy socket, start the handshake. */
@@ -375,12 +441,30 @@ static void flow_start(const struct iso_pkt *p, const uint8_t *buf, size_t len)
 	flows = f;
 	flow_count++;
 	f->st = FL_HANDSHAKE;
-	if (flow_plan(f, p) < 0 || iso_stack_prepare(&p->dst, p->dport) < 0) {
+	if (flow_count > ISO_FLOWS_MAX) {
+		flow_full(f);
 		flow_rst(p);
 		f->st = FL_DEAD;
 		return;
 	}
-	f->ref = true;
+	f->local = p->dport == ISO_DNS_PORT;
+	if ((!f->local && flow_plan(f, p) < 0) ||
+	    iso_stack_prepare(p->dport) < 0 ||
+	    (f->nport = iso_nat_add(&p->src, p->sport, &p->dst, p->dport)) <
+		    0) {
+		if (f->nport == -ENOSPC)
+			LOG_USER("%s: too many connections at once: refused",
+				 f->text);
+		f->nport = 0;
+		flow_rst(p);
+		f->st = FL_DEAD;
+		return;
+	}
+	if (f->local) {
+		flow_synwait(f);
+		iso_stack_input(buf, len);
+		return;
+	}
 	fam = client_first_proxy_family(&f->cl);
 	f->fd = socket(fam ? fam : AF_INET6,
 		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -446,18 +530,23 @@ size_t iso_flow_tick(void)
 		if (f->st == FL_HANDSHAKE && f->cl.deadline >= 0 &&
 		    now >= f->cl.deadline)
 			flow_handshake(f, client_timeout(&f->cl, f->fd));
+		if (f->st == FL_SYNWAIT && now >= f->synwait_end)
+			flow_end(f, true,
+				 "the program did not complete the "
+				 "connection");
 		if (f->st != FL_DEAD) {
 			pp = &f->next;
 			continue;
 		}
 		*pp = f->next;
-		if (f->ref)
-			iso_stack_release(&f->dst);
+		if (f->nport > 0)
+			iso_nat_release((uint16_t)f->nport, now);
 		if (f->outq)
 			pbuf_free(f->outq);
 		free(f->syn);
 		free(f);
 		flow_count--;
 	}
+	iso_nat_expire(now);
 	return flow_count;
 }

@@ -2,7 +2,9 @@
 /*
  * TCP flows of the isolated program, each one SOCKS CONNECT:
  *
- *   SYN from the program -> route: deny / direct / no name -> RST at once
+ *   SYN from the program -> to port 53: SYNWAIT at once, and when lwIP
+ *                           accepts, the connection is iso_dns_tcp.c's
+ *                        -> route: deny / direct / no name -> RST at once
  *                        -> proxy: HANDSHAKE (client.c on a socket to the
  *                           proxy; SYN retransmissions dropped meanwhile)
  *   HANDSHAKE -> failed: RST (the program's connect() is refused)
@@ -24,6 +26,11 @@
 #include "isolate/iso_pkt.h"
 
 struct flow;
+
+/* TCP connections at once; a SYN beyond them is refused (RST).  Each
+ * holds a socket to the proxy and up to 256 KiB (the first 64 flows) or
+ * 64 KiB of data the program has not read yet. */
+#define ISO_FLOWS_MAX 4096
 
 /* The epoll instance flows register their proxy sockets with. */
 void iso_flow_set_epoll(int ep);

@@ -42,7 +42,7 @@ static bool gso_segment(const uint8_t *p, size_t len, size_t *hl, size_t *thl)
 {
 	uint8_t flags;
 
-	if (len < 20)
+	if (len < 20 || len > ISO_GSO_MAX) /* IPv6: up to 65535 + 40 */
 		return false;
 	if (p[0] == 0x45) { /* IPv4, no options */
 		if (p[9] != IPPROTO_TCP || get16(p + 2) != len ||

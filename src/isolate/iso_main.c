@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -241,6 +242,23 @@ static int iso_loop(pid_t pid, int pidfd)
 	}
 }
 
+/*
+ * Room for ISO_FLOWS_MAX proxy sockets: the soft RLIMIT_NOFILE up to the
+ * hard one.  After the program started: it keeps the user's limits.
+ */
+static void iso_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = ISO_FLOWS_MAX + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+			      ? want
+			      : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* Forward a terminating signal to the program. */
 static pid_t iso_child;
 static void iso_forward(int sig)
@@ -301,6 +319,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return 126;
 	iso_tun_set(tun);
+	iso_raise_nofile();
 	iso_child = pid;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = iso_forward;

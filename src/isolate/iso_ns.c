@@ -2,8 +2,9 @@
 /*
  * The isolated program's namespace (iso_ns.h).  Configured with ioctls
  * and one netlink request (iso_nl.c), not ip(8): a dozen calls, no
- * dependency.  The child reports a setup failure as an errno value on the
- * socket pair instead of the TUN descriptor, and exits 126.
+ * dependency.  The child reports a setup failure as an errno value and
+ * the step that failed on the socket pair instead of the TUN descriptor,
+ * and exits 126; the parent says in one line what failed and what to do.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +27,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/errtext.h"
 #include "common/log.h"
 #include "isolate/iso.h"
 #include "isolate/iso_nl.h"
 #include "isolate/iso_ns.h"
 #include "isolate/iso_tun.h"
+
+/* The setup steps in the child, for the parent's error line. */
+enum ns_step {
+	NS_USERNS,   /* unshare(CLONE_NEWUSER) */
+	NS_UIDMAP,   /* /proc/self/uid_map */
+	NS_GIDMAP,   /* /proc/self/gid_map */
+	NS_NETNS,    /* unshare(CLONE_NEWNET | CLONE_NEWNS) */
+	NS_LO,	     /* lo up */
+	NS_TUN_OPEN, /* open("/dev/net/tun") */
+	NS_TUNSETIFF,
+	NS_TUN_CONF, /* the device up, its IPv4 address and route */
+};
+
+#define NS_TUN_PATH "/dev/net/tun"
+
+static enum ns_step ns_at; /* the child's current step */
+
+/* What the child sends when it fails. */
+struct ns_fail {
+	int err;
+	int step;
+};
 
 /* Write @text to the file @path.  0 or -errno. */
 static int ns_write_file(const char *path, const char *text)
@@ -52,18 +77,26 @@ static int ns_unshare(void)
 	gid_t gid = getgid();
 	int rc;
 
-	if (geteuid() == 0)
-		return unshare(CLONE_NEWNET | CLONE_NEWNS) < 0 ? -errno : 0;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) < 0)
-		return -errno;
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	rc = ns_write_file("/proc/self/uid_map", map);
-	if (rc == 0)
+	if (geteuid() != 0) {
+		ns_at = NS_USERNS;
+		if (unshare(CLONE_NEWUSER) < 0)
+			return -errno;
+		ns_at = NS_UIDMAP;
+		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid,
+			 (unsigned)uid);
+		rc = ns_write_file("/proc/self/uid_map", map);
+		if (rc < 0)
+			return rc;
+		ns_at = NS_GIDMAP;
 		(void)ns_write_file("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	if (rc == 0)
+		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid,
+			 (unsigned)gid);
 		rc = ns_write_file("/proc/self/gid_map", map);
-	return rc;
+		if (rc < 0)
+			return rc;
+	}
+	ns_at = NS_NETNS;
+	return unshare(CLONE_NEWNET | CLONE_NEWNS) < 0 ? -errno : 0;
 }
 
 /* Set IFF_UP on @name.  0 or -errno. */
@@ -141,21 +174,28 @@ static int ns_network(void)
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
+	ns_at = NS_LO;
 	rc = ns_link_up(s, "lo");
-	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (rc == 0)
+		ns_at = NS_TUN_OPEN;
+	tun = rc == 0 ? open(NS_TUN_PATH, O_RDWR | O_CLOEXEC) : -1;
 	if (rc == 0 && tun < 0)
 		rc = -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ISO_IFNAME);
 	ifr.ifr_flags = ISO_TUN_FLAGS;
+	if (rc == 0)
+		ns_at = NS_TUNSETIFF;
 	if (rc == 0 && ioctl(tun, TUNSETIFF, &ifr) < 0)
 		rc = -errno;
 	/* No link-local address: the program's only IPv6 source is
 	 * ISO_PROG_IP6, which lwIP answers (IPv6 may be off: no file). */
 	(void)ns_write_file(
 		"/proc/sys/net/ipv6/conf/" ISO_IFNAME "/addr_gen_mode", "1");
-	if (rc == 0)
+	if (rc == 0) {
+		ns_at = NS_TUN_CONF;
 		rc = ns_link_up(s, ISO_IFNAME);
+	}
 	if (rc == 0)
 		rc = ns_ipv4(s);
 	if (rc == 0 && ns_ipv6((int)if_nametoindex(ISO_IFNAME)) < 0)
@@ -198,11 +238,12 @@ static void ns_resolv_conf(void)
 	unlink(tmpl);
 }
 
-/* Hand @tun (or the error @err) to the parent over @sock. */
+/* Hand @tun (or the error @err at step ns_at) to the parent over @sock. */
 static void ns_send(int sock, int tun, int err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = &err, .iov_len = sizeof(err)};
+	struct ns_fail fl = {.err = err, .step = (int)ns_at};
+	struct iovec iov = {.iov_base = &fl, .iov_len = sizeof(fl)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 
@@ -244,32 +285,115 @@ static void ns_child(int sock, const char *path, char **argv)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Receive the TUN fd or an errno value from the child.  fd or -errno. */
-static int ns_recv(int sock)
+/*
+ * Receive the TUN fd, or an errno value and the step that failed
+ * (*@step), from the child.  fd or -errno.
+ */
+static int ns_recv(int sock, int *step)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	int err = EIO, fd = -1;
-	struct iovec iov = {.iov_base = &err, .iov_len = sizeof(err)};
+	struct ns_fail fl = {.err = EIO, .step = -1};
+	int fd = -1;
+	struct iovec iov = {.iov_base = &fl, .iov_len = sizeof(fl)};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < (ssize_t)sizeof(err))
+	*step = -1;
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < (ssize_t)sizeof(fl))
 		return -EIO;
 	cm = CMSG_FIRSTHDR(&mh);
 	if (cm && cm->cmsg_type == SCM_RIGHTS)
 		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (fd >= 0)
 		return fd;
-	return -(err ? err : EIO);
+	*step = fl.step;
+	return -(fl.err ? fl.err : EIO);
+}
+
+/*
+ * /dev/net/tun could not be opened (@err): its mode and owner, and what
+ * to do, into @buf (@cap bytes).
+ */
+static void ns_tun_hint(int err, char *buf, size_t cap)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (err == ENOENT || err == ENODEV || err == ENXIO) {
+		snprintf(buf, cap,
+			 " (no TUN device: load the tun module, or create it "
+			 "with mknod " NS_TUN_PATH " c 10 200)");
+		return;
+	}
+	if ((err != EACCES && err != EPERM) || stat(NS_TUN_PATH, &st) < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	pw = getpwuid(st.st_uid);
+	snprintf(buf, cap,
+		 " (its mode is %04o, owner %.32s: run as root, or "
+		 "make " NS_TUN_PATH " 0666 as Debian does)",
+		 (unsigned)(st.st_mode & 07777),
+		 pw ? pw->pw_name : "another user");
+}
+
+/* One line for the user: what step @step failed with @err, what to do. */
+static void ns_explain(int step, int err)
+{
+	char hint[160] = "";
+	const char *what;
+
+	switch (step) {
+	case NS_USERNS:
+		what = "cannot create a user namespace as an unprivileged user";
+		snprintf(hint, sizeof(hint),
+			 " (unprivileged user namespaces are not allowed here: "
+			 "user.max_user_namespaces, AppArmor's "
+			 "restrict_unprivileged_userns; or run as root)");
+		break;
+	case NS_UIDMAP:
+		what = "cannot map the user's uid in the user namespace "
+		       "(/proc/self/uid_map)";
+		break;
+	case NS_GIDMAP:
+		what = "cannot map the user's gid in the user namespace "
+		       "(/proc/self/gid_map)";
+		break;
+	case NS_NETNS:
+		what = "cannot create the network and mount namespaces";
+		if (err == EPERM && geteuid() == 0)
+			snprintf(hint, sizeof(hint),
+				 " (root without CAP_SYS_ADMIN: a container?)");
+		break;
+	case NS_LO:
+		what = "cannot bring up lo in the namespace";
+		break;
+	case NS_TUN_OPEN:
+		what = "cannot open " NS_TUN_PATH;
+		ns_tun_hint(err, hint, sizeof(hint));
+		break;
+	case NS_TUNSETIFF:
+		what = "cannot create the TUN device " ISO_IFNAME
+		       " (TUNSETIFF on " NS_TUN_PATH ")";
+		break;
+	case NS_TUN_CONF:
+		what = "cannot configure the TUN device " ISO_IFNAME;
+		break;
+	default:
+		what = "cannot build the isolated network namespace";
+		break;
+	}
+	LOG_USER("isolation: %s: %s%s", what,
+		 errtext(err) ? errtext(err) : strerror(err), hint);
 }
 
 /* Contract: iso_ns.h. */
 int iso_ns_spawn(const char *path, char **argv, pid_t *pid, int *tun)
 {
-	int sv[2], fd;
+	int sv[2], fd, step;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -284,15 +408,10 @@ int iso_ns_spawn(const char *path, char **argv, pid_t *pid, int *tun)
 		ns_child(sv[1], path, argv);
 	}
 	close(sv[1]);
-	fd = ns_recv(sv[0]);
+	fd = ns_recv(sv[0], &step);
 	close(sv[0]);
 	if (fd < 0) {
-		LOG_ERR("cannot build the isolated network namespace: %s%s",
-			strerror(-fd),
-			fd == -EPERM || fd == -EACCES
-				? " (run as root, or allow unprivileged user "
-				  "namespaces)"
-				: "");
+		ns_explain(step, -fd);
 		(void)waitpid(*pid, NULL, 0);
 		return fd;
 	}

@@ -162,13 +162,15 @@ int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 
 	if (cap < 48 + dlen || dlen > 65000)
 		return -ENOSPC;
-	hl = pkt_ip_reply(q, IPPROTO_UDP, 8 + dlen, out, &psum);
+	/* @data may lie inside @out, even where the headers go: moved first */
+	hl = q->src.family == AF_INET ? 20 : 40;
+	memmove(out + hl + 8, data, dlen);
+	pkt_ip_reply(q, IPPROTO_UDP, 8 + dlen, out, &psum);
 	u = out + hl;
 	put16(u, q->dport);
 	put16(u + 2, q->sport);
 	put16(u + 4, (uint16_t)(8 + dlen));
 	put16(u + 6, 0);
-	memmove(u + 8, data, dlen); /* @data may lie inside @out */
 	ck = iso_pkt_fold(iso_pkt_sum(psum, u, 8 + dlen));
 	put16(u + 6, ck ? ck : 0xffff);
 	return (int)(hl + 8 + dlen);

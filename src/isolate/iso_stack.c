@@ -19,22 +19,12 @@
 
 #include "common/log.h"
 #include "isolate/iso.h"
+#include "isolate/iso_nat.h"
 #include "isolate/iso_pkt.h"
 #include "isolate/iso_stack.h"
 #include "isolate/iso_tun.h"
 
-#define STACK_DST_MAX 240 /* lwIP numbers its interfaces in a byte */
-
-struct dst_if {
-	struct netif nif;
-	struct net_ip ip;
-	int refs;
-	struct dst_if *next;
-};
-
 static struct netif main_if;
-static struct dst_if *dst_ifs;
-static int dst_count;
 static struct tcp_pcb *listeners[65536];
 
 void iso_stack_lock(void)
@@ -64,17 +54,31 @@ static void stack_trace(const struct pbuf *p)
 		  k.proto, k.tcp_flags);
 }
 
-/* Write the packet @p to the TUN device (any thread, locked). */
+/*
+ * Write the packet @p to the TUN device (any thread, locked), addressed
+ * back as the program expects (iso_nat.h).  The headers are rewritten in
+ * place and put back after: the pbuf may be a segment lwIP keeps for a
+ * retransmission.  A packet of no connection (lwIP's RST to a stray
+ * segment) has no one to go to.
+ */
 static err_t stack_out(struct pbuf *p)
 {
+	uint8_t save[ISO_NAT_SAVE];
 	struct iovec iov[16];
-	int n = 0;
+	struct pbuf *q;
+	int n = 0, rc;
 
+	rc = iso_nat_out(p->payload, p->len, save);
+	if (rc < 0)
+		return ERR_OK;
 	if (log_level >= LOG_LVL_TRACE)
 		stack_trace(p);
-	for (; p != NULL && n < 16; p = p->next)
-		iov[n++] = (struct iovec){p->payload, p->len};
+	for (q = p; q != NULL && n < 16; q = q->next)
+		iov[n++] = (struct iovec){q->payload, q->len};
 	iso_tun_send_iov(iov, n);
+	if (rc > 0)
+		memcpy(p->payload, save,
+		       p->len < ISO_NAT_SAVE ? p->len : ISO_NAT_SAVE);
 	return ERR_OK;
 }
 
@@ -131,16 +135,17 @@ static void stack_if_up(struct netif *n, const ip_addr_t *a6)
 int iso_stack_init(void)
 {
 	ip_addr_t a4, m4, gw, a6;
-	struct net_ip ip;
+	struct net_ip ip, ip6;
 
 	tcpip_init(NULL, NULL);
 	LOCK_TCPIP_CORE();
 	net_ip_parse(ISO_GW_IP4, &ip);
+	net_ip_parse(ISO_GW_IP6, &ip6);
+	iso_nat_init(&ip, &ip6);
 	stack_addr(&ip, &a4);
 	IP_ADDR4(&m4, 255, 255, 255, 0);
 	ip_addr_set_zero_ip4(&gw);
-	net_ip_parse(ISO_GW_IP6, &ip);
-	stack_addr(&ip, &a6);
+	stack_addr(&ip6, &a6);
 	if (netif_add(&main_if, ip_2_ip4(&a4), ip_2_ip4(&m4), ip_2_ip4(&gw),
 		      NULL, stack_if_init, ip_input) == NULL) {
 		UNLOCK_TCPIP_CORE();
@@ -184,82 +189,10 @@ static int stack_listener(uint16_t port)
 	return 0;
 }
 
-/* Remove one interface no flow uses.  True if one went. */
-static bool stack_recycle(void)
-{
-	struct dst_if **pp, *d;
-
-	for (pp = &dst_ifs; (d = *pp) != NULL; pp = &d->next) {
-		if (d->refs > 0)
-			continue;
-		*pp = d->next;
-		netif_remove(&d->nif);
-		free(d);
-		dst_count--;
-		return true;
-	}
-	return false;
-}
-
 /* Contract: iso_stack.h. */
-int iso_stack_prepare(const struct net_ip *dst, uint16_t port)
+int iso_stack_prepare(uint16_t port)
 {
-	struct dst_if *d;
-	ip_addr_t a, m, gw;
-	int rc = stack_listener(port);
-
-	if (rc < 0)
-		return rc;
-	for (d = dst_ifs; d != NULL; d = d->next) {
-		if (d->ip.family == dst->family &&
-		    memcmp(d->ip.b, dst->b, 16) == 0) {
-			d->refs++;
-			return 0;
-		}
-	}
-	if (dst_count >= STACK_DST_MAX && !stack_recycle())
-		return -ENOSPC;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return -ENOMEM;
-	d->ip = *dst;
-	stack_addr(dst, &a);
-	ip_addr_set_zero_ip4(&gw);
-	if (dst->family == AF_INET) {
-		IP_ADDR4(&m, 255, 255, 255, 255);
-		if (netif_add(&d->nif, ip_2_ip4(&a), ip_2_ip4(&m),
-			      ip_2_ip4(&gw), NULL, stack_if_init,
-			      ip_input) == NULL)
-			goto fail;
-		stack_if_up(&d->nif, NULL);
-	} else {
-		if (netif_add_noaddr(&d->nif, NULL, stack_if_init, ip_input) ==
-		    NULL)
-			goto fail;
-		stack_if_up(&d->nif, &a);
-	}
-	d->refs = 1;
-	d->next = dst_ifs;
-	dst_ifs = d;
-	dst_count++;
-	return 0;
-fail:
-	free(d);
-	return -ENOMEM;
-}
-
-/* Contract: iso_stack.h. */
-void iso_stack_release(const struct net_ip *dst)
-{
-	struct dst_if *d;
-
-	for (d = dst_ifs; d != NULL; d = d->next) {
-		if (d->ip.family == dst->family &&
-		    memcmp(d->ip.b, dst->b, 16) == 0) {
-			d->refs--;
-			return;
-		}
-	}
+	return stack_listener(port);
 }
 
 /* Contract: iso_stack.h. */
@@ -270,6 +203,11 @@ void iso_stack_input(const uint8_t *buf, size_t len)
 	if (p == NULL)
 		return;
 	memcpy(p->payload, buf, len);
+	if (iso_nat_in(p->payload, len) < 0) {
+		iso.dropped++; /* a segment of no connection */
+		pbuf_free(p);
+		return;
+	}
 	if (ip_input(p, &main_if) != ERR_OK)
 		pbuf_free(p);
 }
