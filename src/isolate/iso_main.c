@@ -118,10 +118,10 @@ enum rule_action iso_route_cmd(const struct net_ip *ip, const char *name,
 		 name ? name : net_ip_format(ip, buf, sizeof(buf)),
 		 port ? ":" : "", port);
 	if (r->route)
-		LOG_ERR("%s denied by the route at line %d of %.200s", dest,
-			r->route->line, iso.conf->path);
+		LOG_USER("%s denied by the route at line %d of %.200s", dest,
+			 r->route->line, iso.conf->path);
 	else
-		LOG_ERR("%s denied: no route matches", dest);
+		LOG_USER("%s denied: no route matches", dest);
 	return a;
 }
 
@@ -332,8 +332,8 @@ int main(int argc, char **argv)
 	fcntl(tun, F_SETFL, fcntl(tun, F_GETFL) | O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0 || iso_stack_init() < 0) {
-		LOG_ERR("cannot serve the isolated program: %s",
-			strerror(errno));
+		LOG_USER("cannot serve the isolated program: %s",
+			 strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return 126;

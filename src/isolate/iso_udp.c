@@ -195,8 +195,8 @@ static void ua_fail(struct assoc *a, int err)
 	struct ua_pending *q;
 	struct iso_pkt p;
 
-	LOG_ERR("UDP %s via %.64s: the association failed: %s", a->text,
-		ua_proxy_name(a), strerror(err));
+	LOG_USER("UDP %s via %.64s: the association failed: %s", a->text,
+		 ua_proxy_name(a), strerror(err));
 	for (q = a->q; q != NULL; q = q->next)
 		if (iso_pkt_parse(q->pkt, q->len, &p) == 0)
 			ua_unreach(&p, q->pkt, q->len);
@@ -282,9 +282,9 @@ static int ua_start(struct assoc *a, const struct rule_result *r,
 		    r->proxies[i]->url.scheme != NET_SCHEME_SOCKS4A)
 			a->px[a->npx++] = r->proxies[i];
 	if (a->npx == 0) {
-		LOG_ERR("UDP to %s refused: its proxy %.64s speaks SOCKS4, "
-			"which cannot carry UDP",
-			text, r->proxies[0]->name);
+		LOG_USER("UDP to %s refused: its proxy %.64s speaks SOCKS4, "
+			 "which cannot carry UDP",
+			 text, r->proxies[0]->name);
 		return -EACCES;
 	}
 	snprintf(a->text, sizeof(a->text), "%s", text);
@@ -335,7 +335,8 @@ static struct ua_dest *ua_plan(struct assoc *a, const struct iso_pkt *p)
 		if (fakedns_lookup(&p->dst, name, sizeof(name)) < 0 ||
 		    socks_addr_set_name(&d->to, name, strlen(name), p->dport) <
 			    0) {
-			LOG_ERR("UDP to %s: a fake address with no name behind "
+			LOG_USER(
+				"UDP to %s: a fake address with no name behind "
 				"it: refused",
 				net_ip_format(&p->dst, text, sizeof(text)));
 			return d;
@@ -351,9 +352,9 @@ static struct ua_dest *ua_plan(struct assoc *a, const struct iso_pkt *p)
 	case RULE_PROXY:
 		break;
 	case RULE_DIRECT:
-		LOG_ERR("UDP to %s: the route says direct, and there is no "
-			"direct path inside isolation: refused",
-			text);
+		LOG_USER("UDP to %s: the route says direct, and there is no "
+			 "direct path inside isolation: refused",
+			 text);
 		return d;
 	default:
 		return d; /* logged by iso_route_cmd */
@@ -362,9 +363,9 @@ static struct ua_dest *ua_plan(struct assoc *a, const struct iso_pkt *p)
 		if (ua_start(a, &r, text) < 0)
 			return d;
 	} else if (a->npx != 0 && !ua_route_has(&r, client_proxy(&a->cl))) {
-		LOG_ERR("UDP to %s refused: this socket's association goes "
-			"through %.64s, which the route does not name",
-			text, ua_proxy_name(a));
+		LOG_USER("UDP to %s refused: this socket's association goes "
+			 "through %.64s, which the route does not name",
+			 text, ua_proxy_name(a));
 		return d;
 	}
 	d->refused = false;
