@@ -28,9 +28,9 @@
 #include "proto/proto.h"
 
 #define FLOW_CHUNK 65536
-#define FLOW_SND_BUF (TCP_SND_QUEUELEN * TCP_MSS) /* per flow; ~256 KiB */
-#define FLOW_SYNWAIT_MS 30000 /* lwIP retries its SYN-ACK for ~20 s */
-#define FLOW_WIDE_MAX 64      /* flows given FLOW_SND_BUF: 16 MiB at most */
+#define FLOW_SND_BUF (1 << 20) /* per flow, in flight to the program */
+#define FLOW_SYNWAIT_MS 30000  /* lwIP retries its SYN-ACK for ~20 s */
+#define FLOW_WIDE_MAX 16       /* flows given FLOW_SND_BUF: 16 MiB at most */
 
 enum flow_state { FL_HANDSHAKE, FL_SYNWAIT, FL_OPEN, FL_DEAD };
 
@@ -265,18 +265,28 @@ static void flow_err_cb(void *arg, err_t err)
 }
 
 /*
- * Let @pcb keep FLOW_SND_BUF bytes in flight to the program instead of
- * Debian's build-time TCP_SND_BUF (64 KiB).  The program's TCP stack
- * acknowledges data only once the program has read it (it will not shrink
- * its advertised window), so a 64 KiB window means one round through the
- * program per 64 KiB.  The segment queue (TCP_SND_QUEUELEN, ~180 segments)
- * stays the bound (flow_queue_room); so does ssthresh, which lwIP sets to
- * TCP_SND_BUF and which would otherwise end slow start there.  Only while
- * few flows are open: a flow's buffer fills when the program reads slower
- * than the proxy sends.
+ * Let @pcb send segments as large as the program's TCP takes (its SYN's
+ * MSS, up to the device's 64 KiB MTU) and keep FLOW_SND_BUF bytes in
+ * flight, instead of Debian's build-time TCP_MSS (1460) and TCP_SND_BUF
+ * (64 KiB).  The program's TCP acknowledges data as the program reads it,
+ * so the bytes in flight are what one round through the program carries.
+ * The segment queue (TCP_SND_QUEUELEN, ~180 segments) stays a bound
+ * (flow_queue_room); ssthresh, which lwIP sets to TCP_SND_BUF, would
+ * otherwise end slow start there.  The larger buffer only while few flows
+ * are open: a flow's buffer fills when the program reads slower than the
+ * proxy sends.
  */
-static void flow_widen(struct tcp_pcb *pcb)
+static void flow_widen(struct flow *f, struct tcp_pcb *pcb)
 {
+	uint16_t mss = iso_pkt_tcp_mss(f->syn, f->synlen, &f->synp);
+	uint16_t cap = f->src.family == AF_INET ? ISO_MTU - 40 : ISO_MTU - 60;
+
+	/* Debian's lwIP caps the MSS at TCP_MSS (1460) whatever the peer
+	 * said; the program's TCP said how much it takes in one segment. */
+	if (mss > cap)
+		mss = cap;
+	if (mss > pcb->mss)
+		pcb->mss = mss;
 	if (flow_count > FLOW_WIDE_MAX)
 		return; /* the others keep 64 KiB: memory stays bounded */
 	pcb->snd_buf += FLOW_SND_BUF - TCP_SND_BUF;
@@ -314,7 +324,7 @@ int iso_flow_accept(struct tcp_pcb *pcb)
 	tcp_sent(pcb, flow_sent_cb);
 	tcp_err(pcb, flow_err_cb);
 	tcp_nagle_disable(pcb);
-	flow_widen(pcb);
+	flow_widen(f, pcb);
 	LOG_INFO("%s via %.64s: connected", f->text,
 		 client_proxy(&f->cl)->name);
 	flow_pull(f);

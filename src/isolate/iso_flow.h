@@ -28,8 +28,8 @@
 struct flow;
 
 /* TCP connections at once; a SYN beyond them is refused (RST).  Each
- * holds a socket to the proxy and up to 256 KiB (the first 64 flows) or
- * 64 KiB of data the program has not read yet. */
+ * holds a socket to the proxy and up to 1 MiB (while at most 16 are open)
+ * or 64 KiB of data the program has not read yet. */
 #define ISO_FLOWS_MAX 4096
 
 /* The epoll instance flows register their proxy sockets with. */

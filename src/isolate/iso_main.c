@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -320,6 +321,11 @@ int main(int argc, char **argv)
 		return 126;
 	iso_tun_set(tun);
 	iso_raise_nofile();
+	/* lwIP allocates every segment (up to 64 KiB) with malloc: keep
+	 * freed memory for the next ones instead of returning it to the
+	 * kernel and faulting it in again. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	iso_child = pid;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = iso_forward;

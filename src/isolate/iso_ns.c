@@ -194,8 +194,12 @@ static int ns_network(void)
 		"/proc/sys/net/ipv6/conf/" ISO_IFNAME "/addr_gen_mode", "1");
 	if (rc == 0) {
 		ns_at = NS_TUN_CONF;
-		rc = ns_link_up(s, ISO_IFNAME);
+		ifr.ifr_mtu = ISO_MTU;
+		if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+			rc = -errno;
 	}
+	if (rc == 0)
+		rc = ns_link_up(s, ISO_IFNAME);
 	if (rc == 0)
 		rc = ns_ipv4(s);
 	if (rc == 0 && ns_ipv6((int)if_nametoindex(ISO_IFNAME)) < 0)

@@ -94,6 +94,34 @@ int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p)
 	return 0;
 }
 
+/* Contract: iso_pkt.h. */
+uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
+			 const struct iso_pkt *p)
+{
+	const uint8_t *t = buf + p->l4_off;
+	size_t thl, i;
+
+	if (p->proto != IPPROTO_TCP || len < p->l4_off + 20)
+		return 0;
+	thl = (size_t)(t[12] >> 4) * 4;
+	if (thl < 20 || len < p->l4_off + thl)
+		return 0;
+	for (i = 20; i < thl;) {
+		if (t[i] == 0) /* end of options */
+			return 0;
+		if (t[i] == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= thl || t[i + 1] < 2 || i + t[i + 1] > thl)
+			return 0;
+		if (t[i] == 2 && t[i + 1] == 4)
+			return get16(t + i + 2);
+		i += t[i + 1];
+	}
+	return 0;
+}
+
 /*
  * The IP header of a packet from @q's destination to its source with
  * @l4len transport bytes of protocol @proto, into @out.  Returns the

@@ -44,6 +44,14 @@ uint16_t iso_pkt_fold(uint32_t sum);
 int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p);
 
 /*
+ * The MSS option (RFC 9293 3.7.1) of the TCP segment @buf (@len bytes),
+ * parsed into @p: its value, or 0 when there is none (or the options are
+ * malformed).
+ */
+uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
+			 const struct iso_pkt *p);
+
+/*
  * A TCP RST|ACK answering the SYN @syn (the peer sees "connection
  * refused"), into @out of @cap bytes.  Returns its length or -ENOSPC.
  */

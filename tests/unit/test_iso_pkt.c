@@ -212,6 +212,52 @@ static uint8_t *pkt_new(void)
 	return p;
 }
 
+/* ---- iso_pkt_tcp_mss ---- */
+
+static const struct {
+	uint8_t opt[40];
+	size_t len;   /* a multiple of 4 */
+	uint16_t mss; /* what iso_pkt_tcp_mss says */
+} mss_cases[] = {
+	{{2, 4, 0xff, 0xd7}, 4, 65495}, /* MSS alone */
+	{{2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7},
+	 20,
+	 1460},					     /* Linux's SYN order */
+	{{1, 1, 4, 2, 2, 4, 0x3f, 0xff}, 8, 0x3fff}, /* after NOP, SACKP */
+	{{1, 1, 1, 1}, 4, 0},			     /* NOPs only */
+	{{0, 0, 2, 4, 5, 0xb4, 0, 0}, 8, 0},	     /* EOL first */
+	{{3, 0, 2, 4, 5, 0xb4, 0, 0}, 8, 0},	     /* a zero length */
+	{{3, 1, 2, 4, 5, 0xb4, 0, 0}, 8, 0},	     /* a length of 1 */
+	{{1, 1, 1, 2}, 4, 0},			     /* kind, no length */
+	{{1, 1, 2, 4}, 4, 0},			     /* MSS cut short */
+	{{8, 40, 2, 4, 5, 0xb4, 0, 0}, 8, 0},	     /* past the header */
+	{{2, 3, 5, 2, 4, 1, 0, 0}, 8, 0x100}, /* a bad MSS length: skip */
+	{{0}, 0, 0},			      /* no options */
+};
+
+START_TEST(tcp_mss)
+{
+	uint8_t *b = pkt_new();
+	struct seg s = seg_base(_i & 1, 1, 0);
+	struct iso_pkt p;
+	size_t n, k = (size_t)_i / 2;
+
+	s.flags = ISO_TCP_SYN;
+	memcpy(s.opt, mss_cases[k].opt, mss_cases[k].len);
+	s.optlen = mss_cases[k].len;
+	n = seg_build(&s, b);
+	ck_assert_int_eq(iso_pkt_parse(b, n, &p), 0);
+	ck_assert_uint_eq(iso_pkt_tcp_mss(b, n, &p), mss_cases[k].mss);
+	/* the header said longer than what was captured */
+	if (s.optlen > 0)
+		ck_assert_uint_eq(iso_pkt_tcp_mss(b, n - 1, &p), 0);
+	/* not TCP */
+	p.proto = IPPROTO_UDP;
+	ck_assert_uint_eq(iso_pkt_tcp_mss(b, n, &p), 0);
+	free(b);
+}
+END_TEST
+
 /* ---- iso_pkt_parse ---- */
 
 START_TEST(parse_v4_tcp)
@@ -1186,6 +1232,9 @@ static Suite *iso_pkt_suite(void)
 	tcase_add_test(tc, parse_udp);
 	tcase_add_test(tc, parse_short_tcp_header);
 	tcase_add_test(tc, parse_invalid);
+	tcase_add_loop_test(
+		tc, tcp_mss, 0,
+		(int)(2 * sizeof(mss_cases) / sizeof(mss_cases[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reply");
 	tcase_add_test(tc, rst_v4);
