@@ -174,9 +174,8 @@ grep -q "refused" "$TMP/deny.err" || bad "deny: not refused: $(cat "$TMP/deny.er
 	bad "deny: leak=$(count leak) proxy=$(count proxy)"
 echo "ok: denied port refused at once"
 
-# Bulk both ways, byte for byte: lwIP's segments reach the program
-# coalesced into GSO packets (iso_gso.c), and the program's segments reach
-# the proxy through lwIP.  A server in T sends N seeded random bytes
+# Bulk both ways, byte for byte: lwIP's segments (up to 64 KiB) reach the
+# program, and the program's segments reach the proxy through lwIP.  A server in T sends N seeded random bytes
 # ("get N") or returns the SHA-256 of N bytes it reads ("put N").
 bulk_pf=$TMP/bulk.port
 ip netns exec "$NS_T" "$PY3" - "$T4" "$T6" "$bulk_pf" >"$TMP/bulk.log" 2>&1 <<'PY' &
@@ -214,7 +213,15 @@ read -r BULK4 BULK6 <"$bulk_pf"
 cat >"$TMP/bulk.py" <<'PY'
 import hashlib, random, socket, sys
 host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.create_connection((host, port)); s.sendall(b"get %d\n" % n)
+mss = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+def connect():
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam)
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+    s.connect((host, port))
+    return s
+s = connect(); s.sendall(b"get %d\n" % n)
 h, got = hashlib.sha256(), 0
 while True:
     b = s.recv(1 << 18)
@@ -222,7 +229,7 @@ while True:
     h.update(b); got += len(b)
 want = random.Random(n).randbytes(n)
 ok_get = got == n and h.hexdigest() == hashlib.sha256(want).hexdigest()
-s = socket.create_connection((host, port)); s.sendall(b"put %d\n" % n)
+s = connect(); s.sendall(b"put %d\n" % n)
 s.sendall(want); s.shutdown(socket.SHUT_WR)
 ok_put = s.makefile("rb").read().decode() == hashlib.sha256(want).hexdigest()
 print("bulk get=%s put=%s bytes=%d" % (ok_get, ok_put, got))
@@ -231,6 +238,12 @@ iso_run "16 MiB both ways, IPv4, byte for byte" "bulk get=True put=True" \
 	"$PY3" "$TMP/bulk.py" "$T4" "$BULK4" 16777216
 iso_run "16 MiB both ways, IPv6, byte for byte" "bulk get=True put=True" \
 	"$PY3" "$TMP/bulk.py" "$T6" "$BULK6" 16777216
+# With a small MSS lwIP sends 1400-byte segments, which reach the program
+# coalesced into GSO packets (iso_gso.c).
+iso_run "16 MiB both ways, IPv4, MSS 1400 (GSO), byte for byte" \
+	"bulk get=True put=True" "$PY3" "$TMP/bulk.py" "$T4" "$BULK4" 16777216 1400
+iso_run "16 MiB both ways, IPv6, MSS 1400 (GSO), byte for byte" \
+	"bulk get=True put=True" "$PY3" "$TMP/bulk.py" "$T6" "$BULK6" 16777216 1400
 
 # More destinations at once than lwIP has interface numbers (255): 300
 # names (300 fake addresses) the proxy resolves, all connected at once,
