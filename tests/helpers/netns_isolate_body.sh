@@ -305,7 +305,8 @@ grep -q "packets dropped" "$TMP/ping.err" || bad "ping: no drop counted: $(cat "
 echo "ok: ping dropped and counted"
 
 # UDP other than DNS: through UDP ASSOCIATE.  udp_probe MODE HOST PORT
-# FAMILY: "sendto" sends three datagrams (one of 1200 bytes) from an
+# FAMILY: "sendto" sends four datagrams (of 1200 and 8005 bytes too: the
+# device's MTU is 64 KiB, they are not fragmented) from an
 # unconnected socket before it reads, and wants each echoed from the
 # address it sent to (for a name: its fake address); "connected" one
 # through a connected socket; "refused" wants ECONNREFUSED at once.
@@ -318,7 +319,8 @@ s = socket.socket(af, socket.SOCK_DGRAM)
 s.settimeout(10)
 t0 = time.monotonic()
 if mode == "sendto":
-    sent = {b"one %d" % port, b"two " + b"x" * 1196, b"three"}
+    sent = {b"one %d" % port, b"two " + b"x" * 1196, b"three",
+            b"four " + b"y" * 8000}
     for m in sorted(sent):
         s.sendto(m, to)
     got = set()
