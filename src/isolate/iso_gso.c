@@ -16,25 +16,10 @@
 
 #include "isolate/iso_gso.h"
 #include "isolate/iso_pkt.h"
+#include "proto/wire.h"
 
 #define TCP_ACK 0x10
 #define TCP_PSH 0x08
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* A TCP data segment that may be coalesced: its IP and TCP header
  * lengths in *@hl, *@thl, or false. */
@@ -45,13 +30,13 @@ static bool gso_segment(const uint8_t *p, size_t len, size_t *hl, size_t *thl)
 	if (len < 20 || len > ISO_GSO_MAX) /* IPv6: up to 65535 + 40 */
 		return false;
 	if (p[0] == 0x45) { /* IPv4, no options */
-		if (p[9] != IPPROTO_TCP || get16(p + 2) != len ||
-		    (get16(p + 6) & 0x3fff) != 0) /* MF or an offset */
+		if (p[9] != IPPROTO_TCP || wire_get16(p + 2) != len ||
+		    (wire_get16(p + 6) & 0x3fff) != 0) /* MF or an offset */
 			return false;
 		*hl = 20;
 	} else if (p[0] >> 4 == 6) {
 		if (len < 40 || p[6] != IPPROTO_TCP ||
-		    (size_t)get16(p + 4) + 40 != len)
+		    (size_t)wire_get16(p + 4) + 40 != len)
 			return false;
 		*hl = 40;
 	} else {
@@ -78,7 +63,7 @@ static bool gso_continues(const struct iso_gso *g, const uint8_t *p, size_t hl,
 		     : memcmp(p + 8, g->pkt + 8, 32) != 0)
 		return false;
 	return memcmp(t, gt, 4) == 0 &&		       /* ports */
-	       get32(t + 4) == g->next &&	       /* sequence */
+	       wire_get32(t + 4) == g->next &&	       /* sequence */
 	       memcmp(t + 8, gt + 8, 4) == 0 &&	       /* ACK number */
 	       memcmp(t + 14, gt + 14, 2) == 0 &&      /* window */
 	       memcmp(t + 20, gt + 20, thl - 20) == 0; /* options */
@@ -98,7 +83,7 @@ bool iso_gso_add(struct iso_gso *g, const uint8_t *p, size_t len)
 		g->hl = hl;
 		g->thl = thl;
 		g->mss = (uint16_t)plen;
-		g->next = get32(p + hl + 4) + (uint32_t)plen;
+		g->next = wire_get32(p + hl + 4) + (uint32_t)plen;
 		g->segs = 1;
 		g->closed = false;
 		return true;
@@ -126,18 +111,19 @@ size_t iso_gso_finish(struct iso_gso *g, struct iso_vnet *vh)
 	if (g->segs < 2)
 		return g->len;
 	if (g->hl == 20) {
-		put16(g->pkt + 2, (uint16_t)g->len);
-		put16(g->pkt + 10, 0);
-		put16(g->pkt + 10, iso_pkt_fold(iso_pkt_sum(0, g->pkt, 20)));
+		wire_put16(g->pkt + 2, (uint16_t)g->len);
+		wire_put16(g->pkt + 10, 0);
+		wire_put16(g->pkt + 10,
+			   iso_pkt_fold(iso_pkt_sum(0, g->pkt, 20)));
 		sum = iso_pkt_sum(0, g->pkt + 12, 8);
 		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	} else {
-		put16(g->pkt + 4, (uint16_t)tlen);
+		wire_put16(g->pkt + 4, (uint16_t)tlen);
 		sum = iso_pkt_sum(0, g->pkt + 8, 32);
 		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}
 	sum += IPPROTO_TCP + (uint32_t)tlen;
-	put16(t + 16, (uint16_t)~iso_pkt_fold(sum));
+	wire_put16(t + 16, (uint16_t)~iso_pkt_fold(sum));
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->hdr_len = (uint16_t)(g->hl + g->thl);
 	vh->gso_size = g->mss;

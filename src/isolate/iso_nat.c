@@ -15,6 +15,7 @@
 
 #include "isolate/iso_nat.h"
 #include "isolate/iso_pkt.h"
+#include "proto/wire.h"
 
 #define NAT_BUCKETS 4096
 
@@ -39,17 +40,6 @@ void iso_nat_init(const struct net_ip *g4, const struct net_ip *g6)
 {
 	gw4 = *g4;
 	gw6 = *g6;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 static size_t nat_alen(int family)
@@ -177,17 +167,17 @@ size_t iso_nat_expire(int64_t now_ms)
  */
 static void nat_update(uint8_t *ck, uint8_t *field, const uint8_t *to, size_t n)
 {
-	uint32_t sum = (uint16_t)~get16(ck);
+	uint32_t sum = (uint16_t)~wire_get16(ck);
 	size_t i;
 
 	for (i = 0; i < n; i += 2) {
-		sum += (uint16_t)~get16(field + i);
-		sum += get16(to + i);
+		sum += (uint16_t)~wire_get16(field + i);
+		sum += wire_get16(to + i);
 	}
 	memcpy(field, to, n);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	put16(ck, (uint16_t)~sum);
+	wire_put16(ck, (uint16_t)~sum);
 }
 
 /*
@@ -201,7 +191,7 @@ static void nat_rewrite(uint8_t *pkt, const struct iso_pkt *k, size_t off,
 	uint8_t *tcp = pkt + k->l4_off, pb[2];
 	size_t n = nat_alen(k->src.family);
 
-	put16(pb, port);
+	wire_put16(pb, port);
 	if (k->src.family == AF_INET) {
 		uint8_t save[4];
 
@@ -221,7 +211,7 @@ static int nat_parse(const uint8_t *pkt, size_t len, struct iso_pkt *k)
 	if (k->proto != IPPROTO_TCP)
 		return 0;
 	if (len < k->l4_off + 20 ||
-	    (k->src.family == AF_INET && (get16(pkt + 6) & 0x1fff) != 0))
+	    (k->src.family == AF_INET && (wire_get16(pkt + 6) & 0x1fff) != 0))
 		return -ENOENT; /* short, or a later fragment */
 	return 1;
 }

@@ -13,23 +13,7 @@
 #include <string.h>
 
 #include "isolate/iso_pkt.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
+#include "proto/wire.h"
 
 /* Contract: iso_pkt.h. */
 uint32_t iso_pkt_sum(uint32_t sum, const uint8_t *p, size_t len)
@@ -37,7 +21,7 @@ uint32_t iso_pkt_sum(uint32_t sum, const uint8_t *p, size_t len)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
+		sum += wire_get16(p + i);
 	if (len & 1)
 		sum += (uint32_t)p[len - 1] << 8;
 	return sum;
@@ -80,14 +64,14 @@ int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p)
 	}
 	p->l4_off = hl;
 	if (p->proto == IPPROTO_TCP && len >= hl + 20) {
-		p->sport = get16(buf + hl);
-		p->dport = get16(buf + hl + 2);
-		p->seq = (uint32_t)get16(buf + hl + 4) << 16 |
-			 get16(buf + hl + 6);
+		p->sport = wire_get16(buf + hl);
+		p->dport = wire_get16(buf + hl + 2);
+		p->seq = (uint32_t)wire_get16(buf + hl + 4) << 16 |
+			 wire_get16(buf + hl + 6);
 		p->tcp_flags = buf[hl + 13];
 	} else if (p->proto == IPPROTO_UDP && len >= hl + 8) {
-		p->sport = get16(buf + hl);
-		p->dport = get16(buf + hl + 2);
+		p->sport = wire_get16(buf + hl);
+		p->dport = wire_get16(buf + hl + 2);
 		p->payload = buf + hl + 8;
 		p->payload_len = len - hl - 8;
 	}
@@ -116,7 +100,7 @@ uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
 		if (i + 1 >= thl || t[i + 1] < 2 || i + t[i + 1] > thl)
 			return 0;
 		if (t[i] == 2 && t[i + 1] == 4)
-			return get16(t + i + 2);
+			return wire_get16(t + i + 2);
 		i += t[i + 1];
 	}
 	return 0;
@@ -135,20 +119,20 @@ static size_t pkt_ip_reply(const struct iso_pkt *q, uint8_t proto, size_t l4len,
 	if (q->src.family == AF_INET) {
 		memset(out, 0, 20);
 		out[0] = 0x45;
-		put16(out + 2, (uint16_t)(20 + l4len));
+		wire_put16(out + 2, (uint16_t)(20 + l4len));
 		out[6] = 0x40; /* DF */
 		out[8] = 64;
 		out[9] = proto;
 		memcpy(out + 12, q->dst.b, 4);
 		memcpy(out + 16, q->src.b, 4);
-		put16(out + 10, iso_pkt_fold(iso_pkt_sum(0, out, 20)));
+		wire_put16(out + 10, iso_pkt_fold(iso_pkt_sum(0, out, 20)));
 		sum = iso_pkt_sum(0, out + 12, 8);
 		*psum = sum + proto + (uint32_t)l4len;
 		return 20;
 	}
 	memset(out, 0, 40);
 	out[0] = 0x60;
-	put16(out + 4, (uint16_t)l4len);
+	wire_put16(out + 4, (uint16_t)l4len);
 	out[6] = proto;
 	out[7] = 64;
 	memcpy(out + 8, q->dst.b, 16);
@@ -170,12 +154,12 @@ int iso_pkt_rst(const struct iso_pkt *syn, uint8_t *out, size_t cap)
 	hl = pkt_ip_reply(syn, IPPROTO_TCP, 20, out, &psum);
 	t = out + hl;
 	memset(t, 0, 20);
-	put16(t, syn->dport);
-	put16(t + 2, syn->sport);
-	put32(t + 8, syn->seq + 1); /* acknowledges the SYN */
+	wire_put16(t, syn->dport);
+	wire_put16(t + 2, syn->sport);
+	wire_put32(t + 8, syn->seq + 1); /* acknowledges the SYN */
 	t[12] = 5 << 4;
 	t[13] = ISO_TCP_RST | ISO_TCP_ACK;
-	put16(t + 16, iso_pkt_fold(iso_pkt_sum(psum, t, 20)));
+	wire_put16(t + 16, iso_pkt_fold(iso_pkt_sum(psum, t, 20)));
 	return (int)(hl + 20);
 }
 
@@ -195,12 +179,12 @@ int iso_pkt_udp_reply(const struct iso_pkt *q, const uint8_t *data, size_t dlen,
 	memmove(out + hl + 8, data, dlen);
 	pkt_ip_reply(q, IPPROTO_UDP, 8 + dlen, out, &psum);
 	u = out + hl;
-	put16(u, q->dport);
-	put16(u + 2, q->sport);
-	put16(u + 4, (uint16_t)(8 + dlen));
-	put16(u + 6, 0);
+	wire_put16(u, q->dport);
+	wire_put16(u + 2, q->sport);
+	wire_put16(u + 4, (uint16_t)(8 + dlen));
+	wire_put16(u + 6, 0);
 	ck = iso_pkt_fold(iso_pkt_sum(psum, u, 8 + dlen));
-	put16(u + 6, ck ? ck : 0xffff);
+	wire_put16(u + 6, ck ? ck : 0xffff);
 	return (int)(hl + 8 + dlen);
 }
 
@@ -239,9 +223,10 @@ int iso_pkt_unreach(const struct iso_pkt *q, const uint8_t *pkt, size_t len,
 	m = out + hl;
 	m[0] = v4 ? 3 : 1; /* destination unreachable */
 	m[1] = v4 ? 3 : 4; /* port unreachable */
-	put16(m + 2, 0);
-	put32(m + 4, 0);
+	wire_put16(m + 2, 0);
+	wire_put32(m + 4, 0);
 	memcpy(m + 8, pkt, quote);
-	put16(m + 2, iso_pkt_fold(iso_pkt_sum(v4 ? 0 : psum, m, 8 + quote)));
+	wire_put16(m + 2,
+		   iso_pkt_fold(iso_pkt_sum(v4 ? 0 : psum, m, 8 + quote)));
 	return (int)(hl + 8 + quote);
 }
