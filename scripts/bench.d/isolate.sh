@@ -10,6 +10,8 @@
 #
 #  bulk      one download of BENCH_ISO_MB MiB (default 512) from a
 #            server in T: MiB/s after connect    target: isolate >= 0.5x
+#  upload    the same size sent to a server in T that reads it all:
+#            MiB/s until the server's one-byte reply     (no target)
 #  conn      BENCH_ISO_CONN (default 500) sequential connections, each
 #            reading one byte the server sends: connections/s
 #                                                target: isolate >= 0.5x
@@ -60,17 +62,22 @@ def serve(l, fn):
 def one(c):
     with c:
         c.sendall(b"x")
+def sink(c):
+    with c:
+        while c.recv(1 << 18):
+            pass
+        c.sendall(b"x")
 ports = []
-for fn in (bulk, one):
+for fn in (bulk, one, sink):
     l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind((host, 0)); l.listen(512); ports.append(l.getsockname()[1])
     threading.Thread(target=serve, args=(l, fn), daemon=True).start()
-open(pf + '.tmp', 'w').write("%d %d" % tuple(ports)); os.rename(pf + '.tmp', pf)
+open(pf + '.tmp', 'w').write("%d %d %d" % tuple(ports)); os.rename(pf + '.tmp', pf)
 threading.Event().wait()
 PY
 PIDS+=($!)
 wait_for 50 test -s "$pf" || { echo "bench isolate: servers did not start: $(cat "$TMP/srv.log")" >&2; exit 0; }
-read -r BULK_PORT CONN_PORT <"$pf"
+read -r BULK_PORT CONN_PORT SINK_PORT <"$pf"
 
 cat >"$TMP/bench_iso.py" <<'PY'
 import socket, sys, time
@@ -82,6 +89,16 @@ if mode == "bulk":
         k = s.recv_into(buf)
         if not k: break
         n += k
+    dt = time.monotonic() - t
+    print("bytes=%d seconds=%.3f rate=%.1f" % (n, dt, n / dt / 1048576))
+elif mode == "upload":
+    total = int(sys.argv[4]) << 20
+    s = socket.create_connection((host, port)); t = time.monotonic(); n = 0
+    buf = bytes(1 << 18)
+    while n < total:
+        n += s.send(buf[:min(len(buf), total - n)])
+    s.shutdown(socket.SHUT_WR)
+    if s.recv(1) != b"x": sys.exit("short read")
     dt = time.monotonic() - t
     print("bytes=%d seconds=%.3f rate=%.1f" % (n, dt, n / dt / 1048576))
 else:
@@ -120,6 +137,9 @@ echo "isolation mode vs the library, same socksifyd (P), best of $ROUNDS rounds"
 best bulk "$T4" "$BULK_PORT"
 printf '  %-34s library %8s MiB/s  isolate %8s MiB/s  isolate/library %s (target >= 0.5)\n' \
 	"bulk download ($MB MiB)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"
+best upload "$T4" "$SINK_PORT" "$MB"
+printf '  %-34s library %8s MiB/s  isolate %8s MiB/s  isolate/library %s (no target)\n' \
+	"bulk upload ($MB MiB)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"
 best conn "$T4" "$CONN_PORT" "$NCONN"
 printf '  %-34s library %8s conn/s  isolate %8s conn/s  isolate/library %s (target >= 0.5)\n' \
 	"sequential connections ($NCONN)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <lwip/tcp.h>
@@ -51,12 +52,15 @@ struct flow {
 	int nport;  /* lwIP's name for the connection (iso_nat.h), or 0 */
 	bool local; /* DNS over TCP, answered here: no proxy */
 	int64_t synwait_end; /* FL_SYNWAIT: lwIP must accept by then */
+	bool dirty;	     /* on the dirty list: outq to flush */
+	struct flow *dnext;
 	uint64_t up, down;
 	char text[SOCKS_ADDR_STRLEN];
 	struct flow *next;
 };
 
 static struct flow *flows;
+static struct flow *dirty; /* flows with data to flush after the batch */
 static int flow_ep = -1;
 static size_t flow_count;
 
@@ -136,22 +140,37 @@ static void flow_end(struct flow *f, bool abort, const char *why)
 /* Send what the program wrote on to the proxy, as far as it goes. */
 static void flow_flush(struct flow *f)
 {
-	while (f->outq != NULL) {
-		ssize_t n = send(f->fd, f->outq->payload, f->outq->len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t sent = 0;
 
+	/* The whole queue in one sendmsg (lwIP hands over one pbuf per
+	 * segment), and lwIP's window opened once for what went. */
+	while (f->outq != NULL) {
+		struct iovec iov[64];
+		struct msghdr mh = {.msg_iov = iov};
+		struct pbuf *q;
+		ssize_t n;
+
+		for (q = f->outq; q != NULL && mh.msg_iovlen < 64; q = q->next)
+			if (q->len > 0)
+				iov[mh.msg_iovlen++] =
+					(struct iovec){q->payload, q->len};
+		n = sendmsg(f->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			flow_watch(f, f->ev | EPOLLOUT);
-			return;
+			break;
 		}
 		if (n < 0) {
 			flow_end(f, true, "proxy connection lost");
 			return;
 		}
 		f->up += (uint64_t)n;
-		tcp_recved(f->pcb, (u16_t)n);
+		sent += (size_t)n;
 		f->outq = pbuf_free_header(f->outq, (u16_t)n);
 	}
+	if (sent > 0)
+		tcp_recved(f->pcb, (u16_t)sent); /* at most lwIP's window */
+	if (f->outq != NULL)
+		return;
 	flow_watch(f, f->ev & ~(uint32_t)EPOLLOUT);
 	if (f->prog_fin && !f->shut_wr) {
 		shutdown(f->fd, SHUT_WR);
@@ -179,7 +198,15 @@ static err_t flow_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		f->outq = p;
 	else
 		pbuf_cat(f->outq, p);
-	flow_flush(f);
+	/* In the loop's batch, what the program wrote is sent once, after
+	 * every segment read from the device: one send for many segments. */
+	if (!iso_tun_in_batch())
+		flow_flush(f);
+	else if (!f->dirty) {
+		f->dirty = true;
+		f->dnext = dirty;
+		dirty = f;
+	}
 	return ERR_OK;
 }
 
@@ -536,6 +563,12 @@ size_t iso_flow_tick(void)
 	struct flow **pp = &flows, *f;
 	int64_t now = io_now_ms();
 
+	while ((f = dirty) != NULL) { /* before any flow is freed below */
+		dirty = f->dnext;
+		f->dirty = false;
+		if (f->st == FL_OPEN)
+			flow_flush(f);
+	}
 	while ((f = *pp) != NULL) {
 		if (f->st == FL_HANDSHAKE && f->cl.deadline >= 0 &&
 		    now >= f->cl.deadline)

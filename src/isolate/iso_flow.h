@@ -44,8 +44,8 @@ void iso_flow_tcp(const struct iso_pkt *p, const uint8_t *buf, size_t len);
 /* @events (epoll) on flow @f's proxy socket.  Locked. */
 void iso_flow_event(struct flow *f, uint32_t events);
 
-/* Deadlines of handshakes, flows that ended.  Locked.  Returns the number
- * of flows still open. */
+/* What the program wrote in this batch sent on; deadlines of handshakes,
+ * flows that ended.  Locked.  Returns the number of flows still open. */
 size_t iso_flow_tick(void);
 
 #endif

@@ -78,18 +78,12 @@ int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p)
 	return 0;
 }
 
-/* Contract: iso_pkt.h. */
-uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
-			 const struct iso_pkt *p)
+/* The offset of the MSS option's value in the TCP header at @t (@thl
+ * bytes of it), or 0. */
+static size_t pkt_mss_at(const uint8_t *t, size_t thl)
 {
-	const uint8_t *t = buf + p->l4_off;
-	size_t thl, i;
+	size_t i;
 
-	if (p->proto != IPPROTO_TCP || len < p->l4_off + 20)
-		return 0;
-	thl = (size_t)(t[12] >> 4) * 4;
-	if (thl < 20 || len < p->l4_off + thl)
-		return 0;
 	for (i = 20; i < thl;) {
 		if (t[i] == 0) /* end of options */
 			return 0;
@@ -100,10 +94,56 @@ uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
 		if (i + 1 >= thl || t[i + 1] < 2 || i + t[i + 1] > thl)
 			return 0;
 		if (t[i] == 2 && t[i + 1] == 4)
-			return wire_get16(t + i + 2);
+			return i + 2;
 		i += t[i + 1];
 	}
 	return 0;
+}
+
+/* The TCP header of @buf and its length, or NULL. */
+static uint8_t *pkt_tcp(const uint8_t *buf, size_t len, const struct iso_pkt *p,
+			size_t *thl)
+{
+	const uint8_t *t = buf + p->l4_off;
+
+	if (p->proto != IPPROTO_TCP || len < p->l4_off + 20)
+		return NULL;
+	*thl = (size_t)(t[12] >> 4) * 4;
+	if (*thl < 20 || len < p->l4_off + *thl)
+		return NULL;
+	return (uint8_t *)t;
+}
+
+/* Contract: iso_pkt.h. */
+uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
+			 const struct iso_pkt *p)
+{
+	size_t thl, at;
+	const uint8_t *t = pkt_tcp(buf, len, p, &thl);
+
+	at = t ? pkt_mss_at(t, thl) : 0;
+	return at ? wire_get16(t + at) : 0;
+}
+
+/* Contract: iso_pkt.h. */
+bool iso_pkt_raise_mss(uint8_t *buf, size_t len, const struct iso_pkt *p,
+		       uint16_t mss)
+{
+	size_t thl, at;
+	uint8_t *t = pkt_tcp(buf, len, p, &thl);
+	uint16_t old;
+	uint32_t sum;
+
+	at = t ? pkt_mss_at(t, thl) : 0;
+	if (at == 0 || (old = wire_get16(t + at)) >= mss)
+		return false;
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+	sum = (uint16_t)~wire_get16(t + 16);
+	sum += (uint16_t)~old;
+	sum += mss;
+	wire_put16(t + at, mss);
+	wire_put16(t + 16, iso_pkt_fold(sum));
+	return true;
 }
 
 /*

@@ -9,6 +9,7 @@
 #ifndef SOCKSIFY_ISOLATE_ISO_PKT_H
 #define SOCKSIFY_ISOLATE_ISO_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,14 @@ int iso_pkt_parse(const uint8_t *buf, size_t len, struct iso_pkt *p);
  */
 uint16_t iso_pkt_tcp_mss(const uint8_t *buf, size_t len,
 			 const struct iso_pkt *p);
+
+/*
+ * Raise the MSS option of the TCP segment @buf (@len bytes, parsed into
+ * @p) to @mss when it is lower, keeping the TCP checksum right (RFC 1624).
+ * Returns true when it changed.
+ */
+bool iso_pkt_raise_mss(uint8_t *buf, size_t len, const struct iso_pkt *p,
+		       uint16_t mss);
 
 /*
  * A TCP RST|ACK answering the SYN @syn (the peer sees "connection

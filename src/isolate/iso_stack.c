@@ -55,6 +55,23 @@ static void stack_trace(const struct pbuf *p)
 }
 
 /*
+ * lwIP's SYN-ACK says MSS 1460 (Debian's TCP_MSS): say what the device
+ * carries instead, so that the program's TCP sends lwIP segments of up to
+ * 64 KiB, one read from the device each, not one per 1460 bytes.  lwIP
+ * takes a segment of any size its window allows.  (Inside the bytes
+ * iso_nat_out saved: put back after.)
+ */
+static void stack_syn_mss(uint8_t *pkt, size_t len)
+{
+	struct iso_pkt k;
+
+	if (iso_pkt_parse(pkt, len, &k) == 0 && (k.tcp_flags & ISO_TCP_SYN))
+		(void)iso_pkt_raise_mss(pkt, len, &k,
+					k.src.family == AF_INET ? ISO_MTU - 40
+								: ISO_MTU - 60);
+}
+
+/*
  * Write the packet @p to the TUN device (any thread, locked), addressed
  * back as the program expects (iso_nat.h).  The headers are rewritten in
  * place and put back after: the pbuf may be a segment lwIP keeps for a
@@ -71,6 +88,8 @@ static err_t stack_out(struct pbuf *p)
 	rc = iso_nat_out(p->payload, p->len, save);
 	if (rc < 0)
 		return ERR_OK;
+	if (rc > 0)
+		stack_syn_mss(p->payload, p->len);
 	if (log_level >= LOG_LVL_TRACE)
 		stack_trace(p);
 	for (q = p; q != NULL && n < 16; q = q->next)

@@ -121,6 +121,11 @@ void iso_tun_batch_begin(void)
 	batching = true;
 }
 
+bool iso_tun_in_batch(void)
+{
+	return batching;
+}
+
 void iso_tun_batch_end(void)
 {
 	tun_flush();

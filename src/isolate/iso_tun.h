@@ -14,6 +14,7 @@
 #ifndef SOCKSIFY_ISOLATE_ISO_TUN_H
 #define SOCKSIFY_ISOLATE_ISO_TUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,5 +40,6 @@ void iso_tun_send_iov(const struct iovec *iov, int n);
 
 void iso_tun_batch_begin(void);
 void iso_tun_batch_end(void);
+bool iso_tun_in_batch(void);
 
 #endif

@@ -258,6 +258,43 @@ START_TEST(tcp_mss)
 }
 END_TEST
 
+/* iso_pkt_raise_mss: raised only upwards, the checksum still right, the
+ * rest of the segment untouched. */
+START_TEST(tcp_raise_mss)
+{
+	static const uint16_t to[] = {1000, 1460, 1461, 65495, 0xffff};
+	uint8_t *b = pkt_new(), *orig = pkt_new();
+	struct seg s = seg_base(_i & 1, 77, 10);
+	size_t n, k, hl = (_i & 1) ? 40 : 20;
+	struct iso_pkt p;
+
+	s.flags = ISO_TCP_SYN | ISO_TCP_ACK;
+	memcpy(s.opt, (const uint8_t[]){1, 1, 2, 4, 5, 0xb4, 1, 3, 3, 7}, 10);
+	s.opt[10] = s.opt[11] = 0;
+	s.optlen = 12;
+	n = seg_build(&s, orig);
+	for (k = 0; k < sizeof(to) / sizeof(to[0]); k++) {
+		memcpy(b, orig, n);
+		ck_assert_int_eq(iso_pkt_parse(b, n, &p), 0);
+		ck_assert(iso_pkt_raise_mss(b, n, &p, to[k]) == (to[k] > 1460));
+		ck_assert_uint_eq(iso_pkt_tcp_mss(b, n, &p),
+				  to[k] > 1460 ? to[k] : 1460);
+		ck_assert(l4_ok(b, hl, IPPROTO_TCP, n - hl));
+		/* only the option's value and the checksum changed */
+		ck_assert_mem_eq(b, orig, hl + 16);
+		ck_assert_mem_eq(b + hl + 18, orig + hl + 18, 6);
+		ck_assert_mem_eq(b + hl + 26, orig + hl + 26, n - hl - 26);
+	}
+	/* no MSS option: nothing to raise */
+	s.optlen = 0;
+	n = seg_build(&s, b);
+	ck_assert_int_eq(iso_pkt_parse(b, n, &p), 0);
+	ck_assert(!iso_pkt_raise_mss(b, n, &p, 9000));
+	free(b);
+	free(orig);
+}
+END_TEST
+
 /* ---- iso_pkt_parse ---- */
 
 START_TEST(parse_v4_tcp)
@@ -1232,6 +1269,7 @@ static Suite *iso_pkt_suite(void)
 	tcase_add_test(tc, parse_udp);
 	tcase_add_test(tc, parse_short_tcp_header);
 	tcase_add_test(tc, parse_invalid);
+	tcase_add_loop_test(tc, tcp_raise_mss, 0, 2);
 	tcase_add_loop_test(
 		tc, tcp_mss, 0,
 		(int)(2 * sizeof(mss_cases) / sizeof(mss_cases[0])));
