@@ -113,6 +113,15 @@ void iso_udp_set_epoll(int ep)
 	ua_ep = ep;
 }
 
+/* Is the IPv6 address @a (16 bytes, any alignment: not
+ * IN6_IS_ADDR_V4MAPPED, which wants a struct in6_addr's) v4-mapped? */
+static bool ua_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
 static bool ua_same_ip(const struct net_ip *a, const struct net_ip *b)
 {
 	return a->family == b->family &&
@@ -518,8 +527,7 @@ static int ua_relay_addr(struct assoc *a, struct sockaddr_storage *ss,
 			return -EAFNOSUPPORT;
 		bnd.port = port;
 	}
-	if (bnd.type == SOCKS5_ATYP_IPV6 &&
-	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bnd.u.ip6)) {
+	if (bnd.type == SOCKS5_ATYP_IPV6 && ua_v4mapped(bnd.u.ip6)) {
 		uint8_t v4[4];
 
 		memcpy(v4, bnd.u.ip6 + 12, 4);
@@ -612,7 +620,7 @@ static bool ua_source(struct assoc *a, const struct socks_addr *from,
 	}
 	memset(&fip, 0, sizeof(fip));
 	if (from->type == SOCKS5_ATYP_IPV4 ||
-	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)from->u.ip6)) {
+	    (from->type == SOCKS5_ATYP_IPV6 && ua_v4mapped(from->u.ip6))) {
 		fip.family = AF_INET;
 		memcpy(fip.b,
 		       from->type == SOCKS5_ATYP_IPV4 ? from->u.ip4
