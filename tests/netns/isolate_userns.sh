@@ -13,6 +13,7 @@
 . "$(dirname "$0")/../helpers/lib.sh"
 . "$(dirname "$0")/../helpers/preload_lib.sh"
 . "$(dirname "$0")/../helpers/netns_lib.sh"
+. "$(dirname "$0")/../helpers/go_lib.sh"
 quick_skip
 need_root
 need curl dig runuser unshare
@@ -82,6 +83,19 @@ usr_case "as $USR: curl by name (IPv4)" "hello from $T4" \
 usr_case "as $USR: curl by name (IPv6)" "hello from $T6" \
 	curl -sS -m 15 -6 "http://target6.socksify.test:$HTTP_PORT6/"
 usr_case "as $USR: syscall(SYS_connect)" "hello from $T4" "$RAW" "$T4" "$HTTP_PORT4"
+# A Go program (CGO_ENABLED=0: its own resolver and system calls), the
+# kind isolation is for.
+if command -v go >/dev/null 2>&1; then
+	GO_STATIC=$(go_build "$top_srcdir/tests/helpers/go_fetch.go" static)
+	if asuser test -x "$GO_STATIC"; then
+		usr_case "as $USR: Go CGO_ENABLED=0 by name" "hello from $T4" \
+			"$GO_STATIC" "http://target4.socksify.test:$HTTP_PORT4/"
+	else
+		echo "SKIP part: $USR cannot run $GO_STATIC"
+	fi
+else
+	echo "SKIP part: no go (golang-go)"
+fi
 if [ -x "$RAW_STATIC" ]; then
 	usr_case "as $USR: static C program" "hello from $T4" "$RAW_STATIC" "$T4" "$HTTP_PORT4"
 else
