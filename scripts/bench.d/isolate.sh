@@ -12,6 +12,10 @@
 #            server in T: MiB/s after connect    target: isolate >= 0.5x
 #  upload    the same size sent to a server in T that reads it all:
 #            MiB/s until the server's one-byte reply     (no target)
+#  udp       BENCH_ISO_UDP (default 5000) 64-byte UDP request/response
+#            round trips, one in flight, to an echo server in T (the
+#            library and isolation both through UDP ASSOCIATE): round
+#            trips/s                                       (no target)
 #  conn      BENCH_ISO_CONN (default 500) sequential connections, each
 #            reading one byte the server sends: connections/s
 #                                                target: isolate >= 0.5x
@@ -39,6 +43,7 @@ bad() { echo "  note: $*"; }
 MB=${BENCH_ISO_MB:-512}
 NCONN=${BENCH_ISO_CONN:-500}
 ROUNDS=${BENCH_ISO_ROUNDS:-3}
+NUDP=${BENCH_ISO_UDP:-5000}
 
 netns_setup
 PROXY_PORT4=0 PROXY_PORT6=0
@@ -78,6 +83,7 @@ PY
 PIDS+=($!)
 wait_for 50 test -s "$pf" || { echo "bench isolate: servers did not start: $(cat "$TMP/srv.log")" >&2; exit 0; }
 read -r BULK_PORT CONN_PORT SINK_PORT <"$pf"
+netns_udp_echo
 
 cat >"$TMP/bench_iso.py" <<'PY'
 import socket, sys, time
@@ -91,6 +97,17 @@ if mode == "bulk":
         n += k
     dt = time.monotonic() - t
     print("bytes=%d seconds=%.3f rate=%.1f" % (n, dt, n / dt / 1048576))
+elif mode == "udp":
+    count = int(sys.argv[4])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5); s.connect((host, port)); m = b"x" * 64
+    s.send(m); s.recv(2048)  # the association is made before the clock
+    t = time.monotonic()
+    for _ in range(count):
+        s.send(m)
+        if s.recv(2048) != m: sys.exit("wrong echo")
+    dt = time.monotonic() - t
+    print("trips=%d seconds=%.3f rate=%.1f" % (count, dt, count / dt))
 elif mode == "upload":
     total = int(sys.argv[4]) << 20
     s = socket.create_connection((host, port)); t = time.monotonic(); n = 0
@@ -140,6 +157,9 @@ printf '  %-34s library %8s MiB/s  isolate %8s MiB/s  isolate/library %s (target
 best upload "$T4" "$SINK_PORT" "$MB"
 printf '  %-34s library %8s MiB/s  isolate %8s MiB/s  isolate/library %s (no target)\n' \
 	"bulk upload ($MB MiB)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"
+best udp "$T4" "$UDP_PORT4" "$NUDP"
+printf '  %-34s library %8s trips/s isolate %8s trips/s isolate/library %s (no target)\n' \
+	"UDP 64 B request/response ($NUDP)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"
 best conn "$T4" "$CONN_PORT" "$NCONN"
 printf '  %-34s library %8s conn/s  isolate %8s conn/s  isolate/library %s (target >= 0.5)\n' \
 	"sequential connections ($NCONN)" "$LIB_RATE" "$ISO_RATE" "$(ratio "$ISO_RATE" "$LIB_RATE")"
