@@ -15,9 +15,12 @@
  *   iso_dns_tcp.c  the same over TCP (RFC 7766 framing), on lwIP
  *   iso_tun.c    the device: packets in, packets out (iso_gso.c joins
  *                lwIP's segments of a flow into one GSO packet)
- *   iso_stack.c  lwIP (Debian's liblwip): one netif per destination
- *                address, one listener per destination port, packets in
- *                and out of the TUN device
+ *   iso_stack.c  lwIP (Debian's liblwip): one interface with the
+ *                gateway's addresses, one listener per destination port,
+ *                packets in and out of the TUN device
+ *   iso_nat.c    the translation that lets lwIP see every connection as
+ *                made to its own address (source port = the connection)
+ *   iso_csum.c   lwIP's checksum routine, a faster one in its place
  *   iso_flow.c   one TCP flow = one SOCKS CONNECT (src/preload/client.c),
  *                then relayed both ways with lwIP's flow control
  *   iso_udp.c    one program UDP socket (source address and port) = one

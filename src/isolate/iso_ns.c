@@ -69,10 +69,19 @@ static int ns_write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -EIO;
 }
 
+/* Map @id to itself in the user namespace's map file @path.  0 or
+ * -errno. */
+static int ns_map_self(const char *path, unsigned id)
+{
+	char map[64];
+
+	snprintf(map, sizeof(map), "%u %u 1\n", id, id);
+	return ns_write_file(path, map);
+}
+
 /* New namespaces for this process (see iso_ns.h).  0 or -errno. */
 static int ns_unshare(void)
 {
-	char map[64];
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	int rc;
@@ -82,16 +91,12 @@ static int ns_unshare(void)
 		if (unshare(CLONE_NEWUSER) < 0)
 			return -errno;
 		ns_at = NS_UIDMAP;
-		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid,
-			 (unsigned)uid);
-		rc = ns_write_file("/proc/self/uid_map", map);
+		rc = ns_map_self("/proc/self/uid_map", (unsigned)uid);
 		if (rc < 0)
 			return rc;
 		ns_at = NS_GIDMAP;
 		(void)ns_write_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid,
-			 (unsigned)gid);
-		rc = ns_write_file("/proc/self/gid_map", map);
+		rc = ns_map_self("/proc/self/gid_map", (unsigned)gid);
 		if (rc < 0)
 			return rc;
 	}

@@ -39,18 +39,14 @@ write_conf "$CONF" "socks5://$P4:$PROXY_PORT4" \
 	"route { to = \"$T6/128\" ports = \"$DIRECT_PORT\" via = \"direct\" }" \
 	'route { to = "denied.socksify.test" via = "deny" }'
 
-# iso_run NAME WANT CMD...: CMD under socksify --isolate in C with fresh
-# counters; stdout must contain WANT; zero leak and DNS packets.
-iso_run() {
-	local name=$1 want=$2 out rc=0
-	shift 2
-	netns_counters
+# iso_run NAME WANT CMD...: CMD under socksify --isolate in C as root
+# (iso_expect in netns_lib.sh).
+iso_root() {
+	rc=0
 	out=$(nsx "$NS_C" timeout 30 "$SOCKSIFY" -c "$CONF" -d 1 --isolate "$@" 2>"$TMP/iso.err") || rc=$?
-	if [ $rc != 0 ] || ! printf '%s' "$out" | grep -q -- "$want"; then
-		bad "$name: exit $rc, output '$out', stderr: $(tail -n 5 "$TMP/iso.err")"
-		return
-	fi
-	expect_clean "$name" || true
+}
+iso_run() {
+	iso_expect "$1" "$2" iso_root "${@:3}"
 }
 
 iso_run "curl by name (IPv4)" "hello from $T4" \

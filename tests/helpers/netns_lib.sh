@@ -282,3 +282,18 @@ expect_clean() {
 	[ "$p" -gt 0 ] || { bad "$1: no packet to the proxy"; return 1; }
 	echo "ok: $1: proxy=$p leak=0 dns=0"
 }
+
+# iso_expect NAME WANT RUNNER CMD...: RUNNER CMD runs CMD under `socksify
+# --isolate` in C (RUNNER sets $out and $rc, stderr in $TMP/iso.err) with
+# fresh counters; stdout must contain WANT; zero leak and DNS packets.
+iso_expect() {
+	local name=$1 want=$2 runner=$3 out rc
+	shift 3
+	netns_counters
+	"$runner" "$@"
+	if [ "$rc" != 0 ] || ! printf '%s' "$out" | grep -q -- "$want"; then
+		bad "$name: exit $rc, output '$out', stderr: $(tail -n 5 "$TMP/iso.err")"
+		return
+	fi
+	expect_clean "$name" || true
+}

@@ -66,17 +66,9 @@ fi
 [ "$(count leak)" = 0 ] || bad "/dev/net/tun 0600: leak=$(count leak)"
 
 chmod 0666 /dev/net/tun
-# usr_case NAME WANT CMD...: stdout must contain WANT; zero leak and DNS.
+# usr_case NAME WANT CMD...: iso_expect (netns_lib.sh) as the user.
 usr_case() {
-	local name=$1 want=$2
-	shift 2
-	netns_counters
-	run_user "$@"
-	if [ "$rc" != 0 ] || ! printf '%s' "$out" | grep -q -- "$want"; then
-		bad "$name: exit $rc, output '$out', stderr: $(tail -n 5 "$TMP/iso.err")"
-		return
-	fi
-	expect_clean "$name" || true
+	iso_expect "$1" "$2" run_user "${@:3}"
 }
 usr_case "as $USR: curl by name (IPv4)" "hello from $T4" \
 	curl -sS -m 15 "http://target4.socksify.test:$HTTP_PORT4/"
