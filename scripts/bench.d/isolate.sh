@@ -25,18 +25,7 @@
 # start-up (tens of ms) is not counted.  BUILD= names the build directory.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top_srcdir=$(pwd)
-top_builddir=${BUILD:-$top_srcdir/build}
-export top_srcdir top_builddir
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench isolate: needs root (network namespaces); not run" >&2
-	exit 0
-fi
-. tests/helpers/lib.sh
-. tests/helpers/preload_lib.sh
-. tests/helpers/netns_lib.sh
-. tests/helpers/netns_more_lib.sh
-bad() { echo "  note: $*"; }
+. scripts/bench.d/netns_head.sh isolate
 [ -f "$LIBSOCKSIFY" ] && [ -x "$SOCKSIFYD" ] && [ -x "$top_builddir/socksify-isolate" ] ||
 	{ echo "bench isolate: build first ($top_builddir, with liblwip-dev)" >&2; exit 0; }
 [ -c /dev/net/tun ] || { echo "bench isolate: no /dev/net/tun" >&2; exit 0; }

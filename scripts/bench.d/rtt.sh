@@ -21,19 +21,7 @@
 # fetches the Fast Open cookie).  BUILD= names the build directory.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-top_srcdir=$(pwd)
-top_builddir=${BUILD:-$top_srcdir/build}
-export top_srcdir top_builddir
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench rtt: needs root (network namespaces); not run" >&2
-	exit 0
-fi
-# the helpers exit with 77 to skip: a bench then just says so
-. tests/helpers/lib.sh
-. tests/helpers/preload_lib.sh
-. tests/helpers/netns_lib.sh
-. tests/helpers/netns_more_lib.sh
-bad() { echo "  note: $*"; }
+. scripts/bench.d/netns_head.sh rtt
 [ -f "$LIBSOCKSIFY" ] && [ -x "$SOCKSIFYD" ] ||
 	{ echo "bench rtt: build first ($top_builddir)" >&2; exit 0; }
 command -v tcpdump >/dev/null || { echo "bench rtt: tcpdump not installed" >&2; exit 0; }
