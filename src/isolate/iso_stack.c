@@ -139,17 +139,6 @@ static void stack_addr(const struct net_ip *ip, ip_addr_t *a)
 	}
 }
 
-/* Bring @n up with the IPv6 address @a6 (or none). */
-static void stack_if_up(struct netif *n, const ip_addr_t *a6)
-{
-	if (a6 != NULL) {
-		netif_ip6_addr_set(n, 0, ip_2_ip6(a6));
-		netif_ip6_addr_set_state(n, 0, IP6_ADDR_PREFERRED);
-	}
-	netif_set_up(n);
-	netif_set_link_up(n);
-}
-
 /* Contract: iso_stack.h. */
 int iso_stack_init(void)
 {
@@ -170,7 +159,11 @@ int iso_stack_init(void)
 		UNLOCK_TCPIP_CORE();
 		return -ENOMEM;
 	}
-	stack_if_up(&main_if, &a6);
+	/* IPv6: the gateway's address, valid at once (no DAD) */
+	netif_ip6_addr_set(&main_if, 0, ip_2_ip6(&a6));
+	netif_ip6_addr_set_state(&main_if, 0, IP6_ADDR_PREFERRED);
+	netif_set_up(&main_if);
+	netif_set_link_up(&main_if);
 	netif_set_default(&main_if);
 	UNLOCK_TCPIP_CORE();
 	return 0;

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/net.h"
-
 struct tcp_pcb;
 
 /* Start lwIP and its main interface.  0 or -errno. */
